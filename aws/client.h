@@ -1,0 +1,92 @@
+/*
+ * client.h - the AWS client both programs share: credentials, region,
+ * endpoints, signing, retries, and one call function per wire protocol.
+ *
+ * A call either returns 0 with the parsed response or -1 with one aws_error
+ * carrying the HTTP status, AWS error code, message, request id and whether
+ * it was retryable. Retries follow the SDKs' "standard" mode. Nothing here
+ * prints; --debug output goes to the caller's log function, redacted.
+ */
+#ifndef SCRIBBLE_AWS_CLIENT_H
+#define SCRIBBLE_AWS_CLIENT_H
+
+#include <cjson/cJSON.h>
+#include <libxml/tree.h>
+
+#include "credentials.h"
+#include "error.h"
+#include "http.h"
+#include "service.h"
+
+typedef struct aws_client aws_client;
+
+typedef struct aws_client_options {
+    const char *region;       /* explicit (flag, scribble.ini); NULL: environment, then profile */
+    const char *profile;      /* NULL: AWS_PROFILE, then "default" */
+    const char *endpoint_url; /* scribble.ini override for every service; NULL: none */
+    int max_attempts;         /* 0: AWS_MAX_ATTEMPTS, profile max_attempts, then 3 */
+    long connect_timeout_ms;  /* 0: 3000 */
+    long timeout_ms;          /* 0: 60000 */
+    aws_log_fn debug_log;     /* NULL: silent */
+    void *debug_ctx;
+    /* NULL: the default chain. When given, the client takes ownership. */
+    aws_credentials_provider *credentials;
+} aws_client_options;
+
+int aws_client_new(const aws_client_options *opts, aws_client **out, aws_error *err);
+void aws_client_free(aws_client *c);
+
+const char *aws_client_region(const aws_client *c);
+const char *aws_client_region_source(const aws_client *c);
+int aws_client_max_attempts(const aws_client *c);
+
+/* The endpoint a service is reached at (scheme://host[:port][/path]), and the
+ * setting it came from (e.g. "AWS_ENDPOINT_URL_SQS", "default"). Caller frees *url.
+ * Order: endpoint_url option, AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL, the
+ * profile's services section, the profile's endpoint_url, then AWS's own. */
+#define AWS_ENDPOINT_SOURCE_SIZE 96
+int aws_client_endpoint(aws_client *c, const aws_service *svc, char **url,
+                        char source[AWS_ENDPOINT_SOURCE_SIZE], aws_error *err);
+/* The signing region for svc: us-east-1 for global services, else the client's. */
+const char *aws_client_signing_region(const aws_client *c, const aws_service *svc);
+int aws_client_credentials(aws_client *c, aws_credentials *out, aws_error *err);
+
+/* Signs and sends req with retries; an HTTP status >= 300 becomes an error,
+ * parsed as svc's protocol describes. req->endpoint must be set. */
+int aws_client_send(aws_client *c, const aws_service *svc, aws_http_request *req,
+                    aws_http_response *resp, aws_error *err);
+/* Starts a request to svc at its resolved endpoint (any path prefix kept). */
+int aws_client_request(aws_client *c, const aws_service *svc, const char *method, const char *path,
+                       aws_http_request *req, aws_error *err);
+
+/* Name/value lists for query parameters (aws_headers reused: ordered pairs). */
+typedef aws_headers aws_params;
+#define aws_params_add aws_headers_add
+#define aws_params_free aws_headers_free
+
+/* query (IAM, STS, ElastiCache) and ec2 (EC2): Action + Version + params, form-encoded POST.
+ * *out is the response document (caller frees with xmlFreeDoc). */
+int aws_query_call(aws_client *c, const aws_service *svc, const char *action,
+                   const aws_params *params, xmlDocPtr *out, aws_error *err);
+/* json (DynamoDB, SQS): X-Amz-Target operation. input may be NULL ({}). *out caller frees. */
+int aws_json_call(aws_client *c, const aws_service *svc, const char *operation,
+                  const cJSON *input, cJSON **out, aws_error *err);
+/* rest-json (Lambda, API Gateway v2, Scheduler, management API). path is the wire
+ * form; query may be NULL; body may be NULL. *out is NULL for an empty response. */
+int aws_rest_json_call(aws_client *c, const aws_service *svc, const char *method, const char *path,
+                       const aws_params *query, const cJSON *body, cJSON **out, aws_error *err);
+/* rest-xml (CloudFront, S3). headers and body optional. resp (optional) receives the
+ * raw response; *out (optional) the parsed XML when the body is XML. */
+int aws_rest_xml_call(aws_client *c, const aws_service *svc, const char *method, const char *path,
+                      const aws_params *query, const aws_headers *headers, const void *body,
+                      size_t body_len, aws_http_response *resp, xmlDocPtr *out, aws_error *err);
+
+/* A fresh random UUID (v4): the ClientToken / idempotency token a create call
+ * sends once and repeats on every retry of that logical call. */
+void aws_client_token(char out[37]);
+
+/* XML helpers for parsed responses: the text of the first descendant element
+ * named `name` (namespace ignored), or NULL. Caller frees with free(). */
+char *aws_xml_find_text(xmlNodePtr root, const char *name);
+
+#endif

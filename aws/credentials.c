@@ -1,0 +1,51 @@
+/*
+ * credentials.c - the credentials value and the provider interface glue.
+ */
+#include "credentials.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+
+static void wipe_free(char *s)
+{
+    if (!s)
+        return;
+    volatile char *p = s;
+    while (*p)
+        *p++ = 0;
+    free(s);
+}
+
+void aws_credentials_free(aws_credentials *c)
+{
+    if (!c)
+        return;
+    wipe_free(c->access_key_id);
+    wipe_free(c->secret_access_key);
+    wipe_free(c->session_token);
+    memset(c, 0, sizeof *c);
+}
+
+void aws_credentials_copy(aws_credentials *dst, const aws_credentials *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->access_key_id = src->access_key_id ? aws_xstrdup(src->access_key_id) : NULL;
+    dst->secret_access_key = src->secret_access_key ? aws_xstrdup(src->secret_access_key) : NULL;
+    dst->session_token = src->session_token ? aws_xstrdup(src->session_token) : NULL;
+    dst->expiration = src->expiration;
+    memcpy(dst->source, src->source, sizeof dst->source);
+}
+
+int aws_credentials_provider_get(aws_credentials_provider *p, aws_credentials *out, aws_error *err)
+{
+    memset(out, 0, sizeof *out);
+    return p->get(p, out, err);
+}
+
+void aws_credentials_provider_free(aws_credentials_provider *p)
+{
+    if (p && p->destroy)
+        p->destroy(p);
+}

@@ -1,0 +1,86 @@
+/*
+ * http.h - the HTTP request and response values that the signer, the
+ * protocols and the transport pass between them, and the libcurl transport.
+ *
+ * A request holds the path and query exactly as they go on the wire
+ * (already percent-encoded); the signer derives its canonical forms from
+ * them. Headers keep their insertion order and the case they were given.
+ */
+#ifndef SCRIBBLE_AWS_HTTP_H
+#define SCRIBBLE_AWS_HTTP_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "error.h"
+
+typedef struct aws_header {
+    char *name;
+    char *value;
+} aws_header;
+
+typedef struct aws_headers {
+    aws_header *items;
+    size_t count;
+    size_t cap;
+} aws_headers;
+
+void aws_headers_add(aws_headers *h, const char *name, const char *value);
+/* Replaces every header of that name (case-insensitive) with one. */
+void aws_headers_set(aws_headers *h, const char *name, const char *value);
+void aws_headers_remove(aws_headers *h, const char *name);
+/* First value of that name (case-insensitive), or NULL. */
+const char *aws_headers_get(const aws_headers *h, const char *name);
+void aws_headers_free(aws_headers *h);
+
+typedef struct aws_http_request {
+    char method[16];
+    char *endpoint; /* scheme://host[:port], no trailing slash */
+    aws_buf path;   /* wire form, starts with '/' */
+    aws_buf query;  /* wire form, without '?'; may be empty */
+    aws_headers headers;
+    aws_buf body;
+} aws_http_request;
+
+typedef struct aws_http_response {
+    long status;
+    aws_headers headers;
+    aws_buf body;
+} aws_http_response;
+
+void aws_http_request_init(aws_http_request *req, const char *method, const char *endpoint,
+                           const char *path);
+void aws_http_request_free(aws_http_request *req);
+void aws_http_response_free(aws_http_response *resp);
+/* Appends name=value to the query, percent-encoding both (RFC 3986 unreserved kept). */
+void aws_http_request_add_query(aws_http_request *req, const char *name, const char *value);
+/* "host[:port]" of the endpoint, as the Host header carries it. */
+char *aws_http_request_host(const aws_http_request *req);
+
+/* Percent-encodes s: unreserved characters (A-Z a-z 0-9 - _ . ~) stay; so does '/'
+ * when keep_slash. Uppercase hex, as SigV4 requires. */
+void aws_uri_encode(aws_buf *out, const char *s, size_t len, int keep_slash);
+/* Decodes %XX escapes (and nothing else) into out. */
+void aws_uri_decode(aws_buf *out, const char *s, size_t len);
+
+/* Debug sink: the transport reports each request and response line by line,
+ * with secrets already redacted. NULL means silent. */
+typedef void (*aws_log_fn)(void *ctx, const char *line);
+
+typedef struct aws_transport_options {
+    long connect_timeout_ms; /* 0: default 3000 */
+    long timeout_ms;         /* whole exchange; 0: default 60000 */
+    aws_log_fn debug_log;
+    void *debug_ctx;
+} aws_transport_options;
+
+typedef struct aws_transport aws_transport;
+
+aws_transport *aws_transport_new(const aws_transport_options *opts);
+void aws_transport_free(aws_transport *t);
+/* Sends req and fills resp (any HTTP status is success here). A transport
+ * failure returns -1 with kind AWS_ERROR_TRANSPORT, retryable. */
+int aws_transport_send(aws_transport *t, const aws_http_request *req, aws_http_response *resp,
+                       aws_error *err);
+
+#endif

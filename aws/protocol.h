@@ -1,0 +1,35 @@
+/*
+ * protocol.h - what client.c needs from each wire-protocol file: how that
+ * protocol's error responses read. Internal to aws/.
+ */
+#ifndef SCRIBBLE_AWS_PROTOCOL_H
+#define SCRIBBLE_AWS_PROTOCOL_H
+
+#include "error.h"
+#include "http.h"
+#include "service.h"
+
+#include <cjson/cJSON.h>
+#include <libxml/tree.h>
+
+/* Each fills err->code and err->message from resp (status and request id are
+ * filled by the caller). Unparseable bodies leave a generic code. */
+void aws_query_parse_error(const aws_http_response *resp, aws_error *err);
+void aws_ec2_parse_error(const aws_http_response *resp, aws_error *err);
+void aws_json_parse_error(const aws_http_response *resp, aws_error *err);
+void aws_rest_xml_parse_error(const aws_http_response *resp, aws_error *err);
+
+/* Parses a successful JSON response body; empty is *out = NULL. */
+int aws_json_parse_body(const aws_service *svc, const char *operation, const aws_buf *body,
+                        cJSON **out, aws_error *err);
+/* Appends each parameter to req's query string. */
+void aws_request_add_params(aws_http_request *req, const aws_headers *params);
+
+/* Parses an XML body (no network access, no entities); NULL when it is not XML. */
+xmlDocPtr aws_xml_parse(const aws_buf *body);
+/* Copies the text of the first element `name` under root into dst, if any. */
+void aws_xml_copy_text(xmlNodePtr root, const char *name, char *dst, size_t size);
+/* Copies error code/message/request id found in doc's elements into err. */
+void aws_xml_read_error(xmlDocPtr doc, const char *request_id_element, aws_error *err);
+
+#endif

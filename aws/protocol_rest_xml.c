@@ -1,0 +1,55 @@
+/*
+ * protocol_rest_xml.c - the rest-xml protocol (CloudFront, S3): method and
+ * path name the operation; bodies are XML or, for S3 objects, raw bytes.
+ * Errors read <Error><Code/><Message/><RequestId/></Error>, bare (S3) or
+ * inside <ErrorResponse> (CloudFront); a HEAD error has no body at all.
+ */
+#include <libxml/parser.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "client.h"
+#include "protocol.h"
+
+void aws_rest_xml_parse_error(const aws_http_response *resp, aws_error *err)
+{
+    xmlDocPtr doc = aws_xml_parse(&resp->body);
+    aws_xml_read_error(doc, "RequestId", err);
+    xmlFreeDoc(doc);
+    if (!err->code[0] && resp->status == 404)
+        snprintf(err->code, sizeof err->code, "NotFound");
+}
+
+static bool is_xml(const aws_http_response *resp)
+{
+    const char *type = aws_headers_get(&resp->headers, "Content-Type");
+    return resp->body.len && (!type || strstr(type, "xml"));
+}
+
+int aws_rest_xml_call(aws_client *c, const aws_service *svc, const char *method, const char *path,
+                      const aws_params *query, const aws_headers *headers, const void *body,
+                      size_t body_len, aws_http_response *resp, xmlDocPtr *out, aws_error *err)
+{
+    if (out)
+        *out = NULL;
+    aws_http_request req;
+    TRY(aws_client_request(c, svc, method, path, &req, err));
+    aws_request_add_params(&req, query);
+    for (size_t i = 0; headers && i < headers->count; i++)
+        aws_headers_add(&req.headers, headers->items[i].name, headers->items[i].value);
+    if (body_len)
+        aws_buf_append(&req.body, body, body_len);
+    aws_http_response local = {0};
+    aws_http_response *r = resp ? resp : &local;
+    int rc = aws_client_send(c, svc, &req, r, err);
+    if (rc == 0 && out && is_xml(r)) {
+        *out = aws_xml_parse(&r->body);
+        if (!*out)
+            rc = aws_error_set(err, AWS_ERROR_PARSE, "MalformedResponse",
+                               "%s %s %s: the response is not XML", svc->service_id, method, path);
+    }
+    if (rc != 0 || !resp)
+        aws_http_response_free(r);
+    aws_http_request_free(&req);
+    return rc;
+}

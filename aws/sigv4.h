@@ -1,0 +1,43 @@
+/*
+ * sigv4.h - AWS Signature Version 4, Authorization-header form.
+ *
+ * Signs an aws_http_request in place: adds X-Amz-Date, X-Amz-Security-Token
+ * (with a session token), X-Amz-Content-Sha256 (when asked, as S3 requires)
+ * and Authorization. The request must already carry its Host header.
+ */
+#ifndef SCRIBBLE_AWS_SIGV4_H
+#define SCRIBBLE_AWS_SIGV4_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "buf.h"
+#include "credentials.h"
+#include "error.h"
+#include "http.h"
+
+typedef struct aws_sign_params {
+    const char *region;
+    const char *service;       /* signing name, e.g. "sqs", "execute-api" */
+    time_t now;
+    bool normalize_path;       /* remove dot segments and empty segments (not S3) */
+    bool double_encode_path;   /* encode the wire path once more (not S3) */
+    bool add_content_sha256;   /* add x-amz-content-sha256 (S3) */
+    const char *payload_hash;  /* NULL: SHA-256 of the body; or e.g. "UNSIGNED-PAYLOAD" */
+} aws_sign_params;
+
+/* What signing produced, for tests and --debug (the signature is redacted there). */
+typedef struct aws_sign_trace {
+    aws_buf canonical_request;
+    aws_buf string_to_sign;
+    char signature[65];
+} aws_sign_trace;
+
+int aws_sigv4_sign(aws_http_request *req, const aws_credentials *creds,
+                   const aws_sign_params *params, aws_sign_trace *trace, aws_error *err);
+void aws_sign_trace_free(aws_sign_trace *t);
+
+/* Lowercase hex SHA-256 of data into out[65]. */
+void aws_sha256_hex(const void *data, size_t len, char out[65]);
+
+#endif

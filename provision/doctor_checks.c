@@ -1,0 +1,138 @@
+/*
+ * doctor_checks.c - one read call on every service the stack uses, as a
+ * table: each row names the service, the operation, and how to make it.
+ * Each check is cheap, read-only, and asks for at most one item.
+ */
+#include "provision/doctor.h"
+
+#include <libxml/tree.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static int query_check(aws_client *c, const aws_service *svc, const char *action,
+                       const char *param, const char *value, aws_error *err)
+{
+    aws_params params = {0};
+    if (param)
+        aws_params_add(&params, param, value);
+    xmlDocPtr doc = NULL;
+    int rc = aws_query_call(c, svc, action, &params, &doc, err);
+    xmlFreeDoc(doc);
+    aws_params_free(&params);
+    return rc;
+}
+
+static int json_check(aws_client *c, const aws_service *svc, const char *operation,
+                      const char *limit_field, aws_error *err)
+{
+    cJSON *input = cJSON_CreateObject();
+    cJSON_AddNumberToObject(input, limit_field, 1);
+    cJSON *out = NULL;
+    int rc = aws_json_call(c, svc, operation, input, &out, err);
+    cJSON_Delete(input);
+    cJSON_Delete(out);
+    return rc;
+}
+
+static int rest_json_check(aws_client *c, const aws_service *svc, const char *path,
+                           const char *limit_param, aws_error *err)
+{
+    aws_params query = {0};
+    aws_params_add(&query, limit_param, "1");
+    cJSON *out = NULL;
+    int rc = aws_rest_json_call(c, svc, "GET", path, &query, NULL, &out, err);
+    cJSON_Delete(out);
+    aws_params_free(&query);
+    return rc;
+}
+
+static int rest_xml_check(aws_client *c, const aws_service *svc, const char *path,
+                          const char *limit_param, aws_error *err)
+{
+    aws_params query = {0};
+    aws_params_add(&query, limit_param, "1");
+    xmlDocPtr doc = NULL;
+    int rc = aws_rest_xml_call(c, svc, "GET", path, &query, NULL, NULL, 0, NULL, &doc, err);
+    xmlFreeDoc(doc);
+    aws_params_free(&query);
+    return rc;
+}
+
+static int check_ec2(aws_client *c, aws_error *err)
+{
+    return query_check(c, &aws_service_ec2, "DescribeVpcs", "MaxResults", "5", err);
+}
+
+static int check_iam(aws_client *c, aws_error *err)
+{
+    return query_check(c, &aws_service_iam, "ListRoles", "MaxItems", "1", err);
+}
+
+static int check_elasticache(aws_client *c, aws_error *err)
+{
+    return query_check(c, &aws_service_elasticache, "DescribeServerlessCaches", "MaxResults", "1", err);
+}
+
+static int check_sqs(aws_client *c, aws_error *err)
+{
+    return json_check(c, &aws_service_sqs, "ListQueues", "MaxResults", err);
+}
+
+static int check_dynamodb(aws_client *c, aws_error *err)
+{
+    return json_check(c, &aws_service_dynamodb, "ListTables", "Limit", err);
+}
+
+static int check_lambda(aws_client *c, aws_error *err)
+{
+    return rest_json_check(c, &aws_service_lambda, "/2015-03-31/functions/", "MaxItems", err);
+}
+
+static int check_apigatewayv2(aws_client *c, aws_error *err)
+{
+    return rest_json_check(c, &aws_service_apigatewayv2, "/v2/apis", "maxResults", err);
+}
+
+static int check_scheduler(aws_client *c, aws_error *err)
+{
+    return rest_json_check(c, &aws_service_scheduler, "/schedules", "MaxResults", err);
+}
+
+static int check_cloudfront(aws_client *c, aws_error *err)
+{
+    return rest_xml_check(c, &aws_service_cloudfront, "/2020-05-31/distribution", "MaxItems", err);
+}
+
+static int check_s3(aws_client *c, aws_error *err)
+{
+    return rest_xml_check(c, &aws_service_s3, "/", "max-buckets", err);
+}
+
+const doctor_check doctor_checks[] = {
+    {&aws_service_ec2, "DescribeVpcs", check_ec2},
+    {&aws_service_iam, "ListRoles", check_iam},
+    {&aws_service_elasticache, "DescribeServerlessCaches", check_elasticache},
+    {&aws_service_sqs, "ListQueues", check_sqs},
+    {&aws_service_dynamodb, "ListTables", check_dynamodb},
+    {&aws_service_lambda, "ListFunctions", check_lambda},
+    {&aws_service_apigatewayv2, "GetApis", check_apigatewayv2},
+    {&aws_service_scheduler, "ListSchedules", check_scheduler},
+    {&aws_service_cloudfront, "ListDistributions", check_cloudfront},
+    {&aws_service_s3, "ListBuckets", check_s3},
+};
+const size_t doctor_check_count = sizeof doctor_checks / sizeof doctor_checks[0];
+
+int doctor_caller_identity(aws_client *c, char *account, size_t account_size, char *arn,
+                           size_t arn_size, aws_error *err)
+{
+    xmlDocPtr doc = NULL;
+    TRY(aws_query_call(c, &aws_service_sts, "GetCallerIdentity", NULL, &doc, err));
+    xmlNodePtr root = xmlDocGetRootElement(doc);
+    char *a = aws_xml_find_text(root, "Account"), *r = aws_xml_find_text(root, "Arn");
+    snprintf(account, account_size, "%s", a ? a : "?");
+    snprintf(arn, arn_size, "%s", r ? r : "?");
+    free(a);
+    free(r);
+    xmlFreeDoc(doc);
+    return 0;
+}
