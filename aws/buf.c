@@ -117,6 +117,20 @@ void aws_buf_free(aws_buf *b)
     b->len = b->cap = 0;
 }
 
+void aws_free_secret(char *s)
+{
+    if (s)
+        explicit_bzero(s, strlen(s));
+    free(s);
+}
+
+void aws_buf_free_secret(aws_buf *b)
+{
+    if (b->data)
+        explicit_bzero(b->data, b->cap);
+    aws_buf_free(b);
+}
+
 char *aws_buf_detach(aws_buf *b)
 {
     char *d = b->data ? b->data : aws_xstrdup("");

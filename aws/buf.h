@@ -32,6 +32,9 @@ void aws_buf_printf(aws_buf *b, const char *fmt, ...) __attribute__((format(prin
 const char *aws_buf_str(const aws_buf *b);
 void aws_buf_reset(aws_buf *b);
 void aws_buf_free(aws_buf *b);
+/* Frees a secret (a key, a token) after overwriting it. */
+void aws_free_secret(char *s);
+void aws_buf_free_secret(aws_buf *b);
 /* Hands over the data (caller frees) and leaves b empty. */
 char *aws_buf_detach(aws_buf *b);
 

@@ -102,7 +102,9 @@ int aws_client_new(const aws_client_options *opts, aws_client **out, aws_error *
                                    .debug_ctx = o->debug_ctx};
     c->transport = aws_transport_new(&topts);
     if (!c->credentials) {
-        aws_credentials_context ctx = {.profile = c->profile,
+        /* The caller's own choice (NULL when none), so the chain can tell a
+         * chosen profile that is missing (an error) from the default one. */
+        aws_credentials_context ctx = {.profile = o->profile && o->profile[0] ? o->profile : NULL,
                                        .region = c->region,
                                        .endpoint_url = c->endpoint_url,
                                        .debug_log = o->debug_log,

@@ -8,23 +8,13 @@
 
 #include "buf.h"
 
-static void wipe_free(char *s)
-{
-    if (!s)
-        return;
-    volatile char *p = s;
-    while (*p)
-        *p++ = 0;
-    free(s);
-}
-
 void aws_credentials_free(aws_credentials *c)
 {
     if (!c)
         return;
-    wipe_free(c->access_key_id);
-    wipe_free(c->secret_access_key);
-    wipe_free(c->session_token);
+    aws_free_secret(c->access_key_id);
+    aws_free_secret(c->secret_access_key);
+    aws_free_secret(c->session_token);
     memset(c, 0, sizeof *c);
 }
 
