@@ -184,11 +184,15 @@ void aws_debug_log_request(aws_log_fn log, void *ctx, const aws_http_request *re
     log_body(log, ctx, ">> ", &req->body);
 }
 
-void aws_debug_log_response(aws_log_fn log, void *ctx, const aws_http_response *resp)
+void aws_debug_log_response(aws_log_fn log, void *ctx, const aws_http_response *resp,
+                            bool secret_body)
 {
     if (!log)
         return;
     aws_debug_log_line(log, ctx, "<< HTTP %ld", resp->status);
     log_headers(log, ctx, "<< ", &resp->headers);
-    log_body(log, ctx, "<< ", &resp->body);
+    if (secret_body)
+        aws_debug_log_line(log, ctx, "<< " REDACTED " (%zu bytes)", resp->body.len);
+    else
+        log_body(log, ctx, "<< ", &resp->body);
 }

@@ -12,7 +12,8 @@
 void aws_debug_log_line(aws_log_fn log, void *ctx, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void aws_debug_log_request(aws_log_fn log, void *ctx, const aws_http_request *req);
-void aws_debug_log_response(aws_log_fn log, void *ctx, const aws_http_response *resp);
+void aws_debug_log_response(aws_log_fn log, void *ctx, const aws_http_response *resp,
+                            bool secret_body);
 
 /* Redaction, exposed for tests. */
 void aws_redact_header(aws_buf *out, const char *name, const char *value);

@@ -159,7 +159,23 @@ void aws_uri_decode(aws_buf *out, const char *s, size_t len)
 struct aws_transport {
     CURL *curl;
     aws_transport_options opts;
+    char *no_proxy;
 };
+
+/* Hosts that are never reached through a proxy, whatever http_proxy says: the
+ * container and instance metadata endpoints (a proxy would see their tokens)
+ * and loopback. The user's no_proxy list is kept. */
+static char *build_no_proxy(void)
+{
+    static const char local_hosts[] = "169.254.169.254,169.254.170.2,169.254.170.23,fd00:ec2::23,"
+                                      "localhost,127.0.0.1,::1";
+    const char *user = getenv("no_proxy");
+    if (!user || !user[0])
+        user = getenv("NO_PROXY");
+    aws_buf b = {0};
+    aws_buf_printf(&b, "%s%s%s", local_hosts, user && user[0] ? "," : "", user ? user : "");
+    return aws_buf_detach(&b);
+}
 
 aws_transport *aws_transport_new(const aws_transport_options *opts)
 {
@@ -180,6 +196,7 @@ aws_transport *aws_transport_new(const aws_transport_options *opts)
         free(t);
         return NULL;
     }
+    t->no_proxy = build_no_proxy();
     return t;
 }
 
@@ -188,6 +205,7 @@ void aws_transport_free(aws_transport *t)
     if (!t)
         return;
     curl_easy_cleanup(t->curl);
+    free(t->no_proxy);
     free(t);
 }
 
@@ -273,6 +291,7 @@ int aws_transport_send(aws_transport *t, const aws_http_request *req, aws_http_r
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, t->opts.connect_timeout_ms);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, t->opts.timeout_ms);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_NOPROXY, t->no_proxy);
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, detail);
     curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
 
@@ -286,7 +305,7 @@ int aws_transport_send(aws_transport *t, const aws_http_request *req, aws_http_r
                            err->message);
     } else {
         curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp->status);
-        aws_debug_log_response(t->opts.debug_log, t->opts.debug_ctx, resp);
+        aws_debug_log_response(t->opts.debug_log, t->opts.debug_ctx, resp, req->secret_response);
     }
     aws_buf_free(&url);
     return result;

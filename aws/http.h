@@ -9,6 +9,7 @@
 #ifndef SCRIBBLE_AWS_HTTP_H
 #define SCRIBBLE_AWS_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "buf.h"
@@ -40,6 +41,8 @@ typedef struct aws_http_request {
     aws_buf query;  /* wire form, without '?'; may be empty */
     aws_headers headers;
     aws_buf body;
+    bool secret_response; /* the answer's body is itself a secret (an IMDS token):
+                             --debug shows only its length */
 } aws_http_request;
 
 typedef struct aws_http_response {
