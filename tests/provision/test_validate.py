@@ -1,0 +1,191 @@
+"""scribblectl validate: the shipped scribble.ini is clean; every class of bad
+input is reported as file:line: key: given; allowed, all of them at once, on
+stderr with exit status 2; and validate makes no network call at all."""
+import os
+import select
+import shutil
+import socket
+import subprocess
+
+import pytest
+
+SCRIBBLECTL = os.environ["SCRIBBLECTL"]
+SOURCE = os.environ["SCRIBBLE_SOURCE_DIR"]
+SECTIONS = ("[stack], [aws], [network], [cache], [queues], [tables], [functions], [schedules], [site], "
+            "[canvas], [local], [tags]")
+STACK_NAME_RULE = ("1 to 24 lowercase letters, digits and single hyphens, starting with a letter, "
+                   "not ending with a hyphen")
+
+
+def environment(**extra):
+    """The test's environment without any AWS_ setting that could change the outcome."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(extra)
+    return env
+
+
+def scribblectl(cwd, *args, env=None, prefix=()):
+    return subprocess.run([*prefix, SCRIBBLECTL, *args], capture_output=True, text=True, cwd=cwd,
+                          env=env or environment(), timeout=60)
+
+
+def test_shipped_scribble_ini_is_clean():
+    result = scribblectl(SOURCE, "validate")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == ("scribble.ini: OK (stack scribble, region from AWS_REGION or the profile, "
+                             "canvas 1000x1000 depth 1)\n")
+
+
+PLACE = "[stack]\nname = place\n[aws]\nregion = eu-west-3\n[canvas]\nwidth = 640\nheight = 480\ndepth = 4\n"
+
+
+def test_file_argument_and_config_option(tmp_path):
+    (tmp_path / "place.ini").write_text(PLACE)
+    (tmp_path / "other.ini").write_text("[stack]\nname = other\n")
+    want = "place.ini: OK (stack place, region eu-west-3, canvas 640x480 depth 4)\n"
+    assert scribblectl(tmp_path, "validate", "place.ini").stdout == want
+    assert scribblectl(tmp_path, "--config", "place.ini", "validate").stdout == want
+    assert scribblectl(tmp_path, "--config=other.ini", "validate", "place.ini").stdout == want
+
+
+def test_global_options_are_checked_and_shown(tmp_path):
+    (tmp_path / "place.ini").write_text(PLACE)
+    result = scribblectl(tmp_path, "--region", "ap-southeast-2", "validate", "place.ini")
+    assert result.stdout == "place.ini: OK (stack place, region ap-southeast-2, canvas 640x480 depth 4)\n"
+    result = scribblectl(tmp_path, "--region", "ap-southest-2", "--endpoint-url", "localhost:1", "validate",
+                         "place.ini")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        '--region: got "ap-southest-2"; allowed: an AWS region such as us-east-1, eu-west-3 or us-gov-west-1, '
+        "or empty\n"
+        '--endpoint-url: got "localhost:1"; allowed: an http:// or https:// URL such as http://localhost:5000, '
+        "or empty\n")
+
+
+# One file per class of bad input, and the one line it must produce.
+BAD_INPUT = {
+    "unknown section": ("[stack]\nname = demo\n[cach]\nmode = serverless\n",
+                        "bad.ini:3: [cach]: unknown section; allowed: " + SECTIONS),
+    "unknown key": ("[canvas]\ncolors = 16\n",
+                    "bad.ini:2: canvas.colors: unknown key; allowed in [canvas]: width, height, depth, cooldown, "
+                    "max_batch"),
+    "malformed integer": ("[canvas]\nwidth = 10px\n",
+                          'bad.ini:2: canvas.width: got "10px"; allowed: an integer from 1 to 4096'),
+    "out of range": ("[queues]\nreceive_wait = 21\n",
+                     'bad.ini:2: queues.receive_wait: got "21"; allowed: an integer from 0 to 20'),
+    "not in the list": ("[canvas]\ndepth = 16\n", 'bad.ini:2: canvas.depth: got "16"; allowed: 1, 2, 4, 8 or 24'),
+    "bad enum": ("[functions]\narchitecture = arm\n",
+                 'bad.ini:2: functions.architecture: got "arm"; allowed: auto, x86_64 or arm64'),
+    "bad boolean": ("[queues]\ntype = fifo\ncontent_based_deduplication = 1\n",
+                    'bad.ini:3: queues.content_based_deduplication: got "1"; allowed: true or false'),
+    "bad region": ("[aws]\nregion = us-east\n",
+                   'bad.ini:2: aws.region: got "us-east"; allowed: an AWS region such as us-east-1, eu-west-3 or '
+                   "us-gov-west-1, or empty"),
+    "bad stack name": ("[stack]\nname = Scribble\n", 'bad.ini:2: stack.name: got "Scribble"; allowed: ' + STACK_NAME_RULE),
+    "empty value": ("[stack]\nname =\n", "bad.ini:2: stack.name: got an empty value; allowed: " + STACK_NAME_RULE),
+    "missing required": ("[tables]\nbilling = provisioned\nread_capacity = 5\n",
+                         "bad.ini:1: tables.write_capacity: missing; allowed: an integer from 1 to 40000, "
+                         "required when tables.billing = provisioned"),
+    "setting of another mode": ("[cache]\nreplicas = 2\n",
+                                'bad.ini:2: cache.replicas: got "2", but cache.mode is serverless (the default); '
+                                "allowed: only when cache.mode = replication-group"),
+    "cross-field": ("[canvas]\nwidth = 4096\nheight = 4096\ndepth = 24\n",
+                    "bad.ini:4: canvas.depth: got canvas.width = 4096, canvas.height = 4096, canvas.depth = 24; "
+                    "allowed: canvas.width x canvas.height x canvas.depth at most 67108864 bits (8 MiB): the "
+                    "canvas is one cache value, read whole by every snapshot"),
+    "set twice": ("[canvas]\nwidth = 10\nwidth = 20\n",
+                  "bad.ini:3: canvas.width: set again (first at line 2); allowed: once"),
+    "not key = value": ("[canvas]\nwidth\n",
+                        'bad.ini:2: syntax: got "width"; allowed: key = value, [section], or a comment starting '
+                        "with ; or #"),
+    "unclosed section": ("[canvas\n", 'bad.ini:1: syntax: got "[canvas"; allowed: [section] with its closing ]'),
+    "key outside a section": ("width = 10\n",
+                              "bad.ini:1: width: got a key before any [section]; allowed: keys after a section "
+                              "header such as [stack]"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUT))
+def test_each_class_of_bad_input(tmp_path, case):
+    text, line = BAD_INPUT[case]
+    (tmp_path / "bad.ini").write_text(text)
+    result = scribblectl(tmp_path, "validate", "bad.ini")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == line + "\n"
+
+
+def test_every_error_at_once_in_line_order(tmp_path):
+    (tmp_path / "bad.ini").write_text(
+        "[canvas]\ndepth = 16\n"
+        "[stack]\nname = Scribble\n"
+        "[functions]\narchitecture = arm\n"
+        "[cach]\n"
+        "[queues]\nreceive_wait = 21\n")
+    result = scribblectl(tmp_path, "validate", "bad.ini")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        'bad.ini:2: canvas.depth: got "16"; allowed: 1, 2, 4, 8 or 24',
+        'bad.ini:4: stack.name: got "Scribble"; allowed: ' + STACK_NAME_RULE,
+        'bad.ini:6: functions.architecture: got "arm"; allowed: auto, x86_64 or arm64',
+        "bad.ini:7: [cach]: unknown section; allowed: " + SECTIONS,
+        'bad.ini:9: queues.receive_wait: got "21"; allowed: an integer from 0 to 20',
+    ]
+
+
+def test_missing_file(tmp_path):
+    result = scribblectl(tmp_path, "validate")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == "scribble.ini: cannot read: No such file or directory\n"
+    result = scribblectl(tmp_path, "--config", "nowhere.ini", "validate")
+    assert (result.returncode, result.stderr) == (2, "nowhere.ini: cannot read: No such file or directory\n")
+
+
+def test_usage(tmp_path):
+    assert scribblectl(tmp_path, "validate", "--help").returncode == 0
+    assert "usage: scribblectl [--config FILE] validate [FILE]" in scribblectl(tmp_path, "validate", "-h").stdout
+    result = scribblectl(tmp_path, "validate", "a.ini", "b.ini")
+    assert result.returncode == 2 and "usage:" in result.stderr
+    assert scribblectl(tmp_path, "validate", "--bogus").returncode == 2
+
+
+def test_makes_no_network_call(tmp_path):
+    """Every way the AWS client could be sent somewhere points at a listener
+    this test opens; after validate has exited, nothing has connected to it
+    (a connection would already be queued: the kernel completes it on connect)."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        url = "http://127.0.0.1:%d" % listener.getsockname()[1]
+        env = environment(AWS_ENDPOINT_URL=url, AWS_ENDPOINT_URL_STS=url, HTTPS_PROXY=url, HTTP_PROXY=url,
+                          ALL_PROXY=url, https_proxy=url, http_proxy=url, all_proxy=url,
+                          AWS_EC2_METADATA_SERVICE_ENDPOINT=url, AWS_CONTAINER_CREDENTIALS_FULL_URI=url + "/c",
+                          AWS_ACCESS_KEY_ID="AKIDEXAMPLE", AWS_SECRET_ACCESS_KEY="not-a-secret",
+                          AWS_REGION="us-east-1")
+        (tmp_path / "scribble.ini").write_text("[aws]\nendpoint_url = %s\nregion = us-east-1\n" % url)
+        (tmp_path / "bad.ini").write_text("[aws]\nendpoint_url = %s\nregion = nowhere\n" % url)
+        ok = scribblectl(tmp_path, "--endpoint-url", url, "validate", env=env)
+        bad = scribblectl(tmp_path, "validate", "bad.ini", env=env)
+        assert ok.returncode == 0, ok.stderr
+        assert bad.returncode == 2, bad.stderr
+        readable, _, _ = select.select([listener], [], [], 0)
+        assert not readable, "validate connected to " + url
+
+
+def strace_works():
+    if not shutil.which("strace"):
+        return False
+    return subprocess.run(["strace", "-o", os.devnull, "true"], capture_output=True).returncode == 0
+
+
+@pytest.mark.skipif(not strace_works(), reason="strace missing or ptrace not permitted")
+def test_opens_no_socket(tmp_path):
+    """Stronger than the listener: validate does not even create a socket."""
+    trace = tmp_path / "trace"
+    (tmp_path / "scribble.ini").write_text("[aws]\nendpoint_url = http://127.0.0.1:9\n")
+    asan = ":".join(filter(None, [os.environ.get("ASAN_OPTIONS"), "detect_leaks=0"]))  # LSan cannot run under ptrace
+    env = environment(ASAN_OPTIONS=asan, AWS_ENDPOINT_URL="http://127.0.0.1:9")
+    result = scribblectl(tmp_path, "validate", env=env,
+                         prefix=("strace", "-f", "-qq", "-e", "trace=socket,connect", "-o", str(trace)))
+    assert result.returncode == 0, result.stderr
+    calls = [line for line in trace.read_text().splitlines() if "socket(" in line or "connect(" in line]
+    assert calls == [], "validate made network calls:\n" + "\n".join(calls)
