@@ -1,0 +1,254 @@
+"""The local AWS every test runs against: moto, in-process, on a loopback port.
+
+LocalAws starts moto's ThreadedMotoServer on a port the OS gives, with the
+harness's moto extensions installed, and stops it on exit. Each instance is
+its own AWS account: every request it receives is given the instance's
+account id (moto keeps all state per account), so two live instances never
+see each other's resources; when no other instance is live, moto is also
+reset at start. A RequestLog wraps the WSGI application and records every
+request that arrived, from this process or any child.
+
+It hands child processes an environment in which nothing of the developer's
+AWS setup (AWS_* variables, ~/.aws) can leak in.
+
+Run `python -m harness.local_aws` from tests/ to keep one up by hand.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shlex
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import urllib.request
+from typing import Any
+
+from . import moto_ext_cloudfront, moto_ext_elasticache
+from .request_log import RequestLog, recording
+
+ACCESS_KEY_ID = "AKIALOCALAWSHARNESS1"
+SECRET_ACCESS_KEY = "local-aws-harness-secret-not-a-real-key"
+
+# moto behaviour the stack's tests need, process-wide: AWS-managed IAM policies
+# exist (the functions' role attaches AWSLambdaVPCAccessExecutionRole), and
+# Lambda never starts Docker containers (tests run handlers themselves).
+MOTO_CONFIG = {"iam": {"load_aws_managed_policies": True}, "lambda": {"use_docker": False}}
+
+_lock = threading.Lock()
+_live = 0
+_account_numbers = itertools.count(1)
+
+
+# What this process's own environment must hold: moto runs in-process and
+# builds botocore sessions from it (an AWS_PROFILE naming a profile missing
+# here breaks every request).
+PROCESS_AWS_ENVIRONMENT = {
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+
+
+def isolate_process_environment() -> None:
+    """Remove every AWS_* variable from os.environ and point the AWS files at /dev/null.
+
+    tests/conftest.py calls this once, before any test; so does main().
+    """
+    for key in [k for k in os.environ if k.startswith("AWS_")]:
+        del os.environ[key]
+    os.environ.update(PROCESS_AWS_ENVIRONMENT)
+
+
+def _check_process_environment() -> None:
+    leaks = sorted(k for k, v in os.environ.items()
+                   if k.startswith("AWS_") and PROCESS_AWS_ENVIRONMENT.get(k) != v)
+    if leaks:
+        raise RuntimeError(
+            f"{', '.join(leaks)} in this process's environment would reach the in-process "
+            "moto: call harness.local_aws.isolate_process_environment() first "
+            "(tests/conftest.py does)")
+    if "MOTO_ACCOUNT_ID" in os.environ:
+        raise RuntimeError("MOTO_ACCOUNT_ID is set: it would put every LocalAws in one account")
+
+
+def _install_moto_extensions() -> None:
+    from moto.core.config import default_user_config
+
+    moto_ext_elasticache.install()
+    moto_ext_cloudfront.install()
+    for section, settings in MOTO_CONFIG.items():
+        default_user_config.setdefault(section, {}).update(settings)  # type: ignore[misc]
+
+
+class LocalAws:
+    """moto on http://127.0.0.1:PORT with fresh state; use as a context manager."""
+
+    def __init__(self, region: str = "us-east-1"):
+        self.region = region
+        self.account_id = ""
+        self.endpoint = ""
+        self.requests = RequestLog()
+        self._server: Any = None
+        self._dir: str | None = None
+        self._entered = False
+
+    # -- lifecycle ------------------------------------------------------------
+    def __enter__(self) -> LocalAws:
+        global _live
+        _check_process_environment()
+        from moto.server import ThreadedMotoServer
+
+        try:
+            self._dir = tempfile.mkdtemp(prefix="scribble-local-aws-")
+            for name in ("config", "credentials"):
+                open(os.path.join(self._dir, name), "w").close()
+            # Under the lock, so no other instance can create state between this
+            # one's start and its reset.
+            with _lock:
+                _install_moto_extensions()
+                self.account_id = f"{100000000000 + next(_account_numbers):012d}"
+                self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+                self._server.start()
+                # ThreadedMotoServer builds its WSGI app inside start(); wrap it before
+                # anyone has the port. werkzeug's handler reads server.app per request.
+                wsgi_server = self._server._server
+                wsgi_server.app = recording(
+                    wsgi_server.app, self.requests,
+                    environ_defaults={"HTTP_X_MOTO_ACCOUNT_ID": self.account_id})
+                host, port = self._server.get_host_and_port()
+                self.endpoint = f"http://{host}:{port}"
+                if _live == 0:
+                    self._moto_api("/moto-api/reset")
+                _live += 1
+                self._entered = True
+            return self
+        except BaseException:
+            self.__exit__()
+            raise
+
+    def __exit__(self, *_: Any) -> None:
+        global _live
+        server, self._server = self._server, None
+        if server is not None:
+            server.stop()
+            if server._server is not None:  # stop() leaves the listening socket open
+                server._server.server_close()
+        if self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
+        if self._entered:
+            self._entered = False
+            with _lock:
+                _live -= 1
+
+    def _moto_api(self, path: str) -> None:
+        request = urllib.request.Request(self.endpoint + path, data=b"", method="POST")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
+
+    # -- use ------------------------------------------------------------------
+    @property
+    def port(self) -> int:
+        return int(self.endpoint.rsplit(":", 1)[1])
+
+    def env(self, **extra: str | None) -> dict[str, str]:
+        """Environment for a child process that must reach this endpoint and nothing else.
+
+        A copy of os.environ without any AWS_* variable, plus the endpoint,
+        the region (AWS_REGION and AWS_DEFAULT_REGION), fake credentials,
+        instance metadata off and empty AWS config and credentials files.
+        extra is applied last; a value of None removes that variable.
+        """
+        assert self._dir is not None, "use LocalAws as a context manager"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(
+            AWS_ENDPOINT_URL=self.endpoint,
+            AWS_REGION=self.region,
+            AWS_DEFAULT_REGION=self.region,  # the only one boto3 reads
+            AWS_ACCESS_KEY_ID=ACCESS_KEY_ID,
+            AWS_SECRET_ACCESS_KEY=SECRET_ACCESS_KEY,
+            AWS_EC2_METADATA_DISABLED="true",
+            AWS_CONFIG_FILE=os.path.join(self._dir, "config"),
+            AWS_SHARED_CREDENTIALS_FILE=os.path.join(self._dir, "credentials"),
+        )
+        # A developer's proxy must not capture loopback traffic (libcurl honours these).
+        for name in ("no_proxy", "NO_PROXY"):
+            env[name] = ",".join(filter(None, [env.get(name), "127.0.0.1", "localhost"]))
+        for key, value in extra.items():
+            if value is None:
+                env.pop(key, None)
+            else:
+                env[key] = value
+        return env
+
+    def client(self, service: str, **kwargs: Any) -> Any:
+        """A boto3 client for this endpoint, independent of the developer's AWS setup."""
+        assert self.endpoint, "use LocalAws as a context manager"
+        return make_client(service, self.endpoint, self.region, **kwargs)
+
+
+def make_client(service: str, endpoint: str, region: str = "us-east-1", **kwargs: Any) -> Any:
+    """A boto3 client for any local endpoint, with the harness's fake credentials.
+
+    Its botocore session looks up no environment variable for the profile or
+    the config and credentials files, so no AWS_PROFILE or ~/.aws of the
+    developer's is consulted.
+    """
+    import boto3
+    import botocore.config
+    import botocore.session
+
+    # (config name, environment variables, default, conversion)
+    botocore_session = botocore.session.Session(session_vars={
+        "profile": (None, None, None, None),
+        "config_file": (None, None, os.devnull, None),
+        "credentials_file": (None, None, os.devnull, None),
+    })
+    session = boto3.session.Session(
+        botocore_session=botocore_session, aws_access_key_id=ACCESS_KEY_ID,
+        aws_secret_access_key=SECRET_ACCESS_KEY, region_name=region)
+    kwargs.setdefault("config", botocore.config.Config(
+        retries={"max_attempts": 1}, connect_timeout=5, read_timeout=60))
+    return session.client(service, endpoint_url=endpoint, **kwargs)
+
+
+def _shell_exports(env: dict[str, str]) -> list[str]:
+    keys = sorted(k for k in env if k.startswith("AWS_"))
+    return [f"export {k}={shlex.quote(env[k])}" for k in keys]
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m harness.local_aws",
+        description="Run the tests' local AWS (moto with the harness's extensions) "
+                    "until SIGINT or SIGTERM.")
+    parser.add_argument("--region", default="us-east-1")
+    args = parser.parse_args(argv)
+
+    # Block the signals before moto's threads start, so they inherit the mask
+    # and only sigwait() below receives them.
+    isolate_process_environment()
+    stop_signals = {signal.SIGINT, signal.SIGTERM}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
+    with LocalAws(region=args.region) as aws:
+        print(f"local AWS at {aws.endpoint} (account {aws.account_id}, region {aws.region})")
+        print("# in another shell:")
+        print("unset $(env | grep -o '^AWS_[A-Z_]*')")
+        for line in _shell_exports(aws.env()):
+            print(line)
+        sys.stdout.flush()
+        received = signal.sigwait(stop_signals)
+        print(f"{signal.Signals(received).name}: stopping", file=sys.stderr)
+    print(f"stopped after {len(aws.requests)} requests, "
+          f"{len(aws.requests.mutating())} of them mutating", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,296 @@
+"""CloudFront cache policies for moto, added in-process.
+
+moto 5.2.5 serves distributions and origin access controls but no cache
+policies, which the static site's distribution uses. install() adds
+CreateCachePolicy, GetCachePolicy, GetCachePolicyConfig, ListCachePolicies,
+UpdateCachePolicy and DeleteCachePolicy to moto's own CloudFrontResponse and
+their paths to moto's CloudFront URL table; moto's botocore-model router
+picks the operation and its rest-xml serializer writes the response from
+the service model. Policies live on moto's CloudFrontBackend (so reset and
+accounts apply). As in AWS: every policy has an ETag that changes on each
+update; Update and Delete need it in If-Match (missing: InvalidIfMatchVersion,
+stale: PreconditionFailed); names are unique; a policy used by a
+distribution cannot be deleted; two AWS-managed policies are listed and
+cannot be changed.
+
+It must not change anything moto already implements.
+"""
+
+from __future__ import annotations
+
+import random
+import string
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+from moto.cloudfront import urls as cloudfront_urls
+from moto.cloudfront.models import CloudFrontBackend
+from moto.cloudfront.responses import CloudFrontResponse
+from moto.core.exceptions import ServiceException
+from moto.core.responses import ActionResult, EmptyResult
+
+API = "/2020-05-31"
+LOCATION = "https://cloudfront.amazonaws.com" + API + "/cache-policy/"
+URL_PATHS = {
+    "{0}" + API + "/cache-policy$": CloudFrontResponse.dispatch,
+    "{0}" + API + "/cache-policy/(?P<cache_policy_id>[^/]+)$": CloudFrontResponse.dispatch,
+    "{0}" + API + "/cache-policy/(?P<cache_policy_id>[^/]+)/config$": CloudFrontResponse.dispatch,
+}
+DEFAULT_TTL = 86400
+MAX_TTL = 31536000
+
+
+def _none_config(gzip: bool) -> dict[str, Any]:
+    return {
+        "EnableAcceptEncodingGzip": gzip,
+        "EnableAcceptEncodingBrotli": gzip,
+        "HeadersConfig": {"HeaderBehavior": "none"},
+        "CookiesConfig": {"CookieBehavior": "none"},
+        "QueryStringsConfig": {"QueryStringBehavior": "none"},
+    }
+
+
+_MANAGED_TIME = datetime(2020, 5, 31, tzinfo=timezone.utc)
+# The two managed policies everyone uses, with AWS's ids; every account sees them.
+MANAGED_POLICIES = {
+    "658327ea-f89d-4fab-a63d-7e88639e58f6": {
+        "Id": "658327ea-f89d-4fab-a63d-7e88639e58f6",
+        "LastModifiedTime": _MANAGED_TIME,
+        "ETag": "E23ZP02F085DFQ",
+        "CachePolicyConfig": {
+            "Comment": "Policy with caching enabled. Supports Gzip and Brotli compression.",
+            "Name": "Managed-CachingOptimized",
+            "DefaultTTL": DEFAULT_TTL, "MaxTTL": MAX_TTL, "MinTTL": 1,
+            "ParametersInCacheKeyAndForwardedToOrigin": _none_config(True),
+        },
+    },
+    "4135ea2d-6df8-44a3-9df3-4b5a84be39ad": {
+        "Id": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
+        "LastModifiedTime": _MANAGED_TIME,
+        "ETag": "E23ZP02F085DFQ",
+        "CachePolicyConfig": {
+            "Comment": "Policy with caching disabled",
+            "Name": "Managed-CachingDisabled",
+            "DefaultTTL": 0, "MaxTTL": 0, "MinTTL": 0,
+            "ParametersInCacheKeyAndForwardedToOrigin": _none_config(False),
+        },
+    },
+}
+
+
+class NoSuchCachePolicy(ServiceException):
+    code = "NoSuchCachePolicy"
+    message = "The cache policy does not exist."
+
+
+class CachePolicyAlreadyExists(ServiceException):
+    code = "CachePolicyAlreadyExists"
+
+
+class CachePolicyInUse(ServiceException):
+    code = "CachePolicyInUse"
+    message = "Cannot delete the cache policy because it is attached to one or more cache behaviors."
+
+
+class InvalidIfMatchVersion(ServiceException):
+    code = "InvalidIfMatchVersion"
+    message = "The If-Match version is missing or not valid for the resource."
+
+
+class PreconditionFailed(ServiceException):
+    code = "PreconditionFailed"
+    message = "The precondition given in one or more of the request header fields evaluated to false."
+
+
+class IllegalUpdate(ServiceException):
+    code = "IllegalUpdate"
+    message = "Managed cache policies cannot be updated."
+
+
+class IllegalDelete(ServiceException):
+    code = "IllegalDelete"
+    message = "Managed cache policies cannot be deleted."
+
+
+class InvalidArgument(ServiceException):
+    code = "InvalidArgument"
+
+
+class InconsistentQuantities(ServiceException):
+    code = "InconsistentQuantities"
+
+
+def _policies(backend: CloudFrontBackend) -> dict[str, dict[str, Any]]:
+    """The account's own (custom) cache policies by id, in creation order."""
+    return backend.__dict__.setdefault("cache_policies", {})
+
+
+def _etag() -> str:
+    return "E" + "".join(random.choices(string.ascii_uppercase + string.digits, k=13))
+
+
+def _checked_config(config: Any) -> dict[str, Any]:
+    """The config as AWS stores it: required fields present, TTL defaults applied."""
+    if not isinstance(config, dict) or not config.get("Name"):
+        raise InvalidArgument("The parameter Name is required.")
+    if config.get("MinTTL") is None:
+        raise InvalidArgument("The parameter MinTTL is required.")
+    config = dict(config)
+    min_ttl = int(config["MinTTL"])
+    if config.get("DefaultTTL") is None:
+        config["DefaultTTL"] = max(DEFAULT_TTL, min_ttl)
+    if config.get("MaxTTL") is None:
+        config["MaxTTL"] = max(MAX_TTL, int(config["DefaultTTL"]))
+    if not min_ttl <= int(config["DefaultTTL"]) <= int(config["MaxTTL"]):
+        raise InvalidArgument(
+            "The TTLs must satisfy MinTTL <= DefaultTTL <= MaxTTL; got "
+            f"{config['MinTTL']}, {config['DefaultTTL']}, {config['MaxTTL']}.")
+    parameters = config.get("ParametersInCacheKeyAndForwardedToOrigin") or {}
+    for section, listed in (("HeadersConfig", "Headers"), ("CookiesConfig", "Cookies"),
+                            ("QueryStringsConfig", "QueryStrings")):
+        names = (parameters.get(section) or {}).get(listed)
+        if names is not None and int(names.get("Quantity", -1)) != len(names.get("Items") or []):
+            raise InconsistentQuantities(
+                f"The value of {section}.{listed}.Quantity and the size of Items do not match.")
+    return config
+
+
+def _find(backend: CloudFrontBackend, policy_id: str | None) -> dict[str, Any]:
+    policy = _policies(backend).get(policy_id or "") or MANAGED_POLICIES.get(policy_id or "")
+    if policy is None:
+        raise NoSuchCachePolicy()
+    return policy
+
+
+def _check_if_match(policy: dict[str, Any], if_match: str | None) -> None:
+    if not if_match:
+        raise InvalidIfMatchVersion()
+    if if_match != policy["ETag"]:
+        raise PreconditionFailed()
+
+
+def _check_name_free(backend: CloudFrontBackend, name: str, policy_id: str | None = None) -> None:
+    for other in list(_policies(backend).values()) + list(MANAGED_POLICIES.values()):
+        if other["CachePolicyConfig"]["Name"] == name and other["Id"] != policy_id:
+            raise CachePolicyAlreadyExists(
+                f"A cache policy with the name {name} already exists: {other['Id']}.")
+
+
+def _in_use(backend: CloudFrontBackend, policy_id: str) -> bool:
+    for distribution in backend.distributions.values():
+        config = distribution.distribution_config
+        behaviors = [config.DefaultCacheBehavior]
+        behaviors += (config.CacheBehaviors or {}).get("Items") or []
+        if any(getattr(b, "cache_policy_id", None) == policy_id for b in behaviors):
+            return True
+    return False
+
+
+def _payload(policy: dict[str, Any]) -> dict[str, Any]:
+    return {key: policy[key] for key in ("Id", "LastModifiedTime", "CachePolicyConfig")}
+
+
+# -- actions (methods of moto's CloudFrontResponse) -----------------------------------
+def create_cache_policy(self: CloudFrontResponse) -> ActionResult:
+    backend = self.backend
+    config = _checked_config(self._get_param("CachePolicyConfig"))
+    _check_name_free(backend, config["Name"])
+    policy = {
+        "Id": str(uuid.uuid4()),
+        "LastModifiedTime": datetime.now(timezone.utc),
+        "CachePolicyConfig": config,
+        "ETag": _etag(),
+    }
+    _policies(backend)[policy["Id"]] = policy
+    return ActionResult({"CachePolicy": _payload(policy), "ETag": policy["ETag"],
+                         "Location": LOCATION + policy["Id"]})
+
+
+def get_cache_policy(self: CloudFrontResponse) -> ActionResult:
+    policy = _find(self.backend, self._get_param("Id"))
+    return ActionResult({"CachePolicy": _payload(policy), "ETag": policy["ETag"]})
+
+
+def get_cache_policy_config(self: CloudFrontResponse) -> ActionResult:
+    policy = _find(self.backend, self._get_param("Id"))
+    return ActionResult({"CachePolicyConfig": policy["CachePolicyConfig"], "ETag": policy["ETag"]})
+
+
+def list_cache_policies(self: CloudFrontResponse) -> ActionResult:
+    kind = self._get_param("Type")
+    if kind not in (None, "managed", "custom"):
+        raise InvalidArgument(f"Invalid Type {kind!r}: must be managed or custom.")
+    summaries = []
+    if kind in (None, "managed"):
+        summaries += [{"Type": "managed", "CachePolicy": _payload(p)} for p in MANAGED_POLICIES.values()]
+    if kind in (None, "custom"):
+        summaries += [{"Type": "custom", "CachePolicy": _payload(p)}
+                      for p in _policies(self.backend).values()]
+    start = 0
+    marker = self._get_param("Marker")
+    if marker:
+        ids = [s["CachePolicy"]["Id"] for s in summaries]
+        if marker not in ids:
+            raise InvalidArgument(f"Invalid Marker {marker!r}.")
+        start = ids.index(marker)
+    try:
+        max_items = int(self._get_param("MaxItems") or 100)
+    except ValueError:
+        max_items = 0
+    if not 1 <= max_items <= 1000:
+        raise InvalidArgument(f"Invalid MaxItems {self._get_param('MaxItems')!r}.")
+    page = summaries[start:start + max_items]
+    rest = summaries[start + max_items:]
+    result: dict[str, Any] = {"MaxItems": max_items, "Quantity": len(page), "Items": page}
+    if rest:
+        result["NextMarker"] = rest[0]["CachePolicy"]["Id"]
+    return ActionResult({"CachePolicyList": result})
+
+
+def update_cache_policy(self: CloudFrontResponse) -> ActionResult:
+    backend = self.backend
+    policy_id = self._get_param("Id")
+    policy = _find(backend, policy_id)
+    if policy_id in MANAGED_POLICIES:
+        raise IllegalUpdate()
+    _check_if_match(policy, self._get_param("IfMatch"))
+    config = _checked_config(self._get_param("CachePolicyConfig"))
+    _check_name_free(backend, config["Name"], policy_id)
+    policy.update(CachePolicyConfig=config, ETag=_etag(),
+                  LastModifiedTime=datetime.now(timezone.utc))
+    return ActionResult({"CachePolicy": _payload(policy), "ETag": policy["ETag"]})
+
+
+def delete_cache_policy(self: CloudFrontResponse) -> ActionResult:
+    backend = self.backend
+    policy_id = self._get_param("Id")
+    policy = _find(backend, policy_id)
+    if policy_id in MANAGED_POLICIES:
+        raise IllegalDelete()
+    _check_if_match(policy, self._get_param("IfMatch"))
+    if _in_use(backend, policy_id):
+        raise CachePolicyInUse()
+    del _policies(backend)[policy_id]
+    return EmptyResult()
+
+
+# -- installation -----------------------------------------------------------------
+ACTIONS = (create_cache_policy, get_cache_policy, get_cache_policy_config,
+           list_cache_policies, update_cache_policy, delete_cache_policy)
+
+_installed = False
+
+
+def install() -> None:
+    """Add the cache policy actions and paths to moto; idempotent, before any server starts."""
+    global _installed
+    if _installed:
+        return
+    for action in ACTIONS:
+        if hasattr(CloudFrontResponse, action.__name__):
+            raise RuntimeError(f"moto already implements CloudFront {action.__name__}: "
+                               "remove this extension")
+        setattr(CloudFrontResponse, action.__name__, action)
+    cloudfront_urls.url_paths.update(URL_PATHS)
+    _installed = True

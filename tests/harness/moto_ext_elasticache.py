@@ -1,0 +1,263 @@
+"""ElastiCache serverless caches for moto, added in-process.
+
+moto 5.2.5 implements cache clusters and replication groups but none of the
+serverless cache API, which is the stack's default cache. install() adds
+CreateServerlessCache, DescribeServerlessCaches, ModifyServerlessCache and
+DeleteServerlessCache to moto's own ElastiCacheResponse, keeping the caches
+on moto's ElastiCacheBackend (so moto's reset, accounts and regions apply)
+and their tags in the backend's tagging service (so ListTagsForResource and
+the Resource Groups Tagging API see them). Responses are ActionResults that
+moto serialises from botocore's service model, errors are the model's error
+shapes. The lifecycle is compressed: each describe moves a cache one step
+("creating" or "modifying" -> "available", "deleting" -> gone).
+
+It must not change anything moto already implements.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import string
+from datetime import datetime, timezone
+from typing import Any
+
+from moto.core.exceptions import ServiceException
+from moto.core.responses import ActionResult
+from moto.elasticache.models import ElastiCacheBackend
+from moto.elasticache.responses import ElastiCacheResponse
+from moto.utilities.utils import get_partition
+
+ENGINES = {
+    # engine: (default major version, {major: full version}, port, reader port)
+    "valkey": ("8", {"7": "7.2", "8": "8.0"}, 6379, 6380),
+    "redis": ("7", {"7": "7.1"}, 6379, 6380),
+    "memcached": ("1.6", {"1.6": "1.6.22"}, 11211, 11212),
+}
+NAME_PATTERN = re.compile(r"^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,39}(?<!-)$")
+MODIFIABLE = ("Description", "CacheUsageLimits", "RemoveUserGroup", "UserGroupId",
+              "SecurityGroupIds", "SnapshotRetentionLimit", "DailySnapshotTime",
+              "Engine", "MajorEngineVersion")
+
+
+class ServerlessCacheNotFound(ServiceException):
+    code = "ServerlessCacheNotFoundFault"
+
+
+class ServerlessCacheAlreadyExists(ServiceException):
+    code = "ServerlessCacheAlreadyExistsFault"
+
+
+class InvalidServerlessCacheState(ServiceException):
+    code = "InvalidServerlessCacheStateFault"
+
+
+class InvalidParameterValue(ServiceException):
+    code = "InvalidParameterValue"
+
+
+class InvalidParameterCombination(ServiceException):
+    code = "InvalidParameterCombination"
+
+
+def _caches(backend: ElastiCacheBackend) -> dict[str, dict[str, Any]]:
+    """The backend's serverless caches by name, in creation order."""
+    return backend.__dict__.setdefault("serverless_caches", {})
+
+
+def _region_code(region: str) -> str:
+    parts = region.split("-")
+    return parts[0] + "".join(p[0] for p in parts[1:-1]) + parts[-1] if len(parts) > 2 else region
+
+
+def _endpoint_host(name: str, region: str) -> str:
+    suffix = "".join(random.choices(string.ascii_lowercase + string.digits, k=6))
+    return f"{name.lower()}-{suffix}.serverless.{_region_code(region)}.cache.amazonaws.com"
+
+
+def _versions(engine: str, major: str | None) -> tuple[str, str]:
+    if engine not in ENGINES:
+        raise InvalidParameterValue(
+            f"Invalid engine {engine!r}: must be one of {', '.join(ENGINES)}.")
+    default_major, full_versions, _, _ = ENGINES[engine]
+    major = major or default_major
+    if major not in full_versions:
+        raise InvalidParameterValue(
+            f"Invalid major engine version {major!r} for {engine}: "
+            f"must be one of {', '.join(full_versions)}.")
+    return major, full_versions[major]
+
+
+def _get(backend: ElastiCacheBackend, name: str | None) -> dict[str, Any]:
+    cache = _caches(backend).get(name or "")
+    if cache is None:
+        raise ServerlessCacheNotFound(f"Serverless cache {name} not found.")
+    return cache
+
+
+def _require_available(cache: dict[str, Any]) -> None:
+    if cache["Status"] != "available":
+        raise InvalidServerlessCacheState(
+            f"Serverless cache {cache['ServerlessCacheName']} is in status "
+            f"{cache['Status']}; it must be available.")
+
+
+def _advance(backend: ElastiCacheBackend) -> None:
+    caches = _caches(backend)
+    for name, cache in list(caches.items()):
+        if cache["Status"] in ("creating", "modifying"):
+            cache["Status"] = "available"
+        elif cache["Status"] == "deleting":
+            del caches[name]
+
+
+# -- actions (methods of moto's ElastiCacheResponse) -----------------------------
+def create_serverless_cache(self: ElastiCacheResponse) -> ActionResult:
+    backend = self.elasticache_backend
+    name = self._get_param("ServerlessCacheName")
+    if not name or not NAME_PATTERN.match(name):
+        raise InvalidParameterValue(
+            f"Invalid serverless cache name {name!r}: 1 to 40 letters, digits or hyphens, "
+            "starting with a letter, without two consecutive hyphens or a trailing hyphen.")
+    if name in _caches(backend):
+        raise ServerlessCacheAlreadyExists(f"Serverless cache {name} already exists.")
+    engine = (self._get_param("Engine") or "").lower()
+    major, full = _versions(engine, self._get_param("MajorEngineVersion"))
+    _, _, port, reader_port = ENGINES[engine]
+    host = _endpoint_host(name, backend.region_name)
+    partition = get_partition(backend.region_name)
+    cache = {
+        "ServerlessCacheName": name,
+        "Description": self._get_param("Description"),
+        "CreateTime": datetime.now(timezone.utc),
+        "Status": "creating",
+        "Engine": engine,
+        "MajorEngineVersion": major,
+        "FullEngineVersion": full,
+        "CacheUsageLimits": self._get_param("CacheUsageLimits"),
+        "KmsKeyId": self._get_param("KmsKeyId"),
+        "SecurityGroupIds": self._get_param("SecurityGroupIds"),
+        "Endpoint": {"Address": host, "Port": port},
+        "ReaderEndpoint": {"Address": host, "Port": reader_port},
+        "ARN": f"arn:{partition}:elasticache:{backend.region_name}:{backend.account_id}"
+               f":serverlesscache:{name}",
+        "UserGroupId": self._get_param("UserGroupId"),
+        "SubnetIds": self._get_param("SubnetIds"),
+        "SnapshotRetentionLimit": self._get_param("SnapshotRetentionLimit") or 0,
+        "DailySnapshotTime": self._get_param("DailySnapshotTime"),
+        "NetworkType": self._get_param("NetworkType") or "ipv4",
+    }
+    _caches(backend)[name] = cache
+    tags = self._get_param("Tags") or []
+    if tags:
+        backend.tagging_service.tag_resource(cache["ARN"], tags)
+    return ActionResult({"ServerlessCache": cache})
+
+
+def describe_serverless_caches(self: ElastiCacheResponse) -> ActionResult:
+    backend = self.elasticache_backend
+    _advance(backend)
+    name = self._get_param("ServerlessCacheName")
+    if name:
+        return ActionResult({"ServerlessCaches": [_get(backend, name)]})
+    caches = list(_caches(backend).values())
+    start = 0
+    token = self._get_param("NextToken")
+    if token:
+        names = [c["ServerlessCacheName"] for c in caches]
+        if token not in names:
+            raise InvalidParameterValue(f"Invalid NextToken {token!r}.")
+        start = names.index(token)
+    limit = int(self._get_param("MaxResults") or 50)
+    if limit < 1:
+        raise InvalidParameterValue(f"Invalid MaxResults {limit}: must be at least 1.")
+    page = caches[start:start + limit]
+    rest = caches[start + limit:]
+    result: dict[str, Any] = {"ServerlessCaches": page}
+    if rest:
+        result["NextToken"] = rest[0]["ServerlessCacheName"]
+    return ActionResult(result)
+
+
+def modify_serverless_cache(self: ElastiCacheResponse) -> ActionResult:
+    backend = self.elasticache_backend
+    cache = _get(backend, self._get_param("ServerlessCacheName"))
+    changes = {key: self._get_param(key) for key in MODIFIABLE}
+    changes = {key: value for key, value in changes.items() if value is not None}
+    if not changes:
+        raise InvalidParameterCombination("No modifications were requested.")
+    _require_available(cache)
+    if changes.pop("RemoveUserGroup", False):
+        if "UserGroupId" in changes:
+            raise InvalidParameterCombination(
+                "RemoveUserGroup and UserGroupId cannot be given together.")
+        cache["UserGroupId"] = None
+    if "Engine" in changes or "MajorEngineVersion" in changes:
+        engine = (changes.pop("Engine", None) or cache["Engine"]).lower()
+        major = changes.pop("MajorEngineVersion", None)
+        if engine != cache["Engine"] and major is None:
+            major = ENGINES.get(engine, ("",))[0]
+        cache["MajorEngineVersion"], cache["FullEngineVersion"] = _versions(
+            engine, major or cache["MajorEngineVersion"])
+        cache["Engine"] = engine
+    cache.update(changes)
+    cache["Status"] = "modifying"
+    return ActionResult({"ServerlessCache": cache})
+
+
+def delete_serverless_cache(self: ElastiCacheResponse) -> ActionResult:
+    backend = self.elasticache_backend
+    cache = _get(backend, self._get_param("ServerlessCacheName"))
+    _require_available(cache)
+    cache["Status"] = "deleting"
+    backend.tagging_service.delete_all_tags_for_resource(cache["ARN"])
+    return ActionResult({"ServerlessCache": cache})
+
+
+# -- installation -----------------------------------------------------------------
+ACTIONS = (create_serverless_cache, describe_serverless_caches,
+           modify_serverless_cache, delete_serverless_cache)
+
+
+def _backend_init(original: Any) -> Any:
+    def __init__(self: ElastiCacheBackend, region_name: str, account_id: str) -> None:
+        original(self, region_name, account_id)
+        # moto's ARN check for the tagging actions, widened to serverless caches.
+        self.arn_regex = re.compile(
+            r"^arn:aws:elasticache:.*:[0-9]*:"
+            r"(cluster|snapshot|subnetgroup|replicationgroup|user|serverlesscache):.*$")
+    return __init__
+
+
+def _iter_tagged_resources(original: Any) -> Any:
+    from moto.core.resource_tagging import TaggedResource
+
+    def iter_tagged_resources(self: ElastiCacheBackend) -> Any:
+        yield from original(self)
+        for cache in _caches(self).values():
+            yield TaggedResource(
+                arn=cache["ARN"],
+                tags=self.tagging_service.get_tag_dict_for_resource(cache["ARN"]),
+                resource_type="elasticache:serverlesscache",
+                extra={"include_untagged": True},
+            )
+    return iter_tagged_resources
+
+
+_installed = False
+
+
+def install() -> None:
+    """Add the serverless cache actions to moto; idempotent, before any server starts."""
+    global _installed
+    if _installed:
+        return
+    for action in ACTIONS:
+        if hasattr(ElastiCacheResponse, action.__name__):
+            raise RuntimeError(f"moto already implements ElastiCache {action.__name__}: "
+                               "remove this extension")
+        setattr(ElastiCacheResponse, action.__name__, action)
+    ElastiCacheBackend.__init__ = _backend_init(ElastiCacheBackend.__init__)
+    ElastiCacheBackend.iter_tagged_resources = _iter_tagged_resources(
+        ElastiCacheBackend.iter_tagged_resources)
+    _installed = True
