@@ -234,6 +234,8 @@ def main(argv: list[str] | None = None) -> int:
     # Block the signals before moto's threads start, so they inherit the mask
     # and only sigwait() below receives them.
     isolate_process_environment()
+    import logging
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
     stop_signals = {signal.SIGINT, signal.SIGTERM}
     signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
     with LocalAws(region=args.region) as aws:
@@ -242,6 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         print("unset $(env | grep -o '^AWS_[A-Z_]*')")
         for line in _shell_exports(aws.env()):
             print(line)
+        print("# ready")
         sys.stdout.flush()
         received = signal.sigwait(stop_signals)
         print(f"{signal.Signals(received).name}: stopping", file=sys.stderr)
