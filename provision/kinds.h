@@ -1,0 +1,22 @@
+/*
+ * kinds.h - every resource kind scribblectl manages, one file each.
+ */
+#ifndef SCRIBBLE_PROVISION_KINDS_H
+#define SCRIBBLE_PROVISION_KINDS_H
+
+#include "provision/resource.h"
+
+extern const resource_ops vpc_ops;
+extern const resource_ops internet_gateway_ops;
+extern const resource_ops subnet_ops;
+extern const resource_ops elastic_ip_ops;
+extern const resource_ops nat_gateway_ops;
+extern const resource_ops route_table_ops;
+extern const resource_ops vpc_endpoint_ops;
+extern const resource_ops security_group_ops;
+extern const resource_ops role_ops;
+extern const resource_ops queue_ops;
+extern const resource_ops table_ops;
+extern const resource_ops bucket_ops;
+
+#endif
