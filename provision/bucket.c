@@ -1,0 +1,337 @@
+/*
+ * bucket.c - the static site's private S3 bucket, named <stack>-site-<account>
+ * (bucket names are global: the account keeps two accounts' stacks apart).
+ *
+ * Private means: all four public access blocks on, object ownership
+ * BucketOwnerEnforced (no ACLs), SSE-S3 by default; CloudFront reads it
+ * through origin access control, granted by the distribution's kind. Every
+ * configuration PUT and DeleteObjects carries Content-MD5, which S3 requires
+ * of them. Removing empties the bucket first, every object version and
+ * delete marker too when versioning was ever turned on, 1000 keys at a time.
+ * S3 is addressed path-style ("/<bucket>") by the client.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "provision/kind_support.h"
+
+#define S3_NAMESPACE "http://s3.amazonaws.com/doc/2006-03-01/"
+#define DELETE_BATCH 1000
+
+static const char *const public_access_blocks[] = {
+    "BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets",
+};
+#define PUBLIC_ACCESS_BLOCKS (sizeof public_access_blocks / sizeof public_access_blocks[0])
+
+static void bucket_path(const resource *r, char *out, size_t size)
+{
+    snprintf(out, size, "/%s", r->name);
+}
+
+/* A call on the bucket or one of its subresources ("publicAccessBlock", ...;
+ * NULL: the bucket itself); extra is a NULL-terminated name, value list. */
+static int s3_call(op_ctx *ctx, const resource *r, const char *method, const char *subresource,
+                   const char *const *extra, const aws_buf *body, xmlDocPtr *out, aws_error *err)
+{
+    char path[160];
+    bucket_path(r, path, sizeof path);
+    aws_params query = {0}, headers = {0};
+    if (subresource)
+        aws_params_add(&query, subresource, "");
+    for (size_t i = 0; extra && extra[i] && extra[i + 1]; i += 2)
+        aws_params_add(&query, extra[i], extra[i + 1]);
+    if (body) {
+        unsigned char md5[EVP_MAX_MD_SIZE];
+        unsigned int md5_len = 0;
+        char base64[64];
+        EVP_Digest(body->data, body->len, md5, &md5_len, EVP_md5(), NULL);
+        EVP_EncodeBlock((unsigned char *)base64, md5, (int)md5_len);
+        aws_headers_add(&headers, "Content-MD5", base64);
+        aws_headers_add(&headers, "Content-Type", "application/xml");
+    }
+    int rc = aws_rest_xml_call(ctx->client, &aws_service_s3, method, path, &query, &headers,
+                               body ? body->data : NULL, body ? body->len : 0, NULL, out, err);
+    aws_params_free(&query);
+    aws_headers_free(&headers);
+    return rc;
+}
+
+/* Serialises doc (and frees it) into out. */
+static void take_xml(xmlDocPtr doc, aws_buf *out)
+{
+    xmlChar *text = NULL;
+    int len = 0;
+    xmlDocDumpMemory(doc, &text, &len);
+    aws_buf_append(out, text, (size_t)len);
+    xmlFree(text);
+    xmlFreeDoc(doc);
+}
+
+static xmlNodePtr new_document(const char *root_name, xmlDocPtr *doc)
+{
+    *doc = xmlNewDoc(BAD_CAST "1.0");
+    xmlNodePtr root = xmlNewDocNode(*doc, NULL, BAD_CAST root_name, NULL);
+    xmlDocSetRootElement(*doc, root);
+    xmlSetNs(root, xmlNewNs(root, BAD_CAST S3_NAMESPACE, NULL));
+    return root;
+}
+
+/* PUTs a configuration document to a subresource. */
+static int put_config(op_ctx *ctx, const resource *r, const char *subresource, xmlDocPtr doc,
+                      aws_error *err)
+{
+    aws_buf body = {0};
+    take_xml(doc, &body);
+    int rc = s3_call(ctx, r, "PUT", subresource, NULL, &body, NULL, err);
+    aws_buf_free(&body);
+    return rc;
+}
+
+static int put_public_access_block(op_ctx *ctx, const resource *r, aws_error *err)
+{
+    xmlDocPtr doc;
+    xmlNodePtr root = new_document("PublicAccessBlockConfiguration", &doc);
+    for (size_t i = 0; i < PUBLIC_ACCESS_BLOCKS; i++)
+        xmlNewTextChild(root, NULL, BAD_CAST public_access_blocks[i], BAD_CAST "true");
+    return put_config(ctx, r, "publicAccessBlock", doc, err);
+}
+
+static int put_ownership_controls(op_ctx *ctx, const resource *r, aws_error *err)
+{
+    xmlDocPtr doc;
+    xmlNodePtr rule = xmlNewChild(new_document("OwnershipControls", &doc), NULL, BAD_CAST "Rule", NULL);
+    xmlNewTextChild(rule, NULL, BAD_CAST "ObjectOwnership", BAD_CAST "BucketOwnerEnforced");
+    return put_config(ctx, r, "ownershipControls", doc, err);
+}
+
+static int put_encryption(op_ctx *ctx, const resource *r, aws_error *err)
+{
+    xmlDocPtr doc;
+    xmlNodePtr root = new_document("ServerSideEncryptionConfiguration", &doc);
+    xmlNodePtr rule = xmlNewChild(root, NULL, BAD_CAST "Rule", NULL);
+    xmlNodePtr by_default = xmlNewChild(rule, NULL, BAD_CAST "ApplyServerSideEncryptionByDefault", NULL);
+    xmlNewTextChild(by_default, NULL, BAD_CAST "SSEAlgorithm", BAD_CAST "AES256");
+    return put_config(ctx, r, "encryption", doc, err);
+}
+
+static void add_xml_tag(void *ctx, const char *key, const char *value)
+{
+    xmlNodePtr tag = xmlNewChild(ctx, NULL, BAD_CAST "Tag", NULL);
+    xmlNewTextChild(tag, NULL, BAD_CAST "Key", BAD_CAST key);
+    xmlNewTextChild(tag, NULL, BAD_CAST "Value", BAD_CAST value);
+}
+
+static int put_tagging(op_ctx *ctx, const resource *r, aws_error *err)
+{
+    xmlDocPtr doc;
+    xmlNodePtr tag_set = xmlNewChild(new_document("Tagging", &doc), NULL, BAD_CAST "TagSet", NULL);
+    stack_each_tag(ctx->stack, r, add_xml_tag, tag_set);
+    return put_config(ctx, r, "tagging", doc, err);
+}
+
+/* GETs a configuration subresource; *doc NULL when S3 answers `missing_code`. */
+static int get_config(op_ctx *ctx, const resource *r, const char *subresource,
+                      const char *missing_code, xmlDocPtr *doc, aws_error *err)
+{
+    return allow_error(s3_call(ctx, r, "GET", subresource, NULL, NULL, doc, err), err, missing_code);
+}
+
+static void compare_public_access_block(resource *r, xmlDocPtr doc)
+{
+    for (size_t i = 0; i < PUBLIC_ACCESS_BLOCKS; i++) {
+        char *live = doc ? aws_xml_find_text(xmlDocGetRootElement(doc), public_access_blocks[i]) : NULL;
+        if (!live || strcmp(live, "true") != 0) {
+            char setting[80];
+            snprintf(setting, sizeof setting, "bucket public access block %s", public_access_blocks[i]);
+            resource_add_drift(r, setting, live ? live : "false", "true");
+        }
+        free(live);
+    }
+}
+
+static void fill(op_ctx *ctx, resource *r)
+{
+    char domain[256];
+    r->exists = true;
+    snprintf(r->id, sizeof r->id, "%s", r->name);
+    arn_format(ctx->stack, ARN_NO_ACCOUNT, "s3", r->name, r->arn);
+    snprintf(r->state, sizeof r->state, "available");
+    snprintf(domain, sizeof domain, "%s.s3.%s.amazonaws.com", r->name, stack_region(ctx->stack));
+    resource_set_output(r, "bucket_name", r->name);
+    resource_set_output(r, "bucket_arn", r->arn);
+    resource_set_output(r, "bucket_regional_domain", domain);
+}
+
+static int bucket_read(op_ctx *ctx, resource *r, aws_error *err)
+{
+    if (s3_call(ctx, r, "HEAD", NULL, NULL, NULL, NULL, err) != 0) {
+        if (err->http_status == 404) {
+            aws_error_clear(err);
+            return 0;
+        }
+        if (err->http_status == 403)
+            return aws_error_set(err, AWS_ERROR_SERVICE, "BucketOwnedByAnotherAccount",
+                                 "S3 bucket %s exists but belongs to another account (or this one "
+                                 "may not read it); bucket names are global",
+                                 r->name);
+        return -1;
+    }
+    fill(ctx, r);
+    xmlDocPtr doc = NULL;
+    TRY(get_config(ctx, r, "publicAccessBlock", "NoSuchPublicAccessBlockConfiguration", &doc, err));
+    compare_public_access_block(r, doc);
+    xmlFreeDoc(doc);
+    TRY(get_config(ctx, r, "ownershipControls", "OwnershipControlsNotFoundError", &doc, err));
+    char *ownership = doc ? aws_xml_find_text(xmlDocGetRootElement(doc), "ObjectOwnership") : NULL;
+    if (!ownership || strcmp(ownership, "BucketOwnerEnforced") != 0)
+        resource_add_drift(r, "bucket object ownership", ownership, "BucketOwnerEnforced");
+    free(ownership);
+    xmlFreeDoc(doc);
+    return 0;
+}
+
+/* Everything but the bucket itself: run after create, and to correct drift. */
+static int configure(op_ctx *ctx, resource *r, aws_error *err)
+{
+    TRY(put_public_access_block(ctx, r, err));
+    TRY(put_ownership_controls(ctx, r, err));
+    TRY(put_encryption(ctx, r, err));
+    return put_tagging(ctx, r, err);
+}
+
+static int bucket_create(op_ctx *ctx, resource *r, aws_error *err)
+{
+    const char *region = stack_region(ctx->stack);
+    aws_buf body = {0};
+    if (strcmp(region, "us-east-1") != 0) {
+        xmlDocPtr doc;
+        xmlNodePtr root = new_document("CreateBucketConfiguration", &doc);
+        xmlNewTextChild(root, NULL, BAD_CAST "LocationConstraint", BAD_CAST region);
+        take_xml(doc, &body);
+    }
+    int rc = s3_call(ctx, r, "PUT", NULL, NULL, body.len ? &body : NULL, NULL, err);
+    aws_buf_free(&body);
+    if (rc != 0 && error_is(err, "BucketAlreadyOwnedByYou")) { /* an interrupted earlier up */
+        aws_error_clear(err);
+        rc = 0;
+    }
+    if (rc != 0 && error_is(err, "BucketAlreadyExists"))
+        return aws_error_set(err, AWS_ERROR_SERVICE, "BucketAlreadyExists",
+                             "S3 bucket name %s is taken by another account; bucket names are global",
+                             r->name);
+    TRY(rc);
+    fill(ctx, r);
+    if (configure(ctx, r, err) == 0)
+        return 0;
+    /* A bucket just made may not be visible everywhere at once; the retry's
+     * CreateBucket answers BucketAlreadyOwnedByYou and configures again. */
+    if (error_is(err, "NoSuchBucket"))
+        err->retryable = true;
+    return -1;
+}
+
+static int bucket_update(op_ctx *ctx, resource *r, aws_error *err)
+{
+    return configure(ctx, r, err);
+}
+
+/* One page of keys (and version ids) to delete, as a <Delete> document. */
+typedef struct delete_batch {
+    xmlNodePtr root;
+    int count;
+} delete_batch;
+
+static void add_object(void *ctx, xmlNodePtr element)
+{
+    delete_batch *b = ctx;
+    char *key = aws_xml_find_text(element, "Key");
+    char *version = aws_xml_find_text(element, "VersionId");
+    if (key) {
+        xmlNodePtr object = xmlNewChild(b->root, NULL, BAD_CAST "Object", NULL);
+        xmlNewTextChild(object, NULL, BAD_CAST "Key", BAD_CAST key);
+        if (version)
+            xmlNewTextChild(object, NULL, BAD_CAST "VersionId", BAD_CAST version);
+        b->count++;
+    }
+    free(key);
+    free(version);
+}
+
+/* Lists one page and deletes what it holds; *deleted says how many. Always
+ * lists from the start: what was deleted is no longer listed. */
+static int delete_page(op_ctx *ctx, const resource *r, bool versions, int *deleted, aws_error *err)
+{
+    static const char *const list_v2[] = {"list-type", "2", "max-keys", "1000", NULL};
+    static const char *const list_versions[] = {"max-keys", "1000", NULL};
+    xmlDocPtr listing = NULL;
+    TRY(s3_call(ctx, r, "GET", versions ? "versions" : NULL, versions ? list_versions : list_v2,
+                NULL, &listing, err));
+    xmlDocPtr doc;
+    delete_batch batch = {new_document("Delete", &doc), 0};
+    xmlNewTextChild(batch.root, NULL, BAD_CAST "Quiet", BAD_CAST "true");
+    xmlNodePtr listed = xmlDocGetRootElement(listing);
+    if (versions) {
+        xml_each_element(listed, "Version", add_object, &batch);
+        xml_each_element(listed, "DeleteMarker", add_object, &batch);
+    } else {
+        xml_each_element(listed, "Contents", add_object, &batch);
+    }
+    xmlFreeDoc(listing);
+    *deleted = batch.count;
+    if (batch.count == 0) {
+        xmlFreeDoc(doc);
+        return 0;
+    }
+    aws_buf body = {0};
+    take_xml(doc, &body);
+    xmlDocPtr result = NULL;
+    int rc = s3_call(ctx, r, "POST", "delete", NULL, &body, &result, err);
+    aws_buf_free(&body);
+    if (rc == 0 && result) {
+        xmlNodePtr root = xmlDocGetRootElement(result);
+        char *code = aws_xml_find_text(root, "Code");
+        char *key = aws_xml_find_text(root, "Key");
+        if (code)
+            rc = aws_error_set(err, AWS_ERROR_SERVICE, code, "S3 DeleteObjects on %s: %s failed",
+                               r->name, key ? key : "an object");
+        free(code);
+        free(key);
+    }
+    xmlFreeDoc(result);
+    return rc;
+}
+
+static int empty_bucket(op_ctx *ctx, const resource *r, bool versions, aws_error *err)
+{
+    int deleted = DELETE_BATCH;
+    while (deleted > 0)
+        TRY(delete_page(ctx, r, versions, &deleted, err));
+    return 0;
+}
+
+static int bucket_remove(op_ctx *ctx, resource *r, aws_error *err)
+{
+    TRY(empty_bucket(ctx, r, false, err));
+    xmlDocPtr doc = NULL;
+    TRY(get_config(ctx, r, "versioning", "NoSuchBucket", &doc, err));
+    char *status = doc ? aws_xml_find_text(xmlDocGetRootElement(doc), "Status") : NULL;
+    xmlFreeDoc(doc);
+    int rc = status ? empty_bucket(ctx, r, true, err) : 0;
+    free(status);
+    TRY(rc);
+    rc = allow_error(s3_call(ctx, r, "DELETE", NULL, NULL, NULL, NULL, err), err, "NoSuchBucket");
+    if (rc != 0 && error_is(err, "BucketNotEmpty"))
+        err->retryable = true; /* an object written while emptying */
+    return rc;
+}
+
+const resource_ops bucket_ops = {
+    .kind = "S3 bucket",
+    .read = bucket_read,
+    .create = bucket_create,
+    .update = bucket_update,
+    .remove = bucket_remove,
+};
