@@ -58,7 +58,7 @@ static void print_row(const char *check, const char *endpoint, const char *resul
     char latency[32] = "-";
     if (latency_ms >= 0)
         snprintf(latency, sizeof latency, "%ld ms", latency_ms);
-    printf("%-36s %-44s %-9s %s\n", check, endpoint, latency, result);
+    printf("%-44s %-36s %-9s %s\n", check, endpoint, latency, result);
 }
 
 static void describe_failure(const aws_error *err, char *out, size_t size)
@@ -151,7 +151,7 @@ int cmd_doctor(int argc, char **argv, const scribble_globals *g)
     }
     printf("stack %s, region %s (from %s), %d attempts per call\n\n", cfg.stack.name,
            aws_client_region(client), aws_client_region_source(client), aws_client_max_attempts(client));
-    printf("%-36s %-44s %-9s %s\n", "CHECK", "ENDPOINT", "LATENCY", "RESULT");
+    printf("%-44s %-36s %-9s %s\n", "CHECK", "ENDPOINT", "LATENCY", "RESULT");
     aws_credentials creds = {0};
     int failures = 0;
     aws_buf failed = {0};

@@ -19,5 +19,9 @@ typedef struct scribble_globals {
 
 int cmd_validate(int argc, char **argv, const scribble_globals *g);
 int cmd_doctor(int argc, char **argv, const scribble_globals *g);
+int cmd_up(int argc, char **argv, const scribble_globals *g);
+int cmd_plan(int argc, char **argv, const scribble_globals *g);
+int cmd_down(int argc, char **argv, const scribble_globals *g);
+int cmd_status(int argc, char **argv, const scribble_globals *g);
 
 #endif

@@ -20,6 +20,10 @@ typedef struct command {
 static const command commands[] = {
     {"validate", cmd_validate, "check scribble.ini and report every error; touches nothing"},
     {"doctor", cmd_doctor, "check credentials, region and one read call on every service"},
+    {"plan", cmd_plan, "show what up would create, change or leave alone; changes nothing"},
+    {"up", cmd_up, "create what is missing and correct what differs (--dry-run: plan)"},
+    {"status", cmd_status, "show every resource, its id, live state and drift (--output json)"},
+    {"down", cmd_down, "delete everything up made, in reverse order (--yes: no question)"},
 };
 
 static void usage(FILE *out)
@@ -43,7 +47,8 @@ static void usage(FILE *out)
             "  -h, --help             this help\n"
             "      --version          print the version\n"
             "\n"
-            "exit status: 0 success; 1 the command failed; 2 usage or configuration error.\n");
+            "exit status: 0 success; 1 the command failed; 2 usage or configuration error;\n"
+            "             3 (status) some resource is missing or differs from the config.\n");
 }
 
 /* Takes the value of an option given as "--name value" or "--name=value". */

@@ -4,6 +4,7 @@
 #include "provision/session.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 int session_load_config(const scribble_globals *g, scribble_config *cfg)
@@ -38,4 +39,44 @@ void session_debug_log(void *ctx, const char *line)
 {
     (void)ctx;
     fprintf(stderr, "debug: %s\n", line);
+}
+
+void session_print_error(const char *verb, const aws_error *err)
+{
+    char text[1400];
+    aws_error_format(err, text, sizeof text);
+    fprintf(stderr, "scribblectl%s%s: %s\n", verb[0] ? " " : "", verb, text);
+}
+
+int session_open_stack(const scribble_globals *g, stack_session *ss)
+{
+    memset(ss, 0, sizeof *ss);
+    if (session_load_config(g, &ss->cfg) != 0)
+        return 2;
+    ss->options = session_client_options(g, &ss->cfg);
+    aws_error err = {0};
+    if (stack_build(&ss->cfg, &ss->stack, &err) != 0) {
+        session_print_error("", &err);
+        session_close_stack(ss);
+        return 2;
+    }
+    aws_client *client;
+    int rc = aws_client_new(&ss->options, &client, &err);
+    if (rc == 0) {
+        rc = stack_resolve(ss->stack, client, &err);
+        aws_client_free(client);
+    }
+    if (rc != 0) {
+        session_print_error("", &err);
+        session_close_stack(ss);
+        return err.kind == AWS_ERROR_CONFIG ? 2 : 1;
+    }
+    return 0;
+}
+
+void session_close_stack(stack_session *ss)
+{
+    stack_free(ss->stack);
+    ss->stack = NULL;
+    scribble_config_free(&ss->cfg);
 }

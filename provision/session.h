@@ -9,6 +9,7 @@
 #include "aws/client.h"
 #include "provision/commands.h"
 #include "provision/config.h"
+#include "provision/stack.h"
 
 /* Loads g->config_path into cfg. A missing default scribble.ini means the
  * defaults; a missing --config file or any invalid setting prints every error
@@ -16,6 +17,21 @@
 int session_load_config(const scribble_globals *g, scribble_config *cfg);
 /* The client options the config and flags give (flags win). */
 aws_client_options session_client_options(const scribble_globals *g, const scribble_config *cfg);
+/* A verb's view of one stack: the config, the client options, the plan with
+ * its account and zones resolved. */
+typedef struct stack_session {
+    scribble_config cfg;
+    aws_client_options options;
+    stack *stack;
+} stack_session;
+
+/* Loads, validates, plans and resolves; prints what went wrong. Returns 0,
+ * or the exit status the verb should return (1 AWS failure, 2 config). */
+int session_open_stack(const scribble_globals *g, stack_session *ss);
+void session_close_stack(stack_session *ss);
+/* Prints an error on stderr as "scribblectl <verb>: <error>". */
+void session_print_error(const char *verb, const aws_error *err);
+
 /* --debug lines go to stderr, already redacted. */
 void session_debug_log(void *ctx, const char *line);
 

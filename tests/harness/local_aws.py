@@ -17,6 +17,7 @@ Run `python -m harness.local_aws` from tests/ to keep one up by hand.
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import shlex
 import shutil
@@ -29,6 +30,9 @@ from typing import Any
 
 from . import moto_ext_cloudfront, moto_ext_elasticache
 from .request_log import RequestLog, recording
+
+# No line per request: a failing test's output is for what differed.
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 ACCESS_KEY_ID = "AKIALOCALAWSHARNESS1"
 SECRET_ACCESS_KEY = "local-aws-harness-secret-not-a-real-key"
@@ -234,8 +238,6 @@ def main(argv: list[str] | None = None) -> int:
     # Block the signals before moto's threads start, so they inherit the mask
     # and only sigwait() below receives them.
     isolate_process_environment()
-    import logging
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
     stop_signals = {signal.SIGINT, signal.SIGTERM}
     signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
     with LocalAws(region=args.region) as aws:

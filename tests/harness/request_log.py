@@ -58,12 +58,18 @@ class RequestLog:
     """Thread-safe list of RecordedRequest, in the order responses were sent."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self._records: list[RecordedRequest] = []
 
     def add(self, record: RecordedRequest) -> None:
         with self._lock:
             self._records.append(record)
+            self._lock.notify_all()
+
+    def wait_for(self, predicate: Callable[[list[RecordedRequest]], bool], timeout: float) -> bool:
+        """Blocks until predicate(records) holds (checked at each new request), or the timeout."""
+        with self._lock:
+            return self._lock.wait_for(lambda: predicate(self._records), timeout)
 
     def clear(self) -> None:
         with self._lock:

@@ -1,0 +1,309 @@
+/*
+ * stack.c - the stack's plan as rows, and the facts resolved from AWS.
+ *
+ * The rows are the single place that says what a Scribble stack contains and
+ * what depends on what; resource kinds know only themselves, graph.c only
+ * the order. Names are "<stack>-<role>" unless scribble.ini names the thing.
+ */
+#include "provision/stack.h"
+
+#include <libxml/tree.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "provision/kind_support.h"
+#include "provision/kinds.h"
+
+#define MAX_RESOURCES 64
+#define MAX_ZONES 3
+
+struct stack {
+    const scribble_config *cfg;
+    char account[32];
+    char region[64];
+    char partition[16];
+    char zones[MAX_ZONES][64];
+    int zone_count;
+    resource resources[MAX_RESOURCES];
+    size_t count;
+};
+
+static resource *add(stack *s, const resource_ops *ops, const char *role_fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static resource *add(stack *s, const resource_ops *ops, const char *role_fmt, ...)
+{
+    if (s->count == MAX_RESOURCES)
+        abort(); /* the plan is fixed by this file; more rows than this is a bug here */
+    resource *r = &s->resources[s->count++];
+    memset(r, 0, sizeof *r);
+    char role[sizeof r->role];
+    va_list ap;
+    va_start(ap, role_fmt);
+    vsnprintf(role, sizeof role, role_fmt, ap);
+    va_end(ap);
+    memcpy(r->role, role, sizeof role);
+    snprintf(r->name, sizeof r->name, "%s-%s", s->cfg->stack.name, role);
+    r->ops = ops;
+    return r;
+}
+
+static void depends(resource *r, const char *role_fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void depends(resource *r, const char *role_fmt, ...)
+{
+    for (int i = 0; i < RESOURCE_MAX_DEPS; i++) {
+        if (r->depends_on[i][0])
+            continue;
+        va_list ap;
+        va_start(ap, role_fmt);
+        vsnprintf(r->depends_on[i], sizeof r->depends_on[i], role_fmt, ap);
+        va_end(ap);
+        return;
+    }
+    abort();
+}
+
+static void plan_network(stack *s)
+{
+    const scribble_config *cfg = s->cfg;
+    int zones = cfg->network.availability_zones;
+    bool nat_per_zone = cfg->network.nat == SCRIBBLE_NAT_PER_ZONE;
+    int nats = nat_per_zone ? zones : 1;
+
+    /* In the account's default VPC, its internet gateway and default subnets
+     * (public, one per zone) are used as they are, and its main route table
+     * already routes them to the internet; the private side is the stack's. */
+    bool default_vpc = cfg->network.vpc == SCRIBBLE_VPC_DEFAULT;
+    add(s, &vpc_ops, "vpc")->variant = default_vpc ? "default" : "new";
+    resource *igw = add(s, &internet_gateway_ops, "internet-gateway");
+    igw->variant = default_vpc ? "default" : "new";
+    depends(igw, "vpc");
+    for (int z = 1; z <= zones; z++) {
+        resource *pub = add(s, &subnet_ops, "subnet-public-%d", z);
+        pub->variant = default_vpc ? "default-public" : "public";
+        pub->index = z;
+        depends(pub, "vpc");
+        resource *priv = add(s, &subnet_ops, "subnet-private-%d", z);
+        priv->variant = "private";
+        priv->index = z;
+        depends(priv, "vpc");
+    }
+    for (int n = 1; n <= nats; n++) {
+        add(s, &elastic_ip_ops, "nat-ip-%d", n)->index = n;
+        resource *nat = add(s, &nat_gateway_ops, "nat-gateway-%d", n);
+        nat->index = n;
+        depends(nat, "subnet-public-%d", n);
+        depends(nat, "nat-ip-%d", n);
+        depends(nat, "internet-gateway");
+    }
+    if (!default_vpc) {
+        resource *pub_rt = add(s, &route_table_ops, "route-table-public");
+        pub_rt->variant = "public";
+        depends(pub_rt, "internet-gateway");
+        for (int z = 1; z <= zones; z++)
+            depends(pub_rt, "subnet-public-%d", z);
+    }
+    for (int n = 1; n <= nats; n++) {
+        resource *rt = nat_per_zone ? add(s, &route_table_ops, "route-table-private-%d", n)
+                                    : add(s, &route_table_ops, "route-table-private");
+        rt->variant = "private";
+        rt->index = nat_per_zone ? n : 0;
+        depends(rt, "nat-gateway-%d", n);
+        for (int z = 1; z <= zones; z++)
+            if (!nat_per_zone || z == n)
+                depends(rt, "subnet-private-%d", z);
+    }
+    static const char *const gateway_services[] = {"dynamodb", "s3"};
+    for (size_t g = 0; g < 2; g++) {
+        resource *ep = add(s, &vpc_endpoint_ops, "endpoint-%s", gateway_services[g]);
+        ep->variant = gateway_services[g];
+        if (nat_per_zone)
+            for (int n = 1; n <= nats; n++)
+                depends(ep, "route-table-private-%d", n);
+        else
+            depends(ep, "route-table-private");
+    }
+    resource *fsg = add(s, &security_group_ops, "functions-security-group");
+    fsg->variant = "functions";
+    depends(fsg, "vpc");
+    resource *csg = add(s, &security_group_ops, "cache-security-group");
+    csg->variant = "cache";
+    depends(csg, "functions-security-group");
+}
+
+static void plan_data(stack *s)
+{
+    const scribble_config *cfg = s->cfg;
+    add(s, &role_ops, "functions-role")->variant = "functions";
+    add(s, &role_ops, "scheduler-role")->variant = "scheduler";
+    static const char *const queues[] = {"catchup", "pixel"};
+    for (size_t q = 0; q < 2; q++) {
+        resource *r = add(s, &queue_ops, "%s-queue", queues[q]);
+        r->variant = queues[q];
+        if (cfg->queues.type == SCRIBBLE_QUEUE_FIFO)
+            strncat(r->name, ".fifo", sizeof r->name - strlen(r->name) - 1);
+        depends(r, "functions-role");
+    }
+    resource *pixels = add(s, &table_ops, "pixels-table");
+    pixels->variant = "pixels";
+    snprintf(pixels->name, sizeof pixels->name, "%s", cfg->tables.pixels);
+    resource *history = add(s, &table_ops, "history-table");
+    history->variant = "history";
+    snprintf(history->name, sizeof history->name, "%s", cfg->tables.history);
+    add(s, &bucket_ops, "site-bucket");
+}
+
+int stack_build(const scribble_config *cfg, stack **out, aws_error *err)
+{
+    (void)err;
+    *out = NULL;
+    stack *s = aws_xcalloc(1, sizeof *s);
+    s->cfg = cfg;
+    plan_network(s);
+    plan_data(s);
+    *out = s;
+    return 0;
+}
+
+void stack_free(stack *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->count; i++)
+        resource_reset_live(&s->resources[i]);
+    free(s);
+}
+
+static const char *partition_of(const char *region)
+{
+    if (strncmp(region, "cn-", 3) == 0)
+        return "aws-cn";
+    if (strncmp(region, "us-gov-", 7) == 0)
+        return "aws-us-gov";
+    return "aws";
+}
+
+static int resolve_account(stack *s, aws_client *client, aws_error *err)
+{
+    xmlDocPtr doc = NULL;
+    TRY(aws_query_call(client, &aws_service_sts, "GetCallerIdentity", NULL, &doc, err));
+    char *account = aws_xml_find_text(xmlDocGetRootElement(doc), "Account");
+    snprintf(s->account, sizeof s->account, "%s", account ? account : "");
+    free(account);
+    xmlFreeDoc(doc);
+    ENSURE(s->account[0], err, AWS_ERROR_PARSE, "MalformedResponse",
+           "STS GetCallerIdentity gave no account");
+    return 0;
+}
+
+static int compare_zone_names(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+/* The first N zones (by name) that are available without opting in. */
+static int resolve_zones(stack *s, aws_client *client, aws_error *err)
+{
+    aws_params p = {0};
+    aws_params_add(&p, "Filter.1.Name", "state");
+    aws_params_add(&p, "Filter.1.Value.1", "available");
+    aws_params_add(&p, "Filter.2.Name", "opt-in-status");
+    aws_params_add(&p, "Filter.2.Value.1", "opt-in-not-required");
+    xmlDocPtr doc = NULL;
+    int rc = aws_query_call(client, &aws_service_ec2, "DescribeAvailabilityZones", &p, &doc, err);
+    aws_params_free(&p);
+    TRY(rc);
+    char names[16][64];
+    int found = 0;
+    for (xmlNodePtr n = xmlDocGetRootElement(doc)->children; n; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE || strcmp((const char *)n->name, "availabilityZoneInfo"))
+            continue;
+        for (xmlNodePtr item = n->children; item && found < 16; item = item->next) {
+            if (item->type != XML_ELEMENT_NODE)
+                continue;
+            char *zone = aws_xml_find_text(item, "zoneName");
+            if (zone)
+                snprintf(names[found++], sizeof names[0], "%s", zone);
+            free(zone);
+        }
+    }
+    xmlFreeDoc(doc);
+    qsort(names, (size_t)found, sizeof names[0], compare_zone_names);
+    int wanted = s->cfg->network.availability_zones;
+    ENSURE(found >= wanted, err, AWS_ERROR_CONFIG, "NotEnoughZones",
+           "network.availability_zones = %d, but region %s has %d available zone%s", wanted,
+           s->region, found, found == 1 ? "" : "s");
+    for (int i = 0; i < wanted; i++)
+        memcpy(s->zones[i], names[i], sizeof s->zones[i]);
+    s->zone_count = wanted;
+    return 0;
+}
+
+int stack_resolve(stack *s, aws_client *client, aws_error *err)
+{
+    snprintf(s->region, sizeof s->region, "%s", aws_client_region(client));
+    snprintf(s->partition, sizeof s->partition, "%s", partition_of(s->region));
+    TRY(resolve_account(s, client, err));
+    TRY(resolve_zones(s, client, err));
+    resource *bucket = stack_find(s, "site-bucket");
+    if (bucket)
+        snprintf(bucket->name, sizeof bucket->name, "%s-site-%s", s->cfg->stack.name, s->account);
+    return 0;
+}
+
+size_t stack_count(const stack *s) { return s->count; }
+resource *stack_at(stack *s, size_t i) { return i < s->count ? &s->resources[i] : NULL; }
+const scribble_config *stack_config(const stack *s) { return s->cfg; }
+const char *stack_name(const stack *s) { return s->cfg->stack.name; }
+const char *stack_account(const stack *s) { return s->account; }
+const char *stack_region(const stack *s) { return s->region; }
+const char *stack_partition(const stack *s) { return s->partition; }
+
+const char *stack_zone(const stack *s, int index)
+{
+    return index >= 1 && index <= s->zone_count ? s->zones[index - 1] : NULL;
+}
+
+resource *stack_find(stack *s, const char *role)
+{
+    for (size_t i = 0; i < s->count; i++)
+        if (strcmp(s->resources[i].role, role) == 0)
+            return &s->resources[i];
+    return NULL;
+}
+
+const char *stack_resource_name(const stack *s, const char *role)
+{
+    resource *r = stack_find((stack *)s, role);
+    if (r)
+        return r->name;
+    /* Roles planned by later parts of the stack (functions, ...) are still
+     * named the same way, so policies can name them today. */
+    static __thread char name[128];
+    snprintf(name, sizeof name, "%s-%s", s->cfg->stack.name, role);
+    return name;
+}
+
+const char *stack_output(const stack *s, const char *role, const char *key)
+{
+    resource *r = stack_find((stack *)s, role);
+    return r && r->exists ? resource_output(r, key) : NULL;
+}
+
+void stack_each_tag(const stack *s, const resource *r, tag_fn fn, void *fn_ctx)
+{
+    fn(fn_ctx, TAG_STACK, s->cfg->stack.name);
+    fn(fn_ctx, TAG_ROLE, r->role);
+    for (size_t i = 0; i < s->cfg->tags.count; i++)
+        fn(fn_ctx, s->cfg->tags.items[i].key, s->cfg->tags.items[i].value);
+}
+
+void stack_add_ec2_tag_specifications(const stack *s, const resource *r, const char *resource_type,
+                                      aws_params *params)
+{
+    aws_params_add(params, "TagSpecification.1.ResourceType", resource_type);
+    tags_query_params(s, r, "TagSpecification.1.Tag", params);
+}

@@ -1,0 +1,54 @@
+/*
+ * walk_verb.c - what up and plan share: open the stack, walk it with
+ * progress lines, and say what happened (or would).
+ */
+#include "provision/walk_verb.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "provision/session.h"
+#include "provision/walk_report.h"
+
+int walk_verb_up_or_plan(const scribble_globals *g, walk_mode mode)
+{
+    stack_session ss;
+    int rc = session_open_stack(g, &ss);
+    if (rc != 0)
+        return rc;
+    const char *verb = mode == WALK_PLAN ? "plan" : "up";
+    fprintf(stderr, "%s: stack %s in %s (account %s)\n", verb, stack_name(ss.stack),
+            stack_region(ss.stack), stack_account(ss.stack));
+    walk_outcome *outcomes = aws_xcalloc(stack_count(ss.stack), sizeof *outcomes);
+    walk_mode m = mode;
+    walk_options o = {.mode = mode, .client = ss.options, .progress = walk_report_progress,
+                      .progress_ctx = &m};
+    aws_error err = {0};
+    int failed = graph_walk(ss.stack, &o, outcomes, &err);
+    if (failed < 0) {
+        session_print_error(verb, &err);
+        rc = 1;
+    } else {
+        int created = walk_count(ss.stack, outcomes, ACTION_CREATE);
+        int updated = walk_count(ss.stack, outcomes, ACTION_UPDATE);
+        int drifted = walk_count(ss.stack, outcomes, ACTION_DRIFT);
+        int unchanged = walk_count(ss.stack, outcomes, ACTION_UNCHANGED);
+        if (mode == WALK_PLAN || failed || drifted)
+            walk_report_table(stdout, ss.stack, outcomes, mode);
+        if (failed)
+            printf("%s: %d resource%s failed; run it again to retry what is left\n", verb, failed,
+                   failed == 1 ? "" : "s");
+        else if (!created && !updated && !drifted)
+            printf("%s: nothing to do: all %d resources are as configured\n", verb, unchanged);
+        else if (mode == WALK_PLAN)
+            printf("plan: %d to create, %d to update, %d that cannot change in place, %d unchanged\n",
+                   created, updated, drifted, unchanged);
+        else
+            printf("up: %d created, %d updated, %d unchanged%s\n", created, updated, unchanged,
+                   drifted ? ", some differ and cannot change in place (see above)" : "");
+        rc = failed ? 1 : 0;
+    }
+    free(outcomes);
+    session_close_stack(&ss);
+    return rc;
+}

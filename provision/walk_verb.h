@@ -1,0 +1,12 @@
+/*
+ * walk_verb.h - the shared body of `up` and `plan`.
+ */
+#ifndef SCRIBBLE_PROVISION_WALK_VERB_H
+#define SCRIBBLE_PROVISION_WALK_VERB_H
+
+#include "provision/commands.h"
+#include "provision/graph.h"
+
+int walk_verb_up_or_plan(const scribble_globals *g, walk_mode mode);
+
+#endif

@@ -1,0 +1,206 @@
+"""The data resources of `scribblectl up` (queues, tables, IAM roles, the site
+bucket): their settings and policies as boto3 sees them, drift reported by
+`status` and corrected by `up`, FIFO queues, and `down` emptying a versioned
+bucket of more than one DeleteObjects batch."""
+import json
+import os
+import subprocess
+
+import pytest
+
+SCRIBBLECTL = os.environ["SCRIBBLECTL"]
+STACK = "data"
+
+
+def write_config(tmp_path, extra=""):
+    (tmp_path / "scribble.ini").write_text(f"[stack]\nname = {STACK}\n{extra}")
+
+
+def scribblectl(local_aws, tmp_path, *args, check=True):
+    result = subprocess.run([SCRIBBLECTL, *args], capture_output=True, text=True,
+                            env=local_aws.env(), cwd=tmp_path, timeout=600)
+    if check:
+        assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def bucket_name(local_aws):
+    return f"{STACK}-site-{local_aws.account_id}"
+
+
+def role_arn(local_aws, name):
+    return f"arn:aws:iam::{local_aws.account_id}:role/{name}"
+
+
+def statements(document):
+    doc = json.loads(document) if isinstance(document, str) else document
+    return doc["Statement"]
+
+
+def as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def queue_attributes(sqs, name):
+    url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+
+
+def check_queues(local_aws, suffix=""):
+    sqs = local_aws.client("sqs")
+    functions_role = role_arn(local_aws, f"{STACK}-functions-role")
+    for role in ("catchup-queue", "pixel-queue"):
+        url, attributes = queue_attributes(sqs, f"{STACK}-{role}{suffix}")
+        wanted = {"VisibilityTimeout": "60", "MessageRetentionPeriod": str(4 * 86400),
+                  "MaximumMessageSize": str(256 * 1024), "ReceiveMessageWaitTimeSeconds": "1"}
+        assert {k: attributes[k] for k in wanted} == wanted, role
+        tags = sqs.list_queue_tags(QueueUrl=url)["Tags"]
+        assert tags["scribble:stack"] == STACK and tags["scribble:role"] == role
+        # Only the functions' role may touch messages: an Allow for it alone and
+        # a Deny for every other principal.
+        allow, deny = statements(attributes["Policy"])
+        assert allow["Effect"] == "Allow"
+        assert allow["Principal"] == {"AWS": functions_role} and "Condition" not in allow
+        assert allow["Resource"] == attributes["QueueArn"]
+        assert deny["Effect"] == "Deny" and deny["Principal"] == "*"
+        assert deny["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": functions_role}}
+        assert "sqs:SendMessage" in deny["Action"] and "sqs:ReceiveMessage" in deny["Action"]
+
+
+def check_tables(local_aws):
+    dynamodb = local_aws.client("dynamodb")
+    keys = {f"{STACK}-pixels": [("idx", "HASH")],
+            f"{STACK}-history": [("minute", "HASH"), ("seq", "RANGE")]}
+    for name, schema in keys.items():
+        table = dynamodb.describe_table(TableName=name)["Table"]
+        assert table["TableStatus"] == "ACTIVE"
+        assert [(k["AttributeName"], k["KeyType"]) for k in table["KeySchema"]] == schema
+        assert {d["AttributeType"] for d in table["AttributeDefinitions"]} == {"N"}
+        assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+        tags = dynamodb.list_tags_of_resource(ResourceArn=table["TableArn"])["Tags"]
+        assert {"Key": "scribble:stack", "Value": STACK} in tags
+
+
+def check_roles(local_aws):
+    iam = local_aws.client("iam")
+    account = local_aws.account_id
+    functions = f"{STACK}-functions-role"
+    role = iam.get_role(RoleName=functions)["Role"]
+    [trust] = statements(role["AssumeRolePolicyDocument"])
+    assert trust["Principal"] == {"Service": "lambda.amazonaws.com"}
+    assert {"Key": "scribble:stack", "Value": STACK} in role["Tags"]
+    attached = iam.list_attached_role_policies(RoleName=functions)["AttachedPolicies"]
+    assert [p["PolicyArn"] for p in attached] == [
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"]
+    assert iam.list_role_policies(RoleName=functions)["PolicyNames"] == [functions]
+    policy = iam.get_role_policy(RoleName=functions, PolicyName=functions)["PolicyDocument"]
+    resources = [r for s in statements(policy) for r in as_list(s["Resource"])]
+    actions = [a for s in statements(policy) for a in as_list(s["Action"])]
+    assert "*" not in resources and not any(a.endswith(":*") or a == "*" for a in actions)
+    region = local_aws.region
+    assert f"arn:aws:sqs:{region}:{account}:{STACK}-pixel-queue" in resources
+    assert f"arn:aws:dynamodb:{region}:{account}:table/{STACK}-history" in resources
+    assert f"arn:aws:s3:::{bucket_name(local_aws)}/*" in resources
+    assert f"arn:aws:execute-api:{region}:{account}:*/*/POST/@connections/*" in resources
+
+    scheduler = f"{STACK}-scheduler-role"
+    role = iam.get_role(RoleName=scheduler)["Role"]
+    [trust] = statements(role["AssumeRolePolicyDocument"])
+    assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": account}}
+    assert iam.list_attached_role_policies(RoleName=scheduler)["AttachedPolicies"] == []
+    [invoke] = statements(iam.get_role_policy(RoleName=scheduler, PolicyName=scheduler)["PolicyDocument"])
+    assert as_list(invoke["Action"]) == ["lambda:InvokeFunction"]
+    assert sorted(invoke["Resource"]) == sorted(
+        f"arn:aws:lambda:{region}:{account}:function:{STACK}-{f}-function" for f in ("save", "snapshot"))
+
+
+def check_bucket(local_aws):
+    s3, bucket = local_aws.client("s3"), bucket_name(local_aws)
+    assert s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+        "RestrictPublicBuckets": True}
+    assert s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"] == [
+        {"ObjectOwnership": "BucketOwnerEnforced"}]
+    [rule] = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    tags = s3.get_bucket_tagging(Bucket=bucket)["TagSet"]
+    assert {"Key": "scribble:role", "Value": "site-bucket"} in tags
+
+
+def check_all(local_aws):
+    check_queues(local_aws)
+    check_tables(local_aws)
+    check_roles(local_aws)
+    check_bucket(local_aws)
+
+
+def test_data_resources_have_their_settings(local_aws, tmp_path):
+    write_config(tmp_path)
+    scribblectl(local_aws, tmp_path, "up")
+    check_all(local_aws)
+
+
+def test_drift_is_reported_then_corrected(local_aws, tmp_path):
+    write_config(tmp_path)
+    scribblectl(local_aws, tmp_path, "up")
+    sqs, dynamodb, iam, s3 = (local_aws.client(n) for n in ("sqs", "dynamodb", "iam", "s3"))
+    url, _ = queue_attributes(sqs, f"{STACK}-pixel-queue")
+    open_policy = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "sqs:*", "Resource": "*"}]}
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "5",
+                                                       "Policy": json.dumps(open_policy)})
+    dynamodb.update_table(TableName=f"{STACK}-pixels", BillingMode="PROVISIONED",
+                          ProvisionedThroughput={"ReadCapacityUnits": 3, "WriteCapacityUnits": 3})
+    iam.attach_role_policy(RoleName=f"{STACK}-functions-role",
+                           PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    iam.delete_role_policy(RoleName=f"{STACK}-scheduler-role", PolicyName=f"{STACK}-scheduler-role")
+    s3.delete_public_access_block(Bucket=bucket_name(local_aws))
+
+    status = scribblectl(local_aws, tmp_path, "status", check=False)
+    report = status.stdout + status.stderr
+    for line in ("queue VisibilityTimeout: is 5, config says 60", "queue Policy: is ",
+                 "table billing mode: is PROVISIONED, config says PAY_PER_REQUEST",
+                 "role other managed policies: is arn:aws:iam::aws:policy/AdministratorAccess",
+                 "role inline policy: is (none)",
+                 "bucket public access block BlockPublicAcls: is false, config says true"):
+        assert line in report, report
+
+    scribblectl(local_aws, tmp_path, "up")
+    check_all(local_aws)
+
+
+def test_fifo_queues(local_aws, tmp_path):
+    write_config(tmp_path, "[queues]\ntype = fifo\ncontent_based_deduplication = true\n")
+    scribblectl(local_aws, tmp_path, "up")
+    check_queues(local_aws, suffix=".fifo")
+    sqs = local_aws.client("sqs")
+    for role in ("catchup-queue", "pixel-queue"):
+        _, attributes = queue_attributes(sqs, f"{STACK}-{role}.fifo")
+        assert attributes["FifoQueue"] == "true"
+        assert attributes["ContentBasedDeduplication"] == "true"
+    policy = local_aws.client("iam").get_role_policy(
+        RoleName=f"{STACK}-functions-role", PolicyName=f"{STACK}-functions-role")["PolicyDocument"]
+    resources = [r for s in statements(policy) for r in as_list(s["Resource"])]
+    assert any(r.endswith(f":{STACK}-pixel-queue.fifo") for r in resources)
+
+
+@pytest.mark.parametrize("versioned", [False, True])
+def test_down_empties_the_bucket_and_removes_the_data_resources(local_aws, tmp_path, versioned):
+    write_config(tmp_path)
+    scribblectl(local_aws, tmp_path, "up")
+    s3, bucket = local_aws.client("s3"), bucket_name(local_aws)
+    if versioned:
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    for i in range(1050):  # more than one DeleteObjects batch; keys that need XML escaping
+        s3.put_object(Bucket=bucket, Key=f"tiles/{i} & <{i}>", Body=b"x")
+    if versioned:
+        s3.put_object(Bucket=bucket, Key="snapshot.png", Body=b"1")
+        s3.put_object(Bucket=bucket, Key="snapshot.png", Body=b"2")
+        s3.delete_object(Bucket=bucket, Key="snapshot.png")
+    scribblectl(local_aws, tmp_path, "down", "--yes")
+    assert bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    assert local_aws.client("sqs").list_queues().get("QueueUrls", []) == []
+    assert local_aws.client("dynamodb").list_tables()["TableNames"] == []
+    roles = [r["RoleName"] for r in local_aws.client("iam").list_roles()["Roles"]]
+    assert not [r for r in roles if r.startswith(f"{STACK}-")]
