@@ -80,11 +80,12 @@ int cmd_down(int argc, char **argv, const scribble_globals *g)
     fprintf(stderr, "down: stack %s in %s (account %s)\n", stack_name(ss.stack),
             stack_region(ss.stack), stack_account(ss.stack));
     walk_outcome *outcomes = aws_xcalloc(stack_count(ss.stack), sizeof *outcomes);
-    walk_mode mode = WALK_DOWN;
+    walk_display *display = walk_display_start(ss.stack, WALK_DOWN);
     walk_options o = {.mode = WALK_DOWN, .client = ss.options, .progress = walk_report_progress,
-                      .progress_ctx = &mode};
+                      .progress_ctx = display};
     aws_error err = {0};
     int failed = graph_walk(ss.stack, &o, outcomes, &err);
+    walk_display_stop(display);
     if (failed < 0) {
         session_print_error("down", &err);
         rc = 1;

@@ -3,38 +3,170 @@
  */
 #include "provision/walk_report.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
-static double elapsed_s(void)
+#define TICK_MS 250
+
+typedef struct row_state {
+    const resource *resource;
+    char phase[64];
+    double started;  /* when the current phase began; 0: not started */
+    double finished; /* 0 while running */
+    bool shown;      /* on a terminal: worth a line (not merely read) */
+} row_state;
+
+struct walk_display {
+    stack *stack;
+    walk_mode mode;
+    bool live;
+    double start;
+    row_state *rows;
+    size_t count;
+    int lines_drawn;
+    bool stopping;
+    pthread_mutex_t lock;
+    pthread_t ticker;
+    bool ticking;
+};
+
+static double now_s(void)
 {
-    static struct timespec start;
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if (!start.tv_sec && !start.tv_nsec)
-        start = now;
-    return (double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static row_state *row_of(walk_display *d, const resource *r)
+{
+    for (size_t i = 0; i < d->count; i++)
+        if (d->rows[i].resource == r)
+            return &d->rows[i];
+    return NULL;
+}
+
+/* Redraws the live table in place (called with d->lock held). */
+static void redraw(walk_display *d)
+{
+    double now = now_s();
+    if (d->lines_drawn)
+        fprintf(stderr, "\033[%dA", d->lines_drawn);
+    int lines = 0;
+    for (size_t i = 0; i < d->count; i++) {
+        row_state *row = &d->rows[i];
+        if (!row->shown)
+            continue;
+        double end = row->finished ? row->finished : now;
+        fprintf(stderr, "\033[2K  %-28s %-40s %6.1fs\n", row->resource->role, row->phase,
+                row->started ? end - row->started : 0.0);
+        lines++;
+    }
+    d->lines_drawn = lines;
+    fflush(stderr);
+}
+
+static void *tick(void *arg)
+{
+    walk_display *d = arg;
+    struct timespec pause = {0, TICK_MS * 1000000L};
+    for (;;) {
+        pthread_mutex_lock(&d->lock);
+        bool stop = d->stopping;
+        if (!stop)
+            redraw(d);
+        pthread_mutex_unlock(&d->lock);
+        if (stop)
+            return NULL;
+        nanosleep(&pause, NULL);
+    }
+}
+
+walk_display *walk_display_start(stack *s, walk_mode mode)
+{
+    walk_display *d = aws_xcalloc(1, sizeof *d);
+    d->stack = s;
+    d->mode = mode;
+    d->start = now_s();
+    d->live = isatty(STDERR_FILENO) && getenv("TERM") && strcmp(getenv("TERM"), "dumb") != 0;
+    d->count = stack_count(s);
+    d->rows = aws_xcalloc(d->count, sizeof *d->rows);
+    for (size_t i = 0; i < d->count; i++) {
+        d->rows[i].resource = stack_at(s, i);
+        snprintf(d->rows[i].phase, sizeof d->rows[i].phase, "waiting for dependencies");
+    }
+    pthread_mutex_init(&d->lock, NULL);
+    if (d->live)
+        d->ticking = pthread_create(&d->ticker, NULL, tick, d) == 0;
+    return d;
+}
+
+void walk_display_stop(walk_display *d)
+{
+    if (!d)
+        return;
+    pthread_mutex_lock(&d->lock);
+    d->stopping = true;
+    if (d->live)
+        redraw(d);
+    pthread_mutex_unlock(&d->lock);
+    if (d->ticking)
+        pthread_join(d->ticker, NULL);
+    pthread_mutex_destroy(&d->lock);
+    free(d->rows);
+    free(d);
+}
+
+static void describe_outcome(const walk_display *d, const resource *r, const walk_outcome *done,
+                             char *out, size_t size)
+{
+    if (done->action == ACTION_FAILED) {
+        int n = snprintf(out, size, "FAILED: ");
+        aws_error_format(&done->error, out + n, size - (size_t)n);
+    } else {
+        snprintf(out, size, "%s%s%s", walk_action_name(done->action, d->mode), r->id[0] ? " " : "",
+                 r->id);
+    }
 }
 
 void walk_report_progress(void *ctx, const resource *r, const char *phase, const walk_outcome *done)
 {
-    const walk_mode *mode = ctx;
-    double t = elapsed_s();
-    if (!done) {
-        if (strcmp(phase, "reading") != 0)
-            fprintf(stderr, "  [%6.1fs] %-28s %s\n", t, r->role, phase);
-        return;
+    walk_display *d = ctx;
+    pthread_mutex_lock(&d->lock);
+    row_state *row = row_of(d, r);
+    double now = now_s();
+    char text[1500];
+    if (done) {
+        describe_outcome(d, r, done, text, sizeof text);
+        row->finished = now;
+    } else {
+        snprintf(text, sizeof text, "%s", phase);
+        if (!row->started)
+            row->started = now;
     }
-    if (done->action == ACTION_FAILED) {
-        char text[1400];
-        aws_error_format(&done->error, text, sizeof text);
-        fprintf(stderr, "  [%6.1fs] %-28s FAILED: %s\n", t, r->role, text);
-    } else if (done->action != ACTION_UNCHANGED && done->action != ACTION_ABSENT &&
-               *mode != WALK_PLAN && *mode != WALK_STATUS) {
-        fprintf(stderr, "  [%6.1fs] %-28s %s %s (%.1f s)\n", t, r->role,
-                walk_action_name(done->action, *mode), r->id, done->seconds);
+    /* The live table keeps one short line per resource; the full text goes
+     * to plain output and, for failures, to the final table. */
+    size_t n = strlen(text);
+    if (n >= sizeof row->phase)
+        n = sizeof row->phase - 1;
+    memcpy(row->phase, text, n);
+    row->phase[n] = '\0';
+    bool quiet = (!done && strcmp(phase, "reading") == 0) ||
+                 (done && (done->action == ACTION_UNCHANGED || done->action == ACTION_ABSENT));
+    if (!quiet)
+        row->shown = true;
+    if (d->live) {
+        redraw(d);
+    } else if (!quiet) {
+        if (done && done->action != ACTION_FAILED)
+            fprintf(stderr, "  [%6.1fs] %-28s %s (%.1f s)\n", now - d->start, r->role, text,
+                    done->seconds);
+        else
+            fprintf(stderr, "  [%6.1fs] %-28s %s\n", now - d->start, r->role, text);
     }
+    pthread_mutex_unlock(&d->lock);
 }
 
 int walk_count(const stack *s, const walk_outcome *outcomes, walk_action a)

@@ -20,11 +20,12 @@ int walk_verb_up_or_plan(const scribble_globals *g, walk_mode mode)
     fprintf(stderr, "%s: stack %s in %s (account %s)\n", verb, stack_name(ss.stack),
             stack_region(ss.stack), stack_account(ss.stack));
     walk_outcome *outcomes = aws_xcalloc(stack_count(ss.stack), sizeof *outcomes);
-    walk_mode m = mode;
+    walk_display *display = walk_display_start(ss.stack, mode);
     walk_options o = {.mode = mode, .client = ss.options, .progress = walk_report_progress,
-                      .progress_ctx = &m};
+                      .progress_ctx = display};
     aws_error err = {0};
     int failed = graph_walk(ss.stack, &o, outcomes, &err);
+    walk_display_stop(display);
     if (failed < 0) {
         session_print_error(verb, &err);
         rc = 1;
