@@ -18,5 +18,7 @@ extern const resource_ops role_ops;
 extern const resource_ops queue_ops;
 extern const resource_ops table_ops;
 extern const resource_ops bucket_ops;
+extern const resource_ops cache_subnet_group_ops;
+extern const resource_ops cache_ops;
 
 #endif

@@ -45,7 +45,7 @@ typedef struct resource_ops {
     int poll_timeout_s;   /* give up after; 0: 900 */
 } resource_ops;
 
-#define RESOURCE_MAX_DEPS 12
+#define RESOURCE_MAX_DEPS 16
 #define RESOURCE_MAX_OUTPUTS 8
 
 struct resource {

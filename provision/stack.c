@@ -134,6 +134,26 @@ static void plan_network(stack *s)
     depends(csg, "functions-security-group");
 }
 
+static void plan_cache(stack *s)
+{
+    const scribble_config *cfg = s->cfg;
+    int zones = cfg->network.availability_zones;
+    bool group = cfg->cache.mode == SCRIBBLE_CACHE_REPLICATION_GROUP;
+    if (group) {
+        resource *subnet_group = add(s, &cache_subnet_group_ops, "cache-subnet-group");
+        for (int z = 1; z <= zones; z++)
+            depends(subnet_group, "subnet-private-%d", z);
+    }
+    resource *cache = add(s, &cache_ops, "cache");
+    cache->variant = group ? "replication-group" : "serverless";
+    depends(cache, "cache-security-group");
+    if (group)
+        depends(cache, "cache-subnet-group");
+    else
+        for (int z = 1; z <= zones; z++)
+            depends(cache, "subnet-private-%d", z);
+}
+
 static void plan_data(stack *s)
 {
     const scribble_config *cfg = s->cfg;
@@ -163,6 +183,7 @@ int stack_build(const scribble_config *cfg, stack **out, aws_error *err)
     stack *s = aws_xcalloc(1, sizeof *s);
     s->cfg = cfg;
     plan_network(s);
+    plan_cache(s);
     plan_data(s);
     *out = s;
     return 0;

@@ -1,4 +1,5 @@
-"""ElastiCache serverless caches for moto, added in-process.
+"""ElastiCache serverless caches, and the rest of subnet groups and
+replication groups, for moto, added in-process.
 
 moto 5.2.5 implements cache clusters and replication groups but none of the
 serverless cache API, which is the stack's default cache. install() adds
@@ -11,7 +12,13 @@ moto serialises from botocore's service model, errors are the model's error
 shapes. The lifecycle is compressed: each describe moves a cache one step
 ("creating" or "modifying" -> "available", "deleting" -> gone).
 
-It must not change anything moto already implements.
+It also adds ModifyCacheSubnetGroup and DeleteCacheSubnetGroup (refused with
+CacheSubnetGroupInUse while a cache cluster or replication group names the
+group), and finishes what moto leaves half done: a deleted replication group
+stays "deleting" forever in moto; here it is gone on the next describe.
+
+Apart from that one completion, it must not change anything moto already
+implements.
 """
 
 from __future__ import annotations
@@ -23,8 +30,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from moto.core.exceptions import ServiceException
-from moto.core.responses import ActionResult
-from moto.elasticache.models import ElastiCacheBackend
+from moto.core.responses import ActionResult, EmptyResult
+from moto.elasticache.models import CacheSubnetGroup, ElastiCacheBackend
 from moto.elasticache.responses import ElastiCacheResponse
 from moto.utilities.utils import get_partition
 
@@ -58,6 +65,14 @@ class InvalidParameterValue(ServiceException):
 
 class InvalidParameterCombination(ServiceException):
     code = "InvalidParameterCombination"
+
+
+class CacheSubnetGroupNotFound(ServiceException):
+    code = "CacheSubnetGroupNotFoundFault"
+
+
+class CacheSubnetGroupInUse(ServiceException):
+    code = "CacheSubnetGroupInUse"
 
 
 def _caches(backend: ElastiCacheBackend) -> dict[str, dict[str, Any]]:
@@ -214,9 +229,46 @@ def delete_serverless_cache(self: ElastiCacheResponse) -> ActionResult:
     return ActionResult({"ServerlessCache": cache})
 
 
+def _subnet_group(backend: ElastiCacheBackend, name: str | None) -> CacheSubnetGroup:
+    group = backend.cache_subnet_groups.get(name or "")
+    if group is None:
+        raise CacheSubnetGroupNotFound(f"CacheSubnetGroup {name} not found.")
+    return group
+
+
+def modify_cache_subnet_group(self: ElastiCacheResponse) -> ActionResult:
+    backend = self.elasticache_backend
+    group = _subnet_group(backend, self._get_param("CacheSubnetGroupName"))
+    description = self._get_param("CacheSubnetGroupDescription")
+    subnet_ids = self._get_param("SubnetIds") or group.subnet_ids
+    # moto's constructor resolves the subnets (VPC, zones) and checks one VPC.
+    modified = CacheSubnetGroup(
+        account_id=backend.account_id, region_name=backend.region_name,
+        cache_subnet_group_name=group.cache_subnet_group_name,
+        cache_subnet_group_description=description or group.cache_subnet_group_description,
+        subnet_ids=subnet_ids, tags=group.tags)
+    backend.cache_subnet_groups[group.cache_subnet_group_name] = modified
+    return ActionResult({"CacheSubnetGroup": modified})
+
+
+def delete_cache_subnet_group(self: ElastiCacheResponse) -> ActionResult:
+    backend = self.elasticache_backend
+    group = _subnet_group(backend, self._get_param("CacheSubnetGroupName"))
+    name = group.cache_subnet_group_name
+    caches = list(backend.cache_clusters.values()) + list(backend.replication_groups.values())
+    users = [c for c in caches if getattr(c, "cache_subnet_group_name", None) == name]
+    if users:
+        raise CacheSubnetGroupInUse(f"Cache subnet group {name} is currently in use by a cache "
+                                    "cluster or replication group.")
+    del backend.cache_subnet_groups[name]
+    backend.tagging_service.delete_all_tags_for_resource(group.arn)
+    return EmptyResult()
+
+
 # -- installation -----------------------------------------------------------------
 ACTIONS = (create_serverless_cache, describe_serverless_caches,
-           modify_serverless_cache, delete_serverless_cache)
+           modify_serverless_cache, delete_serverless_cache,
+           modify_cache_subnet_group, delete_cache_subnet_group)
 
 
 def _backend_init(original: Any) -> Any:
@@ -244,6 +296,18 @@ def _iter_tagged_resources(original: Any) -> Any:
     return iter_tagged_resources
 
 
+def _describe_replication_groups(original: Any) -> Any:
+    def describe_replication_groups(self: ElastiCacheBackend,
+                                    replication_group_id: str | None = None) -> Any:
+        # moto marks a deleted group "deleting" and keeps it; AWS removes it.
+        for group_id, group in list(self.replication_groups.items()):
+            if group.status == "deleting":
+                del self.replication_groups[group_id]
+                self.tagging_service.delete_all_tags_for_resource(group.arn)
+        return original(self, replication_group_id)
+    return describe_replication_groups
+
+
 _installed = False
 
 
@@ -260,4 +324,6 @@ def install() -> None:
     ElastiCacheBackend.__init__ = _backend_init(ElastiCacheBackend.__init__)
     ElastiCacheBackend.iter_tagged_resources = _iter_tagged_resources(
         ElastiCacheBackend.iter_tagged_resources)
+    ElastiCacheBackend.describe_replication_groups = _describe_replication_groups(
+        ElastiCacheBackend.describe_replication_groups)
     _installed = True
