@@ -1,0 +1,48 @@
+/*
+ * handler.h - the shape every Lambda handler of the runtime has, and the
+ * handlers themselves. One binary serves every function; main.c's table maps
+ * Lambda's handler setting (_HANDLER, e.g. "send") to one of these.
+ *
+ * A handler gets the invocation's context and its event (JSON, as Lambda
+ * delivered it), appends its answer to `response` and returns 0, or returns
+ * -1 with err filled: the runtime reports err's code as the errorType and its
+ * message as the errorMessage. Handlers never print; they log through log.h.
+ */
+#ifndef SCRIBBLE_RUNTIME_HANDLER_H
+#define SCRIBBLE_RUNTIME_HANDLER_H
+
+#include <stddef.h>
+
+#include "aws/buf.h"
+#include "aws/error.h"
+
+typedef struct handler_ctx {
+    const char *request_id;           /* Lambda-Runtime-Aws-Request-Id */
+    const char *trace_id;             /* Lambda-Runtime-Trace-Id, "" when absent */
+    const char *invoked_function_arn; /* Lambda-Runtime-Invoked-Function-Arn, "" when absent */
+    long long deadline_ms;            /* Lambda-Runtime-Deadline-Ms: Unix time in ms, 0 when absent */
+} handler_ctx;
+
+typedef int (*handler_fn)(const handler_ctx *ctx, const char *event_json, size_t len,
+                          aws_buf *response, aws_error *err);
+
+/* Milliseconds left before the invocation's deadline (negative once past it;
+ * a large value when Lambda gave no deadline). */
+long long handler_remaining_ms(const handler_ctx *ctx);
+
+int handler_connect(const handler_ctx *ctx, const char *event_json, size_t len, aws_buf *response,
+                    aws_error *err);
+int handler_disconnect(const handler_ctx *ctx, const char *event_json, size_t len,
+                       aws_buf *response, aws_error *err);
+int handler_send(const handler_ctx *ctx, const char *event_json, size_t len, aws_buf *response,
+                 aws_error *err);
+int handler_broadcast(const handler_ctx *ctx, const char *event_json, size_t len,
+                      aws_buf *response, aws_error *err);
+int handler_catchup(const handler_ctx *ctx, const char *event_json, size_t len, aws_buf *response,
+                    aws_error *err);
+int handler_snapshot(const handler_ctx *ctx, const char *event_json, size_t len,
+                     aws_buf *response, aws_error *err);
+int handler_save(const handler_ctx *ctx, const char *event_json, size_t len, aws_buf *response,
+                 aws_error *err);
+
+#endif

@@ -1,0 +1,20 @@
+/*
+ * handler_catchup.c - the catchup handler, for the catch-up queue's
+ * consumer: sends a joining client the snapshot and the pixels it lacks.
+ *
+ * A stub until the runtime issue (4) fills it in: it keeps the handler's
+ * shape (handler.h) and answers every invocation with a NotImplemented
+ * error, so a deployed function fails loudly rather than pretending to work.
+ */
+#include "runtime/handler.h"
+
+int handler_catchup(const handler_ctx *ctx, const char *event_json, size_t len, aws_buf *response,
+                    aws_error *err)
+{
+    (void)ctx;
+    (void)event_json;
+    (void)len;
+    (void)response;
+    return aws_error_set(err, AWS_ERROR_INVALID, "NotImplemented",
+                         "the catchup handler is not implemented yet");
+}
