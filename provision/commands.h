@@ -23,5 +23,6 @@ int cmd_up(int argc, char **argv, const scribble_globals *g);
 int cmd_plan(int argc, char **argv, const scribble_globals *g);
 int cmd_down(int argc, char **argv, const scribble_globals *g);
 int cmd_status(int argc, char **argv, const scribble_globals *g);
+int cmd_redeploy(int argc, char **argv, const scribble_globals *g);
 
 #endif

@@ -24,6 +24,7 @@ static const command commands[] = {
     {"up", cmd_up, "create what is missing and correct what differs (--dry-run: plan)"},
     {"status", cmd_status, "show every resource, its id, live state and drift (--output json)"},
     {"down", cmd_down, "delete everything up made, in reverse order (--yes: no question)"},
+    {"redeploy", cmd_redeploy, "rebuild the package and update <handler>'s or all functions' code"},
 };
 
 static void usage(FILE *out)

@@ -176,6 +176,46 @@ static void plan_data(stack *s)
     add(s, &bucket_ops, "site-bucket");
 }
 
+static void plan_functions(stack *s)
+{
+    int zones = s->cfg->network.availability_zones;
+    /* The API comes first: the functions need its management endpoint, and
+     * its routes (websocket-routes) need the functions. */
+    add(s, &websocket_api_ops, "websocket-api");
+    static const char *const handlers[] = {"connect", "disconnect", "send", "broadcast",
+                                           "catchup", "snapshot", "save"};
+    static const char *const needed[] = {"functions-role", "functions-security-group", "cache",
+                                         "catchup-queue", "pixel-queue", "pixels-table",
+                                         "history-table", "site-bucket", "websocket-api"};
+    for (size_t h = 0; h < sizeof handlers / sizeof handlers[0]; h++) {
+        resource *f = add(s, &function_ops, "%s-function", handlers[h]);
+        f->variant = handlers[h];
+        for (size_t n = 0; n < sizeof needed / sizeof needed[0]; n++)
+            depends(f, "%s", needed[n]);
+        for (int z = 1; z <= zones; z++)
+            depends(f, "subnet-private-%d", z);
+    }
+    static const char *const triggers[][2] = {{"pixel", "broadcast"}, {"catchup", "catchup"}};
+    for (size_t t = 0; t < 2; t++) {
+        resource *r = add(s, &event_source_ops, "%s-queue-trigger", triggers[t][0]);
+        r->variant = triggers[t][0];
+        depends(r, "%s-queue", triggers[t][0]);
+        depends(r, "%s-function", triggers[t][1]);
+    }
+    resource *routes = add(s, &websocket_routes_ops, "websocket-routes");
+    depends(routes, "websocket-api");
+    depends(routes, "connect-function");
+    depends(routes, "disconnect-function");
+    depends(routes, "send-function");
+    static const char *const schedules[] = {"snapshot", "save"};
+    for (size_t i = 0; i < 2; i++) {
+        resource *r = add(s, &schedule_ops, "%s-schedule", schedules[i]);
+        r->variant = schedules[i];
+        depends(r, "%s-function", schedules[i]);
+        depends(r, "scheduler-role");
+    }
+}
+
 int stack_build(const scribble_config *cfg, stack **out, aws_error *err)
 {
     (void)err;
@@ -185,6 +225,7 @@ int stack_build(const scribble_config *cfg, stack **out, aws_error *err)
     plan_network(s);
     plan_cache(s);
     plan_data(s);
+    plan_functions(s);
     *out = s;
     return 0;
 }

@@ -28,7 +28,7 @@ import threading
 import urllib.request
 from typing import Any
 
-from . import moto_ext_cloudfront, moto_ext_elasticache
+from . import moto_ext_apigatewayv2, moto_ext_cloudfront, moto_ext_elasticache
 from .request_log import RequestLog, recording
 
 # No line per request: a failing test's output is for what differed.
@@ -84,6 +84,7 @@ def _install_moto_extensions() -> None:
 
     moto_ext_elasticache.install()
     moto_ext_cloudfront.install()
+    moto_ext_apigatewayv2.install()
     for section, settings in MOTO_CONFIG.items():
         default_user_config.setdefault(section, {}).update(settings)  # type: ignore[misc]
 

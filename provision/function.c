@@ -1,0 +1,526 @@
+/*
+ * function.c - the Lambda functions, one per runtime handler (variant =
+ * the handler's name, which is also its Handler setting), found by name.
+ *
+ * Every function runs the same deployment package (package.h) on
+ * provided.al2023 in the private subnets with the functions' security group,
+ * and gets the same environment: one table below says which variable comes
+ * from which resource or setting, so the runtime reads one configuration
+ * whatever the handler. A variable whose resource is not in the stack (yet)
+ * is left out, and the next `up` adds it as drift.
+ *
+ * Lambda applies an update asynchronously and refuses a second one while the
+ * first is in progress (ResourceConflictException): update therefore starts
+ * from a fresh GetFunction, changes the configuration first and the code
+ * second, and a refused step is retried by the walker, which then finds only
+ * what is still left to do. A role only seconds old is not yet assumable by
+ * Lambda; that refusal is retried too, never reported.
+ *
+ * Deleting a function leaves its VPC network interfaces behind for a while;
+ * that is the security group's and subnets' concern (they retry
+ * DependencyViolation), not this file's.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "provision/kind_support.h"
+#include "provision/package.h"
+
+#define FUNCTIONS_PATH "/2015-03-31/functions"
+#define RUNTIME "provided.al2023"
+#define MAX_SUBNETS 8
+
+/* Handlers answering a WebSocket route have route_timeout; the rest, worker_timeout. */
+static const char *const route_handlers[] = {"connect", "disconnect", "send"};
+
+/* Where each environment variable's value comes from. */
+typedef enum env_source {
+    ENV_OUTPUT,        /* output `key` of resource `role`; left out while absent */
+    ENV_RESOURCE_NAME, /* the planned name of resource `role` */
+    ENV_CACHE,         /* the cache's address and port */
+    ENV_CANVAS_WIDTH,
+    ENV_CANVAS_HEIGHT,
+    ENV_CANVAS_DEPTH,
+    ENV_COOLDOWN,
+    ENV_MAX_BATCH,
+} env_source;
+
+typedef struct env_variable {
+    const char *name;
+    env_source source;
+    const char *role;
+    const char *key;
+} env_variable;
+
+static const env_variable environment[] = {
+    {"SCRIBBLE_CACHE_ENDPOINT", ENV_CACHE, "cache", "endpoint_address"},
+    {"SCRIBBLE_CATCHUP_QUEUE_URL", ENV_OUTPUT, "catchup-queue", "queue_url"},
+    {"SCRIBBLE_PIXEL_QUEUE_URL", ENV_OUTPUT, "pixel-queue", "queue_url"},
+    {"SCRIBBLE_PIXELS_TABLE", ENV_RESOURCE_NAME, "pixels-table", NULL},
+    {"SCRIBBLE_HISTORY_TABLE", ENV_RESOURCE_NAME, "history-table", NULL},
+    {"SCRIBBLE_BUCKET", ENV_RESOURCE_NAME, "site-bucket", NULL},
+    {"SCRIBBLE_WEBSOCKET_ENDPOINT", ENV_OUTPUT, "websocket-api", "management_endpoint"},
+    {"SCRIBBLE_CANVAS_WIDTH", ENV_CANVAS_WIDTH, NULL, NULL},
+    {"SCRIBBLE_CANVAS_HEIGHT", ENV_CANVAS_HEIGHT, NULL, NULL},
+    {"SCRIBBLE_CANVAS_DEPTH", ENV_CANVAS_DEPTH, NULL, NULL},
+    {"SCRIBBLE_COOLDOWN", ENV_COOLDOWN, NULL, NULL},
+    {"SCRIBBLE_MAX_BATCH", ENV_MAX_BATCH, NULL, NULL},
+};
+
+/* The value of one variable, or NULL when its resource does not exist. */
+static const char *env_value(const op_ctx *ctx, const env_variable *v, char buf[512])
+{
+    const scribble_config *cfg = ctx->cfg;
+    int number;
+    switch (v->source) {
+    case ENV_OUTPUT:
+        return stack_output(ctx->stack, v->role, v->key);
+    case ENV_RESOURCE_NAME:
+        return stack_resource_name(ctx->stack, v->role);
+    case ENV_CACHE: {
+        const char *address = stack_output(ctx->stack, v->role, v->key);
+        if (!address)
+            return NULL;
+        const char *port = stack_output(ctx->stack, v->role, "endpoint_port");
+        if (port)
+            snprintf(buf, 512, "%s:%s", address, port);
+        else
+            snprintf(buf, 512, "%s:%d", address, cfg->cache.port);
+        return buf;
+    }
+    case ENV_CANVAS_WIDTH: number = cfg->canvas.width; break;
+    case ENV_CANVAS_HEIGHT: number = cfg->canvas.height; break;
+    case ENV_CANVAS_DEPTH: number = cfg->canvas.depth; break;
+    case ENV_COOLDOWN: number = cfg->canvas.cooldown; break;
+    case ENV_MAX_BATCH: number = cfg->canvas.max_batch; break;
+    default: return NULL;
+    }
+    snprintf(buf, 512, "%d", number);
+    return buf;
+}
+
+static const char *architecture(const scribble_config *cfg)
+{
+    switch (cfg->functions.architecture) {
+    case SCRIBBLE_ARCH_X86_64: return "x86_64";
+    case SCRIBBLE_ARCH_ARM64: return "arm64";
+    default:
+        /* auto: the package holds this machine's build of the handler */
+#if defined(__aarch64__)
+        return "arm64";
+#else
+        return "x86_64";
+#endif
+    }
+}
+
+static int timeout_of(const scribble_config *cfg, const char *handler)
+{
+    for (size_t i = 0; i < sizeof route_handlers / sizeof route_handlers[0]; i++)
+        if (strcmp(handler, route_handlers[i]) == 0)
+            return cfg->functions.route_timeout;
+    return cfg->functions.worker_timeout;
+}
+
+/* The role's ARN: live when the role has been read, else from its planned name. */
+static void role_arn(const op_ctx *ctx, char out[ARN_SIZE])
+{
+    const char *live = stack_output(ctx->stack, "functions-role", "role_arn");
+    if (live)
+        snprintf(out, ARN_SIZE, "%s", live);
+    else
+        arn_of_role(ctx->stack, ARN_GLOBAL, "iam", "role/", "functions-role", out);
+}
+
+/* The configuration the config asks for, shaped as UpdateFunctionConfiguration's input. */
+static cJSON *wanted_configuration(const op_ctx *ctx, const resource *r)
+{
+    const scribble_config *cfg = ctx->cfg;
+    char arn[ARN_SIZE];
+    role_arn(ctx, arn);
+    cJSON *c = cJSON_CreateObject();
+    cJSON_AddStringToObject(c, "Runtime", RUNTIME);
+    cJSON_AddStringToObject(c, "Handler", r->variant);
+    cJSON_AddStringToObject(c, "Role", arn);
+    cJSON_AddNumberToObject(c, "MemorySize", cfg->functions.memory_mb);
+    cJSON_AddNumberToObject(c, "Timeout", timeout_of(cfg, r->variant));
+    cJSON *vpc = cJSON_AddObjectToObject(c, "VpcConfig");
+    cJSON *subnets = cJSON_AddArrayToObject(vpc, "SubnetIds");
+    for (int z = 1; z <= cfg->network.availability_zones; z++) {
+        char role[64];
+        snprintf(role, sizeof role, "subnet-private-%d", z);
+        const char *id = stack_output(ctx->stack, role, "subnet_id");
+        if (id)
+            cJSON_AddItemToArray(subnets, cJSON_CreateString(id));
+    }
+    cJSON *groups = cJSON_AddArrayToObject(vpc, "SecurityGroupIds");
+    const char *group = stack_output(ctx->stack, "functions-security-group", "group_id");
+    if (group)
+        cJSON_AddItemToArray(groups, cJSON_CreateString(group));
+    cJSON *variables = cJSON_AddObjectToObject(cJSON_AddObjectToObject(c, "Environment"), "Variables");
+    for (size_t i = 0; i < sizeof environment / sizeof environment[0]; i++) {
+        char buf[512];
+        const char *value = env_value(ctx, &environment[i], buf);
+        if (value)
+            cJSON_AddStringToObject(variables, environment[i].name, value);
+    }
+    return c;
+}
+
+static void function_path(const resource *r, const char *suffix, char *out, size_t size)
+{
+    snprintf(out, size, FUNCTIONS_PATH "/%s%s", r->name, suffix);
+}
+
+/* GetFunction; *out NULL (and no error) when the function does not exist. */
+static int get_function(op_ctx *ctx, const resource *r, cJSON **out, aws_error *err)
+{
+    char path[256];
+    function_path(r, "", path, sizeof path);
+    *out = NULL;
+    int rc = aws_rest_json_call(ctx->client, &aws_service_lambda, "GET", path, NULL, NULL, out, err);
+    if (rc != 0 && error_is(err, "ResourceNotFoundException")) {
+        aws_error_clear(err);
+        return 0;
+    }
+    if (rc == 0 && !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(*out, "Configuration"))) {
+        cJSON_Delete(*out);
+        *out = NULL;
+        return aws_error_set(err, AWS_ERROR_PARSE, "MalformedResponse",
+                             "Lambda GetFunction %s gave no Configuration", r->name);
+    }
+    return rc;
+}
+
+static const char *string_at(const cJSON *object, const char *key)
+{
+    return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(object, key));
+}
+
+static long number_at(const cJSON *object, const char *key)
+{
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(object, key);
+    return cJSON_IsNumber(n) ? (long)n->valuedouble : -1;
+}
+
+static int compare_strings(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A string array as one sorted, comma-separated line ("" when empty or absent). */
+static void sorted_list(const cJSON *array, aws_buf *out)
+{
+    const char *items[64];
+    size_t n = 0;
+    const cJSON *item;
+    cJSON_ArrayForEach(item, array) {
+        if (cJSON_IsString(item) && n < sizeof items / sizeof items[0])
+            items[n++] = item->valuestring;
+    }
+    qsort(items, n, sizeof items[0], compare_strings);
+    for (size_t i = 0; i < n; i++)
+        aws_buf_printf(out, "%s%s", i ? "," : "", items[i]);
+}
+
+static void compare_string(resource *r, const char *setting, const char *live, const char *wanted)
+{
+    if (!live || strcmp(live, wanted) != 0)
+        resource_add_drift(r, setting, live, wanted);
+}
+
+static void compare_list(resource *r, const char *setting, const cJSON *live, const cJSON *wanted)
+{
+    aws_buf a = {0}, b = {0};
+    sorted_list(live, &a);
+    sorted_list(wanted, &b);
+    if (strcmp(aws_buf_str(&a), aws_buf_str(&b)) != 0)
+        resource_add_drift(r, setting, a.len ? a.data : "(none)", b.len ? b.data : "(none)");
+    aws_buf_free(&a);
+    aws_buf_free(&b);
+}
+
+static void compare_environment(resource *r, const cJSON *live, const cJSON *wanted)
+{
+    const cJSON *v;
+    char setting[96];
+    cJSON_ArrayForEach(v, wanted) {
+        snprintf(setting, sizeof setting, "environment %s", v->string);
+        compare_string(r, setting, string_at(live, v->string), v->valuestring);
+    }
+    cJSON_ArrayForEach(v, live) {
+        if (!cJSON_GetObjectItemCaseSensitive(wanted, v->string)) {
+            snprintf(setting, sizeof setting, "environment %s", v->string);
+            resource_add_drift(r, setting, cJSON_GetStringValue(v), "(none)");
+        }
+    }
+}
+
+/* True when the configuration differs; appends a drift line per setting. */
+static bool compare_configuration(resource *r, const cJSON *live, const cJSON *wanted)
+{
+    size_t before = r->drift.len;
+    compare_string(r, "function runtime", string_at(live, "Runtime"), string_at(wanted, "Runtime"));
+    compare_string(r, "function handler", string_at(live, "Handler"), string_at(wanted, "Handler"));
+    compare_string(r, "function role", string_at(live, "Role"), string_at(wanted, "Role"));
+    drift_int(r, "function memory", number_at(live, "MemorySize"), number_at(wanted, "MemorySize"));
+    drift_int(r, "function timeout", number_at(live, "Timeout"), number_at(wanted, "Timeout"));
+    const cJSON *live_vpc = cJSON_GetObjectItemCaseSensitive(live, "VpcConfig");
+    const cJSON *wanted_vpc = cJSON_GetObjectItemCaseSensitive(wanted, "VpcConfig");
+    compare_list(r, "function subnets", cJSON_GetObjectItemCaseSensitive(live_vpc, "SubnetIds"),
+                 cJSON_GetObjectItemCaseSensitive(wanted_vpc, "SubnetIds"));
+    compare_list(r, "function security groups",
+                 cJSON_GetObjectItemCaseSensitive(live_vpc, "SecurityGroupIds"),
+                 cJSON_GetObjectItemCaseSensitive(wanted_vpc, "SecurityGroupIds"));
+    const cJSON *live_env = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(live, "Environment"), "Variables");
+    const cJSON *wanted_env = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(wanted, "Environment"), "Variables");
+    compare_environment(r, live_env, wanted_env);
+    return r->drift.len != before;
+}
+
+static const char *live_architecture(const cJSON *live)
+{
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(live, "Architectures");
+    const char *first = cJSON_GetStringValue(cJSON_GetArrayItem(list, 0));
+    return first ? first : "x86_64"; /* Lambda's default when none is given */
+}
+
+/* True when the code or its architecture differs; appends drift lines.
+ * A package that cannot be built is drift too: up then fails saying why. */
+static bool compare_code(op_ctx *ctx, resource *r, const cJSON *live)
+{
+    size_t before = r->drift.len;
+    compare_string(r, "function architecture", live_architecture(live), architecture(ctx->cfg));
+    const lambda_package *package = NULL;
+    aws_error package_err = {0};
+    if (package_get(&package, &package_err) != 0) {
+        char wanted[sizeof package_err.message + 64];
+        snprintf(wanted, sizeof wanted, "(no package: %s)", package_err.message);
+        resource_add_drift(r, "function code CodeSha256", string_at(live, "CodeSha256"), wanted);
+    } else {
+        compare_string(r, "function code CodeSha256", string_at(live, "CodeSha256"),
+                       package->code_sha256);
+    }
+    return r->drift.len != before;
+}
+
+/* Fills the live view from a GetFunction answer. */
+static void take_live(op_ctx *ctx, resource *r, const cJSON *function)
+{
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(function, "Configuration");
+    const char *arn = string_at(c, "FunctionArn");
+    const char *state = string_at(c, "State");
+    const char *update = string_at(c, "LastUpdateStatus");
+    r->exists = true;
+    snprintf(r->id, sizeof r->id, "%s", r->name);
+    if (arn)
+        snprintf(r->arn, sizeof r->arn, "%s", arn);
+    else
+        arn_format(ctx->stack, ARN_REGIONAL, "lambda", r->name, r->arn);
+    if (update && strcmp(update, "Successful") != 0)
+        snprintf(r->state, sizeof r->state, "update %s", update);
+    else
+        snprintf(r->state, sizeof r->state, "%s", state ? state : "Active");
+    resource_set_output(r, "function_arn", r->arn);
+    resource_set_output(r, "function_name", r->name);
+}
+
+static int function_read(op_ctx *ctx, resource *r, aws_error *err)
+{
+    cJSON *function = NULL;
+    TRY(get_function(ctx, r, &function, err));
+    if (!function)
+        return 0;
+    take_live(ctx, r, function);
+    const cJSON *live = cJSON_GetObjectItemCaseSensitive(function, "Configuration");
+    cJSON *wanted = wanted_configuration(ctx, r);
+    compare_configuration(r, live, wanted);
+    compare_code(ctx, r, live);
+    cJSON_Delete(wanted);
+    cJSON_Delete(function);
+    return 0;
+}
+
+/* The package's zip as base64, the form Lambda's JSON takes it in. */
+static int package_base64(const lambda_package **package, char **out, aws_error *err)
+{
+    TRY(package_get(package, err));
+    size_t n = (*package)->zip.len;
+    *out = aws_xmalloc(4 * ((n + 2) / 3) + 1);
+    EVP_EncodeBlock((unsigned char *)*out, (const unsigned char *)(*package)->zip.data, (int)n);
+    return 0;
+}
+
+/* Marks Lambda's refusals that pass with time as retryable. */
+static int retry_transient(int rc, aws_error *err)
+{
+    if (rc == 0)
+        return 0;
+    /* A new role (or its policies) not yet visible to Lambda: "The role defined
+     * for the function cannot be assumed by Lambda", "The provided execution
+     * role does not have permissions to call CreateNetworkInterface on EC2". */
+    if (error_is(err, "InvalidParameterValueException") &&
+        (strstr(err->message, "cannot be assumed") || strstr(err->message, "execution role")))
+        err->retryable = true;
+    /* Another update of the same function is still being applied. */
+    if (error_is(err, "ResourceConflictException") || error_is(err, "TooManyRequestsException"))
+        err->retryable = true;
+    return rc;
+}
+
+static int function_create(op_ctx *ctx, resource *r, aws_error *err)
+{
+    const lambda_package *package = NULL;
+    char *zip = NULL;
+    TRY(package_base64(&package, &zip, err));
+    cJSON *in = wanted_configuration(ctx, r);
+    cJSON_AddStringToObject(in, "FunctionName", r->name);
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(in, "Code"), "ZipFile", zip);
+    free(zip);
+    cJSON *arch = cJSON_AddArrayToObject(in, "Architectures");
+    cJSON_AddItemToArray(arch, cJSON_CreateString(architecture(ctx->cfg)));
+    cJSON_AddStringToObject(in, "PackageType", "Zip");
+    cJSON_AddItemToObject(in, "Tags", tags_json_map(ctx->stack, r));
+    cJSON *out = NULL;
+    int rc = aws_rest_json_call(ctx->client, &aws_service_lambda, "POST", FUNCTIONS_PATH, NULL, in,
+                                &out, err);
+    cJSON_Delete(in);
+    cJSON_Delete(out);
+    if (rc != 0 && error_is(err, "ResourceConflictException") && strstr(err->message, "exist")) {
+        aws_error_clear(err); /* made by an earlier, interrupted try: read it */
+        rc = 0;
+    }
+    TRY(retry_transient(rc, err));
+    resource_reset_live(r);
+    return function_read(ctx, r, err);
+}
+
+static int update_configuration(op_ctx *ctx, const resource *r, aws_error *err)
+{
+    char path[256];
+    function_path(r, "/configuration", path, sizeof path);
+    cJSON *in = wanted_configuration(ctx, r);
+    cJSON *out = NULL;
+    int rc = aws_rest_json_call(ctx->client, &aws_service_lambda, "PUT", path, NULL, in, &out, err);
+    cJSON_Delete(in);
+    cJSON_Delete(out);
+    return retry_transient(rc, err);
+}
+
+static int update_code(op_ctx *ctx, const resource *r, aws_error *err)
+{
+    const lambda_package *package = NULL;
+    char *zip = NULL;
+    TRY(package_base64(&package, &zip, err));
+    char path[256];
+    function_path(r, "/code", path, sizeof path);
+    cJSON *in = cJSON_CreateObject();
+    cJSON_AddStringToObject(in, "ZipFile", zip);
+    free(zip);
+    cJSON *arch = cJSON_AddArrayToObject(in, "Architectures");
+    cJSON_AddItemToArray(arch, cJSON_CreateString(architecture(ctx->cfg)));
+    cJSON *out = NULL;
+    int rc = aws_rest_json_call(ctx->client, &aws_service_lambda, "PUT", path, NULL, in, &out, err);
+    cJSON_Delete(in);
+    cJSON_Delete(out);
+    return retry_transient(rc, err);
+}
+
+/* One step at a time from what is live now: a step Lambda refuses while the
+ * previous one is applied comes back retryable, and the retry skips what
+ * already took. */
+static int function_update(op_ctx *ctx, resource *r, aws_error *err)
+{
+    cJSON *function = NULL;
+    TRY(get_function(ctx, r, &function, err));
+    ENSURE(function, err, AWS_ERROR_SERVICE, "ResourceNotFoundException",
+           "Lambda function %s was deleted during the update", r->name);
+    const cJSON *live = cJSON_GetObjectItemCaseSensitive(function, "Configuration");
+    resource probe = {0}; /* drift lines of this look only */
+    cJSON *wanted = wanted_configuration(ctx, r);
+    bool configuration = compare_configuration(&probe, live, wanted);
+    bool code = compare_code(ctx, &probe, live);
+    const char *status = string_at(live, "LastUpdateStatus");
+    bool in_progress = status && strcmp(status, "InProgress") == 0;
+    cJSON_Delete(wanted);
+    cJSON_Delete(function);
+    aws_buf_free(&probe.drift);
+    int rc = 0;
+    if (in_progress && (configuration || code)) {
+        rc = aws_error_set(err, AWS_ERROR_SERVICE, "ResourceConflictException",
+                           "Lambda function %s: an update is in progress", r->name);
+        err->retryable = true;
+    } else if (configuration) {
+        rc = update_configuration(ctx, r, err);
+        if (rc == 0 && code) { /* the code waits until the configuration has been applied */
+            rc = aws_error_set(err, AWS_ERROR_SERVICE, "ResourceConflictException",
+                               "Lambda function %s: configuration update in progress", r->name);
+            err->retryable = true;
+        }
+    } else if (code) {
+        rc = update_code(ctx, r, err);
+    }
+    return rc;
+}
+
+static int function_remove(op_ctx *ctx, resource *r, aws_error *err)
+{
+    char path[256];
+    function_path(r, "", path, sizeof path);
+    cJSON *out = NULL;
+    int rc = aws_rest_json_call(ctx->client, &aws_service_lambda, "DELETE", path, NULL, NULL, &out,
+                                err);
+    cJSON_Delete(out);
+    return retry_transient(allow_error(rc, err, "ResourceNotFoundException"), err);
+}
+
+static int function_poll(op_ctx *ctx, resource *r, bool removing, bool *done, aws_error *err)
+{
+    cJSON *function = NULL;
+    TRY(get_function(ctx, r, &function, err));
+    if (!function) {
+        *done = removing;
+        if (!removing)
+            snprintf(r->state, sizeof r->state, "missing");
+        return 0;
+    }
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(function, "Configuration");
+    const char *state = string_at(c, "State");
+    const char *update = string_at(c, "LastUpdateStatus");
+    int rc = 0;
+    if (removing) {
+        snprintf(r->state, sizeof r->state, "%s", state ? state : "deleting");
+    } else if (state && strcmp(state, "Failed") == 0) {
+        rc = aws_error_set(err, AWS_ERROR_SERVICE, "FunctionFailed", "Lambda function %s failed: %s",
+                           r->name, string_at(c, "StateReason") ? string_at(c, "StateReason") : "");
+    } else if (update && strcmp(update, "Failed") == 0) {
+        const char *reason = string_at(c, "LastUpdateStatusReason");
+        rc = aws_error_set(err, AWS_ERROR_SERVICE, "FunctionUpdateFailed",
+                           "Lambda function %s: the last update failed: %s", r->name,
+                           reason ? reason : "");
+    } else {
+        take_live(ctx, r, function);
+        /* Inactive is an idle function Lambda reactivates on its next invocation. */
+        *done = (!state || strcmp(state, "Active") == 0 || strcmp(state, "Inactive") == 0) &&
+                (!update || strcmp(update, "Successful") == 0);
+    }
+    cJSON_Delete(function);
+    return rc;
+}
+
+const resource_ops function_ops = {
+    .kind = "Lambda function",
+    .read = function_read,
+    .create = function_create,
+    .update = function_update,
+    .remove = function_remove,
+    .poll = function_poll,
+    .poll_interval_ms = 2000,
+    /* A function in a VPC can take minutes to become Active; a new role tens of seconds to be assumable. */
+    .poll_timeout_s = 600,
+};

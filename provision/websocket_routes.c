@@ -1,0 +1,591 @@
+/*
+ * websocket_routes.c - what makes the WebSocket API call the functions: for
+ * $connect, $disconnect and sendMessage a Lambda proxy integration, a route
+ * and the function's permission for API Gateway; then the stage, deployed.
+ *
+ * Its parts have AWS-chosen ids and no tags, so they are found under the
+ * API (websocket-api's api_id) by route key. The stage's deployment carries
+ * a fingerprint of the routes and integrations it was made from in its
+ * description: a deployment is a snapshot, and a new one is made only when
+ * the live routes no longer match that fingerprint. Deleting the API deletes
+ * routes, integrations, stage and deployments, so removing this resource
+ * only takes the permissions back from the functions (which outlive it in
+ * the walk); those are found by statement id, even without the API.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "provision/kind_support.h"
+
+typedef struct route_plan {
+    const char *route_key;
+    const char *function_role;
+    const char *statement_id; /* in the function's resource policy */
+} route_plan;
+
+static const route_plan routes[] = {
+    {"$connect", "connect-function", "scribble-websocket-connect"},
+    {"$disconnect", "disconnect-function", "scribble-websocket-disconnect"},
+    {"sendMessage", "send-function", "scribble-websocket-sendMessage"},
+};
+#define ROUTE_COUNT (sizeof routes / sizeof routes[0])
+#define TARGET_PREFIX "integrations/"
+#define DEPLOYMENT_PREFIX "scribble routes "
+
+/* The API's routes, integrations and stage as read. */
+typedef struct live_api {
+    const char *api_id;
+    const char *stage_name;
+    cJSON *routes;       /* array of Route */
+    cJSON *integrations; /* array of Integration */
+    cJSON *stage;        /* NULL: no stage */
+    cJSON *deployment;   /* the stage's deployment; NULL: none */
+} live_api;
+
+static void live_free(live_api *l)
+{
+    cJSON_Delete(l->routes);
+    cJSON_Delete(l->integrations);
+    cJSON_Delete(l->stage);
+    cJSON_Delete(l->deployment);
+    memset(l, 0, sizeof *l);
+}
+
+static const char *json_string(const cJSON *object, const char *key)
+{
+    return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(object, key));
+}
+
+static bool same(const char *a, const char *b)
+{
+    return a && b && strcmp(a, b) == 0;
+}
+
+static int apigw_call(op_ctx *ctx, const char *method, const char *path, const aws_params *query,
+                      const cJSON *body, cJSON **out, aws_error *err)
+{
+    cJSON *answer = NULL;
+    int rc = aws_rest_json_call(ctx->client, &aws_service_apigatewayv2, method, path, query, body,
+                                &answer, err);
+    /* Concurrent changes to one API are refused with ConflictException;
+     * converging again after a fresh read is always safe. */
+    if (rc != 0 && (error_is(err, "ConflictException") || error_is(err, "TooManyRequestsException")))
+        err->retryable = true;
+    if (out)
+        *out = answer;
+    else
+        cJSON_Delete(answer);
+    return rc;
+}
+
+/* Every item of a paginated API Gateway list, in one array. */
+static int get_all(op_ctx *ctx, const char *path, cJSON **items, aws_error *err)
+{
+    *items = cJSON_CreateArray();
+    char *token = NULL;
+    for (;;) {
+        aws_params query = {0};
+        if (token)
+            aws_params_add(&query, "nextToken", token);
+        cJSON *out = NULL;
+        int rc = apigw_call(ctx, "GET", path, &query, NULL, &out, err);
+        aws_params_free(&query);
+        free(token);
+        token = NULL;
+        if (rc != 0) {
+            cJSON_Delete(*items);
+            *items = NULL;
+            return -1;
+        }
+        cJSON *page = cJSON_DetachItemFromObjectCaseSensitive(out, "items");
+        cJSON *item;
+        while (page && (item = cJSON_DetachItemFromArray(page, 0)))
+            cJSON_AddItemToArray(*items, item);
+        cJSON_Delete(page);
+        const char *next = json_string(out, "nextToken");
+        if (next && next[0])
+            token = aws_xstrdup(next);
+        cJSON_Delete(out);
+        if (!token)
+            return 0;
+    }
+}
+
+static int read_live(op_ctx *ctx, const char *api_id, const char *stage_name, live_api *l,
+                     aws_error *err)
+{
+    memset(l, 0, sizeof *l);
+    l->api_id = api_id;
+    l->stage_name = stage_name;
+    char path[512];
+    snprintf(path, sizeof path, "/v2/apis/%s/routes", api_id);
+    TRY(get_all(ctx, path, &l->routes, err));
+    snprintf(path, sizeof path, "/v2/apis/%s/integrations", api_id);
+    if (get_all(ctx, path, &l->integrations, err) != 0)
+        goto fail;
+    snprintf(path, sizeof path, "/v2/apis/%s/stages/%s", api_id, stage_name);
+    if (apigw_call(ctx, "GET", path, NULL, NULL, &l->stage, err) != 0) {
+        if (!error_is(err, "NotFoundException"))
+            goto fail;
+        aws_error_clear(err);
+    }
+    const char *deployment_id = json_string(l->stage, "deploymentId");
+    if (deployment_id && deployment_id[0]) {
+        snprintf(path, sizeof path, "/v2/apis/%s/deployments/%s", api_id, deployment_id);
+        if (apigw_call(ctx, "GET", path, NULL, NULL, &l->deployment, err) != 0) {
+            if (!error_is(err, "NotFoundException"))
+                goto fail;
+            aws_error_clear(err);
+        }
+    }
+    return 0;
+fail:
+    live_free(l);
+    return -1;
+}
+
+static cJSON *find_by(const cJSON *items, const char *key, const char *value)
+{
+    cJSON *item;
+    cJSON_ArrayForEach(item, items) {
+        if (same(json_string(item, key), value))
+            return item;
+    }
+    return NULL;
+}
+
+/* The integration a route targets, or NULL. */
+static cJSON *integration_of(const live_api *l, const cJSON *route)
+{
+    const char *target = json_string(route, "target");
+    if (!target || strncmp(target, TARGET_PREFIX, strlen(TARGET_PREFIX)) != 0)
+        return NULL;
+    return find_by(l->integrations, "integrationId", target + strlen(TARGET_PREFIX));
+}
+
+/* What an integration of the function `role` looks like. */
+static void integration_uri(const stack *s, const char *function_role, char out[ARN_SIZE])
+{
+    char function_arn[ARN_SIZE];
+    arn_of_role(s, ARN_REGIONAL, "lambda", "function:", function_role, function_arn);
+    aws_buf uri = {0};
+    aws_buf_printf(&uri, "arn:%s:apigateway:%s:lambda:path/2015-03-31/functions/%s/invocations",
+                   stack_partition(s), stack_region(s), function_arn);
+    snprintf(out, ARN_SIZE, "%s", aws_buf_str(&uri));
+    aws_buf_free(&uri);
+}
+
+static bool integration_ok(const cJSON *integration, const char *uri)
+{
+    return integration && same(json_string(integration, "integrationType"), "AWS_PROXY") &&
+           same(json_string(integration, "integrationUri"), uri) &&
+           same(json_string(integration, "integrationMethod"), "POST");
+}
+
+static void source_arn(const char *execution_arn, const char *route_key, char out[ARN_SIZE])
+{
+    snprintf(out, ARN_SIZE, "%s/*/%s", execution_arn, route_key);
+}
+
+/* The deployment description for the routes as they are: FNV-1a over each
+ * planned route's id, target and integration. */
+static void fingerprint(const live_api *l, char out[64])
+{
+    uint64_t hash = 14695981039346656037ULL;
+    for (size_t i = 0; i < ROUTE_COUNT; i++) {
+        const cJSON *route = find_by(l->routes, "routeKey", routes[i].route_key);
+        const cJSON *integration = integration_of(l, route);
+        const char *parts[] = {
+            routes[i].route_key, json_string(route, "routeId"), json_string(route, "target"),
+            json_string(integration, "integrationType"), json_string(integration, "integrationUri"),
+        };
+        for (size_t p = 0; p < sizeof parts / sizeof parts[0]; p++) {
+            for (const char *c = parts[p] ? parts[p] : ""; *c; c++) {
+                hash ^= (unsigned char)*c;
+                hash *= 1099511628211ULL;
+            }
+            hash ^= 0xff; /* separator */
+            hash *= 1099511628211ULL;
+        }
+    }
+    snprintf(out, 64, DEPLOYMENT_PREFIX "%016llx", (unsigned long long)hash);
+}
+
+/* The function's resource policy; *policy NULL when it has none (or the
+ * function does not exist). */
+static int get_policy(op_ctx *ctx, const char *function_role, cJSON **policy, aws_error *err)
+{
+    *policy = NULL;
+    char path[256];
+    snprintf(path, sizeof path, "/2015-03-31/functions/%s/policy",
+             stack_resource_name(ctx->stack, function_role));
+    cJSON *out = NULL;
+    int rc = aws_rest_json_call(ctx->client, &aws_service_lambda, "GET", path, NULL, NULL, &out, err);
+    if (rc != 0)
+        return allow_error(rc, err, "ResourceNotFoundException");
+    const char *text = json_string(out, "Policy");
+    *policy = text ? cJSON_Parse(text) : NULL;
+    cJSON_Delete(out);
+    return 0;
+}
+
+typedef enum permission_state { PERMISSION_MISSING, PERMISSION_DIFFERS, PERMISSION_OK } permission_state;
+
+static permission_state permission_of(const cJSON *policy, const route_plan *plan,
+                                      const char *wanted_source, char *live_source, size_t size)
+{
+    live_source[0] = '\0';
+    const cJSON *statement = find_by(cJSON_GetObjectItemCaseSensitive(policy, "Statement"), "Sid",
+                                     plan->statement_id);
+    if (!statement)
+        return PERMISSION_MISSING;
+    const cJSON *principal = cJSON_GetObjectItemCaseSensitive(statement, "Principal");
+    const char *service = cJSON_IsString(principal) ? principal->valuestring
+                                                    : json_string(principal, "Service");
+    const cJSON *condition = cJSON_GetObjectItemCaseSensitive(statement, "Condition");
+    const char *source = json_string(cJSON_GetObjectItemCaseSensitive(condition, "ArnLike"),
+                                     "AWS:SourceArn");
+    snprintf(live_source, size, "%s", source ? source : "");
+    bool ok = same(json_string(statement, "Effect"), "Allow") &&
+              same(service, "apigateway.amazonaws.com") &&
+              same(json_string(statement, "Action"), "lambda:InvokeFunction") &&
+              same(source, wanted_source);
+    return ok ? PERMISSION_OK : PERMISSION_DIFFERS;
+}
+
+/* Reads and compares the permissions; true in *any when one of ours exists. */
+static int read_permissions(op_ctx *ctx, resource *r, const char *execution_arn, bool *any,
+                            aws_error *err)
+{
+    for (size_t i = 0; i < ROUTE_COUNT; i++) {
+        cJSON *policy = NULL;
+        TRY(get_policy(ctx, routes[i].function_role, &policy, err));
+        char wanted[ARN_SIZE], live[ARN_SIZE], setting[96];
+        source_arn(execution_arn ? execution_arn : "", routes[i].route_key, wanted);
+        permission_state state = permission_of(policy, &routes[i], wanted, live, sizeof live);
+        cJSON_Delete(policy);
+        snprintf(setting, sizeof setting, "permission %s on %s", routes[i].statement_id,
+                 stack_resource_name(ctx->stack, routes[i].function_role));
+        if (state != PERMISSION_MISSING)
+            *any = true;
+        if (state == PERMISSION_MISSING)
+            resource_add_drift(r, setting, "(missing)", wanted);
+        else if (state == PERMISSION_DIFFERS)
+            resource_add_drift(r, setting, live[0] ? live : "(different)", wanted);
+    }
+    return 0;
+}
+
+static void compare_routes(op_ctx *ctx, resource *r, const live_api *l, bool *any)
+{
+    for (size_t i = 0; i < ROUTE_COUNT; i++) {
+        char uri[ARN_SIZE], setting[96];
+        integration_uri(ctx->stack, routes[i].function_role, uri);
+        const cJSON *route = find_by(l->routes, "routeKey", routes[i].route_key);
+        snprintf(setting, sizeof setting, "route %s", routes[i].route_key);
+        if (!route) {
+            resource_add_drift(r, setting, "(missing)", uri);
+            continue;
+        }
+        *any = true;
+        const cJSON *integration = integration_of(l, route);
+        if (!integration)
+            resource_add_drift(r, setting, json_string(route, "target"), uri);
+        else if (!integration_ok(integration, uri))
+            resource_add_drift(r, setting, json_string(integration, "integrationUri"), uri);
+    }
+}
+
+static void compare_stage(resource *r, const live_api *l, bool *any)
+{
+    char setting[160], wanted[64];
+    snprintf(setting, sizeof setting, "stage %s", l->stage_name);
+    fingerprint(l, wanted);
+    if (!l->stage) {
+        resource_add_drift(r, setting, "(missing)", "deployed");
+        snprintf(r->state, sizeof r->state, "no stage");
+        return;
+    }
+    *any = true;
+    const char *description = json_string(l->deployment, "description");
+    if (!l->deployment) {
+        resource_add_drift(r, setting, "not deployed", "deployed");
+        snprintf(r->state, sizeof r->state, "not deployed");
+    } else if (!same(description, wanted)) {
+        resource_add_drift(r, setting, "deployed before the routes changed", "deployed");
+        snprintf(r->state, sizeof r->state, "outdated");
+    } else {
+        snprintf(r->state, sizeof r->state, "deployed");
+    }
+}
+
+static void compare_unused(resource *r, const live_api *l)
+{
+    const cJSON *integration;
+    cJSON_ArrayForEach(integration, l->integrations) {
+        const char *id = json_string(integration, "integrationId");
+        char target[128];
+        snprintf(target, sizeof target, TARGET_PREFIX "%s", id ? id : "");
+        if (!find_by(l->routes, "target", target))
+            resource_add_drift(r, "integration", target, "(only those the routes use)");
+    }
+}
+
+static int routes_read(op_ctx *ctx, resource *r, aws_error *err)
+{
+    const stack *s = ctx->stack;
+    const char *api_id = stack_output(s, "websocket-api", "api_id");
+    const char *stage_name = stack_output(s, "websocket-api", "stage");
+    const char *execution_arn = stack_output(s, "websocket-api", "execution_arn");
+    bool any = false;
+    if (!api_id || !stage_name) {
+        /* No API (or, in down, not read yet): only permissions can be left,
+         * and without the API there is nothing to compare them with. */
+        TRY(read_permissions(ctx, r, NULL, &any, err));
+        aws_buf_free(&r->drift);
+        r->exists = any;
+        if (any)
+            resource_add_drift(r, "WebSocket API", "(missing)", "the API these permissions name");
+        snprintf(r->state, sizeof r->state, "no API");
+        return 0;
+    }
+    live_api l;
+    TRY(read_live(ctx, api_id, stage_name, &l, err));
+    compare_routes(ctx, r, &l, &any);
+    compare_unused(r, &l);
+    compare_stage(r, &l, &any);
+    live_free(&l);
+    TRY(read_permissions(ctx, r, execution_arn, &any, err));
+    r->exists = any;
+    if (!any) { /* nothing of it exists: create, not drift */
+        aws_buf_free(&r->drift);
+        r->state[0] = '\0';
+        return 0;
+    }
+    snprintf(r->id, sizeof r->id, "%s/%s", api_id, stage_name);
+    char url[512];
+    const char *endpoint = stack_output(s, "websocket-api", "api_endpoint");
+    snprintf(url, sizeof url, "%s/%s", endpoint ? endpoint : "", stage_name);
+    resource_set_output(r, "stage", stage_name);
+    resource_set_output(r, "websocket_url", url);
+    return 0;
+}
+
+/* Makes the route's integration right; its id in id_out. *changed when anything was. */
+static int converge_integration(op_ctx *ctx, const live_api *l, const route_plan *plan,
+                                char id_out[128], bool *changed, aws_error *err)
+{
+    char uri[ARN_SIZE], path[512];
+    integration_uri(ctx->stack, plan->function_role, uri);
+    const cJSON *route = find_by(l->routes, "routeKey", plan->route_key);
+    const cJSON *integration = integration_of(l, route);
+    if (integration_ok(integration, uri)) {
+        snprintf(id_out, 128, "%s", json_string(integration, "integrationId"));
+        return 0;
+    }
+    cJSON *in = cJSON_CreateObject();
+    cJSON_AddStringToObject(in, "integrationType", "AWS_PROXY");
+    cJSON_AddStringToObject(in, "integrationUri", uri);
+    cJSON_AddStringToObject(in, "integrationMethod", "POST");
+    cJSON *out = NULL;
+    int rc;
+    if (integration) {
+        snprintf(path, sizeof path, "/v2/apis/%s/integrations/%s", l->api_id,
+                 json_string(integration, "integrationId"));
+        rc = apigw_call(ctx, "PATCH", path, NULL, in, &out, err);
+    } else {
+        snprintf(path, sizeof path, "/v2/apis/%s/integrations", l->api_id);
+        rc = apigw_call(ctx, "POST", path, NULL, in, &out, err);
+    }
+    cJSON_Delete(in);
+    const char *id = json_string(out, "integrationId");
+    if (rc == 0 && !id)
+        rc = aws_error_set(err, AWS_ERROR_PARSE, "MalformedResponse",
+                           "API Gateway gave no integrationId for route %s", plan->route_key);
+    if (rc == 0)
+        snprintf(id_out, 128, "%s", id);
+    cJSON_Delete(out);
+    *changed = true;
+    return rc;
+}
+
+static int converge_route(op_ctx *ctx, const live_api *l, const route_plan *plan,
+                          const char *integration_id, bool *changed, aws_error *err)
+{
+    char target[160], path[512];
+    snprintf(target, sizeof target, TARGET_PREFIX "%s", integration_id);
+    const cJSON *route = find_by(l->routes, "routeKey", plan->route_key);
+    if (route && same(json_string(route, "target"), target))
+        return 0;
+    cJSON *in = cJSON_CreateObject();
+    cJSON_AddStringToObject(in, "target", target);
+    int rc;
+    if (route) {
+        snprintf(path, sizeof path, "/v2/apis/%s/routes/%s", l->api_id, json_string(route, "routeId"));
+        rc = apigw_call(ctx, "PATCH", path, NULL, in, NULL, err);
+    } else {
+        cJSON_AddStringToObject(in, "routeKey", plan->route_key);
+        snprintf(path, sizeof path, "/v2/apis/%s/routes", l->api_id);
+        rc = apigw_call(ctx, "POST", path, NULL, in, NULL, err);
+    }
+    cJSON_Delete(in);
+    *changed = true;
+    return rc;
+}
+
+static int lambda_call(op_ctx *ctx, const char *method, const char *path, const cJSON *body,
+                       aws_error *err)
+{
+    cJSON *out = NULL;
+    int rc = aws_rest_json_call(ctx->client, &aws_service_lambda, method, path, NULL, body, &out, err);
+    cJSON_Delete(out);
+    /* A function being created or updated refuses policy changes for a moment. */
+    if (rc != 0 && error_is(err, "ResourceConflictException"))
+        err->retryable = true;
+    return rc;
+}
+
+static int remove_permission(op_ctx *ctx, const route_plan *plan, aws_error *err)
+{
+    char path[384];
+    snprintf(path, sizeof path, "/2015-03-31/functions/%s/policy/%s",
+             stack_resource_name(ctx->stack, plan->function_role), plan->statement_id);
+    return allow_error(lambda_call(ctx, "DELETE", path, NULL, err), err, "ResourceNotFoundException");
+}
+
+static int converge_permission(op_ctx *ctx, const route_plan *plan, const char *execution_arn,
+                               aws_error *err)
+{
+    cJSON *policy = NULL;
+    TRY(get_policy(ctx, plan->function_role, &policy, err));
+    char wanted[ARN_SIZE], live[ARN_SIZE];
+    source_arn(execution_arn, plan->route_key, wanted);
+    permission_state state = permission_of(policy, plan, wanted, live, sizeof live);
+    cJSON_Delete(policy);
+    if (state == PERMISSION_OK)
+        return 0;
+    if (state == PERMISSION_DIFFERS)
+        TRY(remove_permission(ctx, plan, err));
+    char path[256];
+    snprintf(path, sizeof path, "/2015-03-31/functions/%s/policy",
+             stack_resource_name(ctx->stack, plan->function_role));
+    cJSON *in = cJSON_CreateObject();
+    cJSON_AddStringToObject(in, "StatementId", plan->statement_id);
+    cJSON_AddStringToObject(in, "Action", "lambda:InvokeFunction");
+    cJSON_AddStringToObject(in, "Principal", "apigateway.amazonaws.com");
+    cJSON_AddStringToObject(in, "SourceArn", wanted);
+    int rc = lambda_call(ctx, "POST", path, in, err);
+    cJSON_Delete(in);
+    return rc;
+}
+
+/* Deletes integrations no route uses (left by an interrupted run or a
+ * route re-pointed behind our back). */
+static int delete_unused(op_ctx *ctx, const live_api *l, aws_error *err)
+{
+    const cJSON *integration;
+    cJSON_ArrayForEach(integration, l->integrations) {
+        const char *id = json_string(integration, "integrationId");
+        char target[160], path[512];
+        snprintf(target, sizeof target, TARGET_PREFIX "%s", id ? id : "");
+        if (!id || find_by(l->routes, "target", target))
+            continue;
+        snprintf(path, sizeof path, "/v2/apis/%s/integrations/%s", l->api_id, id);
+        TRY(allow_error(apigw_call(ctx, "DELETE", path, NULL, NULL, NULL, err), err,
+                        "NotFoundException"));
+    }
+    return 0;
+}
+
+/* Creates the stage if needed and deploys it when its deployment is not of
+ * the routes as they are now. */
+static int converge_stage(op_ctx *ctx, const live_api *l, bool routes_changed, aws_error *err)
+{
+    char path[512], wanted[64];
+    if (!l->stage) {
+        cJSON *in = cJSON_CreateObject();
+        cJSON_AddStringToObject(in, "stageName", l->stage_name);
+        cJSON_AddBoolToObject(in, "autoDeploy", false);
+        cJSON_AddStringToObject(in, "description", "Scribble's canvas");
+        snprintf(path, sizeof path, "/v2/apis/%s/stages", l->api_id);
+        int rc = apigw_call(ctx, "POST", path, NULL, in, NULL, err);
+        cJSON_Delete(in);
+        TRY(rc);
+    }
+    fingerprint(l, wanted);
+    if (!routes_changed && l->stage && same(json_string(l->deployment, "description"), wanted))
+        return 0;
+    cJSON *in = cJSON_CreateObject();
+    cJSON_AddStringToObject(in, "description", wanted);
+    cJSON *out = NULL;
+    snprintf(path, sizeof path, "/v2/apis/%s/deployments", l->api_id);
+    int rc = apigw_call(ctx, "POST", path, NULL, in, &out, err);
+    cJSON_Delete(in);
+    const char *deployment_id = json_string(out, "deploymentId");
+    if (rc == 0 && !deployment_id)
+        rc = aws_error_set(err, AWS_ERROR_PARSE, "MalformedResponse",
+                           "API Gateway CreateDeployment gave no deploymentId");
+    if (rc == 0) {
+        in = cJSON_CreateObject();
+        cJSON_AddStringToObject(in, "deploymentId", deployment_id);
+        snprintf(path, sizeof path, "/v2/apis/%s/stages/%s", l->api_id, l->stage_name);
+        rc = apigw_call(ctx, "PATCH", path, NULL, in, NULL, err);
+        cJSON_Delete(in);
+    }
+    cJSON_Delete(out);
+    return rc;
+}
+
+/* create and update alike: make every part right, then read it back. */
+static int routes_converge(op_ctx *ctx, resource *r, aws_error *err)
+{
+    const stack *s = ctx->stack;
+    const char *api_id = stack_output(s, "websocket-api", "api_id");
+    const char *stage_name = stack_output(s, "websocket-api", "stage");
+    const char *execution_arn = stack_output(s, "websocket-api", "execution_arn");
+    ENSURE(api_id && stage_name && execution_arn, err, AWS_ERROR_INVALID, "MissingDependency",
+           "%s: the WebSocket API does not exist", r->name);
+    live_api l;
+    TRY(read_live(ctx, api_id, stage_name, &l, err));
+    bool changed = false;
+    int rc = 0;
+    for (size_t i = 0; i < ROUTE_COUNT && rc == 0; i++) {
+        char integration_id[128];
+        rc = converge_integration(ctx, &l, &routes[i], integration_id, &changed, err);
+        if (rc == 0)
+            rc = converge_route(ctx, &l, &routes[i], integration_id, &changed, err);
+        if (rc == 0)
+            rc = converge_permission(ctx, &routes[i], execution_arn, err);
+    }
+    if (rc == 0 && changed) { /* the fingerprint and the unused integrations need the new view */
+        live_free(&l);
+        rc = read_live(ctx, api_id, stage_name, &l, err);
+    }
+    if (rc == 0)
+        rc = delete_unused(ctx, &l, err);
+    if (rc == 0)
+        rc = converge_stage(ctx, &l, changed, err);
+    live_free(&l);
+    TRY(rc);
+    resource_reset_live(r);
+    return routes_read(ctx, r, err);
+}
+
+static int routes_remove(op_ctx *ctx, resource *r, aws_error *err)
+{
+    (void)r;
+    for (size_t i = 0; i < ROUTE_COUNT; i++)
+        TRY(remove_permission(ctx, &routes[i], err));
+    return 0;
+}
+
+const resource_ops websocket_routes_ops = {
+    .kind = "WebSocket routes",
+    .read = routes_read,
+    .create = routes_converge,
+    .update = routes_converge,
+    .remove = routes_remove,
+    .poll_timeout_s = 120, /* how long conflicts with a function still being set up are retried */
+};
