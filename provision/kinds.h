@@ -25,5 +25,10 @@ extern const resource_ops function_ops;
 extern const resource_ops event_source_ops;
 extern const resource_ops websocket_routes_ops;
 extern const resource_ops schedule_ops;
+extern const resource_ops cache_policy_ops;
+extern const resource_ops origin_access_control_ops;
+extern const resource_ops distribution_ops;
+extern const resource_ops bucket_policy_ops;
+extern const resource_ops site_content_ops;
 
 #endif

@@ -216,6 +216,23 @@ static void plan_functions(stack *s)
     }
 }
 
+static void plan_site(stack *s)
+{
+    add(s, &cache_policy_ops, "cache-policy");
+    add(s, &origin_access_control_ops, "origin-access-control");
+    resource *distribution = add(s, &distribution_ops, "distribution");
+    depends(distribution, "site-bucket");
+    depends(distribution, "cache-policy");
+    depends(distribution, "origin-access-control");
+    resource *policy = add(s, &bucket_policy_ops, "site-bucket-policy");
+    depends(policy, "site-bucket");
+    depends(policy, "distribution");
+    resource *content = add(s, &site_content_ops, "site-content");
+    depends(content, "site-bucket");
+    depends(content, "distribution");
+    depends(content, "websocket-routes");
+}
+
 int stack_build(const scribble_config *cfg, stack **out, aws_error *err)
 {
     (void)err;
@@ -226,6 +243,7 @@ int stack_build(const scribble_config *cfg, stack **out, aws_error *err)
     plan_cache(s);
     plan_data(s);
     plan_functions(s);
+    plan_site(s);
     *out = s;
     return 0;
 }

@@ -47,6 +47,12 @@ int walk_verb_up_or_plan(const scribble_globals *g, walk_mode mode)
         else
             printf("up: %d created, %d updated, %d unchanged%s\n", created, updated, unchanged,
                    drifted ? ", some differ and cannot change in place (see above)" : "");
+        const char *page = stack_output(ss.stack, "site-content", "page_url");
+        const char *websocket = stack_output(ss.stack, "websocket-routes", "websocket_url");
+        if (mode == WALK_UP && !failed) {
+            printf("page:      %s\n", page ? page : "(not yet available)");
+            printf("websocket: %s\n", websocket ? websocket : "(not yet available)");
+        }
         rc = failed ? 1 : 0;
     }
     free(outcomes);

@@ -13,7 +13,11 @@ stale: PreconditionFailed); names are unique; a policy used by a
 distribution cannot be deleted; two AWS-managed policies are listed and
 cannot be changed.
 
-It must not change anything moto already implements.
+It must not change anything moto already implements, with one repair:
+moto 5.2.5 drops an origin's OriginAccessControlId and S3OriginConfig when
+it stores a distribution, so no client could see an origin access control
+attached (and every read would call it drift). install() wraps moto's
+Origin so it keeps both, as AWS does.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from moto.cloudfront import urls as cloudfront_urls
+from moto.cloudfront import models as cloudfront_models
 from moto.cloudfront.models import CloudFrontBackend
 from moto.cloudfront.responses import CloudFrontResponse
 from moto.core.exceptions import ServiceException
@@ -282,6 +287,20 @@ ACTIONS = (create_cache_policy, get_cache_policy, get_cache_policy_config,
 _installed = False
 
 
+def _keep_origin_access(origin_class: type) -> None:
+    """Make moto's Origin keep OriginAccessControlId and S3OriginConfig."""
+    moto_init = origin_class.__init__
+
+    def init(self: Any, origin: dict[str, Any]) -> None:
+        moto_init(self, origin)
+        if "S3OriginConfig" in origin:
+            self.s3_origin_config = {
+                "OriginAccessIdentity": origin["S3OriginConfig"].get("OriginAccessIdentity") or ""}
+        self.origin_access_control_id = origin.get("OriginAccessControlId") or ""
+
+    origin_class.__init__ = init  # type: ignore[method-assign]
+
+
 def install() -> None:
     """Add the cache policy actions and paths to moto; idempotent, before any server starts."""
     global _installed
@@ -292,5 +311,6 @@ def install() -> None:
             raise RuntimeError(f"moto already implements CloudFront {action.__name__}: "
                                "remove this extension")
         setattr(CloudFrontResponse, action.__name__, action)
+    _keep_origin_access(cloudfront_models.Origin)
     cloudfront_urls.url_paths.update(URL_PATHS)
     _installed = True

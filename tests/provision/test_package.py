@@ -4,7 +4,7 @@ The probe builds the package from $SCRIBBLE_HANDLER_BINARY (here the build's
 scribble-handler-lambda) and writes the zip to a file. The tests check that
 the zip is deterministic and its code_sha256 is base64(SHA-256(zip)); that it
 holds an executable bootstrap and, under lib/, the loader the bootstrap names
-as its interpreter and the libraries it loads; and, as issue 3 asks, that the
+as its interpreter and the libraries it loads; and that the
 unpacked package alone, as the whole root of a chroot, starts and asks a
 local Runtime API for work (and answers the invocation it gets).
 """

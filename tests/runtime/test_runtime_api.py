@@ -5,7 +5,7 @@ runs the binary with AWS_LAMBDA_RUNTIME_API pointing at it and a chosen
 _HANDLER, waits for the requests it expects, then stops the process (which
 by then is blocked asking for its next invocation) and reads its log. The
 handlers are still stubs answering NotImplemented, so an invocation's outcome
-is an error POST; the response path waits for the handlers (issue 4).
+is an error POST; the response path is tested with the handlers themselves.
 """
 
 import json

@@ -1,0 +1,238 @@
+/*
+ * cache_policy.c - the site's CloudFront cache policy, named <stack>-cache-policy:
+ * DefaultTTL and MaxTTL from [site], MinTTL 0, nothing (no cookie, header or
+ * query string) in the cache key, gzip and brotli on.
+ *
+ * Cache policies carry no tags, so the policy is found by its name among the
+ * account's custom ones (names are unique per account). CloudFront guards
+ * every change with the policy's ETag: update and delete first GET it and
+ * send it in If-Match. A policy still used by the distribution cannot be
+ * deleted; that refusal is retryable, since down removes the distribution
+ * first and CloudFront lets go of the policy a little later.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "provision/kind_support.h"
+
+#define CLOUDFRONT_NAMESPACE "http://cloudfront.amazonaws.com/doc/2020-05-31/"
+#define CACHE_POLICY_PATH "/2020-05-31/cache-policy"
+#define ETAG_SIZE 128
+#define PATH_SIZE 640 /* a route and an id (r->id is 512) */
+
+/* A CloudFront call; body (freed here) and if_match optional; etag, when
+ * given, receives the answer's ETag header. */
+static int cloudfront_call(op_ctx *ctx, const char *method, const char *path,
+                           const aws_params *query, const char *if_match, xmlDocPtr body,
+                           xmlDocPtr *out, char *etag, aws_error *err)
+{
+    aws_headers headers = {0};
+    xmlChar *text = NULL;
+    int len = 0;
+    if (body) {
+        xmlDocDumpMemory(body, &text, &len);
+        xmlFreeDoc(body);
+        aws_headers_add(&headers, "Content-Type", "application/xml");
+    }
+    if (if_match)
+        aws_headers_add(&headers, "If-Match", if_match);
+    aws_http_response resp = {0};
+    int rc = aws_rest_xml_call(ctx->client, &aws_service_cloudfront, method, path, query, &headers,
+                               text, (size_t)len, &resp, out, err);
+    if (rc == 0) {
+        const char *value = aws_headers_get(&resp.headers, "ETag");
+        if (etag)
+            snprintf(etag, ETAG_SIZE, "%s", value ? value : "");
+        aws_http_response_free(&resp);
+    }
+    xmlFree(text);
+    aws_headers_free(&headers);
+    return rc;
+}
+
+static void add_text(xmlNodePtr parent, const char *name, const char *value)
+{
+    xmlNewTextChild(parent, NULL, BAD_CAST name, BAD_CAST value);
+}
+
+static void add_number(xmlNodePtr parent, const char *name, long value)
+{
+    char text[32];
+    snprintf(text, sizeof text, "%ld", value);
+    add_text(parent, name, text);
+}
+
+/* The CachePolicyConfig document, elements in the model's order. */
+static xmlDocPtr policy_config(op_ctx *ctx, const resource *r)
+{
+    xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
+    xmlNodePtr root = xmlNewDocNode(doc, NULL, BAD_CAST "CachePolicyConfig", NULL);
+    xmlDocSetRootElement(doc, root);
+    xmlSetNs(root, xmlNewNs(root, BAD_CAST CLOUDFRONT_NAMESPACE, NULL));
+    char comment[160];
+    snprintf(comment, sizeof comment, "%s Scribble site", stack_name(ctx->stack));
+    add_text(root, "Comment", comment);
+    add_text(root, "Name", r->name);
+    add_number(root, "DefaultTTL", ctx->cfg->site.default_ttl);
+    add_number(root, "MaxTTL", ctx->cfg->site.max_ttl);
+    add_number(root, "MinTTL", 0);
+    xmlNodePtr params = xmlNewChild(root, NULL, BAD_CAST "ParametersInCacheKeyAndForwardedToOrigin", NULL);
+    add_text(params, "EnableAcceptEncodingGzip", "true");
+    add_text(params, "EnableAcceptEncodingBrotli", "true");
+    add_text(xmlNewChild(params, NULL, BAD_CAST "HeadersConfig", NULL), "HeaderBehavior", "none");
+    add_text(xmlNewChild(params, NULL, BAD_CAST "CookiesConfig", NULL), "CookieBehavior", "none");
+    add_text(xmlNewChild(params, NULL, BAD_CAST "QueryStringsConfig", NULL), "QueryStringBehavior", "none");
+    return doc;
+}
+
+static void drift_text(resource *r, xmlNodePtr config, const char *element, const char *wanted)
+{
+    char *live = aws_xml_find_text(config, element);
+    if (!live || strcmp(live, wanted) != 0)
+        resource_add_drift(r, element, live, wanted);
+    free(live);
+}
+
+static void drift_number(resource *r, xmlNodePtr config, const char *element, long wanted)
+{
+    char *live = aws_xml_find_text(config, element);
+    drift_int(r, element, live ? strtol(live, NULL, 10) : -1, wanted);
+    free(live);
+}
+
+/* Fills r from a CachePolicy element (of a list or a create answer). */
+static void fill(op_ctx *ctx, resource *r, xmlNodePtr policy)
+{
+    char *id = aws_xml_find_text(policy, "Id");
+    r->exists = true;
+    snprintf(r->id, sizeof r->id, "%s", id ? id : "");
+    snprintf(r->state, sizeof r->state, "available");
+    resource_set_output(r, "cache_policy_id", r->id);
+    free(id);
+    drift_number(r, policy, "DefaultTTL", ctx->cfg->site.default_ttl);
+    drift_number(r, policy, "MaxTTL", ctx->cfg->site.max_ttl);
+    drift_number(r, policy, "MinTTL", 0);
+    drift_text(r, policy, "EnableAcceptEncodingGzip", "true");
+    drift_text(r, policy, "EnableAcceptEncodingBrotli", "true");
+    drift_text(r, policy, "HeaderBehavior", "none");
+    drift_text(r, policy, "CookieBehavior", "none");
+    drift_text(r, policy, "QueryStringBehavior", "none");
+}
+
+typedef struct finder {
+    const char *name;
+    xmlNodePtr found;
+} finder;
+
+static void match_name(void *ctx, xmlNodePtr summary)
+{
+    finder *f = ctx;
+    char *name = aws_xml_find_text(summary, "Name");
+    if (!f->found && name && strcmp(name, f->name) == 0)
+        f->found = summary;
+    free(name);
+}
+
+static int cache_policy_read(op_ctx *ctx, resource *r, aws_error *err)
+{
+    char *marker = NULL;
+    for (;;) {
+        aws_params query = {0};
+        aws_params_add(&query, "Type", "custom");
+        if (marker)
+            aws_params_add(&query, "Marker", marker);
+        free(marker);
+        marker = NULL;
+        xmlDocPtr doc = NULL;
+        int rc = cloudfront_call(ctx, "GET", CACHE_POLICY_PATH, &query, NULL, NULL, &doc, NULL, err);
+        aws_params_free(&query);
+        TRY(rc);
+        xmlNodePtr root = xmlDocGetRootElement(doc);
+        finder f = {r->name, NULL};
+        xml_each_element(root, "CachePolicySummary", match_name, &f);
+        if (f.found)
+            fill(ctx, r, f.found);
+        else
+            marker = aws_xml_find_text(root, "NextMarker");
+        xmlFreeDoc(doc);
+        if (!marker || !marker[0]) {
+            free(marker);
+            return 0;
+        }
+    }
+}
+
+static int cache_policy_create(op_ctx *ctx, resource *r, aws_error *err)
+{
+    xmlDocPtr doc = NULL;
+    int rc = cloudfront_call(ctx, "POST", CACHE_POLICY_PATH, NULL, NULL, policy_config(ctx, r), &doc,
+                             NULL, err);
+    if (rc != 0 && error_is(err, "CachePolicyAlreadyExists")) {
+        /* Made by an earlier, interrupted up: adopt it once the list shows it. */
+        aws_error refused = *err;
+        aws_error_clear(err);
+        TRY(cache_policy_read(ctx, r, err));
+        if (r->exists)
+            return 0;
+        *err = refused;
+        err->retryable = true;
+        return -1;
+    }
+    TRY(rc);
+    fill(ctx, r, xmlDocGetRootElement(doc));
+    xmlFreeDoc(doc);
+    return 0;
+}
+
+/* The policy's current ETag, for If-Match. */
+static int current_etag(op_ctx *ctx, const resource *r, char etag[ETAG_SIZE], aws_error *err)
+{
+    char path[PATH_SIZE];
+    snprintf(path, sizeof path, "%s/%s", CACHE_POLICY_PATH, r->id);
+    return cloudfront_call(ctx, "GET", path, NULL, NULL, NULL, NULL, etag, err);
+}
+
+/* A stale ETag means someone changed the policy between our GET and this
+ * call: read it again and retry. */
+static int retry_on_conflict(int rc, aws_error *err)
+{
+    if (rc != 0 && (error_is(err, "PreconditionFailed") || error_is(err, "InvalidIfMatchVersion")))
+        err->retryable = true;
+    return rc;
+}
+
+static int cache_policy_update(op_ctx *ctx, resource *r, aws_error *err)
+{
+    char etag[ETAG_SIZE], path[PATH_SIZE];
+    TRY(current_etag(ctx, r, etag, err));
+    snprintf(path, sizeof path, "%s/%s", CACHE_POLICY_PATH, r->id);
+    xmlDocPtr doc = NULL;
+    TRY(retry_on_conflict(
+        cloudfront_call(ctx, "PUT", path, NULL, etag, policy_config(ctx, r), &doc, NULL, err), err));
+    aws_buf_free(&r->drift);
+    fill(ctx, r, xmlDocGetRootElement(doc));
+    xmlFreeDoc(doc);
+    return 0;
+}
+
+static int cache_policy_remove(op_ctx *ctx, resource *r, aws_error *err)
+{
+    char etag[ETAG_SIZE] = "", path[PATH_SIZE];
+    if (current_etag(ctx, r, etag, err) != 0)
+        return allow_error(-1, err, "NoSuchCachePolicy"); /* gone already: done */
+    snprintf(path, sizeof path, "%s/%s", CACHE_POLICY_PATH, r->id);
+    int rc = cloudfront_call(ctx, "DELETE", path, NULL, etag, NULL, NULL, NULL, err);
+    rc = allow_error(retry_on_conflict(rc, err), err, "NoSuchCachePolicy");
+    if (rc != 0 && error_is(err, "CachePolicyInUse"))
+        err->retryable = true; /* the distribution is still letting go of it */
+    return rc;
+}
+
+const resource_ops cache_policy_ops = {
+    .kind = "cache policy",
+    .read = cache_policy_read,
+    .create = cache_policy_create,
+    .update = cache_policy_update,
+    .remove = cache_policy_remove,
+};

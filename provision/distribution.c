@@ -1,0 +1,461 @@
+/*
+ * distribution.c - the CloudFront distribution in front of the site's
+ * private bucket: one S3 origin reached through the stack's origin access
+ * control, the stack's cache policy, HTTPS only (HTTP is redirected), GET
+ * and HEAD, compressed, the default root object and price class of [site].
+ *
+ * Distributions have no name: this one is found by its Comment
+ * ("<stack> Scribble site"), and created with a CallerReference derived from
+ * the stack, the role and the origin access control, so a create repeated
+ * after a killed up is refused (DistributionAlreadyExists) rather than making
+ * a second distribution, while a stack removed and made again (a new origin
+ * access control) gets a new one. Every change sends the ETag read just
+ * before in If-Match, and CloudFront takes minutes to deploy one: up waits
+ * for "Deployed". Removing is disable, wait until deployed, delete: remove
+ * takes one step per call and answers a retryable error while CloudFront is
+ * busy, so the walker's retries do the waiting.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "provision/kind_support.h"
+
+#define CLOUDFRONT_NAMESPACE "http://cloudfront.amazonaws.com/doc/2020-05-31/"
+#define DISTRIBUTION_PATH "/2020-05-31/distribution"
+#define ETAG_SIZE 128
+#define PATH_SIZE 640 /* a route and an id (r->id is 512) */
+#define ORIGIN_ID "site-bucket"
+
+/* A CloudFront call; body (freed here) and if_match optional; etag, when
+ * given, receives the answer's ETag header. */
+static int cloudfront_call(op_ctx *ctx, const char *method, const char *path,
+                           const aws_params *query, const char *if_match, xmlDocPtr body,
+                           xmlDocPtr *out, char *etag, aws_error *err)
+{
+    aws_headers headers = {0};
+    xmlChar *text = NULL;
+    int len = 0;
+    if (body) {
+        xmlDocDumpMemory(body, &text, &len);
+        xmlFreeDoc(body);
+        aws_headers_add(&headers, "Content-Type", "application/xml");
+    }
+    if (if_match)
+        aws_headers_add(&headers, "If-Match", if_match);
+    aws_http_response resp = {0};
+    int rc = aws_rest_xml_call(ctx->client, &aws_service_cloudfront, method, path, query, &headers,
+                               text, (size_t)len, &resp, out, err);
+    if (rc == 0) {
+        const char *value = aws_headers_get(&resp.headers, "ETag");
+        if (etag)
+            snprintf(etag, ETAG_SIZE, "%s", value ? value : "");
+        aws_http_response_free(&resp);
+    }
+    xmlFree(text);
+    aws_headers_free(&headers);
+    return rc;
+}
+
+static void add_text(xmlNodePtr parent, const char *name, const char *value)
+{
+    xmlNewTextChild(parent, NULL, BAD_CAST name, BAD_CAST value);
+}
+
+/* The first child element of node named name, or NULL. */
+static xmlNodePtr child(xmlNodePtr node, const char *name)
+{
+    for (xmlNodePtr n = node ? node->children : NULL; n; n = n->next)
+        if (n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0)
+            return n;
+    return NULL;
+}
+
+/* The text of the element at a path of child names (NULL-terminated); caller frees. */
+static char *text_at(xmlNodePtr node, const char *const *path)
+{
+    for (size_t i = 0; node && path[i]; i++)
+        node = child(node, path[i]);
+    if (!node)
+        return NULL;
+    xmlChar *content = xmlNodeGetContent(node);
+    char *text = aws_xstrdup((const char *)content);
+    xmlFree(content);
+    return text;
+}
+
+static const char *price_class_name(scribble_price_class price_class)
+{
+    switch (price_class) {
+    case SCRIBBLE_PRICE_CLASS_100: return "PriceClass_100";
+    case SCRIBBLE_PRICE_CLASS_200: return "PriceClass_200";
+    case SCRIBBLE_PRICE_CLASS_ALL: return "PriceClass_All";
+    }
+    return "PriceClass_All";
+}
+
+static void wanted_comment(const op_ctx *ctx, char out[160])
+{
+    snprintf(out, 160, "%s Scribble site", stack_name(ctx->stack));
+}
+
+/* What the distribution is made from: its dependencies' outputs. */
+typedef struct wanted {
+    const char *origin_domain;
+    const char *cache_policy_id;
+    const char *oac_id;
+} wanted;
+
+static wanted wanted_of(const op_ctx *ctx)
+{
+    return (wanted){
+        .origin_domain = stack_output(ctx->stack, "site-bucket", "bucket_regional_domain"),
+        .cache_policy_id = stack_output(ctx->stack, "cache-policy", "cache_policy_id"),
+        .oac_id = stack_output(ctx->stack, "origin-access-control", "oac_id"),
+    };
+}
+
+static int require_wanted(const resource *r, const wanted *w, aws_error *err)
+{
+    ENSURE(w->origin_domain && w->cache_policy_id && w->oac_id, err, AWS_ERROR_INVALID,
+           "DependencyMissing", "%s needs the site bucket, the cache policy and the origin access "
+           "control, and one of them does not exist", r->name);
+    return 0;
+}
+
+static void caller_reference(const op_ctx *ctx, const resource *r, const wanted *w, char out[256])
+{
+    snprintf(out, 256, "scribble/%s/%s/%s", stack_name(ctx->stack), r->role, w->oac_id);
+}
+
+static void add_methods(xmlNodePtr parent, const char *name)
+{
+    xmlNodePtr methods = xmlNewChild(parent, NULL, BAD_CAST name, NULL);
+    add_text(methods, "Quantity", "2");
+    xmlNodePtr items = xmlNewChild(methods, NULL, BAD_CAST "Items", NULL);
+    add_text(items, "Method", "GET");
+    add_text(items, "Method", "HEAD");
+}
+
+/* Fills a DistributionConfig element, children in the model's order. */
+static void build_config(const op_ctx *ctx, const wanted *w, const char *reference, xmlNodePtr config)
+{
+    const scribble_config *cfg = ctx->cfg;
+    add_text(config, "CallerReference", reference);
+    add_text(config, "DefaultRootObject", cfg->site.default_root_object);
+    xmlNodePtr origins = xmlNewChild(config, NULL, BAD_CAST "Origins", NULL);
+    add_text(origins, "Quantity", "1");
+    xmlNodePtr origin = xmlNewChild(xmlNewChild(origins, NULL, BAD_CAST "Items", NULL), NULL,
+                                    BAD_CAST "Origin", NULL);
+    add_text(origin, "Id", ORIGIN_ID);
+    add_text(origin, "DomainName", w->origin_domain);
+    /* An empty identity: the origin access control signs instead. */
+    add_text(xmlNewChild(origin, NULL, BAD_CAST "S3OriginConfig", NULL), "OriginAccessIdentity", "");
+    add_text(origin, "OriginAccessControlId", w->oac_id);
+    xmlNodePtr behavior = xmlNewChild(config, NULL, BAD_CAST "DefaultCacheBehavior", NULL);
+    add_text(behavior, "TargetOriginId", ORIGIN_ID);
+    add_text(behavior, "ViewerProtocolPolicy", "redirect-to-https");
+    add_methods(behavior, "AllowedMethods");
+    add_methods(child(behavior, "AllowedMethods"), "CachedMethods");
+    add_text(behavior, "Compress", "true");
+    add_text(behavior, "CachePolicyId", w->cache_policy_id);
+    char comment[160];
+    wanted_comment(ctx, comment);
+    add_text(config, "Comment", comment);
+    add_text(config, "PriceClass", price_class_name(cfg->site.price_class));
+    add_text(config, "Enabled", "true");
+}
+
+static xmlNodePtr new_document(const char *root_name, xmlDocPtr *doc)
+{
+    *doc = xmlNewDoc(BAD_CAST "1.0");
+    xmlNodePtr root = xmlNewDocNode(*doc, NULL, BAD_CAST root_name, NULL);
+    xmlDocSetRootElement(*doc, root);
+    xmlSetNs(root, xmlNewNs(root, BAD_CAST CLOUDFRONT_NAMESPACE, NULL));
+    return root;
+}
+
+static void add_tag(void *ctx, const char *key, const char *value)
+{
+    xmlNodePtr tag = xmlNewChild(ctx, NULL, BAD_CAST "Tag", NULL);
+    add_text(tag, "Key", key);
+    add_text(tag, "Value", value);
+}
+
+static void drift_setting(resource *r, xmlNodePtr config, const char *const *path, const char *want)
+{
+    if (!want)
+        return; /* a dependency is absent (status, down): nothing to compare with */
+    size_t last = 0;
+    while (path[last + 1])
+        last++;
+    char *live = text_at(config, path);
+    if (!live || strcmp(live, want) != 0)
+        resource_add_drift(r, path[last], live, want);
+    free(live);
+}
+
+/* Fills r from a Distribution element; compares its config with the wanted one. */
+static void fill(const op_ctx *ctx, resource *r, xmlNodePtr distribution)
+{
+    static const char *const id_path[] = {"Id", NULL}, *const arn_path[] = {"ARN", NULL},
+                             *const status_path[] = {"Status", NULL},
+                             *const domain_path[] = {"DomainName", NULL};
+    char *id = text_at(distribution, id_path), *arn = text_at(distribution, arn_path),
+         *status = text_at(distribution, status_path), *domain = text_at(distribution, domain_path);
+    r->exists = true;
+    snprintf(r->id, sizeof r->id, "%s", id ? id : "");
+    snprintf(r->arn, sizeof r->arn, "%s", arn ? arn : "");
+    snprintf(r->state, sizeof r->state, "%s", status ? status : "");
+    resource_set_output(r, "distribution_id", r->id);
+    resource_set_output(r, "domain_name", domain);
+    resource_set_output(r, "distribution_arn", r->arn);
+    free(id);
+    free(arn);
+    free(status);
+    free(domain);
+
+    xmlNodePtr config = child(distribution, "DistributionConfig");
+    if (!config)
+        return;
+    wanted w = wanted_of(ctx);
+    static const char *const enabled[] = {"Enabled", NULL},
+                             *const root_object[] = {"DefaultRootObject", NULL},
+                             *const price_class[] = {"PriceClass", NULL},
+                             *const origin_domain[] = {"Origins", "Items", "Origin", "DomainName", NULL},
+                             *const oac[] = {"Origins", "Items", "Origin", "OriginAccessControlId", NULL},
+                             *const viewer[] = {"DefaultCacheBehavior", "ViewerProtocolPolicy", NULL},
+                             *const compress[] = {"DefaultCacheBehavior", "Compress", NULL},
+                             *const cache_policy[] = {"DefaultCacheBehavior", "CachePolicyId", NULL};
+    drift_setting(r, config, enabled, "true");
+    drift_setting(r, config, root_object, ctx->cfg->site.default_root_object);
+    drift_setting(r, config, price_class, price_class_name(ctx->cfg->site.price_class));
+    drift_setting(r, config, origin_domain, w.origin_domain);
+    drift_setting(r, config, oac, w.oac_id);
+    drift_setting(r, config, viewer, "redirect-to-https");
+    drift_setting(r, config, compress, "true");
+    drift_setting(r, config, cache_policy, w.cache_policy_id);
+}
+
+static void distribution_path(const resource *r, const char *suffix, char out[PATH_SIZE])
+{
+    snprintf(out, PATH_SIZE, "%s/%s%s", DISTRIBUTION_PATH, r->id, suffix);
+}
+
+/* GET /distribution/<id>: the Distribution document and its ETag. */
+static int get_distribution(op_ctx *ctx, const resource *r, xmlDocPtr *doc, char etag[ETAG_SIZE],
+                            aws_error *err)
+{
+    char path[PATH_SIZE];
+    distribution_path(r, "", path);
+    return cloudfront_call(ctx, "GET", path, NULL, NULL, NULL, doc, etag, err);
+}
+
+typedef struct finder {
+    const char *comment;
+    char *id;
+} finder;
+
+static void match_comment(void *ctx, xmlNodePtr summary)
+{
+    finder *f = ctx;
+    static const char *const comment_path[] = {"Comment", NULL}, *const id_path[] = {"Id", NULL};
+    char *comment = text_at(summary, comment_path);
+    if (!f->id && comment && strcmp(comment, f->comment) == 0)
+        f->id = text_at(summary, id_path);
+    free(comment);
+}
+
+/* The id of the distribution whose Comment is ours; NULL when there is none. */
+static int find_by_comment(op_ctx *ctx, char **id, aws_error *err)
+{
+    char comment[160];
+    wanted_comment(ctx, comment);
+    finder f = {comment, NULL};
+    char *marker = NULL;
+    do {
+        aws_params query = {0};
+        if (marker)
+            aws_params_add(&query, "Marker", marker);
+        free(marker);
+        marker = NULL;
+        xmlDocPtr doc = NULL;
+        int rc = cloudfront_call(ctx, "GET", DISTRIBUTION_PATH, &query, NULL, NULL, &doc, NULL, err);
+        aws_params_free(&query);
+        TRY(rc);
+        xmlNodePtr root = xmlDocGetRootElement(doc);
+        xml_each_element(root, "DistributionSummary", match_comment, &f);
+        static const char *const truncated[] = {"IsTruncated", NULL}, *const next[] = {"NextMarker", NULL};
+        char *more = text_at(root, truncated);
+        if (!f.id && more && strcmp(more, "true") == 0)
+            marker = text_at(root, next);
+        free(more);
+        xmlFreeDoc(doc);
+    } while (marker && marker[0]);
+    free(marker);
+    *id = f.id;
+    return 0;
+}
+
+static int distribution_read(op_ctx *ctx, resource *r, aws_error *err)
+{
+    char *id = NULL;
+    TRY(find_by_comment(ctx, &id, err));
+    if (!id)
+        return 0;
+    snprintf(r->id, sizeof r->id, "%s", id);
+    free(id);
+    xmlDocPtr doc = NULL;
+    int rc = get_distribution(ctx, r, &doc, NULL, err);
+    if (rc != 0) {
+        r->id[0] = '\0';
+        return allow_error(rc, err, "NoSuchDistribution"); /* deleted since the list */
+    }
+    fill(ctx, r, xmlDocGetRootElement(doc));
+    xmlFreeDoc(doc);
+    return 0;
+}
+
+static int distribution_create(op_ctx *ctx, resource *r, aws_error *err)
+{
+    wanted w = wanted_of(ctx);
+    TRY(require_wanted(r, &w, err));
+    char reference[256];
+    caller_reference(ctx, r, &w, reference);
+    xmlDocPtr body;
+    xmlNodePtr root = new_document("DistributionConfigWithTags", &body);
+    build_config(ctx, &w, reference, xmlNewChild(root, NULL, BAD_CAST "DistributionConfig", NULL));
+    xmlNodePtr items = xmlNewChild(xmlNewChild(root, NULL, BAD_CAST "Tags", NULL), NULL, BAD_CAST "Items", NULL);
+    stack_each_tag(ctx->stack, r, add_tag, items);
+    aws_params query = {0};
+    aws_params_add(&query, "WithTags", "");
+    xmlDocPtr doc = NULL;
+    int rc = cloudfront_call(ctx, "POST", DISTRIBUTION_PATH, &query, NULL, body, &doc, NULL, err);
+    aws_params_free(&query);
+    if (rc != 0 && error_is(err, "DistributionAlreadyExists")) {
+        /* An earlier, interrupted up made it: adopt it. */
+        aws_error refused = *err;
+        aws_error_clear(err);
+        TRY(distribution_read(ctx, r, err));
+        if (r->exists)
+            return 0;
+        *err = refused;
+        return aws_error_set(err, AWS_ERROR_SERVICE, "DistributionAlreadyExists",
+                             "a CloudFront distribution with caller reference %s exists, but its "
+                             "comment is not \"%s Scribble site\": correct or delete it",
+                             reference, stack_name(ctx->stack));
+    }
+    TRY(rc);
+    fill(ctx, r, xmlDocGetRootElement(doc));
+    xmlFreeDoc(doc);
+    return 0;
+}
+
+/* A stale ETag: changed between our GET and this call; read again, retry. */
+static int retry_on_conflict(int rc, aws_error *err)
+{
+    if (rc != 0 && (error_is(err, "PreconditionFailed") || error_is(err, "InvalidIfMatchVersion")))
+        err->retryable = true;
+    return rc;
+}
+
+static int distribution_update(op_ctx *ctx, resource *r, aws_error *err)
+{
+    wanted w = wanted_of(ctx);
+    TRY(require_wanted(r, &w, err));
+    char path[PATH_SIZE], etag[ETAG_SIZE];
+    distribution_path(r, "/config", path);
+    xmlDocPtr live = NULL;
+    TRY(cloudfront_call(ctx, "GET", path, NULL, NULL, NULL, &live, etag, err));
+    /* The CallerReference is fixed at creation and must be sent back unchanged. */
+    static const char *const reference_path[] = {"CallerReference", NULL};
+    char *reference = text_at(xmlDocGetRootElement(live), reference_path);
+    xmlFreeDoc(live);
+    xmlDocPtr body;
+    build_config(ctx, &w, reference ? reference : "", new_document("DistributionConfig", &body));
+    free(reference);
+    xmlDocPtr doc = NULL;
+    TRY(retry_on_conflict(cloudfront_call(ctx, "PUT", path, NULL, etag, body, &doc, NULL, err), err));
+    fill(ctx, r, xmlDocGetRootElement(doc));
+    aws_buf_free(&r->drift); /* what was wanted was just sent */
+    xmlFreeDoc(doc);
+    return 0;
+}
+
+static int distribution_poll(op_ctx *ctx, resource *r, bool removing, bool *done, aws_error *err)
+{
+    xmlDocPtr doc = NULL;
+    if (get_distribution(ctx, r, &doc, NULL, err) != 0) {
+        if (removing && error_is(err, "NoSuchDistribution")) {
+            aws_error_clear(err);
+            *done = true;
+            return 0;
+        }
+        return -1;
+    }
+    static const char *const status_path[] = {"Status", NULL};
+    char *status = text_at(xmlDocGetRootElement(doc), status_path);
+    xmlFreeDoc(doc);
+    snprintf(r->state, sizeof r->state, "%s", status ? status : "");
+    *done = !removing && status && strcmp(status, "Deployed") == 0;
+    free(status);
+    return 0;
+}
+
+static int busy(aws_error *err, const resource *r, const char *what)
+{
+    aws_error_set(err, AWS_ERROR_SERVICE, "DistributionDeploying",
+                  "CloudFront distribution %s is still deploying %s", r->id, what);
+    err->retryable = true;
+    return -1;
+}
+
+/* One step of disable, wait, delete; a retryable error until the last. */
+static int distribution_remove(op_ctx *ctx, resource *r, aws_error *err)
+{
+    char path[PATH_SIZE], etag[ETAG_SIZE];
+    distribution_path(r, "/config", path);
+    xmlDocPtr config = NULL;
+    if (cloudfront_call(ctx, "GET", path, NULL, NULL, NULL, &config, etag, err) != 0)
+        return allow_error(-1, err, "NoSuchDistribution");
+    xmlNodePtr enabled = child(xmlDocGetRootElement(config), "Enabled");
+    xmlChar *value = enabled ? xmlNodeGetContent(enabled) : NULL;
+    bool is_enabled = value && strcmp((const char *)value, "true") == 0;
+    xmlFree(value);
+    if (is_enabled) {
+        /* The live config with Enabled false, everything else as it is. */
+        xmlNodeSetContent(enabled, BAD_CAST "false");
+        TRY(retry_on_conflict(cloudfront_call(ctx, "PUT", path, NULL, etag, config, NULL, NULL, err),
+                              err));
+    } else {
+        xmlFreeDoc(config);
+    }
+    xmlDocPtr doc = NULL;
+    if (get_distribution(ctx, r, &doc, etag, err) != 0)
+        return allow_error(-1, err, "NoSuchDistribution");
+    static const char *const status_path[] = {"Status", NULL};
+    char *status = text_at(xmlDocGetRootElement(doc), status_path);
+    xmlFreeDoc(doc);
+    bool deployed = status && strcmp(status, "Deployed") == 0;
+    snprintf(r->state, sizeof r->state, "%s", deployed ? "disabled" : "disabling");
+    free(status);
+    if (!deployed)
+        return busy(err, r, "its disabling");
+    distribution_path(r, "", path);
+    int rc = cloudfront_call(ctx, "DELETE", path, NULL, etag, NULL, NULL, NULL, err);
+    rc = allow_error(retry_on_conflict(rc, err), err, "NoSuchDistribution");
+    if (rc != 0 && error_is(err, "DistributionNotDisabled"))
+        err->retryable = true; /* the disable has not reached every edge yet */
+    return rc;
+}
+
+const resource_ops distribution_ops = {
+    .kind = "distribution",
+    .read = distribution_read,
+    .create = distribution_create,
+    .update = distribution_update,
+    .remove = distribution_remove,
+    .poll = distribution_poll,
+    .poll_interval_ms = 10000,
+    .poll_timeout_s = 1800,
+};

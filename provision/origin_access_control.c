@@ -1,0 +1,207 @@
+/*
+ * origin_access_control.c - the origin access control through which
+ * CloudFront signs its requests to the site's private bucket (SigV4, always,
+ * origin type s3), named <stack>-origin-access-control.
+ *
+ * Origin access controls carry no tags: this one is found by its name among
+ * the account's (names are unique per account). Update and delete send the
+ * control's ETag in If-Match, read just before. Deleting one a distribution
+ * still uses is refused; that refusal is retryable, since down removes the
+ * distribution first.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "provision/kind_support.h"
+
+#define CLOUDFRONT_NAMESPACE "http://cloudfront.amazonaws.com/doc/2020-05-31/"
+#define OAC_PATH "/2020-05-31/origin-access-control"
+#define ETAG_SIZE 128
+#define PATH_SIZE 640 /* a route and an id (r->id is 512) */
+
+/* The settings, in the model's order after Name and Description. */
+static const char *const settings[][2] = {
+    {"SigningProtocol", "sigv4"},
+    {"SigningBehavior", "always"},
+    {"OriginAccessControlOriginType", "s3"},
+};
+#define SETTINGS (sizeof settings / sizeof settings[0])
+
+/* A CloudFront call; body (freed here) and if_match optional; etag, when
+ * given, receives the answer's ETag header. */
+static int cloudfront_call(op_ctx *ctx, const char *method, const char *path,
+                           const aws_params *query, const char *if_match, xmlDocPtr body,
+                           xmlDocPtr *out, char *etag, aws_error *err)
+{
+    aws_headers headers = {0};
+    xmlChar *text = NULL;
+    int len = 0;
+    if (body) {
+        xmlDocDumpMemory(body, &text, &len);
+        xmlFreeDoc(body);
+        aws_headers_add(&headers, "Content-Type", "application/xml");
+    }
+    if (if_match)
+        aws_headers_add(&headers, "If-Match", if_match);
+    aws_http_response resp = {0};
+    int rc = aws_rest_xml_call(ctx->client, &aws_service_cloudfront, method, path, query, &headers,
+                               text, (size_t)len, &resp, out, err);
+    if (rc == 0) {
+        const char *value = aws_headers_get(&resp.headers, "ETag");
+        if (etag)
+            snprintf(etag, ETAG_SIZE, "%s", value ? value : "");
+        aws_http_response_free(&resp);
+    }
+    xmlFree(text);
+    aws_headers_free(&headers);
+    return rc;
+}
+
+static void add_text(xmlNodePtr parent, const char *name, const char *value)
+{
+    xmlNewTextChild(parent, NULL, BAD_CAST name, BAD_CAST value);
+}
+
+static xmlDocPtr control_config(op_ctx *ctx, const resource *r)
+{
+    xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
+    xmlNodePtr root = xmlNewDocNode(doc, NULL, BAD_CAST "OriginAccessControlConfig", NULL);
+    xmlDocSetRootElement(doc, root);
+    xmlSetNs(root, xmlNewNs(root, BAD_CAST CLOUDFRONT_NAMESPACE, NULL));
+    char description[160];
+    snprintf(description, sizeof description, "%s Scribble site: CloudFront reads the bucket",
+             stack_name(ctx->stack));
+    add_text(root, "Name", r->name);
+    add_text(root, "Description", description);
+    for (size_t i = 0; i < SETTINGS; i++)
+        add_text(root, settings[i][0], settings[i][1]);
+    return doc;
+}
+
+/* Fills r from an OriginAccessControlSummary or an OriginAccessControl. */
+static void fill(resource *r, xmlNodePtr control)
+{
+    char *id = aws_xml_find_text(control, "Id");
+    r->exists = true;
+    snprintf(r->id, sizeof r->id, "%s", id ? id : "");
+    snprintf(r->state, sizeof r->state, "available");
+    resource_set_output(r, "oac_id", r->id);
+    free(id);
+    for (size_t i = 0; i < SETTINGS; i++) {
+        char *live = aws_xml_find_text(control, settings[i][0]);
+        if (!live || strcmp(live, settings[i][1]) != 0)
+            resource_add_drift(r, settings[i][0], live, settings[i][1]);
+        free(live);
+    }
+}
+
+typedef struct finder {
+    const char *name;
+    xmlNodePtr found;
+} finder;
+
+static void match_name(void *ctx, xmlNodePtr summary)
+{
+    finder *f = ctx;
+    char *name = aws_xml_find_text(summary, "Name");
+    if (!f->found && name && strcmp(name, f->name) == 0)
+        f->found = summary;
+    free(name);
+}
+
+static int oac_read(op_ctx *ctx, resource *r, aws_error *err)
+{
+    char *marker = NULL;
+    for (;;) {
+        aws_params query = {0};
+        if (marker)
+            aws_params_add(&query, "Marker", marker);
+        free(marker);
+        marker = NULL;
+        xmlDocPtr doc = NULL;
+        int rc = cloudfront_call(ctx, "GET", OAC_PATH, &query, NULL, NULL, &doc, NULL, err);
+        aws_params_free(&query);
+        TRY(rc);
+        xmlNodePtr root = xmlDocGetRootElement(doc);
+        finder f = {r->name, NULL};
+        xml_each_element(root, "OriginAccessControlSummary", match_name, &f);
+        if (f.found)
+            fill(r, f.found);
+        else
+            marker = aws_xml_find_text(root, "NextMarker");
+        xmlFreeDoc(doc);
+        if (!marker || !marker[0]) {
+            free(marker);
+            return 0;
+        }
+    }
+}
+
+static int oac_create(op_ctx *ctx, resource *r, aws_error *err)
+{
+    xmlDocPtr doc = NULL;
+    int rc = cloudfront_call(ctx, "POST", OAC_PATH, NULL, NULL, control_config(ctx, r), &doc, NULL, err);
+    if (rc != 0 && error_is(err, "OriginAccessControlAlreadyExists")) {
+        /* Made by an earlier, interrupted up: adopt it once the list shows it. */
+        aws_error refused = *err;
+        aws_error_clear(err);
+        TRY(oac_read(ctx, r, err));
+        if (r->exists)
+            return 0;
+        *err = refused;
+        err->retryable = true;
+        return -1;
+    }
+    TRY(rc);
+    fill(r, xmlDocGetRootElement(doc));
+    xmlFreeDoc(doc);
+    return 0;
+}
+
+static int current_etag(op_ctx *ctx, const resource *r, char etag[ETAG_SIZE], aws_error *err)
+{
+    char path[PATH_SIZE];
+    snprintf(path, sizeof path, "%s/%s", OAC_PATH, r->id);
+    return cloudfront_call(ctx, "GET", path, NULL, NULL, NULL, NULL, etag, err);
+}
+
+/* A stale ETag: changed between our GET and this call; read again, retry. */
+static int retry_on_conflict(int rc, aws_error *err)
+{
+    if (rc != 0 && (error_is(err, "PreconditionFailed") || error_is(err, "InvalidIfMatchVersion")))
+        err->retryable = true;
+    return rc;
+}
+
+static int oac_update(op_ctx *ctx, resource *r, aws_error *err)
+{
+    char etag[ETAG_SIZE], path[PATH_SIZE];
+    TRY(current_etag(ctx, r, etag, err));
+    snprintf(path, sizeof path, "%s/%s/config", OAC_PATH, r->id);
+    TRY(retry_on_conflict(
+        cloudfront_call(ctx, "PUT", path, NULL, etag, control_config(ctx, r), NULL, NULL, err), err));
+    aws_buf_free(&r->drift);
+    return 0;
+}
+
+static int oac_remove(op_ctx *ctx, resource *r, aws_error *err)
+{
+    char etag[ETAG_SIZE] = "", path[PATH_SIZE];
+    if (current_etag(ctx, r, etag, err) != 0)
+        return allow_error(-1, err, "NoSuchOriginAccessControl"); /* gone already: done */
+    snprintf(path, sizeof path, "%s/%s", OAC_PATH, r->id);
+    int rc = cloudfront_call(ctx, "DELETE", path, NULL, etag, NULL, NULL, NULL, err);
+    rc = allow_error(retry_on_conflict(rc, err), err, "NoSuchOriginAccessControl");
+    if (rc != 0 && error_is(err, "OriginAccessControlInUse"))
+        err->retryable = true; /* the distribution is still letting go of it */
+    return rc;
+}
+
+const resource_ops origin_access_control_ops = {
+    .kind = "origin access control",
+    .read = oac_read,
+    .create = oac_create,
+    .update = oac_update,
+    .remove = oac_remove,
+};
