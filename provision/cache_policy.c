@@ -14,53 +14,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "provision/cloudfront_common.h"
 #include "provision/kind_support.h"
 
-#define CLOUDFRONT_NAMESPACE "http://cloudfront.amazonaws.com/doc/2020-05-31/"
 #define CACHE_POLICY_PATH "/2020-05-31/cache-policy"
-#define ETAG_SIZE 128
-#define PATH_SIZE 640 /* a route and an id (r->id is 512) */
-
-/* A CloudFront call; body (freed here) and if_match optional; etag, when
- * given, receives the answer's ETag header. */
-static int cloudfront_call(op_ctx *ctx, const char *method, const char *path,
-                           const aws_params *query, const char *if_match, xmlDocPtr body,
-                           xmlDocPtr *out, char *etag, aws_error *err)
-{
-    aws_headers headers = {0};
-    xmlChar *text = NULL;
-    int len = 0;
-    if (body) {
-        xmlDocDumpMemory(body, &text, &len);
-        xmlFreeDoc(body);
-        aws_headers_add(&headers, "Content-Type", "application/xml");
-    }
-    if (if_match)
-        aws_headers_add(&headers, "If-Match", if_match);
-    aws_http_response resp = {0};
-    int rc = aws_rest_xml_call(ctx->client, &aws_service_cloudfront, method, path, query, &headers,
-                               text, (size_t)len, &resp, out, err);
-    if (rc == 0) {
-        const char *value = aws_headers_get(&resp.headers, "ETag");
-        if (etag)
-            snprintf(etag, ETAG_SIZE, "%s", value ? value : "");
-        aws_http_response_free(&resp);
-    }
-    xmlFree(text);
-    aws_headers_free(&headers);
-    return rc;
-}
-
-static void add_text(xmlNodePtr parent, const char *name, const char *value)
-{
-    xmlNewTextChild(parent, NULL, BAD_CAST name, BAD_CAST value);
-}
 
 static void add_number(xmlNodePtr parent, const char *name, long value)
 {
     char text[32];
     snprintf(text, sizeof text, "%ld", value);
-    add_text(parent, name, text);
+    cloudfront_add_text(parent, name, text);
 }
 
 /* The CachePolicyConfig document, elements in the model's order. */
@@ -72,17 +35,17 @@ static xmlDocPtr policy_config(op_ctx *ctx, const resource *r)
     xmlSetNs(root, xmlNewNs(root, BAD_CAST CLOUDFRONT_NAMESPACE, NULL));
     char comment[160];
     snprintf(comment, sizeof comment, "%s Scribble site", stack_name(ctx->stack));
-    add_text(root, "Comment", comment);
-    add_text(root, "Name", r->name);
+    cloudfront_add_text(root, "Comment", comment);
+    cloudfront_add_text(root, "Name", r->name);
     add_number(root, "DefaultTTL", ctx->cfg->site.default_ttl);
     add_number(root, "MaxTTL", ctx->cfg->site.max_ttl);
     add_number(root, "MinTTL", 0);
     xmlNodePtr params = xmlNewChild(root, NULL, BAD_CAST "ParametersInCacheKeyAndForwardedToOrigin", NULL);
-    add_text(params, "EnableAcceptEncodingGzip", "true");
-    add_text(params, "EnableAcceptEncodingBrotli", "true");
-    add_text(xmlNewChild(params, NULL, BAD_CAST "HeadersConfig", NULL), "HeaderBehavior", "none");
-    add_text(xmlNewChild(params, NULL, BAD_CAST "CookiesConfig", NULL), "CookieBehavior", "none");
-    add_text(xmlNewChild(params, NULL, BAD_CAST "QueryStringsConfig", NULL), "QueryStringBehavior", "none");
+    cloudfront_add_text(params, "EnableAcceptEncodingGzip", "true");
+    cloudfront_add_text(params, "EnableAcceptEncodingBrotli", "true");
+    cloudfront_add_text(xmlNewChild(params, NULL, BAD_CAST "HeadersConfig", NULL), "HeaderBehavior", "none");
+    cloudfront_add_text(xmlNewChild(params, NULL, BAD_CAST "CookiesConfig", NULL), "CookieBehavior", "none");
+    cloudfront_add_text(xmlNewChild(params, NULL, BAD_CAST "QueryStringsConfig", NULL), "QueryStringBehavior", "none");
     return doc;
 }
 

@@ -19,48 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "provision/cloudfront_common.h"
 #include "provision/kind_support.h"
 
-#define CLOUDFRONT_NAMESPACE "http://cloudfront.amazonaws.com/doc/2020-05-31/"
 #define DISTRIBUTION_PATH "/2020-05-31/distribution"
-#define ETAG_SIZE 128
-#define PATH_SIZE 640 /* a route and an id (r->id is 512) */
 #define ORIGIN_ID "site-bucket"
-
-/* A CloudFront call; body (freed here) and if_match optional; etag, when
- * given, receives the answer's ETag header. */
-static int cloudfront_call(op_ctx *ctx, const char *method, const char *path,
-                           const aws_params *query, const char *if_match, xmlDocPtr body,
-                           xmlDocPtr *out, char *etag, aws_error *err)
-{
-    aws_headers headers = {0};
-    xmlChar *text = NULL;
-    int len = 0;
-    if (body) {
-        xmlDocDumpMemory(body, &text, &len);
-        xmlFreeDoc(body);
-        aws_headers_add(&headers, "Content-Type", "application/xml");
-    }
-    if (if_match)
-        aws_headers_add(&headers, "If-Match", if_match);
-    aws_http_response resp = {0};
-    int rc = aws_rest_xml_call(ctx->client, &aws_service_cloudfront, method, path, query, &headers,
-                               text, (size_t)len, &resp, out, err);
-    if (rc == 0) {
-        const char *value = aws_headers_get(&resp.headers, "ETag");
-        if (etag)
-            snprintf(etag, ETAG_SIZE, "%s", value ? value : "");
-        aws_http_response_free(&resp);
-    }
-    xmlFree(text);
-    aws_headers_free(&headers);
-    return rc;
-}
-
-static void add_text(xmlNodePtr parent, const char *name, const char *value)
-{
-    xmlNewTextChild(parent, NULL, BAD_CAST name, BAD_CAST value);
-}
 
 /* The first child element of node named name, or NULL. */
 static xmlNodePtr child(xmlNodePtr node, const char *name)
@@ -131,39 +94,39 @@ static void caller_reference(const op_ctx *ctx, const resource *r, const wanted 
 static void add_methods(xmlNodePtr parent, const char *name)
 {
     xmlNodePtr methods = xmlNewChild(parent, NULL, BAD_CAST name, NULL);
-    add_text(methods, "Quantity", "2");
+    cloudfront_add_text(methods, "Quantity", "2");
     xmlNodePtr items = xmlNewChild(methods, NULL, BAD_CAST "Items", NULL);
-    add_text(items, "Method", "GET");
-    add_text(items, "Method", "HEAD");
+    cloudfront_add_text(items, "Method", "GET");
+    cloudfront_add_text(items, "Method", "HEAD");
 }
 
 /* Fills a DistributionConfig element, children in the model's order. */
 static void build_config(const op_ctx *ctx, const wanted *w, const char *reference, xmlNodePtr config)
 {
     const scribble_config *cfg = ctx->cfg;
-    add_text(config, "CallerReference", reference);
-    add_text(config, "DefaultRootObject", cfg->site.default_root_object);
+    cloudfront_add_text(config, "CallerReference", reference);
+    cloudfront_add_text(config, "DefaultRootObject", cfg->site.default_root_object);
     xmlNodePtr origins = xmlNewChild(config, NULL, BAD_CAST "Origins", NULL);
-    add_text(origins, "Quantity", "1");
+    cloudfront_add_text(origins, "Quantity", "1");
     xmlNodePtr origin = xmlNewChild(xmlNewChild(origins, NULL, BAD_CAST "Items", NULL), NULL,
                                     BAD_CAST "Origin", NULL);
-    add_text(origin, "Id", ORIGIN_ID);
-    add_text(origin, "DomainName", w->origin_domain);
+    cloudfront_add_text(origin, "Id", ORIGIN_ID);
+    cloudfront_add_text(origin, "DomainName", w->origin_domain);
     /* An empty identity: the origin access control signs instead. */
-    add_text(xmlNewChild(origin, NULL, BAD_CAST "S3OriginConfig", NULL), "OriginAccessIdentity", "");
-    add_text(origin, "OriginAccessControlId", w->oac_id);
+    cloudfront_add_text(xmlNewChild(origin, NULL, BAD_CAST "S3OriginConfig", NULL), "OriginAccessIdentity", "");
+    cloudfront_add_text(origin, "OriginAccessControlId", w->oac_id);
     xmlNodePtr behavior = xmlNewChild(config, NULL, BAD_CAST "DefaultCacheBehavior", NULL);
-    add_text(behavior, "TargetOriginId", ORIGIN_ID);
-    add_text(behavior, "ViewerProtocolPolicy", "redirect-to-https");
+    cloudfront_add_text(behavior, "TargetOriginId", ORIGIN_ID);
+    cloudfront_add_text(behavior, "ViewerProtocolPolicy", "redirect-to-https");
     add_methods(behavior, "AllowedMethods");
     add_methods(child(behavior, "AllowedMethods"), "CachedMethods");
-    add_text(behavior, "Compress", "true");
-    add_text(behavior, "CachePolicyId", w->cache_policy_id);
+    cloudfront_add_text(behavior, "Compress", "true");
+    cloudfront_add_text(behavior, "CachePolicyId", w->cache_policy_id);
     char comment[160];
     wanted_comment(ctx, comment);
-    add_text(config, "Comment", comment);
-    add_text(config, "PriceClass", price_class_name(cfg->site.price_class));
-    add_text(config, "Enabled", "true");
+    cloudfront_add_text(config, "Comment", comment);
+    cloudfront_add_text(config, "PriceClass", price_class_name(cfg->site.price_class));
+    cloudfront_add_text(config, "Enabled", "true");
 }
 
 static xmlNodePtr new_document(const char *root_name, xmlDocPtr *doc)
@@ -178,8 +141,8 @@ static xmlNodePtr new_document(const char *root_name, xmlDocPtr *doc)
 static void add_tag(void *ctx, const char *key, const char *value)
 {
     xmlNodePtr tag = xmlNewChild(ctx, NULL, BAD_CAST "Tag", NULL);
-    add_text(tag, "Key", key);
-    add_text(tag, "Value", value);
+    cloudfront_add_text(tag, "Key", key);
+    cloudfront_add_text(tag, "Value", value);
 }
 
 static void drift_setting(resource *r, xmlNodePtr config, const char *const *path, const char *want)

@@ -13,12 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "provision/cloudfront_common.h"
 #include "provision/kind_support.h"
 
-#define CLOUDFRONT_NAMESPACE "http://cloudfront.amazonaws.com/doc/2020-05-31/"
 #define OAC_PATH "/2020-05-31/origin-access-control"
-#define ETAG_SIZE 128
-#define PATH_SIZE 640 /* a route and an id (r->id is 512) */
 
 /* The settings, in the model's order after Name and Description. */
 static const char *const settings[][2] = {
@@ -27,41 +25,6 @@ static const char *const settings[][2] = {
     {"OriginAccessControlOriginType", "s3"},
 };
 #define SETTINGS (sizeof settings / sizeof settings[0])
-
-/* A CloudFront call; body (freed here) and if_match optional; etag, when
- * given, receives the answer's ETag header. */
-static int cloudfront_call(op_ctx *ctx, const char *method, const char *path,
-                           const aws_params *query, const char *if_match, xmlDocPtr body,
-                           xmlDocPtr *out, char *etag, aws_error *err)
-{
-    aws_headers headers = {0};
-    xmlChar *text = NULL;
-    int len = 0;
-    if (body) {
-        xmlDocDumpMemory(body, &text, &len);
-        xmlFreeDoc(body);
-        aws_headers_add(&headers, "Content-Type", "application/xml");
-    }
-    if (if_match)
-        aws_headers_add(&headers, "If-Match", if_match);
-    aws_http_response resp = {0};
-    int rc = aws_rest_xml_call(ctx->client, &aws_service_cloudfront, method, path, query, &headers,
-                               text, (size_t)len, &resp, out, err);
-    if (rc == 0) {
-        const char *value = aws_headers_get(&resp.headers, "ETag");
-        if (etag)
-            snprintf(etag, ETAG_SIZE, "%s", value ? value : "");
-        aws_http_response_free(&resp);
-    }
-    xmlFree(text);
-    aws_headers_free(&headers);
-    return rc;
-}
-
-static void add_text(xmlNodePtr parent, const char *name, const char *value)
-{
-    xmlNewTextChild(parent, NULL, BAD_CAST name, BAD_CAST value);
-}
 
 static xmlDocPtr control_config(op_ctx *ctx, const resource *r)
 {
@@ -72,10 +35,10 @@ static xmlDocPtr control_config(op_ctx *ctx, const resource *r)
     char description[160];
     snprintf(description, sizeof description, "%s Scribble site: CloudFront reads the bucket",
              stack_name(ctx->stack));
-    add_text(root, "Name", r->name);
-    add_text(root, "Description", description);
+    cloudfront_add_text(root, "Name", r->name);
+    cloudfront_add_text(root, "Description", description);
     for (size_t i = 0; i < SETTINGS; i++)
-        add_text(root, settings[i][0], settings[i][1]);
+        cloudfront_add_text(root, settings[i][0], settings[i][1]);
     return doc;
 }
 

@@ -1,0 +1,38 @@
+/*
+ * cloudfront_common.c - the CloudFront call shape the CloudFront kinds share.
+ */
+#include "provision/cloudfront_common.h"
+
+#include <stdio.h>
+
+int cloudfront_call(op_ctx *ctx, const char *method, const char *path, const aws_params *query,
+                    const char *if_match, xmlDocPtr body, xmlDocPtr *out, char *etag, aws_error *err)
+{
+    aws_headers headers = {0};
+    xmlChar *text = NULL;
+    int len = 0;
+    if (body) {
+        xmlDocDumpMemory(body, &text, &len);
+        xmlFreeDoc(body);
+        aws_headers_add(&headers, "Content-Type", "application/xml");
+    }
+    if (if_match)
+        aws_headers_add(&headers, "If-Match", if_match);
+    aws_http_response resp = {0};
+    int rc = aws_rest_xml_call(ctx->client, &aws_service_cloudfront, method, path, query, &headers,
+                               text, (size_t)len, &resp, out, err);
+    if (rc == 0) {
+        const char *value = aws_headers_get(&resp.headers, "ETag");
+        if (etag)
+            snprintf(etag, ETAG_SIZE, "%s", value ? value : "");
+        aws_http_response_free(&resp);
+    }
+    xmlFree(text);
+    aws_headers_free(&headers);
+    return rc;
+}
+
+void cloudfront_add_text(xmlNodePtr parent, const char *name, const char *value)
+{
+    xmlNewTextChild(parent, NULL, BAD_CAST name, BAD_CAST value);
+}

@@ -1,0 +1,24 @@
+/*
+ * cloudfront_common.h - what the CloudFront kinds (cache policy, origin
+ * access control, distribution) share: one call shape with If-Match and
+ * ETag, and building request documents in CloudFront's namespace.
+ */
+#ifndef SCRIBBLE_PROVISION_CLOUDFRONT_COMMON_H
+#define SCRIBBLE_PROVISION_CLOUDFRONT_COMMON_H
+
+#include <libxml/tree.h>
+
+#include "provision/resource.h"
+
+#define CLOUDFRONT_NAMESPACE "http://cloudfront.amazonaws.com/doc/2020-05-31/"
+#define ETAG_SIZE 128
+#define PATH_SIZE 640 /* a route and an id (r->id is 512) */
+
+/* A CloudFront call; body (freed here) and if_match optional; etag, when
+ * given, receives the answer's ETag header. */
+int cloudfront_call(op_ctx *ctx, const char *method, const char *path, const aws_params *query,
+                    const char *if_match, xmlDocPtr body, xmlDocPtr *out, char *etag, aws_error *err);
+/* <name>value</name> under parent, escaped. */
+void cloudfront_add_text(xmlNodePtr parent, const char *name, const char *value);
+
+#endif
