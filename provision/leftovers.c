@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/paginate.h"
 #include "provision/resource.h"
 
 static bool nat_gateway_is_gone(aws_client *c, const char *arn, aws_error *err)
@@ -31,46 +32,41 @@ static bool nat_gateway_is_gone(aws_client *c, const char *arn, aws_error *err)
     return gone;
 }
 
-static void collect(aws_client *c, const cJSON *page, aws_buf *arns, int *count, aws_error *err)
+typedef struct leftovers {
+    aws_client *client;
+    aws_buf *arns;
+    int *count;
+} leftovers;
+
+static int collect(void *ctx, const cJSON *page, bool *stop, aws_error *err)
 {
-    const cJSON *list = cJSON_GetObjectItemCaseSensitive(page, "ResourceTagMappingList");
+    (void)stop;
+    leftovers *l = ctx;
     const cJSON *item;
-    cJSON_ArrayForEach(item, list)
+    cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(page, "ResourceTagMappingList"))
     {
         const cJSON *arn = cJSON_GetObjectItemCaseSensitive(item, "ResourceARN");
         if (!cJSON_IsString(arn))
             continue;
-        if (strstr(arn->valuestring, ":natgateway/") && nat_gateway_is_gone(c, arn->valuestring, err))
+        if (strstr(arn->valuestring, ":natgateway/") && nat_gateway_is_gone(l->client, arn->valuestring, err))
             continue;
-        aws_buf_printf(arns, "%s\n", arn->valuestring);
-        (*count)++;
+        aws_buf_printf(l->arns, "%s\n", arn->valuestring);
+        (*l->count)++;
     }
+    return 0;
 }
 
 int leftovers_find(aws_client *c, const char *stack_name, aws_buf *arns, int *count, aws_error *err)
 {
     *count = 0;
-    char *token = NULL;
-    do {
-        cJSON *input = cJSON_CreateObject();
-        cJSON *filter = cJSON_CreateObject();
-        cJSON_AddStringToObject(filter, "Key", TAG_STACK);
-        cJSON_AddItemToArray(cJSON_AddArrayToObject(filter, "Values"), cJSON_CreateString(stack_name));
-        cJSON_AddItemToArray(cJSON_AddArrayToObject(input, "TagFilters"), filter);
-        if (token)
-            cJSON_AddStringToObject(input, "PaginationToken", token);
-        free(token);
-        token = NULL;
-        cJSON *page = NULL;
-        int rc = aws_json_call(c, &aws_service_tagging, "GetResources", input, &page, err);
-        cJSON_Delete(input);
-        if (rc != 0)
-            return -1;
-        collect(c, page, arns, count, err);
-        const cJSON *next = cJSON_GetObjectItemCaseSensitive(page, "PaginationToken");
-        if (cJSON_IsString(next) && next->valuestring[0])
-            token = aws_xstrdup(next->valuestring);
-        cJSON_Delete(page);
-    } while (token);
-    return 0;
+    cJSON *input = cJSON_CreateObject();
+    cJSON *filter = cJSON_CreateObject();
+    cJSON_AddStringToObject(filter, "Key", TAG_STACK);
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(filter, "Values"), cJSON_CreateString(stack_name));
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(input, "TagFilters"), filter);
+    leftovers l = {c, arns, count};
+    int rc = aws_json_paginate(c, &aws_service_tagging, "GetResources", input, "PaginationToken",
+                               "PaginationToken", collect, &l, err);
+    cJSON_Delete(input);
+    return rc;
 }

@@ -7,6 +7,11 @@
  *   call_probe <service> rest-json <METHOD> <path> [json-body]
  *   call_probe <service> rest-xml <METHOD> <path>
  *   call_probe <service> endpoint
+ *   call_probe <service> paginate-json <Operation> <in-token> <out-token> <list> [json-input]
+ *   call_probe <service> paginate-query <Action> <in-token> <out-token> <item> [Name=Value ...]
+ *   call_probe <service> paginate-rest-json <path> <in-token> <out-token> <list> [Name=Value ...]
+ *   call_probe <service> paginate-rest-xml <path> <in-token> <out-token> <item> [Name=Value ...]
+ *     (pages are printed as "pages=N items=a,b,...")
  *
  * Success: "ok" and the body. Failure: one line of the error's fields, exit 1.
  */
@@ -17,11 +22,99 @@
 #include <libxml/tree.h>
 
 #include "aws/client.h"
+#include "aws/paginate.h"
 
 static void print_debug(void *ctx, const char *line)
 {
     (void)ctx;
     fprintf(stderr, "debug: %s\n", line);
+}
+
+typedef struct page_count {
+    const char *item; /* JSON list field, or XML element name */
+    int pages;
+    aws_buf items;
+} page_count;
+
+static int count_json_page(void *ctx, const cJSON *page, bool *stop, aws_error *err)
+{
+    (void)stop, (void)err;
+    page_count *pc = ctx;
+    pc->pages++;
+    const cJSON *item;
+    cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(page, pc->item))
+    {
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(item, "Name");
+        const char *text = cJSON_IsString(item) ? item->valuestring
+                           : cJSON_IsString(name) ? name->valuestring : "?";
+        aws_buf_printf(&pc->items, "%s%s", pc->items.len ? "," : "", text);
+    }
+    return 0;
+}
+
+static void count_xml_items(page_count *pc, xmlNodePtr node)
+{
+    for (; node; node = node->next) {
+        if (node->type != XML_ELEMENT_NODE)
+            continue;
+        if (strcmp((const char *)node->name, pc->item) == 0) {
+            xmlChar *text = xmlNodeGetContent(node);
+            aws_buf_printf(&pc->items, "%s%s", pc->items.len ? "," : "", (const char *)text);
+            xmlFree(text);
+        } else {
+            count_xml_items(pc, node->children);
+        }
+    }
+}
+
+static int count_xml_page(void *ctx, xmlNodePtr root, bool *stop, aws_error *err)
+{
+    (void)stop, (void)err;
+    page_count *pc = ctx;
+    pc->pages++;
+    count_xml_items(pc, root);
+    return 0;
+}
+
+static void name_value_params(aws_params *params, int argc, char **argv, int from)
+{
+    for (int i = from; i < argc; i++) {
+        char *eq = strchr(argv[i], '=');
+        if (!eq)
+            continue;
+        *eq = '\0';
+        aws_params_add(params, argv[i], eq + 1);
+    }
+}
+
+static int paginate(aws_client *c, const aws_service *svc, int argc, char **argv, aws_error *err)
+{
+    if (argc < 7)
+        return aws_error_set(err, AWS_ERROR_INVALID, "Usage", "paginate needs 4 arguments");
+    const char *kind = argv[2] + strlen("paginate-");
+    page_count pc = {.item = argv[6]};
+    aws_params params = {0};
+    int rc;
+    if (!strcmp(kind, "json")) {
+        cJSON *input = argc > 7 ? cJSON_Parse(argv[7]) : cJSON_CreateObject();
+        rc = aws_json_paginate(c, svc, argv[3], input, argv[4], argv[5], count_json_page, &pc, err);
+        cJSON_Delete(input);
+    } else {
+        name_value_params(&params, argc, argv, 7);
+        if (!strcmp(kind, "query"))
+            rc = aws_query_paginate(c, svc, argv[3], &params, argv[4], argv[5], count_xml_page, &pc, err);
+        else if (!strcmp(kind, "rest-json"))
+            rc = aws_rest_json_paginate(c, svc, argv[3], &params, argv[4], argv[5], count_json_page,
+                                        &pc, err);
+        else
+            rc = aws_rest_xml_paginate(c, svc, argv[3], &params, argv[4], argv[5], count_xml_page,
+                                       &pc, err);
+    }
+    if (rc == 0)
+        printf("pages=%d items=%s\n", pc.pages, aws_buf_str(&pc.items));
+    aws_params_free(&params);
+    aws_buf_free(&pc.items);
+    return rc;
 }
 
 static int call(aws_client *c, const aws_service *svc, int argc, char **argv, aws_error *err)
@@ -35,6 +128,8 @@ static int call(aws_client *c, const aws_service *svc, int argc, char **argv, aw
         free(url);
         return 0;
     }
+    if (!strncmp(kind, "paginate-", 9))
+        return paginate(c, svc, argc, argv, err);
     if (argc < 4)
         return aws_error_set(err, AWS_ERROR_INVALID, "Usage", "missing operation");
     if (!strcmp(kind, "query")) {
