@@ -76,6 +76,20 @@ def check_network(ec2):
     assert rule.get("IpRanges", []) == []
 
 
+def check_compute(local_aws):
+    functions = local_aws.client("lambda").list_functions()["Functions"]
+    assert sorted(f["FunctionName"] for f in functions) == sorted(
+        "%s-%s-function" % (STACK, h)
+        for h in ("connect", "disconnect", "send", "broadcast", "catchup", "snapshot", "save"))
+    mappings = local_aws.client("lambda").list_event_source_mappings()["EventSourceMappings"]
+    assert len(mappings) == 2
+    assert len(local_aws.client("apigatewayv2").get_apis()["Items"]) == 1
+    assert len(local_aws.client("scheduler").list_schedules()["Schedules"]) == 2
+    assert len(local_aws.client("elasticache").describe_serverless_caches()["ServerlessCaches"]) == 1
+    distributions = local_aws.client("cloudfront").list_distributions()["DistributionList"]["Items"]
+    assert len(distributions) == 1
+
+
 def check_data(local_aws):
     sqs, iam = local_aws.client("sqs"), local_aws.client("iam")
     role = iam.get_role(RoleName=STACK + "-functions-role")["Role"]
@@ -117,6 +131,9 @@ def test_up_creates_every_resource(local_aws, tmp_path, stack_up):
     assert "up: " in stack_up.stdout and " created" in stack_up.stdout
     check_network(local_aws.client("ec2"))
     check_data(local_aws)
+    check_compute(local_aws)
+    assert "page:      https://" in stack_up.stdout
+    assert "websocket: wss://" in stack_up.stdout
 
 
 def test_second_up_makes_no_mutating_call(local_aws, tmp_path, stack_up):
@@ -170,6 +187,16 @@ def check_nothing_left(local_aws):
     assert [r for r in local_aws.client("iam").list_roles()["Roles"]
             if r["RoleName"].startswith(STACK + "-")] == []
     assert local_aws.client("s3").list_buckets()["Buckets"] == []
+    assert local_aws.client("lambda").list_functions()["Functions"] == []
+    assert local_aws.client("lambda").list_event_source_mappings()["EventSourceMappings"] == []
+    assert local_aws.client("apigatewayv2").get_apis()["Items"] == []
+    assert local_aws.client("scheduler").list_schedules()["Schedules"] == []
+    elasticache = local_aws.client("elasticache")
+    assert elasticache.describe_serverless_caches()["ServerlessCaches"] == []
+    cloudfront = local_aws.client("cloudfront")
+    assert cloudfront.list_distributions()["DistributionList"].get("Items", []) == []
+    assert cloudfront.list_origin_access_controls()["OriginAccessControlList"].get("Items", []) == []
+    assert cloudfront.list_cache_policies(Type="custom")["CachePolicyList"].get("Items", []) == []
 
 
 def test_down_removes_everything_and_is_safe_to_repeat(local_aws, tmp_path, stack_up):
@@ -195,7 +222,8 @@ def test_down_after_partial_stack(local_aws, tmp_path, stack_up):
 
 
 @pytest.mark.parametrize("kill_after", [("ec2", "CreateSubnet"), ("ec2", "CreateNatGateway"),
-                                        ("sqs", "CreateQueue")])
+                                        ("sqs", "CreateQueue"), ("lambda", "CreateFunction"),
+                                        ("cloudfront", "CreateDistributionWithTags")])
 def test_up_killed_then_run_again_converges(local_aws, tmp_path, kill_after):
     service, operation = kill_after
     process = subprocess.Popen([SCRIBBLECTL, "up"], env=local_aws.env(), cwd=tmp_path,
@@ -211,3 +239,4 @@ def test_up_killed_then_run_again_converges(local_aws, tmp_path, kill_after):
     scribblectl(local_aws, tmp_path, "up")
     check_network(local_aws.client("ec2"))
     check_data(local_aws)
+    check_compute(local_aws)
