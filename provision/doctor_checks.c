@@ -88,6 +88,11 @@ static int check_tagging(aws_client *c, aws_error *err)
     return json_check(c, &aws_service_tagging, "GetResources", "ResourcesPerPage", err);
 }
 
+static int check_logs(aws_client *c, aws_error *err)
+{
+    return json_check(c, &aws_service_logs, "DescribeLogGroups", "limit", err);
+}
+
 static int check_lambda(aws_client *c, aws_error *err)
 {
     return rest_json_check(c, &aws_service_lambda, "/2015-03-31/functions/", "MaxItems", err);
@@ -124,6 +129,7 @@ const doctor_check doctor_checks[] = {
     {&aws_service_scheduler, "ListSchedules", check_scheduler},
     {&aws_service_cloudfront, "ListDistributions", check_cloudfront},
     {&aws_service_s3, "ListBuckets", check_s3},
+    {&aws_service_logs, "DescribeLogGroups", check_logs},
     {&aws_service_tagging, "GetResources", check_tagging},
 };
 const size_t doctor_check_count = sizeof doctor_checks / sizeof doctor_checks[0];

@@ -21,6 +21,7 @@ extern const resource_ops bucket_ops;
 extern const resource_ops cache_subnet_group_ops;
 extern const resource_ops cache_ops;
 extern const resource_ops websocket_api_ops;
+extern const resource_ops log_group_ops;
 extern const resource_ops function_ops;
 extern const resource_ops event_source_ops;
 extern const resource_ops websocket_routes_ops;

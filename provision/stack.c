@@ -16,7 +16,7 @@
 #include "provision/kind_support.h"
 #include "provision/kinds.h"
 
-#define MAX_RESOURCES 64
+#define MAX_RESOURCES 96
 #define MAX_ZONES 3
 
 struct stack {
@@ -188,8 +188,11 @@ static void plan_functions(stack *s)
                                          "catchup-queue", "pixel-queue", "pixels-table",
                                          "history-table", "site-bucket", "websocket-api"};
     for (size_t h = 0; h < sizeof handlers / sizeof handlers[0]; h++) {
+        resource *logs = add(s, &log_group_ops, "%s-logs", handlers[h]);
+        logs->variant = handlers[h];
         resource *f = add(s, &function_ops, "%s-function", handlers[h]);
         f->variant = handlers[h];
+        depends(f, "%s-logs", handlers[h]);
         for (size_t n = 0; n < sizeof needed / sizeof needed[0]; n++)
             depends(f, "%s", needed[n]);
         for (int z = 1; z <= zones; z++)

@@ -88,6 +88,10 @@ def check_compute(local_aws):
     assert len(local_aws.client("elasticache").describe_serverless_caches()["ServerlessCaches"]) == 1
     distributions = local_aws.client("cloudfront").list_distributions()["DistributionList"]["Items"]
     assert len(distributions) == 1
+    groups = local_aws.client("logs").describe_log_groups(logGroupNamePrefix="/aws/lambda/")["logGroups"]
+    assert sorted(g["logGroupName"] for g in groups) == sorted(
+        "/aws/lambda/" + f["FunctionName"] for f in functions)
+    assert {g.get("retentionInDays") for g in groups} == {14}
 
 
 def check_data(local_aws):
@@ -161,8 +165,11 @@ def test_status_reports_what_changed_behind_its_back(local_aws, tmp_path, stack_
     url = sqs.get_queue_url(QueueName=STACK + "-pixel-queue")["QueueUrl"]
     sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "5"})
     sqs.delete_queue(QueueUrl=sqs.get_queue_url(QueueName=STACK + "-catchup-queue")["QueueUrl"])
+    local_aws.client("logs").put_retention_policy(logGroupName="/aws/lambda/%s-send-function" % STACK,
+                                                  retentionInDays=30)
     status = scribblectl(local_aws, tmp_path, "status", check=False)
     assert status.returncode == 3, status.stdout + status.stderr
+    assert "log retention days: is 30, config says 14" in status.stdout
     lines = {line.split()[0]: line for line in status.stdout.splitlines() if line.strip()}
     assert lines["catchup-queue"].rstrip().endswith("absent")
     assert "VisibilityTimeout" in status.stdout and "5" in status.stdout
@@ -188,6 +195,7 @@ def check_nothing_left(local_aws):
             if r["RoleName"].startswith(STACK + "-")] == []
     assert local_aws.client("s3").list_buckets()["Buckets"] == []
     assert local_aws.client("lambda").list_functions()["Functions"] == []
+    assert local_aws.client("logs").describe_log_groups()["logGroups"] == []
     assert local_aws.client("lambda").list_event_source_mappings()["EventSourceMappings"] == []
     assert local_aws.client("apigatewayv2").get_apis()["Items"] == []
     assert local_aws.client("scheduler").list_schedules()["Schedules"] == []
