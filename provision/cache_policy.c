@@ -148,30 +148,13 @@ static int cache_policy_create(op_ctx *ctx, resource *r, aws_error *err)
     return 0;
 }
 
-/* The policy's current ETag, for If-Match. */
-static int current_etag(op_ctx *ctx, const resource *r, char etag[ETAG_SIZE], aws_error *err)
-{
-    char path[PATH_SIZE];
-    snprintf(path, sizeof path, "%s/%s", CACHE_POLICY_PATH, r->id);
-    return cloudfront_call(ctx, "GET", path, NULL, NULL, NULL, NULL, etag, err);
-}
-
-/* A stale ETag means someone changed the policy between our GET and this
- * call: read it again and retry. */
-static int retry_on_conflict(int rc, aws_error *err)
-{
-    if (rc != 0 && (error_is(err, "PreconditionFailed") || error_is(err, "InvalidIfMatchVersion")))
-        err->retryable = true;
-    return rc;
-}
-
 static int cache_policy_update(op_ctx *ctx, resource *r, aws_error *err)
 {
     char etag[ETAG_SIZE], path[PATH_SIZE];
-    TRY(current_etag(ctx, r, etag, err));
+    TRY(cloudfront_etag(ctx, CACHE_POLICY_PATH, r->id, etag, err));
     snprintf(path, sizeof path, "%s/%s", CACHE_POLICY_PATH, r->id);
     xmlDocPtr doc = NULL;
-    TRY(retry_on_conflict(
+    TRY(cloudfront_retry_on_conflict(
         cloudfront_call(ctx, "PUT", path, NULL, etag, policy_config(ctx, r), &doc, NULL, err), err));
     aws_buf_free(&r->drift);
     fill(ctx, r, xmlDocGetRootElement(doc));
@@ -182,11 +165,11 @@ static int cache_policy_update(op_ctx *ctx, resource *r, aws_error *err)
 static int cache_policy_remove(op_ctx *ctx, resource *r, aws_error *err)
 {
     char etag[ETAG_SIZE] = "", path[PATH_SIZE];
-    if (current_etag(ctx, r, etag, err) != 0)
+    if (cloudfront_etag(ctx, CACHE_POLICY_PATH, r->id, etag, err) != 0)
         return allow_error(-1, err, "NoSuchCachePolicy"); /* gone already: done */
     snprintf(path, sizeof path, "%s/%s", CACHE_POLICY_PATH, r->id);
     int rc = cloudfront_call(ctx, "DELETE", path, NULL, etag, NULL, NULL, NULL, err);
-    rc = allow_error(retry_on_conflict(rc, err), err, "NoSuchCachePolicy");
+    rc = allow_error(cloudfront_retry_on_conflict(rc, err), err, "NoSuchCachePolicy");
     if (rc != 0 && error_is(err, "CachePolicyInUse"))
         err->retryable = true; /* the distribution is still letting go of it */
     return rc;

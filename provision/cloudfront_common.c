@@ -5,6 +5,8 @@
 
 #include <stdio.h>
 
+#include "provision/kind_support.h"
+
 int cloudfront_call(op_ctx *ctx, const char *method, const char *path, const aws_params *query,
                     const char *if_match, xmlDocPtr body, xmlDocPtr *out, char *etag, aws_error *err)
 {
@@ -35,4 +37,19 @@ int cloudfront_call(op_ctx *ctx, const char *method, const char *path, const aws
 void cloudfront_add_text(xmlNodePtr parent, const char *name, const char *value)
 {
     xmlNewTextChild(parent, NULL, BAD_CAST name, BAD_CAST value);
+}
+
+int cloudfront_etag(op_ctx *ctx, const char *base_path, const char *id, char etag[ETAG_SIZE],
+                    aws_error *err)
+{
+    char path[PATH_SIZE];
+    snprintf(path, sizeof path, "%s/%s", base_path, id);
+    return cloudfront_call(ctx, "GET", path, NULL, NULL, NULL, NULL, etag, err);
+}
+
+int cloudfront_retry_on_conflict(int rc, aws_error *err)
+{
+    if (rc != 0 && (error_is(err, "PreconditionFailed") || error_is(err, "InvalidIfMatchVersion")))
+        err->retryable = true;
+    return rc;
 }

@@ -18,6 +18,12 @@
  * given, receives the answer's ETag header. */
 int cloudfront_call(op_ctx *ctx, const char *method, const char *path, const aws_params *query,
                     const char *if_match, xmlDocPtr body, xmlDocPtr *out, char *etag, aws_error *err);
+/* The ETag of <base_path>/<id>, for If-Match. */
+int cloudfront_etag(op_ctx *ctx, const char *base_path, const char *id, char etag[ETAG_SIZE],
+                    aws_error *err);
+/* A stale ETag means someone changed the resource between our GET and this
+ * call: marks that refusal retryable (the walker reads it again). Returns rc. */
+int cloudfront_retry_on_conflict(int rc, aws_error *err);
 /* <name>value</name> under parent, escaped. */
 void cloudfront_add_text(xmlNodePtr parent, const char *name, const char *value);
 

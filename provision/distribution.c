@@ -314,14 +314,6 @@ static int distribution_create(op_ctx *ctx, resource *r, aws_error *err)
     return 0;
 }
 
-/* A stale ETag: changed between our GET and this call; read again, retry. */
-static int retry_on_conflict(int rc, aws_error *err)
-{
-    if (rc != 0 && (error_is(err, "PreconditionFailed") || error_is(err, "InvalidIfMatchVersion")))
-        err->retryable = true;
-    return rc;
-}
-
 static int distribution_update(op_ctx *ctx, resource *r, aws_error *err)
 {
     wanted w = wanted_of(ctx);
@@ -338,7 +330,8 @@ static int distribution_update(op_ctx *ctx, resource *r, aws_error *err)
     build_config(ctx, &w, reference ? reference : "", new_document("DistributionConfig", &body));
     free(reference);
     xmlDocPtr doc = NULL;
-    TRY(retry_on_conflict(cloudfront_call(ctx, "PUT", path, NULL, etag, body, &doc, NULL, err), err));
+    TRY(cloudfront_retry_on_conflict(
+        cloudfront_call(ctx, "PUT", path, NULL, etag, body, &doc, NULL, err), err));
     fill(ctx, r, xmlDocGetRootElement(doc));
     aws_buf_free(&r->drift); /* what was wanted was just sent */
     xmlFreeDoc(doc);
@@ -388,8 +381,8 @@ static int distribution_remove(op_ctx *ctx, resource *r, aws_error *err)
     if (is_enabled) {
         /* The live config with Enabled false, everything else as it is. */
         xmlNodeSetContent(enabled, BAD_CAST "false");
-        TRY(retry_on_conflict(cloudfront_call(ctx, "PUT", path, NULL, etag, config, NULL, NULL, err),
-                              err));
+        TRY(cloudfront_retry_on_conflict(
+            cloudfront_call(ctx, "PUT", path, NULL, etag, config, NULL, NULL, err), err));
     } else {
         xmlFreeDoc(config);
     }
@@ -406,7 +399,7 @@ static int distribution_remove(op_ctx *ctx, resource *r, aws_error *err)
         return busy(err, r, "its disabling");
     distribution_path(r, "", path);
     int rc = cloudfront_call(ctx, "DELETE", path, NULL, etag, NULL, NULL, NULL, err);
-    rc = allow_error(retry_on_conflict(rc, err), err, "NoSuchDistribution");
+    rc = allow_error(cloudfront_retry_on_conflict(rc, err), err, "NoSuchDistribution");
     if (rc != 0 && error_is(err, "DistributionNotDisabled"))
         err->retryable = true; /* the disable has not reached every edge yet */
     return rc;

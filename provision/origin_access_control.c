@@ -122,27 +122,12 @@ static int oac_create(op_ctx *ctx, resource *r, aws_error *err)
     return 0;
 }
 
-static int current_etag(op_ctx *ctx, const resource *r, char etag[ETAG_SIZE], aws_error *err)
-{
-    char path[PATH_SIZE];
-    snprintf(path, sizeof path, "%s/%s", OAC_PATH, r->id);
-    return cloudfront_call(ctx, "GET", path, NULL, NULL, NULL, NULL, etag, err);
-}
-
-/* A stale ETag: changed between our GET and this call; read again, retry. */
-static int retry_on_conflict(int rc, aws_error *err)
-{
-    if (rc != 0 && (error_is(err, "PreconditionFailed") || error_is(err, "InvalidIfMatchVersion")))
-        err->retryable = true;
-    return rc;
-}
-
 static int oac_update(op_ctx *ctx, resource *r, aws_error *err)
 {
     char etag[ETAG_SIZE], path[PATH_SIZE];
-    TRY(current_etag(ctx, r, etag, err));
+    TRY(cloudfront_etag(ctx, OAC_PATH, r->id, etag, err));
     snprintf(path, sizeof path, "%s/%s/config", OAC_PATH, r->id);
-    TRY(retry_on_conflict(
+    TRY(cloudfront_retry_on_conflict(
         cloudfront_call(ctx, "PUT", path, NULL, etag, control_config(ctx, r), NULL, NULL, err), err));
     aws_buf_free(&r->drift);
     return 0;
@@ -151,11 +136,11 @@ static int oac_update(op_ctx *ctx, resource *r, aws_error *err)
 static int oac_remove(op_ctx *ctx, resource *r, aws_error *err)
 {
     char etag[ETAG_SIZE] = "", path[PATH_SIZE];
-    if (current_etag(ctx, r, etag, err) != 0)
+    if (cloudfront_etag(ctx, OAC_PATH, r->id, etag, err) != 0)
         return allow_error(-1, err, "NoSuchOriginAccessControl"); /* gone already: done */
     snprintf(path, sizeof path, "%s/%s", OAC_PATH, r->id);
     int rc = cloudfront_call(ctx, "DELETE", path, NULL, etag, NULL, NULL, NULL, err);
-    rc = allow_error(retry_on_conflict(rc, err), err, "NoSuchOriginAccessControl");
+    rc = allow_error(cloudfront_retry_on_conflict(rc, err), err, "NoSuchOriginAccessControl");
     if (rc != 0 && error_is(err, "OriginAccessControlInUse"))
         err->retryable = true; /* the distribution is still letting go of it */
     return rc;
