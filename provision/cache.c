@@ -29,12 +29,7 @@
 
 #include "provision/kind_support.h"
 
-#define MAX_IDS 8
 
-typedef struct id_set {
-    char id[MAX_IDS][64];
-    int count;
-} id_set;
 
 /* What the config asks for, and what the stack's other resources give. */
 typedef struct cache_plan {
@@ -76,70 +71,8 @@ static void plan_cache(op_ctx *ctx, cache_plan *p)
             strcmp(group_versions[i].major, version) == 0)
             snprintf(p->version, sizeof p->version, "%s", group_versions[i].version);
 
-    for (int z = 1; z <= cfg->network.availability_zones && z <= MAX_IDS; z++) {
-        char role[32];
-        snprintf(role, sizeof role, "subnet-private-%d", z);
-        const char *id = stack_output(ctx->stack, role, "subnet_id");
-        if (!id || !id[0]) {
-            p->subnets.count = 0;
-            break;
-        }
-        snprintf(p->subnets.id[p->subnets.count++], sizeof p->subnets.id[0], "%s", id);
-    }
-    const char *group = stack_output(ctx->stack, "cache-security-group", "group_id");
-    if (group && group[0])
-        snprintf(p->groups.id[p->groups.count++], sizeof p->groups.id[0], "%s", group);
-}
-
-/* ---- sets of ids ---------------------------------------------------------- */
-
-static bool set_contains(const id_set *s, const char *id)
-{
-    for (int i = 0; i < s->count; i++)
-        if (strcmp(s->id[i], id) == 0)
-            return true;
-    return false;
-}
-
-static bool sets_equal(const id_set *a, const id_set *b)
-{
-    for (int i = 0; i < a->count; i++)
-        if (!set_contains(b, a->id[i]))
-            return false;
-    for (int i = 0; i < b->count; i++)
-        if (!set_contains(a, b->id[i]))
-            return false;
-    return true;
-}
-
-static void set_drift(resource *r, const char *setting, const id_set *live, const id_set *wanted)
-{
-    aws_buf is = {0}, says = {0};
-    for (int i = 0; i < live->count; i++)
-        aws_buf_printf(&is, "%s%s", i ? ", " : "", live->id[i]);
-    for (int i = 0; i < wanted->count; i++)
-        aws_buf_printf(&says, "%s%s", i ? ", " : "", wanted->id[i]);
-    resource_add_drift(r, setting, aws_buf_str(&is), aws_buf_str(&says));
-    aws_buf_free(&is);
-    aws_buf_free(&says);
-}
-
-static void add_to_set(void *ctx, xmlNodePtr element)
-{
-    id_set *s = ctx;
-    xmlChar *text = xmlNodeGetContent(element);
-    if (text && s->count < MAX_IDS)
-        snprintf(s->id[s->count++], sizeof s->id[0], "%s", (const char *)text);
-    xmlFree(text);
-}
-
-static void add_set_params(aws_params *p, const char *prefix, const id_set *s)
-{
-    for (int i = 0; i < s->count; i++) {
-        char name[96];
-        snprintf(name, sizeof name, "%s.%d", prefix, i + 1);
-        aws_params_add(p, name, s->id[i]);
-    }
+    private_subnet_ids(ctx, &p->subnets);
+    id_set_add(&p->groups, stack_output(ctx->stack, "cache-security-group", "group_id"));
 }
 
 /* ---- XML ------------------------------------------------------------------- */
@@ -168,7 +101,7 @@ static void read_set(xmlNodePtr parent, const char *list, const char *element, i
     out->count = 0;
     xmlNodePtr l = child(parent, list);
     if (l)
-        xml_each_element(l, element, add_to_set, out);
+        xml_each_element(l, element, id_set_add_element, out);
 }
 
 static void take_first(void *ctx, xmlNodePtr element)
@@ -302,13 +235,13 @@ static void serverless_drift(op_ctx *ctx, resource *r, xmlNodePtr item, const ca
     id_set set;
     if (p->groups.count) {
         read_set(item, "SecurityGroupIds", "SecurityGroupId", &set);
-        if (!sets_equal(&set, &p->groups))
-            set_drift(r, "cache security groups", &set, &p->groups);
+        if (!id_set_equal(&set, &p->groups))
+            id_set_drift(r, "cache security groups", &set, &p->groups);
     }
     if (p->subnets.count) {
         read_set(item, "SubnetIds", "SubnetId", &set);
-        if (!sets_equal(&set, &p->subnets))
-            set_drift(r, "cache subnets", &set, &p->subnets);
+        if (!id_set_equal(&set, &p->subnets))
+            id_set_drift(r, "cache subnets", &set, &p->subnets);
     }
 }
 
@@ -373,7 +306,7 @@ static void add_common_params(op_ctx *ctx, const resource *r, const cache_plan *
     aws_params_add(params, is_serverless(ctx, r) ? "Description" : "ReplicationGroupDescription",
                    description);
     aws_params_add(params, "Engine", p->engine);
-    add_set_params(params, "SecurityGroupIds.SecurityGroupId", &p->groups);
+    id_set_params(&p->groups, "SecurityGroupIds.SecurityGroupId", params);
     tags_query_params(ctx->stack, r, "Tags.Tag", params);
 }
 
@@ -390,7 +323,7 @@ static int create_serverless(op_ctx *ctx, const resource *r, const cache_plan *p
     aws_params_add(&params, "MajorEngineVersion", p->major);
     aws_params_add(&params, "CacheUsageLimits.DataStorage.Maximum", maximum);
     aws_params_add(&params, "CacheUsageLimits.DataStorage.Unit", "GB");
-    add_set_params(&params, "SubnetIds.SubnetId", &p->subnets);
+    id_set_params(&p->subnets, "SubnetIds.SubnetId", &params);
     return cache_call(ctx, r, "CreateServerlessCache", &params, doc, err);
 }
 
@@ -492,7 +425,7 @@ static void serverless_changes(op_ctx *ctx, xmlNodePtr item, const cache_plan *p
 
     id_set set;
     read_set(item, "SubnetIds", "SubnetId", &set);
-    if (p->subnets.count && !sets_equal(&set, &p->subnets))
+    if (p->subnets.count && !id_set_equal(&set, &p->subnets))
         aws_buf_printf(refused, "%sthe subnets", refused->len ? ", " : "");
 
     bool engine_change = params->count > 0;
@@ -500,7 +433,7 @@ static void serverless_changes(op_ctx *ctx, xmlNodePtr item, const cache_plan *p
     snprintf(wanted_limit, sizeof wanted_limit, "%d GB", ctx->cfg->cache.max_storage_gb);
     read_set(item, "SecurityGroupIds", "SecurityGroupId", &set);
     bool limit_differs = strcmp(limit, wanted_limit) != 0;
-    bool groups_differ = p->groups.count && !sets_equal(&set, &p->groups);
+    bool groups_differ = p->groups.count && !id_set_equal(&set, &p->groups);
     if (engine_change) {
         *more = limit_differs || groups_differ;
         return;
@@ -512,7 +445,7 @@ static void serverless_changes(op_ctx *ctx, xmlNodePtr item, const cache_plan *p
         aws_params_add(params, "CacheUsageLimits.DataStorage.Unit", "GB");
     }
     if (groups_differ)
-        add_set_params(params, "SecurityGroupIds.SecurityGroupId", &p->groups);
+        id_set_params(&p->groups, "SecurityGroupIds.SecurityGroupId", params);
 }
 
 static void group_changes(op_ctx *ctx, xmlNodePtr item, const cache_plan *p, aws_params *params,

@@ -164,15 +164,8 @@ static int cache_policy_update(op_ctx *ctx, resource *r, aws_error *err)
 
 static int cache_policy_remove(op_ctx *ctx, resource *r, aws_error *err)
 {
-    char etag[ETAG_SIZE] = "", path[PATH_SIZE];
-    if (cloudfront_etag(ctx, CACHE_POLICY_PATH, r->id, etag, err) != 0)
-        return allow_error(-1, err, "NoSuchCachePolicy"); /* gone already: done */
-    snprintf(path, sizeof path, "%s/%s", CACHE_POLICY_PATH, r->id);
-    int rc = cloudfront_call(ctx, "DELETE", path, NULL, etag, NULL, NULL, NULL, err);
-    rc = allow_error(cloudfront_retry_on_conflict(rc, err), err, "NoSuchCachePolicy");
-    if (rc != 0 && error_is(err, "CachePolicyInUse"))
-        err->retryable = true; /* the distribution is still letting go of it */
-    return rc;
+    return cloudfront_delete(ctx, CACHE_POLICY_PATH, r->id, "NoSuchCachePolicy", "CachePolicyInUse",
+                             err);
 }
 
 const resource_ops cache_policy_ops = {

@@ -18,70 +18,7 @@
 
 #include "provision/kind_support.h"
 
-#define MAX_SUBNETS 3
 
-typedef struct subnet_set {
-    char id[MAX_SUBNETS * 2][64];
-    int count;
-} subnet_set;
-
-/* The private subnets' ids; false when one is not known yet. */
-static bool wanted_subnets(op_ctx *ctx, subnet_set *out)
-{
-    out->count = 0;
-    for (int z = 1; z <= ctx->cfg->network.availability_zones && z <= MAX_SUBNETS; z++) {
-        char role[32];
-        snprintf(role, sizeof role, "subnet-private-%d", z);
-        const char *id = stack_output(ctx->stack, role, "subnet_id");
-        if (!id || !id[0])
-            return false;
-        snprintf(out->id[out->count++], sizeof out->id[0], "%s", id);
-    }
-    return true;
-}
-
-static bool set_contains(const subnet_set *s, const char *id)
-{
-    for (int i = 0; i < s->count; i++)
-        if (strcmp(s->id[i], id) == 0)
-            return true;
-    return false;
-}
-
-static bool sets_equal(const subnet_set *a, const subnet_set *b)
-{
-    for (int i = 0; i < a->count; i++)
-        if (!set_contains(b, a->id[i]))
-            return false;
-    for (int i = 0; i < b->count; i++)
-        if (!set_contains(a, b->id[i]))
-            return false;
-    return true;
-}
-
-static void describe_set(const subnet_set *s, aws_buf *out)
-{
-    for (int i = 0; i < s->count; i++)
-        aws_buf_printf(out, "%s%s", i ? ", " : "", s->id[i]);
-}
-
-static void add_subnet(void *ctx, xmlNodePtr element)
-{
-    subnet_set *s = ctx;
-    xmlChar *text = xmlNodeGetContent(element);
-    if (text && s->count < MAX_SUBNETS * 2)
-        snprintf(s->id[s->count++], sizeof s->id[0], "%s", (const char *)text);
-    xmlFree(text);
-}
-
-static void add_subnet_params(const subnet_set *s, aws_params *p)
-{
-    for (int i = 0; i < s->count; i++) {
-        char name[64];
-        snprintf(name, sizeof name, "SubnetIds.SubnetIdentifier.%d", i + 1);
-        aws_params_add(p, name, s->id[i]);
-    }
-}
 
 static int elasticache_call(op_ctx *ctx, const char *action, const resource *r, aws_params *p,
                             xmlDocPtr *out, aws_error *err)
@@ -100,7 +37,7 @@ static int elasticache_call(op_ctx *ctx, const char *action, const resource *r, 
 }
 
 /* Fills r from a CacheSubnetGroup answer; the live subnets in *live. */
-static void publish(resource *r, xmlDocPtr doc, subnet_set *live)
+static void publish(resource *r, xmlDocPtr doc, id_set *live)
 {
     xmlNodePtr root = xmlDocGetRootElement(doc);
     char *arn = aws_xml_find_text(root, "ARN");
@@ -111,7 +48,7 @@ static void publish(resource *r, xmlDocPtr doc, subnet_set *live)
     resource_set_output(r, "name", r->name);
     free(arn);
     live->count = 0;
-    xml_each_element(root, "SubnetIdentifier", add_subnet, live);
+    xml_each_element(root, "SubnetIdentifier", id_set_add_element, live);
 }
 
 static int cache_subnet_group_read(op_ctx *ctx, resource *r, aws_error *err)
@@ -122,31 +59,26 @@ static int cache_subnet_group_read(op_ctx *ctx, resource *r, aws_error *err)
         xmlFreeDoc(doc);
         return allow_error(rc, err, "CacheSubnetGroupNotFoundFault");
     }
-    subnet_set live, wanted;
+    id_set live, wanted;
     publish(r, doc, &live);
     xmlFreeDoc(doc);
-    if (wanted_subnets(ctx, &wanted) && !sets_equal(&live, &wanted)) {
-        aws_buf is = {0}, says = {0};
-        describe_set(&live, &is);
-        describe_set(&wanted, &says);
-        resource_add_drift(r, "cache subnet group subnets", aws_buf_str(&is), aws_buf_str(&says));
-        aws_buf_free(&is);
-        aws_buf_free(&says);
+    if (private_subnet_ids(ctx, &wanted) && !id_set_equal(&live, &wanted)) {
+        id_set_drift(r, "cache subnet group subnets", &live, &wanted);
     }
     return 0;
 }
 
 static int cache_subnet_group_create(op_ctx *ctx, resource *r, aws_error *err)
 {
-    subnet_set wanted, live;
-    ENSURE(wanted_subnets(ctx, &wanted), err, AWS_ERROR_INVALID, "MissingDependency",
+    id_set wanted, live;
+    ENSURE(private_subnet_ids(ctx, &wanted), err, AWS_ERROR_INVALID, "MissingDependency",
            "cache subnet group %s: the private subnets are not known yet", r->name);
     char description[160];
     snprintf(description, sizeof description, "Scribble %s: the cache's private subnets",
              stack_name(ctx->stack));
     aws_params p = {0};
     aws_params_add(&p, "CacheSubnetGroupDescription", description);
-    add_subnet_params(&wanted, &p);
+    id_set_params(&wanted, "SubnetIds.SubnetIdentifier", &p);
     tags_query_params(ctx->stack, r, "Tags.Tag", &p);
     xmlDocPtr doc = NULL;
     int rc = elasticache_call(ctx, "CreateCacheSubnetGroup", r, &p, &doc, err);
@@ -165,11 +97,11 @@ static int cache_subnet_group_create(op_ctx *ctx, resource *r, aws_error *err)
 
 static int cache_subnet_group_update(op_ctx *ctx, resource *r, aws_error *err)
 {
-    subnet_set wanted;
-    ENSURE(wanted_subnets(ctx, &wanted), err, AWS_ERROR_INVALID, "MissingDependency",
+    id_set wanted;
+    ENSURE(private_subnet_ids(ctx, &wanted), err, AWS_ERROR_INVALID, "MissingDependency",
            "cache subnet group %s: the private subnets are not known yet", r->name);
     aws_params p = {0};
-    add_subnet_params(&wanted, &p);
+    id_set_params(&wanted, "SubnetIds.SubnetIdentifier", &p);
     int rc = elasticache_call(ctx, "ModifyCacheSubnetGroup", r, &p, NULL, err);
     /* SubnetInUse: a node still sits in a subnet being removed; AWS moves it */
     if (rc != 0 && error_is(err, "SubnetInUse"))

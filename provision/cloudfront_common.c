@@ -53,3 +53,17 @@ int cloudfront_retry_on_conflict(int rc, aws_error *err)
         err->retryable = true;
     return rc;
 }
+
+int cloudfront_delete(op_ctx *ctx, const char *base_path, const char *id, const char *not_found,
+                      const char *in_use, aws_error *err)
+{
+    char etag[ETAG_SIZE] = "", path[PATH_SIZE];
+    if (cloudfront_etag(ctx, base_path, id, etag, err) != 0)
+        return allow_error(-1, err, not_found); /* gone already: done */
+    snprintf(path, sizeof path, "%s/%s", base_path, id);
+    int rc = cloudfront_call(ctx, "DELETE", path, NULL, etag, NULL, NULL, NULL, err);
+    rc = allow_error(cloudfront_retry_on_conflict(rc, err), err, not_found);
+    if (rc != 0 && error_is(err, in_use))
+        err->retryable = true;
+    return rc;
+}

@@ -24,6 +24,10 @@ int cloudfront_etag(op_ctx *ctx, const char *base_path, const char *id, char eta
 /* A stale ETag means someone changed the resource between our GET and this
  * call: marks that refusal retryable (the walker reads it again). Returns rc. */
 int cloudfront_retry_on_conflict(int rc, aws_error *err);
+/* Deletes <base_path>/<id> with its current ETag. Already gone (not_found)
+ * is success; in_use (a distribution still letting go of it) is retryable. */
+int cloudfront_delete(op_ctx *ctx, const char *base_path, const char *id, const char *not_found,
+                      const char *in_use, aws_error *err);
 /* <name>value</name> under parent, escaped. */
 void cloudfront_add_text(xmlNodePtr parent, const char *name, const char *value);
 

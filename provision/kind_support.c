@@ -219,3 +219,77 @@ int json_call_with(aws_client *client, const aws_service *svc, const char *opera
         cJSON_Delete(answer);
     return rc;
 }
+
+void id_set_add(id_set *s, const char *id)
+{
+    if (id && id[0] && s->count < ID_SET_MAX)
+        snprintf(s->id[s->count++], sizeof s->id[0], "%s", id);
+}
+
+static bool id_set_contains(const id_set *s, const char *id)
+{
+    for (int i = 0; i < s->count; i++)
+        if (strcmp(s->id[i], id) == 0)
+            return true;
+    return false;
+}
+
+bool id_set_equal(const id_set *a, const id_set *b)
+{
+    for (int i = 0; i < a->count; i++)
+        if (!id_set_contains(b, a->id[i]))
+            return false;
+    for (int i = 0; i < b->count; i++)
+        if (!id_set_contains(a, b->id[i]))
+            return false;
+    return true;
+}
+
+void id_set_add_element(void *ctx, xmlNodePtr element)
+{
+    xmlChar *text = xmlNodeGetContent(element);
+    if (text)
+        id_set_add(ctx, (const char *)text);
+    xmlFree(text);
+}
+
+void id_set_params(const id_set *s, const char *prefix, aws_params *params)
+{
+    for (int i = 0; i < s->count; i++) {
+        char name[128];
+        snprintf(name, sizeof name, "%s.%d", prefix, i + 1);
+        aws_params_add(params, name, s->id[i]);
+    }
+}
+
+static void join_ids(const id_set *s, aws_buf *out)
+{
+    for (int i = 0; i < s->count; i++)
+        aws_buf_printf(out, "%s%s", i ? ", " : "", s->id[i]);
+}
+
+void id_set_drift(resource *r, const char *setting, const id_set *live, const id_set *wanted)
+{
+    aws_buf is = {0}, says = {0};
+    join_ids(live, &is);
+    join_ids(wanted, &says);
+    resource_add_drift(r, setting, aws_buf_str(&is), aws_buf_str(&says));
+    aws_buf_free(&is);
+    aws_buf_free(&says);
+}
+
+bool private_subnet_ids(const op_ctx *ctx, id_set *out)
+{
+    out->count = 0;
+    for (int z = 1; z <= ctx->cfg->network.availability_zones && z <= ID_SET_MAX; z++) {
+        char role[32];
+        snprintf(role, sizeof role, "subnet-private-%d", z);
+        const char *id = stack_output(ctx->stack, role, "subnet_id");
+        if (!id || !id[0]) {
+            out->count = 0;
+            return false;
+        }
+        id_set_add(out, id);
+    }
+    return true;
+}

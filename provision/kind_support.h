@@ -52,6 +52,24 @@ bool drift_int(resource *r, const char *setting, long live, long wanted);
 typedef void (*xml_element_fn)(void *ctx, xmlNodePtr element);
 void xml_each_element(xmlNodePtr root, const char *name, xml_element_fn fn, void *ctx);
 
+/* A small unordered set of ids (subnets, security groups), compared as sets. */
+#define ID_SET_MAX 8
+typedef struct id_set {
+    char id[ID_SET_MAX][64];
+    int count;
+} id_set;
+void id_set_add(id_set *s, const char *id);
+bool id_set_equal(const id_set *a, const id_set *b);
+/* An xml_element_fn adding each element's text to the id_set ctx. */
+void id_set_add_element(void *ctx, xmlNodePtr element);
+/* <prefix>.1, <prefix>.2, ... = each id, as query parameters. */
+void id_set_params(const id_set *s, const char *prefix, aws_params *params);
+/* The private subnets' ids, zone by zone; false (and out empty) while one is
+ * not known yet. */
+bool private_subnet_ids(const op_ctx *ctx, id_set *out);
+/* Drift line "setting: is a, b, config says c, d". */
+void id_set_drift(resource *r, const char *setting, const id_set *live, const id_set *wanted);
+
 /* True when err is the AWS error `code` (a service error). */
 bool error_is(const aws_error *err, const char *code);
 /* rc, except that a failure with error `code` becomes success (err cleared):

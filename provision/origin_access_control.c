@@ -135,15 +135,8 @@ static int oac_update(op_ctx *ctx, resource *r, aws_error *err)
 
 static int oac_remove(op_ctx *ctx, resource *r, aws_error *err)
 {
-    char etag[ETAG_SIZE] = "", path[PATH_SIZE];
-    if (cloudfront_etag(ctx, OAC_PATH, r->id, etag, err) != 0)
-        return allow_error(-1, err, "NoSuchOriginAccessControl"); /* gone already: done */
-    snprintf(path, sizeof path, "%s/%s", OAC_PATH, r->id);
-    int rc = cloudfront_call(ctx, "DELETE", path, NULL, etag, NULL, NULL, NULL, err);
-    rc = allow_error(cloudfront_retry_on_conflict(rc, err), err, "NoSuchOriginAccessControl");
-    if (rc != 0 && error_is(err, "OriginAccessControlInUse"))
-        err->retryable = true; /* the distribution is still letting go of it */
-    return rc;
+    return cloudfront_delete(ctx, OAC_PATH, r->id, "NoSuchOriginAccessControl",
+                             "OriginAccessControlInUse", err);
 }
 
 const resource_ops origin_access_control_ops = {
