@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
 
 #include "provision/kind_support.h"
 
@@ -44,12 +43,7 @@ static int s3_call(op_ctx *ctx, const resource *r, const char *method, const cha
     for (size_t i = 0; extra && extra[i] && extra[i + 1]; i += 2)
         aws_params_add(&query, extra[i], extra[i + 1]);
     if (body) {
-        unsigned char md5[EVP_MAX_MD_SIZE];
-        unsigned int md5_len = 0;
-        char base64[64];
-        EVP_Digest(body->data, body->len, md5, &md5_len, EVP_md5(), NULL);
-        EVP_EncodeBlock((unsigned char *)base64, md5, (int)md5_len);
-        aws_headers_add(&headers, "Content-MD5", base64);
+        add_content_md5(&headers, body->data, body->len);
         aws_headers_add(&headers, "Content-Type", "application/xml");
     }
     int rc = aws_rest_xml_call(ctx->client, &aws_service_s3, method, path, &query, &headers,

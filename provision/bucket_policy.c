@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
 
 #include "provision/kind_support.h"
 
@@ -33,12 +32,7 @@ static int policy_call(op_ctx *ctx, const char *method, const aws_buf *body, aws
     aws_params query = {0}, headers = {0};
     aws_params_add(&query, "policy", "");
     if (body) {
-        unsigned char md5[EVP_MAX_MD_SIZE];
-        unsigned int md5_len = 0;
-        char base64[64];
-        EVP_Digest(body->data, body->len, md5, &md5_len, EVP_md5(), NULL);
-        EVP_EncodeBlock((unsigned char *)base64, md5, (int)md5_len);
-        aws_headers_add(&headers, "Content-MD5", base64);
+        add_content_md5(&headers, body->data, body->len);
         aws_headers_add(&headers, "Content-Type", "application/json");
     }
     int rc = aws_rest_xml_call(ctx->client, &aws_service_s3, method, path, &query, &headers,
