@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ca_bundle.h"
 #include "debug_log.h"
 
 void aws_headers_add(aws_headers *h, const char *name, const char *value)
@@ -160,6 +161,7 @@ struct aws_transport {
     CURL *curl;
     aws_transport_options opts;
     char *no_proxy;
+    const char *ca_bundle; /* aws_ca_bundle() at creation; NULL: libcurl's default */
 };
 
 /* Hosts that are never reached through a proxy, whatever http_proxy says: the
@@ -197,6 +199,7 @@ aws_transport *aws_transport_new(const aws_transport_options *opts)
         return NULL;
     }
     t->no_proxy = build_no_proxy();
+    t->ca_bundle = aws_ca_bundle();
     return t;
 }
 
@@ -294,6 +297,8 @@ int aws_transport_send(aws_transport *t, const aws_http_request *req, aws_http_r
     curl_easy_setopt(curl, CURLOPT_NOPROXY, t->no_proxy);
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, detail);
     curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
+    if (t->ca_bundle)
+        curl_easy_setopt(curl, CURLOPT_CAINFO, t->ca_bundle);
 
     aws_debug_log_request(t->opts.debug_log, t->opts.debug_ctx, req);
     CURLcode rc = curl_easy_perform(curl);

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "aws/buf.h"
+#include "aws/ca_bundle.h"
 
 #define DEFAULT_TIMEOUT_MS 5000
 #define DEFAULT_MAX_REPLY_BYTES ((size_t)64 << 20)
@@ -646,7 +647,8 @@ int cache_client_open(cache_client **out, const cache_config *config, aws_error 
     c->config.host = c->host = aws_xstrdup(config->host);
     c->config.username = c->username = config->username ? aws_xstrdup(config->username) : NULL;
     c->config.password = c->password = config->password ? aws_xstrdup(config->password) : NULL;
-    c->config.ca_file = c->ca_file = config->ca_file ? aws_xstrdup(config->ca_file) : NULL;
+    const char *ca_file = config->ca_file ? config->ca_file : aws_ca_bundle();
+    c->config.ca_file = c->ca_file = ca_file ? aws_xstrdup(ca_file) : NULL;
     if (c->config.connect_timeout_ms <= 0)
         c->config.connect_timeout_ms = DEFAULT_TIMEOUT_MS;
     if (c->config.io_timeout_ms <= 0)
@@ -671,8 +673,8 @@ int cache_client_open(cache_client **out, const cache_config *config, aws_error 
             ERR_clear_error();
             cache_client_close(c);
             return aws_error_set(err, AWS_ERROR_CONFIG, "CacheTlsConfig",
-                                 "loading CA certificates%s%s: %s", config->ca_file ? " from " : "",
-                                 config->ca_file ? config->ca_file : "", detail);
+                                 "loading CA certificates%s%s: %s", ca_file ? " from " : "",
+                                 ca_file ? ca_file : "", detail);
         }
         SSL_CTX_set_verify(c->tls_context, SSL_VERIFY_PEER, NULL);
     }

@@ -7,6 +7,7 @@
  * delivered it), appends its answer to `response` and returns 0, or returns
  * -1 with err filled: the runtime reports err's code as the errorType and its
  * message as the errorMessage. Handlers never print; they log through log.h.
+ * Each handler's file says what its event is and what it answers.
  */
 #ifndef SCRIBBLE_RUNTIME_HANDLER_H
 #define SCRIBBLE_RUNTIME_HANDLER_H
@@ -16,7 +17,10 @@
 #include "aws/buf.h"
 #include "aws/error.h"
 
+struct app;
+
 typedef struct handler_ctx {
+    struct app *app;                  /* what the process keeps between invocations */
     const char *request_id;           /* Lambda-Runtime-Aws-Request-Id */
     const char *trace_id;             /* Lambda-Runtime-Trace-Id, "" when absent */
     const char *invoked_function_arn; /* Lambda-Runtime-Invoked-Function-Arn, "" when absent */

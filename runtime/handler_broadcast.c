@@ -1,20 +1,160 @@
 /*
- * handler_broadcast.c - the broadcast handler, for the pixel queue's
- * consumer: fans new pixels out to every connected client.
+ * handler_broadcast.c - the pixel queue's consumer: sends new pixels to every
+ * connection.
  *
- * A stub until the runtime issue (4) fills it in: it keeps the handler's
- * shape (handler.h) and answers every invocation with a NotImplemented
- * error, so a deployed function fails loudly rather than pretending to work.
+ * All records of a batch become one run of pixels in seq order (split only
+ * at the message size limit), posted to all connections concurrently
+ * (fanout.h). A connection API Gateway calls gone is forgotten, unless it
+ * registered within SCRIBBLE_CONNECT_GRACE_MS: API Gateway answers 410 to a
+ * connection whose $connect has not finished yet. A record that is not a
+ * pixels document is logged and skipped; failed posts are logged, not
+ * retried: the batch's other connections have their pixels already, and a
+ * client that missed some sees the gap in seqs and catches up.
  */
-#include "runtime/handler.h"
+#include <stdlib.h>
+#include <string.h>
 
-int handler_broadcast(const handler_ctx *ctx, const char *event_json, size_t len, aws_buf *response,
-                      aws_error *err)
+#include <cjson/cJSON.h>
+
+#include "runtime/app.h"
+#include "runtime/event.h"
+#include "runtime/handler.h"
+#include "runtime/log.h"
+
+typedef struct pixel_run {
+    placement *items;
+    size_t count, cap;
+} pixel_run;
+
+static bool read_entry(const canvas_geometry *g, const cJSON *entry, placement *out)
 {
-    (void)ctx;
-    (void)event_json;
-    (void)len;
-    (void)response;
-    return aws_error_set(err, AWS_ERROR_INVALID, "NotImplemented",
-                         "the broadcast handler is not implemented yet");
+    double v[4];
+    if (!cJSON_IsArray(entry) || cJSON_GetArraySize(entry) != 4)
+        return false;
+    for (int i = 0; i < 4; i++) {
+        const cJSON *n = cJSON_GetArrayItem(entry, i);
+        if (!cJSON_IsNumber(n) || n->valuedouble < 0 || n->valuedouble > 9007199254740992.0 ||
+            (double)(uint64_t)n->valuedouble != n->valuedouble)
+            return false;
+        v[i] = n->valuedouble;
+    }
+    if (v[1] >= g->width || v[2] >= g->height || v[3] >= (double)canvas_colour_count(g))
+        return false;
+    *out = (placement){.seq = (uint64_t)v[0], .x = (int)v[1], .y = (int)v[2],
+                       .colour = (uint32_t)v[3]};
+    return true;
+}
+
+static void add_record(const canvas_geometry *g, const char *body, pixel_run *run)
+{
+    cJSON *doc = body ? cJSON_Parse(body) : NULL;
+    const cJSON *pixels = cJSON_GetObjectItemCaseSensitive(doc, "pixels");
+    const cJSON *entry;
+    const cJSON *list = cJSON_IsArray(pixels) ? pixels : NULL;
+    size_t skipped = list ? 0 : 1;
+    cJSON_ArrayForEach(entry, list) {
+        placement p;
+        if (!read_entry(g, entry, &p)) {
+            skipped++;
+            continue;
+        }
+        if (run->count == run->cap) {
+            run->cap = run->cap ? run->cap * 2 : 256;
+            run->items = realloc(run->items, run->cap * sizeof *run->items);
+            if (!run->items)
+                abort();
+        }
+        run->items[run->count++] = p;
+    }
+    if (skipped)
+        log_warn("skipped %zu malformed entries of a pixel queue message", skipped);
+    cJSON_Delete(doc);
+}
+
+static int by_seq(const void *a, const void *b)
+{
+    uint64_t x = ((const placement *)a)->seq, y = ((const placement *)b)->seq;
+    return (x > y) - (x < y);
+}
+
+/* Sorted by seq, each seq once (SQS may deliver a message twice). */
+static void order(pixel_run *run)
+{
+    qsort(run->items, run->count, sizeof *run->items, by_seq);
+    size_t kept = 0;
+    for (size_t i = 0; i < run->count; i++)
+        if (kept == 0 || run->items[kept - 1].seq != run->items[i].seq)
+            run->items[kept++] = run->items[i];
+    run->count = kept;
+}
+
+/* Forgets the connections that are gone, except new ones. Returns how many. */
+static size_t forget_gone(app *a, canvas_store *store, const connection_list *connections,
+                          const fanout_outcome *outcomes)
+{
+    long long now = app_now_ms();
+    size_t forgotten = 0;
+    for (size_t i = 0; i < connections->count; i++) {
+        if (outcomes[i] != FANOUT_GONE ||
+            now - connections->connected_ms[i] < a->settings.connect_grace_ms)
+            continue;
+        aws_error err = {0};
+        if (store_connection_remove(store, connections->ids[i], &err) == 0)
+            forgotten++;
+        else
+            log_aws_error("forgetting a gone connection", &err);
+    }
+    return forgotten;
+}
+
+static int fan_out(app *a, const pixel_run *run, aws_buf *response, aws_error *err)
+{
+    canvas_store *store;
+    fanout *f;
+    TRY(app_store(a, &store, err));
+    TRY(app_fanout(a, &f, err));
+    connection_list connections;
+    TRY(store_connections(store, &connections, err));
+    message_list messages = {0};
+    server_message_pixels(&messages, run->items, run->count, 0);
+    fanout_outcome *outcomes = aws_xcalloc(connections.count ? connections.count : 1,
+                                           sizeof *outcomes);
+    fanout_broadcast(f, connections.ids, connections.count, &messages, outcomes);
+    size_t tally[3] = {0};
+    for (size_t i = 0; i < connections.count; i++)
+        tally[outcomes[i]]++;
+    size_t forgotten = forget_gone(a, store, &connections, outcomes);
+    if (tally[FANOUT_FAILED])
+        log_warn("%zu of %zu connections could not be sent the pixels", tally[FANOUT_FAILED],
+                 connections.count);
+    aws_buf_printf(response,
+                   "{\"pixels\":%zu,\"messages\":%zu,\"connections\":%zu,\"sent\":%zu,"
+                   "\"gone\":%zu,\"forgotten\":%zu,\"failed\":%zu}",
+                   run->count, messages.count, connections.count, tally[FANOUT_SENT],
+                   tally[FANOUT_GONE], forgotten, tally[FANOUT_FAILED]);
+    free(outcomes);
+    message_list_free(&messages);
+    connection_list_free(&connections);
+    return 0;
+}
+
+int handler_broadcast(const handler_ctx *ctx, const char *event_json, size_t len,
+                      aws_buf *response, aws_error *err)
+{
+    app *a = ctx->app;
+    cJSON *doc;
+    const cJSON *records, *record;
+    TRY(sqs_event_records(event_json, len, &doc, &records, err));
+    pixel_run run = {0};
+    cJSON_ArrayForEach(record, records)
+        add_record(&a->settings.canvas, sqs_record_body(record), &run);
+    cJSON_Delete(doc);
+    order(&run);
+    int rc = 0;
+    if (run.count == 0)
+        aws_buf_append_str(response, "{\"pixels\":0}");
+    else
+        rc = fan_out(a, &run, response, err);
+    free(run.items);
+    return rc;
 }

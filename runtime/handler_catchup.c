@@ -1,20 +1,104 @@
 /*
- * handler_catchup.c - the catchup handler, for the catch-up queue's
- * consumer: sends a joining client the snapshot and the pixels it lacks.
+ * handler_catchup.c - the catch-up queue's consumer: sends each requesting
+ * connection what it lacks (catchup.h), record by record.
  *
- * A stub until the runtime issue (4) fills it in: it keeps the handler's
- * shape (handler.h) and answers every invocation with a NotImplemented
- * error, so a deployed function fails loudly rather than pretending to work.
+ * The request was queued during $connect, so the first post may reach API
+ * Gateway before the connection is open, which it answers with 410: while
+ * the connection is younger than SCRIBBLE_CONNECT_GRACE_MS (and the
+ * invocation has time) the post is tried again. A connection gone for good,
+ * or a request that is not one, is dropped; a record that failed otherwise
+ * is named in batchItemFailures so SQS delivers it again.
  */
+#include <stdlib.h>
+#include <time.h>
+
+#include "runtime/app.h"
+#include "runtime/catchup.h"
+#include "runtime/event.h"
 #include "runtime/handler.h"
+#include "runtime/log.h"
+#include "runtime/queue.h"
+
+#define RETRY_PAUSE_MS 200
+#define DEADLINE_MARGIN_MS 1000
+
+static void pause_ms(long long ms)
+{
+    struct timespec t = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
+    nanosleep(&t, NULL);
+}
+
+/* Is the connection new enough that a 410 may only mean "not open yet"? */
+static bool still_opening(app *a, canvas_store *store, const char *connection_id)
+{
+    bool found = false;
+    long long connected = 0;
+    aws_error err = {0};
+    if (store_connection_since(store, connection_id, &found, &connected, &err) != 0)
+        return false;
+    return found && app_now_ms() - connected < a->settings.connect_grace_ms;
+}
+
+static int deliver(const handler_ctx *ctx, canvas_store *store, fanout *f,
+                   const char *connection_id, const message_list *messages, aws_error *err)
+{
+    for (;;) {
+        aws_error_clear(err);
+        if (fanout_post_all(f, connection_id, messages, err) == 0)
+            return 0;
+        if (!fanout_is_gone(err) || !still_opening(ctx->app, store, connection_id) ||
+            handler_remaining_ms(ctx) < RETRY_PAUSE_MS + DEADLINE_MARGIN_MS)
+            return -1;
+        pause_ms(RETRY_PAUSE_MS);
+    }
+}
+
+/* 0: done or dropped; -1: deliver again later. */
+static int serve_request(const handler_ctx *ctx, const char *body)
+{
+    app *a = ctx->app;
+    aws_error err = {0};
+    catchup_request request;
+    if (queue_parse_catchup(body, &request, &err) != 0) {
+        log_aws_error("dropping a catch-up request", &err);
+        return 0;
+    }
+    canvas_store *store = NULL;
+    fanout *f = NULL;
+    message_list messages = {0};
+    int rc = app_store(a, &store, &err) == 0 && app_fanout(a, &f, &err) == 0 &&
+                     catchup_messages(store, request.has_since, request.since, 0, &messages,
+                                      &err) == 0
+                 ? deliver(ctx, store, f, request.connection_id, &messages, &err)
+                 : -1;
+    message_list_free(&messages);
+    if (rc == 0)
+        return 0;
+    if (store && fanout_is_gone(&err)) {
+        aws_error ignored = {0};
+        store_connection_remove(store, request.connection_id, &ignored);
+        log_info("dropped a catch-up: the connection is gone");
+        return 0;
+    }
+    log_aws_error("catching up a connection", &err);
+    return -1;
+}
 
 int handler_catchup(const handler_ctx *ctx, const char *event_json, size_t len, aws_buf *response,
                     aws_error *err)
 {
-    (void)ctx;
-    (void)event_json;
-    (void)len;
-    (void)response;
-    return aws_error_set(err, AWS_ERROR_INVALID, "NotImplemented",
-                         "the catchup handler is not implemented yet");
+    cJSON *doc;
+    const cJSON *records, *record;
+    TRY(sqs_event_records(event_json, len, &doc, &records, err));
+    size_t total = (size_t)cJSON_GetArraySize(records), failed = 0;
+    const char **failures = aws_xcalloc(total ? total : 1, sizeof *failures);
+    cJSON_ArrayForEach(record, records) {
+        const char *id = sqs_record_id(record);
+        if (serve_request(ctx, sqs_record_body(record)) != 0 && id)
+            failures[failed++] = id;
+    }
+    sqs_batch_response(response, failures, failed);
+    free(failures);
+    cJSON_Delete(doc);
+    return 0;
 }

@@ -1,21 +1,33 @@
 /*
- * handler_connect.c - the connect handler, for the $connect route of the
- * WebSocket API: registers the connection in the cache and queues a catch-
- * up request for it.
+ * handler_connect.c - the $connect route: registers the connection and
+ * queues its catch-up, from the ?since= it passed when that is a valid seq.
  *
- * A stub until the runtime issue (4) fills it in: it keeps the handler's
- * shape (handler.h) and answers every invocation with a NotImplemented
- * error, so a deployed function fails loudly rather than pretending to work.
+ * Failing here refuses the connection (API Gateway answers the browser's
+ * handshake with an error), which is right: a client that could not be
+ * registered would never receive a pixel.
  */
+#include "runtime/app.h"
+#include "runtime/event.h"
 #include "runtime/handler.h"
+#include "runtime/queue.h"
 
 int handler_connect(const handler_ctx *ctx, const char *event_json, size_t len, aws_buf *response,
                     aws_error *err)
 {
-    (void)ctx;
-    (void)event_json;
-    (void)len;
-    (void)response;
-    return aws_error_set(err, AWS_ERROR_INVALID, "NotImplemented",
-                         "the connect handler is not implemented yet");
+    app *a = ctx->app;
+    canvas_store *store;
+    aws_client *aws;
+    TRY(settings_require(a->settings.catchup_queue_url, "SCRIBBLE_CATCHUP_QUEUE_URL", err));
+    TRY(app_store(a, &store, err));
+    TRY(app_aws(a, &aws, err));
+    websocket_event ev;
+    TRY(websocket_event_parse(event_json, len, &ev, err));
+    int rc = store_connection_add(store, ev.connection_id, app_now_ms(), err);
+    if (rc == 0)
+        rc = queue_send_catchup(aws, a->settings.catchup_queue_url, ev.connection_id,
+                                ev.has_since, ev.since, ctx->request_id, err);
+    websocket_event_free(&ev);
+    TRY(rc);
+    aws_buf_append_str(response, "{\"statusCode\":200}");
+    return 0;
 }

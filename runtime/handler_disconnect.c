@@ -1,20 +1,22 @@
 /*
- * handler_disconnect.c - the disconnect handler, for the $disconnect route
- * of the WebSocket API: removes the connection from the cache.
- *
- * A stub until the runtime issue (4) fills it in: it keeps the handler's
- * shape (handler.h) and answers every invocation with a NotImplemented
- * error, so a deployed function fails loudly rather than pretending to work.
+ * handler_disconnect.c - the $disconnect route: forgets the connection and
+ * its cooldown. API Gateway calls it on a best-effort basis; broadcast also
+ * drops connections API Gateway reports gone.
  */
+#include "runtime/app.h"
+#include "runtime/event.h"
 #include "runtime/handler.h"
 
 int handler_disconnect(const handler_ctx *ctx, const char *event_json, size_t len,
                        aws_buf *response, aws_error *err)
 {
-    (void)ctx;
-    (void)event_json;
-    (void)len;
-    (void)response;
-    return aws_error_set(err, AWS_ERROR_INVALID, "NotImplemented",
-                         "the disconnect handler is not implemented yet");
+    canvas_store *store;
+    TRY(app_store(ctx->app, &store, err));
+    websocket_event ev;
+    TRY(websocket_event_parse(event_json, len, &ev, err));
+    int rc = store_connection_remove(store, ev.connection_id, err);
+    websocket_event_free(&ev);
+    TRY(rc);
+    aws_buf_append_str(response, "{\"statusCode\":200}");
+    return 0;
 }

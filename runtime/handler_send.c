@@ -1,21 +1,123 @@
 /*
- * handler_send.c - the send handler, for the sendMessage route of the
- * WebSocket API: validates and places pixels, enforces the cooldown and
- * queues accepted pixels for broadcast.
+ * handler_send.c - the sendMessage route: a browser's place or catchup
+ * message (docs/protocol.md, "Client to server").
  *
- * A stub until the runtime issue (4) fills it in: it keeps the handler's
- * shape (handler.h) and answers every invocation with a NotImplemented
- * error, so a deployed function fails loudly rather than pretending to work.
+ * A message is checked whole before the cache is touched; a refused one is
+ * answered with an error message to that connection and changes nothing.
+ * An accepted placement is one atomic step in the cache (cooldown, seqs,
+ * bits, recent placements), then queued for broadcast and acknowledged.
+ * If queueing fails the pixels are placed all the same: clients see the gap
+ * in seqs and catch up, so the invocation still succeeds.
  */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "runtime/app.h"
+#include "runtime/client_message.h"
+#include "runtime/event.h"
 #include "runtime/handler.h"
+#include "runtime/log.h"
+#include "runtime/queue.h"
+
+static void answer(app *a, const char *connection_id, const aws_buf *message)
+{
+    fanout *f;
+    aws_error err = {0};
+    if (app_fanout(a, &f, &err) != 0 ||
+        fanout_post(f, connection_id, aws_buf_str(message), message->len, &err) != 0)
+        log_aws_error("answering the connection", &err);
+}
+
+static void refuse(app *a, const char *connection_id, const char *code, const char *text,
+                   const char *ref, long long retry_after_ms)
+{
+    aws_buf message = {0};
+    server_message_error(&message, code, text, ref, retry_after_ms);
+    answer(a, connection_id, &message);
+    aws_buf_free(&message);
+}
+
+static void place(const handler_ctx *ctx, const char *connection_id, const client_message *m)
+{
+    app *a = ctx->app;
+    const runtime_settings *s = &a->settings;
+    canvas_store *store;
+    aws_client *aws;
+    aws_error err = {0};
+    long long now = app_now_ms();
+    place_outcome outcome;
+    if (app_store(a, &store, &err) != 0 ||
+        store_place(store, connection_id, m->pixels, m->count, s->cooldown_ms, now, &outcome,
+                    &err) != 0) {
+        log_aws_error("placing pixels", &err);
+        refuse(a, connection_id, "Unavailable", "the canvas could not be reached; nothing was placed",
+               m->ref, -1);
+        return;
+    }
+    if (!outcome.accepted) {
+        char text[96];
+        snprintf(text, sizeof text, "wait %.1f s before placing again",
+                 (double)outcome.retry_after_ms / 1000.0);
+        refuse(a, connection_id, "Cooldown", text, m->ref, outcome.retry_after_ms);
+        return;
+    }
+    placement *placed = aws_xcalloc(m->count, sizeof *placed);
+    for (size_t i = 0; i < m->count; i++)
+        placed[i] = (placement){.seq = outcome.first_seq + i, .x = m->pixels[i].x,
+                                .y = m->pixels[i].y, .colour = m->pixels[i].colour,
+                                .placed_at_ms = now};
+    if (settings_require(s->pixel_queue_url, "SCRIBBLE_PIXEL_QUEUE_URL", &err) != 0 ||
+        app_aws(a, &aws, &err) != 0 ||
+        queue_send_pixels(aws, s->pixel_queue_url, placed, m->count, &err) != 0)
+        log_aws_error("queueing pixels for broadcast", &err);
+    free(placed);
+    aws_buf message = {0};
+    server_message_placed(&message, m->ref, outcome.first_seq, outcome.last_seq,
+                          s->cooldown_ms ? now + s->cooldown_ms : 0);
+    answer(a, connection_id, &message);
+    aws_buf_free(&message);
+    log_info("placed %zu pixels, seq %" PRIu64 " to %" PRIu64, m->count, outcome.first_seq,
+             outcome.last_seq);
+}
+
+static void catch_up(const handler_ctx *ctx, const char *connection_id, const client_message *m)
+{
+    app *a = ctx->app;
+    aws_client *aws;
+    aws_error err = {0};
+    if (settings_require(a->settings.catchup_queue_url, "SCRIBBLE_CATCHUP_QUEUE_URL", &err) != 0 ||
+        app_aws(a, &aws, &err) != 0 ||
+        queue_send_catchup(aws, a->settings.catchup_queue_url, connection_id, m->has_since,
+                           m->since, ctx->request_id, &err) != 0) {
+        log_aws_error("queueing a catch-up", &err);
+        refuse(a, connection_id, "Unavailable", "the catch-up could not be queued; try again",
+               m->ref, -1);
+    }
+}
 
 int handler_send(const handler_ctx *ctx, const char *event_json, size_t len, aws_buf *response,
                  aws_error *err)
 {
-    (void)ctx;
-    (void)event_json;
-    (void)len;
-    (void)response;
-    return aws_error_set(err, AWS_ERROR_INVALID, "NotImplemented",
-                         "the send handler is not implemented yet");
+    app *a = ctx->app;
+    websocket_event ev;
+    TRY(websocket_event_parse(event_json, len, &ev, err));
+    client_message m;
+    aws_error refusal = {0};
+    if (ev.binary) {
+        refuse(a, ev.connection_id, "InvalidJson", "messages are JSON text, not binary", "", -1);
+    } else if (client_message_parse(ev.body ? ev.body : "", ev.body_len, &a->settings.canvas,
+                                    a->settings.max_batch, &m, &refusal) != 0) {
+        log_info("refused a message: %s: %s", refusal.code, refusal.message);
+        refuse(a, ev.connection_id, refusal.code, refusal.message, m.ref, -1);
+    } else {
+        if (m.type == CLIENT_PLACE)
+            place(ctx, ev.connection_id, &m);
+        else
+            catch_up(ctx, ev.connection_id, &m);
+        client_message_free(&m);
+    }
+    websocket_event_free(&ev);
+    aws_buf_append_str(response, "{\"statusCode\":200}");
+    return 0;
 }

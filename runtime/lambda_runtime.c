@@ -207,9 +207,10 @@ static void set_trace_id(const char *trace_id)
  * is unusable (transport failure or HTTP 500); a refused post (400, 403, 413)
  * concerns this invocation alone, and is logged. */
 static int serve_one(lambda_runtime *rt, const char *handler_name, handler_fn handler,
-                     const lambda_invocation *inv, aws_error *err)
+                     struct app *app, const lambda_invocation *inv, aws_error *err)
 {
     handler_ctx ctx = {
+        .app = app,
         .request_id = inv->request_id,
         .trace_id = inv->trace_id,
         .invoked_function_arn = inv->invoked_function_arn,
@@ -237,14 +238,14 @@ static int serve_one(lambda_runtime *rt, const char *handler_name, handler_fn ha
 }
 
 int lambda_runtime_serve(lambda_runtime *rt, const char *handler_name, handler_fn handler,
-                         aws_error *err)
+                         struct app *app, aws_error *err)
 {
     for (;;) {
         lambda_invocation inv;
         TRY(lambda_runtime_next(rt, &inv, err));
         set_trace_id(inv.trace_id);
         log_begin_invocation(inv.request_id);
-        int rc = serve_one(rt, handler_name, handler, &inv, err);
+        int rc = serve_one(rt, handler_name, handler, app, &inv, err);
         log_end_invocation();
         lambda_invocation_free(&inv);
         TRY(rc);

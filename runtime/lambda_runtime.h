@@ -43,9 +43,9 @@ void lambda_invocation_free(lambda_invocation *inv);
 
 /* Serves invocations with handler for as long as the Runtime API answers:
  * sets _X_AMZN_TRACE_ID and the log's request id for each, posts the
- * handler's response or error. Returns -1 only when the Runtime API itself
+ * handler's response or error. Every invocation's context carries app. Returns -1 only when the Runtime API itself
  * fails (the process should then exit; Lambda starts a new one). */
 int lambda_runtime_serve(lambda_runtime *rt, const char *handler_name, handler_fn handler,
-                         aws_error *err);
+                         struct app *app, aws_error *err);
 
 #endif

@@ -143,14 +143,16 @@ def test_bootstrap_runs_in_an_empty_root(package, tmp_path):
     request_id = "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b"
     invocation = Invocation(request_id, '{"body":"{}"}', trace_id="Root=1-00000000-000000000000000000000000")
     with RuntimeApiServer([invocation]) as api:
-        env = {"_HANDLER": "send", "AWS_LAMBDA_RUNTIME_API": api.address}
+        env = {"_HANDLER": "send", "AWS_LAMBDA_RUNTIME_API": api.address, "SCRIBBLE_STACK": "test",
+               "SCRIBBLE_CACHE_ENDPOINT": "127.0.0.1:1", "SCRIBBLE_CANVAS_WIDTH": "8",
+               "SCRIBBLE_CANVAS_HEIGHT": "8", "SCRIBBLE_CANVAS_DEPTH": "1"}
         process = subprocess.Popen([chroot, str(root), "/var/task/bootstrap"], env=env,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             api.wait_for("GET", f"{PREFIX}/invocation/next")
             # It gets as far as answering its invocation from inside the empty root.
             error = api.wait_for("POST", f"{PREFIX}/invocation/{request_id}/error")
-            assert error.json()["errorType"] == "NotImplemented", error.body
+            assert error.json()["errorType"] == "InvalidEvent", error.body
         finally:
             if process.poll() is None:
                 process.terminate()

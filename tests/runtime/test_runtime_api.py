@@ -4,8 +4,9 @@ Each test starts runtime_api_server.RuntimeApiServer on an OS-assigned port,
 runs the binary with AWS_LAMBDA_RUNTIME_API pointing at it and a chosen
 _HANDLER, waits for the requests it expects, then stops the process (which
 by then is blocked asking for its next invocation) and reads its log. The
-handlers are still stubs answering NotImplemented, so an invocation's outcome
-is an error POST; the response path is tested with the handlers themselves.
+settings point the cache at a closed port and the events here are not ones
+the handlers accept, so every outcome is an error POST that needs no cache
+or AWS; the handlers' real work is tested in test_scenario.py.
 """
 
 import json
@@ -25,8 +26,19 @@ TRACE_ID = "Root=1-6734a1b2-0a1b2c3d4e5f60718293a4b5;Parent=53995c3f42cd8ad8;Sam
 FUNCTION_ARN = "arn:aws:lambda:eu-west-1:123456789012:function:scribble-send"
 
 
+# What every handler needs at start-up (runtime/settings.h); nothing listens on port 1.
+SETTINGS = {
+    "SCRIBBLE_STACK": "test",
+    "SCRIBBLE_CACHE_ENDPOINT": "127.0.0.1:1",
+    "SCRIBBLE_CANVAS_WIDTH": "8",
+    "SCRIBBLE_CANVAS_HEIGHT": "8",
+    "SCRIBBLE_CANVAS_DEPTH": "1",
+}
+
+
 def start(api_address, handler, extra_env=None):
-    env = {"AWS_LAMBDA_RUNTIME_API": api_address, "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    env = {"AWS_LAMBDA_RUNTIME_API": api_address, "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+           **SETTINGS}
     if handler is not None:
         env["_HANDLER"] = handler
     env.update(extra_env or {})
@@ -49,6 +61,7 @@ def finish(process):
 
 
 def invocation(request_id=REQUEST_ID, trace_id=TRACE_ID):
+    # No requestContext: the route handlers refuse it before touching anything.
     return Invocation(request_id, json.dumps({"body": '{"action":"sendMessage"}'}), trace_id=trace_id,
                       deadline_ms=4102444800000, function_arn=FUNCTION_ARN)
 
@@ -68,16 +81,16 @@ def test_invocation_error_carries_request_id_and_loop_continues():
         finally:
             _, lines, _ = finish(process)
     document = error.json()
-    assert document["errorType"] == "NotImplemented", document
-    assert "send handler is not implemented yet" in document["errorMessage"], document
-    assert error.headers.get("Lambda-Runtime-Function-Error-Type") == "NotImplemented", error.headers
+    assert document["errorType"] == "InvalidEvent", document
+    assert "connectionId" in document["errorMessage"], document
+    assert error.headers.get("Lambda-Runtime-Function-Error-Type") == "InvalidEvent", error.headers
     posts = [r for r in api.received() if r.method == "POST"]
     assert [r.path for r in posts] == [f"{PREFIX}/invocation/{REQUEST_ID}/error"], posts
 
     invocation_lines = [line for line in lines if line.get("requestId") == REQUEST_ID]
     assert invocation_lines, f"no log line carries the request id: {lines}"
     errors = [line for line in invocation_lines if line["level"] == "ERROR"]
-    assert any(line.get("errorType") == "NotImplemented" for line in errors), lines
+    assert any(line.get("errorType") == "InvalidEvent" for line in errors), lines
     for line in lines:
         assert {"timestamp", "level", "message"} <= line.keys(), line
         assert line["timestamp"].endswith("Z"), line
@@ -143,7 +156,40 @@ def test_every_handler_in_the_table_starts():
                 error = api.wait_for("POST", f"{PREFIX}/invocation/{REQUEST_ID}/error")
             finally:
                 finish(process)
-        assert f"the {name} handler is not implemented yet" == error.json()["errorMessage"]
+        document = error.json()
+        assert document["errorType"] not in ("Runtime.UnknownHandler", "NotImplemented"), document
+        assert document["errorMessage"], document
+
+
+@pytest.mark.parametrize("variable, value, expected", [
+    ("SCRIBBLE_STACK", None, "SCRIBBLE_STACK is not set"),
+    ("SCRIBBLE_CACHE_ENDPOINT", "no-port", 'SCRIBBLE_CACHE_ENDPOINT is "no-port"; allowed: host:port'),
+    ("SCRIBBLE_CANVAS_DEPTH", "3", 'SCRIBBLE_CANVAS_DEPTH is "3"; allowed: 1, 2, 4, 8, 24'),
+    ("SCRIBBLE_CANVAS_WIDTH", "wide", 'SCRIBBLE_CANVAS_WIDTH is "wide"; allowed: a whole number'),
+    ("SCRIBBLE_COOLDOWN", "-1", 'SCRIBBLE_COOLDOWN is "-1"; allowed: a whole number from 0 to 86400'),
+    ("SCRIBBLE_CACHE_TLS", "yes", 'SCRIBBLE_CACHE_TLS is "yes"; allowed: true, false'),
+])
+def test_bad_setting_is_an_init_error_naming_it(variable, value, expected):
+    with RuntimeApiServer([invocation()]) as api:
+        env = dict(SETTINGS)
+        if value is None:
+            del env[variable]
+        else:
+            env[variable] = value
+        process = subprocess.Popen([str(BINARY)], env={"AWS_LAMBDA_RUNTIME_API": api.address,
+                                                       "_HANDLER": "send", **env},
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            init_error = api.wait_for("POST", f"{PREFIX}/init/error")
+            process.wait(timeout=30)
+        finally:
+            code, _, _ = finish(process)
+        received = api.received()
+    assert code == 1, code
+    document = init_error.json()
+    assert document["errorType"] == "Runtime.InvalidSetting", document
+    assert expected in document["errorMessage"], document
+    assert not [r for r in received if r.method == "GET"], f"asked for work while misconfigured: {received}"
 
 
 def test_runtime_api_gone_exits_with_a_logged_error():

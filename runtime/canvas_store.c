@@ -1,0 +1,460 @@
+/*
+ * canvas_store.c - the cache's side of the protocol (canvas_store.h).
+ *
+ * Lua numbers are doubles: seqs stay exact up to 2^53, and every number a
+ * script writes back goes through string.format('%.0f') so it is never
+ * written in exponent form.
+ */
+#include "runtime/canvas_store.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/cache_script.h"
+
+#define KEY_SIZE 320
+
+static cache_script place_script = {.source =
+    "local cooldown = tonumber(ARGV[2])\n"
+    "if cooldown > 0 and not redis.call('SET', KEYS[4], '1', 'PX', cooldown, 'NX') then\n"
+    "  return {0, redis.call('PTTL', KEYS[4])}\n"
+    "end\n"
+    "local count = (#ARGV - 3) / 2\n"
+    "local last = redis.call('INCRBY', KEYS[2], count)\n"
+    "local first = last - count + 1\n"
+    "local kind = 'u' .. ARGV[1]\n"
+    "local bits, recent = {}, {}\n"
+    "for i = 0, count - 1 do\n"
+    "  local idx, colour = ARGV[4 + 2 * i], ARGV[5 + 2 * i]\n"
+    "  local seq = string.format('%.0f', first + i)\n"
+    "  bits[#bits + 1] = 'SET'; bits[#bits + 1] = kind\n"
+    "  bits[#bits + 1] = '#' .. idx; bits[#bits + 1] = colour\n"
+    "  recent[#recent + 1] = seq\n"
+    "  recent[#recent + 1] = seq .. ':' .. idx .. ':' .. colour .. ':' .. ARGV[3]\n"
+    "end\n"
+    "redis.call('BITFIELD', KEYS[1], unpack(bits))\n"
+    "redis.call('ZADD', KEYS[3], unpack(recent))\n"
+    "return {1, first, last}\n"};
+
+static cache_script read_canvas_script = {.source =
+    "return {redis.call('GET', KEYS[1]) or '', redis.call('GET', KEYS[2]) or '0'}\n"};
+
+static cache_script recent_script = {.source =
+    "local snapshot = redis.call('HMGET', KEYS[4], 'seq', 'url')\n"
+    "return {redis.call('GET', KEYS[2]) or '0', redis.call('GET', KEYS[3]) or '0',\n"
+    "        snapshot[1] or '', snapshot[2] or '',\n"
+    "        redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf', 'LIMIT', 0, ARGV[2])}\n"};
+
+static cache_script snapshot_set_script = {.source =
+    "local current = tonumber(redis.call('HGET', KEYS[1], 'seq') or '-1')\n"
+    "if tonumber(ARGV[1]) <= current then return 0 end\n"
+    "redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'url', ARGV[2])\n"
+    "return 1\n"};
+
+static cache_script saved_set_script = {.source =
+    "local saved = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), tonumber(ARGV[1]))\n"
+    "redis.call('SET', KEYS[1], string.format('%.0f', saved))\n"
+    "local snapshot = tonumber(redis.call('HGET', KEYS[4], 'seq') or '0')\n"
+    "local floor = tonumber(redis.call('GET', KEYS[3]) or '0')\n"
+    "local trim = math.min(saved, snapshot)\n"
+    "if trim > floor then\n"
+    "  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', string.format('%.0f', trim))\n"
+    "  redis.call('SET', KEYS[3], string.format('%.0f', trim))\n"
+    "  floor = trim\n"
+    "end\n"
+    "return string.format('%.0f', floor)\n"};
+
+static cache_script lock_release_script = {.source =
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end\n"
+    "return 0\n"};
+
+/* ---- keys and replies ------------------------------------------------------ */
+
+static int key(const canvas_store *s, const char *name, char out[KEY_SIZE], aws_error *err)
+{
+    ENSURE(cache_key(out, KEY_SIZE, s->stack, name) == 0, err, AWS_ERROR_INVALID, "InvalidKey",
+           "the cache key for %s does not fit", name);
+    return 0;
+}
+
+static int cooldown_key(const canvas_store *s, const char *connection_id, char out[KEY_SIZE],
+                        aws_error *err)
+{
+    char name[KEY_SIZE];
+    ENSURE((size_t)snprintf(name, sizeof name, "cooldown:%s", connection_id) < sizeof name, err,
+           AWS_ERROR_INVALID, "InvalidKey", "connection id too long");
+    return key(s, name, out, err);
+}
+
+static int unexpected(aws_error *err, const char *what)
+{
+    return aws_error_set(err, AWS_ERROR_PARSE, "UnexpectedReply",
+                         "the cache answered %s with an unexpected reply", what);
+}
+
+static bool parse_u64(const char *text, size_t len, uint64_t *out)
+{
+    if (len == 0 || len > 20)
+        return false;
+    uint64_t value = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] < '0' || text[i] > '9' || value > (UINT64_MAX - 9) / 10)
+            return false;
+        value = value * 10 + (uint64_t)(text[i] - '0');
+    }
+    *out = value;
+    return true;
+}
+
+/* A reply element holding a whole number, as a bulk string or an integer. */
+static bool reply_u64(const cache_reply *r, uint64_t *out)
+{
+    if (r->type == CACHE_REPLY_INTEGER && r->integer >= 0) {
+        *out = (uint64_t)r->integer;
+        return true;
+    }
+    return (r->type == CACHE_REPLY_BULK || r->type == CACHE_REPLY_STRING) &&
+           parse_u64(r->str, r->len, out);
+}
+
+static int run_script(canvas_store *s, cache_script *script, size_t key_count,
+                      const char *const *keys, size_t arg_count, const char *const *args,
+                      bool idempotent, cache_reply **reply, aws_error *err)
+{
+    return cache_script_run(s->cache, script, key_count, keys, arg_count, args, NULL, idempotent,
+                            reply, err);
+}
+
+/* ---- placing ------------------------------------------------------------- */
+
+int store_place(canvas_store *s, const char *connection_id, const pixel_request *pixels,
+                size_t count, int cooldown_ms, long long now_ms, place_outcome *out,
+                aws_error *err)
+{
+    ENSURE(count > 0, err, AWS_ERROR_INVALID, "NoPixels", "nothing to place");
+    char canvas[KEY_SIZE], seq[KEY_SIZE], recent[KEY_SIZE], cooldown[KEY_SIZE];
+    TRY(key(s, "canvas", canvas, err));
+    TRY(key(s, "seq", seq, err));
+    TRY(key(s, "recent", recent, err));
+    TRY(cooldown_key(s, connection_id, cooldown, err));
+    const char *keys[] = {canvas, seq, recent, cooldown};
+
+    size_t arg_count = 3 + 2 * count;
+    char (*numbers)[24] = aws_xcalloc(arg_count, sizeof *numbers);
+    const char **args = aws_xcalloc(arg_count, sizeof *args);
+    snprintf(numbers[0], 24, "%d", s->canvas.depth);
+    snprintf(numbers[1], 24, "%d", cooldown_ms);
+    snprintf(numbers[2], 24, "%lld", now_ms);
+    for (size_t i = 0; i < count; i++) {
+        snprintf(numbers[3 + 2 * i], 24, "%zu", canvas_index(&s->canvas, pixels[i].x, pixels[i].y));
+        snprintf(numbers[4 + 2 * i], 24, "%" PRIu32, pixels[i].colour);
+    }
+    for (size_t i = 0; i < arg_count; i++)
+        args[i] = numbers[i];
+    cache_reply *reply = NULL;
+    int rc = run_script(s, &place_script, 4, keys, arg_count, args, false, &reply, err);
+    free(args);
+    free(numbers);
+    TRY(rc);
+    memset(out, 0, sizeof *out);
+    rc = -1;
+    if (reply->type == CACHE_REPLY_ARRAY && reply->count >= 2 &&
+        reply->elements[0].type == CACHE_REPLY_INTEGER) {
+        if (reply->elements[0].integer == 0) {
+            out->retry_after_ms = reply->elements[1].integer > 0 ? reply->elements[1].integer : 1;
+            rc = 0;
+        } else if (reply->count == 3 && reply_u64(&reply->elements[1], &out->first_seq) &&
+                   reply_u64(&reply->elements[2], &out->last_seq)) {
+            out->accepted = true;
+            rc = 0;
+        }
+    }
+    cache_reply_free(reply);
+    return rc == 0 ? 0 : unexpected(err, "the placement");
+}
+
+/* ---- reading -------------------------------------------------------------- */
+
+int store_read_canvas(canvas_store *s, aws_buf *bits, uint64_t *seq, aws_error *err)
+{
+    char canvas[KEY_SIZE], seq_key[KEY_SIZE];
+    TRY(key(s, "canvas", canvas, err));
+    TRY(key(s, "seq", seq_key, err));
+    const char *keys[] = {canvas, seq_key};
+    cache_reply *reply = NULL;
+    TRY(run_script(s, &read_canvas_script, 2, keys, 0, NULL, true, &reply, err));
+    int rc = -1;
+    if (reply->type == CACHE_REPLY_ARRAY && reply->count == 2 &&
+        reply->elements[0].type == CACHE_REPLY_BULK && reply_u64(&reply->elements[1], seq)) {
+        aws_buf_append(bits, reply->elements[0].str, reply->elements[0].len);
+        rc = 0;
+    }
+    cache_reply_free(reply);
+    return rc == 0 ? 0 : unexpected(err, "the canvas read");
+}
+
+int store_parse_placement(const canvas_geometry *g, const char *member, size_t len,
+                          placement *out)
+{
+    uint64_t fields[4];
+    size_t start = 0, field = 0;
+    for (size_t i = 0; i <= len && field < 4; i++) {
+        if (i == len || member[i] == ':') {
+            if (!parse_u64(member + start, i - start, &fields[field++]))
+                return -1;
+            start = i + 1;
+        }
+    }
+    uint64_t pixels = (uint64_t)g->width * (uint64_t)g->height;
+    if (field != 4 || start != len + 1 || fields[1] >= pixels ||
+        fields[2] >= canvas_colour_count(g) || fields[3] > (uint64_t)INT64_MAX)
+        return -1;
+    out->seq = fields[0];
+    out->x = (int)(fields[1] % (uint64_t)g->width);
+    out->y = (int)(fields[1] / (uint64_t)g->width);
+    out->colour = (uint32_t)fields[2];
+    out->placed_at_ms = (long long)fields[3];
+    return 0;
+}
+
+static int copy_text(const cache_reply *r, char *out, size_t size)
+{
+    if (r->type != CACHE_REPLY_BULK || r->len >= size)
+        return -1;
+    memcpy(out, r->str, r->len + 1);
+    return 0;
+}
+
+static int read_page(canvas_store *s, const cache_reply *reply, recent_page *out)
+{
+    if (reply->type != CACHE_REPLY_ARRAY || reply->count != 5)
+        return -1;
+    const cache_reply *e = reply->elements;
+    char snapshot_seq[24];
+    if (!reply_u64(&e[0], &out->floor) || !reply_u64(&e[1], &out->seq) ||
+        copy_text(&e[2], snapshot_seq, sizeof snapshot_seq) != 0 ||
+        copy_text(&e[3], out->snapshot_url, sizeof out->snapshot_url) != 0 ||
+        e[4].type != CACHE_REPLY_ARRAY)
+        return -1;
+    out->has_snapshot = snapshot_seq[0] != '\0';
+    if (out->has_snapshot && !parse_u64(snapshot_seq, strlen(snapshot_seq), &out->snapshot_seq))
+        return -1;
+    out->items = aws_xcalloc(e[4].count ? e[4].count : 1, sizeof *out->items);
+    for (size_t i = 0; i < e[4].count; i++) {
+        const cache_reply *m = &e[4].elements[i];
+        if (m->type != CACHE_REPLY_BULK ||
+            store_parse_placement(&s->canvas, m->str, m->len, &out->items[out->count]) != 0)
+            return -1;
+        out->count++;
+    }
+    return 0;
+}
+
+int store_recent_after(canvas_store *s, uint64_t after, size_t limit, recent_page *out,
+                       aws_error *err)
+{
+    memset(out, 0, sizeof *out);
+    char recent[KEY_SIZE], floor[KEY_SIZE], seq[KEY_SIZE], snapshot[KEY_SIZE];
+    TRY(key(s, "recent", recent, err));
+    TRY(key(s, "floor", floor, err));
+    TRY(key(s, "seq", seq, err));
+    TRY(key(s, "snapshot", snapshot, err));
+    const char *keys[] = {recent, floor, seq, snapshot};
+    char after_text[24], limit_text[24];
+    snprintf(after_text, sizeof after_text, "%" PRIu64, after);
+    snprintf(limit_text, sizeof limit_text, "%zu", limit);
+    const char *args[] = {after_text, limit_text};
+    cache_reply *reply = NULL;
+    TRY(run_script(s, &recent_script, 4, keys, 2, args, true, &reply, err));
+    int rc = read_page(s, reply, out);
+    cache_reply_free(reply);
+    if (rc != 0) {
+        free(out->items);
+        memset(out, 0, sizeof *out);
+        return unexpected(err, "the recent placements read");
+    }
+    return 0;
+}
+
+/* ---- snapshots and saves -------------------------------------------------- */
+
+int store_snapshot_get(canvas_store *s, bool *found, uint64_t *seq, char url[256], aws_error *err)
+{
+    char snapshot[KEY_SIZE];
+    TRY(key(s, "snapshot", snapshot, err));
+    const char *argv[] = {"HMGET", snapshot, "seq", "url"};
+    cache_reply *reply = NULL;
+    TRY(cache_command_argv(s->cache, 4, argv, true, &reply, err));
+    int rc = -1;
+    *found = false;
+    if (reply->type == CACHE_REPLY_ARRAY && reply->count == 2) {
+        if (reply->elements[0].type == CACHE_REPLY_NIL) {
+            rc = 0;
+        } else if (reply_u64(&reply->elements[0], seq) &&
+                   copy_text(&reply->elements[1], url, 256) == 0) {
+            *found = true;
+            rc = 0;
+        }
+    }
+    cache_reply_free(reply);
+    return rc == 0 ? 0 : unexpected(err, "the snapshot read");
+}
+
+int store_snapshot_set(canvas_store *s, uint64_t seq, const char *url, aws_error *err)
+{
+    char snapshot[KEY_SIZE], seq_text[24];
+    TRY(key(s, "snapshot", snapshot, err));
+    snprintf(seq_text, sizeof seq_text, "%" PRIu64, seq);
+    const char *keys[] = {snapshot};
+    const char *args[] = {seq_text, url};
+    cache_reply *reply = NULL;
+    TRY(run_script(s, &snapshot_set_script, 1, keys, 2, args, true, &reply, err));
+    cache_reply_free(reply);
+    return 0;
+}
+
+int store_saved_get(canvas_store *s, uint64_t *saved, aws_error *err)
+{
+    char saved_key[KEY_SIZE];
+    TRY(key(s, "saved", saved_key, err));
+    const char *argv[] = {"GET", saved_key};
+    cache_reply *reply = NULL;
+    TRY(cache_command_argv(s->cache, 2, argv, true, &reply, err));
+    *saved = 0;
+    int rc = reply->type == CACHE_REPLY_NIL || reply_u64(reply, saved) ? 0 : -1;
+    cache_reply_free(reply);
+    return rc == 0 ? 0 : unexpected(err, "the saved seq read");
+}
+
+int store_saved_set(canvas_store *s, uint64_t saved, uint64_t *floor, aws_error *err)
+{
+    char saved_key[KEY_SIZE], recent[KEY_SIZE], floor_key[KEY_SIZE], snapshot[KEY_SIZE];
+    TRY(key(s, "saved", saved_key, err));
+    TRY(key(s, "recent", recent, err));
+    TRY(key(s, "floor", floor_key, err));
+    TRY(key(s, "snapshot", snapshot, err));
+    const char *keys[] = {saved_key, recent, floor_key, snapshot};
+    char saved_text[24];
+    snprintf(saved_text, sizeof saved_text, "%" PRIu64, saved);
+    const char *args[] = {saved_text};
+    cache_reply *reply = NULL;
+    TRY(run_script(s, &saved_set_script, 4, keys, 1, args, true, &reply, err));
+    int rc = reply_u64(reply, floor) ? 0 : -1;
+    cache_reply_free(reply);
+    return rc == 0 ? 0 : unexpected(err, "the save's record");
+}
+
+int store_lock_take(canvas_store *s, const char *token, long long ttl_ms, bool *taken,
+                    aws_error *err)
+{
+    char lock[KEY_SIZE], ttl[24];
+    TRY(key(s, "save-lock", lock, err));
+    snprintf(ttl, sizeof ttl, "%lld", ttl_ms > 0 ? ttl_ms : 1);
+    const char *argv[] = {"SET", lock, token, "PX", ttl, "NX"};
+    cache_reply *reply = NULL;
+    /* Not idempotent: a resent SET NX after a lost reply would find our own lock. */
+    TRY(cache_command_argv(s->cache, 6, argv, false, &reply, err));
+    *taken = reply->type == CACHE_REPLY_STRING;
+    cache_reply_free(reply);
+    return 0;
+}
+
+int store_lock_release(canvas_store *s, const char *token, aws_error *err)
+{
+    char lock[KEY_SIZE];
+    TRY(key(s, "save-lock", lock, err));
+    const char *keys[] = {lock};
+    const char *args[] = {token};
+    cache_reply *reply = NULL;
+    TRY(run_script(s, &lock_release_script, 1, keys, 1, args, true, &reply, err));
+    cache_reply_free(reply);
+    return 0;
+}
+
+/* ---- connections ---------------------------------------------------------- */
+
+int store_connection_add(canvas_store *s, const char *connection_id, long long now_ms,
+                         aws_error *err)
+{
+    char connections[KEY_SIZE], score[24];
+    TRY(key(s, "connections", connections, err));
+    snprintf(score, sizeof score, "%lld", now_ms);
+    const char *argv[] = {"ZADD", connections, score, connection_id};
+    cache_reply *reply = NULL;
+    TRY(cache_command_argv(s->cache, 4, argv, true, &reply, err));
+    cache_reply_free(reply);
+    return 0;
+}
+
+int store_connection_remove(canvas_store *s, const char *connection_id, aws_error *err)
+{
+    char connections[KEY_SIZE], cooldown[KEY_SIZE];
+    TRY(key(s, "connections", connections, err));
+    TRY(cooldown_key(s, connection_id, cooldown, err));
+    const char *zrem[] = {"ZREM", connections, connection_id};
+    const char *del[] = {"DEL", cooldown};
+    const size_t zrem_lens[] = {4, strlen(connections), strlen(connection_id)};
+    const size_t del_lens[] = {3, strlen(cooldown)};
+    cache_command commands[] = {{3, zrem, zrem_lens}, {2, del, del_lens}};
+    cache_reply *replies[2] = {0};
+    TRY(cache_pipeline(s->cache, commands, 2, true, replies, err));
+    int rc = cache_reply_error(replies[0], err) == 0 && cache_reply_error(replies[1], err) == 0 ? 0 : -1;
+    cache_reply_free(replies[0]);
+    cache_reply_free(replies[1]);
+    return rc;
+}
+
+int store_connection_since(canvas_store *s, const char *connection_id, bool *found,
+                           long long *connected_ms, aws_error *err)
+{
+    char connections[KEY_SIZE];
+    TRY(key(s, "connections", connections, err));
+    const char *argv[] = {"ZSCORE", connections, connection_id};
+    cache_reply *reply = NULL;
+    TRY(cache_command_argv(s->cache, 3, argv, true, &reply, err));
+    uint64_t score = 0;
+    *found = reply->type != CACHE_REPLY_NIL;
+    int rc = !*found || reply_u64(reply, &score) ? 0 : -1;
+    *connected_ms = (long long)score;
+    cache_reply_free(reply);
+    return rc == 0 ? 0 : unexpected(err, "the connection read");
+}
+
+int store_connections(canvas_store *s, connection_list *out, aws_error *err)
+{
+    memset(out, 0, sizeof *out);
+    char connections[KEY_SIZE];
+    TRY(key(s, "connections", connections, err));
+    const char *argv[] = {"ZRANGE", connections, "0", "-1", "WITHSCORES"};
+    cache_reply *reply = NULL;
+    TRY(cache_command_argv(s->cache, 5, argv, true, &reply, err));
+    if (reply->type != CACHE_REPLY_ARRAY || reply->count % 2 != 0) {
+        cache_reply_free(reply);
+        return unexpected(err, "the connections read");
+    }
+    size_t count = reply->count / 2;
+    out->ids = aws_xcalloc(count ? count : 1, sizeof *out->ids);
+    out->connected_ms = aws_xcalloc(count ? count : 1, sizeof *out->connected_ms);
+    for (size_t i = 0; i < count; i++) {
+        const cache_reply *id = &reply->elements[2 * i], *score = &reply->elements[2 * i + 1];
+        uint64_t ms = 0;
+        if (id->type != CACHE_REPLY_BULK || !reply_u64(score, &ms))
+            continue; /* not one of ours: skip rather than fail every broadcast */
+        out->ids[out->count] = aws_xstrdup(id->str);
+        out->connected_ms[out->count++] = (long long)ms;
+    }
+    cache_reply_free(reply);
+    return 0;
+}
+
+void connection_list_free(connection_list *list)
+{
+    for (size_t i = 0; i < list->count; i++)
+        free(list->ids[i]);
+    free(list->ids);
+    free(list->connected_ms);
+    memset(list, 0, sizeof *list);
+}

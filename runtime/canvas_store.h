@@ -1,0 +1,112 @@
+/*
+ * canvas_store.h - the canvas, its placements and its connections as the
+ * cache holds them (docs/protocol.md, "The cache"): every read or change
+ * that must be atomic is one Lua script here, so the handlers never race
+ * each other whatever the number of concurrent invocations.
+ *
+ * Nothing here prints or talks to AWS; every function returns 0 or -1 with
+ * the cache client's error.
+ */
+#ifndef SCRIBBLE_RUNTIME_CANVAS_STORE_H
+#define SCRIBBLE_RUNTIME_CANVAS_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aws/buf.h"
+#include "aws/error.h"
+#include "runtime/cache_client.h"
+#include "runtime/canvas.h"
+
+typedef struct canvas_store {
+    cache_client *cache;
+    const char *stack;
+    canvas_geometry canvas;
+} canvas_store;
+
+/* One pixel a client asked for; already checked against the canvas. */
+typedef struct pixel_request {
+    int x, y;
+    uint32_t colour;
+} pixel_request;
+
+/* One accepted placement. */
+typedef struct placement {
+    uint64_t seq;
+    int x, y;
+    uint32_t colour;
+    long long placed_at_ms; /* Unix time */
+} placement;
+
+typedef struct place_outcome {
+    bool accepted;
+    long long retry_after_ms; /* when refused for the cooldown */
+    uint64_t first_seq, last_seq;
+} place_outcome;
+
+/* Places pixels[0..count) for connection_id as one atomic step: refused whole
+ * while the connection's cooldown runs; otherwise starts a new cooldown of
+ * cooldown_ms (0: none), gives the pixels consecutive seqs, sets them and
+ * records them in the recent placements. */
+int store_place(canvas_store *s, const char *connection_id, const pixel_request *pixels,
+                size_t count, int cooldown_ms, long long now_ms, place_outcome *out,
+                aws_error *err);
+
+/* The whole canvas value and the seq it is at, read atomically. */
+int store_read_canvas(canvas_store *s, aws_buf *bits, uint64_t *seq, aws_error *err);
+
+typedef struct recent_page {
+    uint64_t floor;        /* placements up to this seq are no longer recent */
+    uint64_t seq;          /* the last seq given out when the page was read */
+    bool has_snapshot;
+    uint64_t snapshot_seq;
+    char snapshot_url[256];
+    placement *items;      /* seq order; caller frees with free() */
+    size_t count;
+} recent_page;
+
+/* Up to limit recent placements after seq `after`, with the floor, the
+ * current seq and the latest snapshot, all read atomically. */
+int store_recent_after(canvas_store *s, uint64_t after, size_t limit, recent_page *out,
+                       aws_error *err);
+
+/* The latest snapshot's seq and URL; *found false when there is none. */
+int store_snapshot_get(canvas_store *s, bool *found, uint64_t *seq, char url[256], aws_error *err);
+/* Records a snapshot uploaded at seq, unless a newer one is recorded already. */
+int store_snapshot_set(canvas_store *s, uint64_t seq, const char *url, aws_error *err);
+
+/* The highest seq saved to the tables (0: none). */
+int store_saved_get(canvas_store *s, uint64_t *saved, aws_error *err);
+/* Records that everything up to `saved` is in the tables, then trims the
+ * recent placements up to the older of that and the latest snapshot's seq.
+ * *floor receives the floor afterwards. */
+int store_saved_set(canvas_store *s, uint64_t saved, uint64_t *floor, aws_error *err);
+
+/* The save lock: taken only if free, for ttl_ms; released only by its holder. */
+int store_lock_take(canvas_store *s, const char *token, long long ttl_ms, bool *taken,
+                    aws_error *err);
+int store_lock_release(canvas_store *s, const char *token, aws_error *err);
+
+/* Connections, scored by when they connected (Unix ms). */
+int store_connection_add(canvas_store *s, const char *connection_id, long long now_ms,
+                         aws_error *err);
+/* Forgets a connection and its cooldown. */
+int store_connection_remove(canvas_store *s, const char *connection_id, aws_error *err);
+/* When the connection connected; *found false when it is not registered. */
+int store_connection_since(canvas_store *s, const char *connection_id, bool *found,
+                           long long *connected_ms, aws_error *err);
+
+typedef struct connection_list {
+    char **ids;
+    long long *connected_ms;
+    size_t count;
+} connection_list;
+int store_connections(canvas_store *s, connection_list *out, aws_error *err);
+void connection_list_free(connection_list *list);
+
+/* Parses a recent placement's member ("seq:idx:colour:placedAt"). */
+int store_parse_placement(const canvas_geometry *g, const char *member, size_t len,
+                          placement *out);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * client_message.h - what a browser may send over the WebSocket
+ * (docs/protocol.md, "Client to server"), parsed and checked before anything
+ * touches the canvas.
+ *
+ * Nothing a client sends can make this crash or allocate without bound: the
+ * message's size is checked before parsing, cJSON's nesting limit applies,
+ * and every field is checked for type and range. A refused message yields
+ * the protocol's error code (err->code) and a message for people.
+ */
+#ifndef SCRIBBLE_RUNTIME_CLIENT_MESSAGE_H
+#define SCRIBBLE_RUNTIME_CLIENT_MESSAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aws/error.h"
+#include "runtime/canvas.h"
+#include "runtime/canvas_store.h"
+
+#define CLIENT_MESSAGE_MAX_BYTES 65536
+#define CLIENT_REF_MAX_CHARS 64
+
+typedef enum client_message_type {
+    CLIENT_PLACE,
+    CLIENT_CATCHUP,
+} client_message_type;
+
+typedef struct client_message {
+    client_message_type type;
+    pixel_request *pixels; /* CLIENT_PLACE: count entries; free with client_message_free */
+    size_t count;
+    bool has_since;        /* CLIENT_CATCHUP */
+    uint64_t since;
+    char ref[160];         /* the ref as JSON text, "" when none: echoed in answers */
+} client_message;
+
+/* Parses body[0..len). On refusal returns -1 with err's code one of the
+ * protocol's (InvalidJson, UnknownType, InvalidPixels, TooManyPixels,
+ * PixelOutOfRange, ColourOutOfRange, InvalidRef, InvalidSince,
+ * MessageTooLarge); out->ref is filled whenever the ref itself was valid, so
+ * the error can echo it. */
+int client_message_parse(const char *body, size_t len, const canvas_geometry *canvas,
+                         int max_batch, client_message *out, aws_error *err);
+void client_message_free(client_message *m);
+
+/* A catch-up position from text (the ?since= query parameter): a whole
+ * number from 0 to 2^53, digits only. */
+bool client_since_parse(const char *text, uint64_t *out);
+
+#endif

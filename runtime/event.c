@@ -1,0 +1,95 @@
+/*
+ * event.c - reads Lambda's route and queue events (event.h).
+ */
+#include "runtime/event.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/client_message.h"
+
+bool connection_id_valid(const char *id)
+{
+    size_t len = id ? strlen(id) : 0;
+    if (len == 0 || len > CONNECTION_ID_MAX)
+        return false;
+    return strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_") == len;
+}
+
+static cJSON *member(const cJSON *object, const char *name)
+{
+    return cJSON_GetObjectItemCaseSensitive(object, name);
+}
+
+int websocket_event_parse(const char *json, size_t len, websocket_event *out, aws_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->doc = cJSON_ParseWithLength(json, len);
+    if (!cJSON_IsObject(out->doc)) {
+        websocket_event_free(out);
+        return aws_error_set(err, AWS_ERROR_INVALID, "InvalidEvent", "the event is not a JSON object");
+    }
+    const char *id = cJSON_GetStringValue(member(member(out->doc, "requestContext"), "connectionId"));
+    if (!connection_id_valid(id)) {
+        websocket_event_free(out);
+        return aws_error_set(err, AWS_ERROR_INVALID, "InvalidEvent",
+                             "the event has no valid requestContext.connectionId");
+    }
+    memcpy(out->connection_id, id, strlen(id) + 1);
+    const cJSON *body = member(out->doc, "body");
+    if (cJSON_IsString(body)) {
+        out->body = body->valuestring;
+        out->body_len = strlen(body->valuestring);
+    }
+    out->binary = cJSON_IsTrue(member(out->doc, "isBase64Encoded"));
+    const char *since = cJSON_GetStringValue(member(member(out->doc, "queryStringParameters"), "since"));
+    out->has_since = since && client_since_parse(since, &out->since);
+    return 0;
+}
+
+void websocket_event_free(websocket_event *ev)
+{
+    cJSON_Delete(ev->doc);
+    memset(ev, 0, sizeof *ev);
+}
+
+int sqs_event_records(const char *json, size_t len, cJSON **doc, const cJSON **records,
+                      aws_error *err)
+{
+    *doc = cJSON_ParseWithLength(json, len);
+    *records = member(*doc, "Records");
+    if (!cJSON_IsArray(*records)) {
+        cJSON_Delete(*doc);
+        *doc = NULL;
+        return aws_error_set(err, AWS_ERROR_INVALID, "InvalidEvent",
+                             "the event is not an SQS batch (no Records list)");
+    }
+    return 0;
+}
+
+const char *sqs_record_body(const cJSON *record)
+{
+    return cJSON_GetStringValue(member(record, "body"));
+}
+
+const char *sqs_record_id(const cJSON *record)
+{
+    return cJSON_GetStringValue(member(record, "messageId"));
+}
+
+void sqs_batch_response(aws_buf *out, const char *const *failed_ids, size_t count)
+{
+    cJSON *doc = cJSON_CreateObject();
+    cJSON *failures = cJSON_AddArrayToObject(doc, "batchItemFailures");
+    for (size_t i = 0; i < count; i++) {
+        cJSON *item = cJSON_CreateObject();
+        cJSON_AddStringToObject(item, "itemIdentifier", failed_ids[i]);
+        cJSON_AddItemToArray(failures, item);
+    }
+    char *text = cJSON_PrintUnformatted(doc);
+    if (!text)
+        abort();
+    aws_buf_append_str(out, text);
+    cJSON_free(text);
+    cJSON_Delete(doc);
+}

@@ -1,0 +1,51 @@
+/*
+ * event.h - reading the events Lambda hands the handlers: API Gateway's
+ * WebSocket proxy events (the routes) and SQS batches (the queues).
+ *
+ * The event comes from AWS, but its body and query string come from a
+ * browser: everything is checked, and a connection id is accepted only in
+ * API Gateway's alphabet, as it ends up in cache keys and URLs.
+ */
+#ifndef SCRIBBLE_RUNTIME_EVENT_H
+#define SCRIBBLE_RUNTIME_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "aws/buf.h"
+#include "aws/error.h"
+
+#define CONNECTION_ID_MAX 128
+
+typedef struct websocket_event {
+    char connection_id[CONNECTION_ID_MAX + 1];
+    const char *body;   /* the message (routes other than $connect/$disconnect); NULL when none */
+    size_t body_len;
+    bool binary;        /* API Gateway base64-encoded it: a binary frame */
+    bool has_since;     /* $connect's ?since=, when it is a valid seq */
+    uint64_t since;
+    cJSON *doc;         /* owns body */
+} websocket_event;
+
+int websocket_event_parse(const char *json, size_t len, websocket_event *out, aws_error *err);
+void websocket_event_free(websocket_event *ev);
+
+/* A connection id made of API Gateway's characters (letters, digits, + / = - _),
+ * 1 to CONNECTION_ID_MAX of them. */
+bool connection_id_valid(const char *id);
+
+/* The Records of an SQS event; *doc owns them (caller frees with cJSON_Delete). */
+int sqs_event_records(const char *json, size_t len, cJSON **doc, const cJSON **records,
+                      aws_error *err);
+/* A record's body and messageId (NULL when absent). */
+const char *sqs_record_body(const cJSON *record);
+const char *sqs_record_id(const cJSON *record);
+
+/* Appends {"batchItemFailures":[{"itemIdentifier":id},...]}, Lambda's answer
+ * naming the records to deliver again. */
+void sqs_batch_response(aws_buf *out, const char *const *failed_ids, size_t count);
+
+#endif

@@ -1,0 +1,138 @@
+/*
+ * settings.c - reads runtime_settings from the environment (settings.h).
+ * String settings point into the environment itself, which lives as long as
+ * the process; numbers are parsed strictly (whole value, within bounds).
+ */
+#include "runtime/settings.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *optional(const char *name)
+{
+    const char *value = getenv(name);
+    return value && value[0] ? value : NULL;
+}
+
+static int required(const char *name, const char **out, aws_error *err)
+{
+    *out = optional(name);
+    ENSURE(*out, err, AWS_ERROR_CONFIG, "InvalidSetting", "%s is not set", name);
+    return 0;
+}
+
+/* A whole number in [min, max]; fallback when unset (fallback < min: required). */
+static int number(const char *name, long min, long max, long fallback, long *out, aws_error *err)
+{
+    const char *text = optional(name);
+    if (!text) {
+        ENSURE(fallback >= min, err, AWS_ERROR_CONFIG, "InvalidSetting", "%s is not set", name);
+        *out = fallback;
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    long value = strtol(text, &end, 10);
+    ENSURE(errno == 0 && end != text && *end == '\0' && value >= min && value <= max, err,
+           AWS_ERROR_CONFIG, "InvalidSetting", "%s is \"%s\"; allowed: a whole number from %ld to %ld",
+           name, text, min, max);
+    *out = value;
+    return 0;
+}
+
+static int flag(const char *name, bool fallback, bool *out, aws_error *err)
+{
+    const char *text = optional(name);
+    if (!text) {
+        *out = fallback;
+        return 0;
+    }
+    if (strcmp(text, "true") == 0 || strcmp(text, "false") == 0) {
+        *out = text[0] == 't';
+        return 0;
+    }
+    return aws_error_set(err, AWS_ERROR_CONFIG, "InvalidSetting",
+                         "%s is \"%s\"; allowed: true, false", name, text);
+}
+
+static int copy(char *out, size_t size, const char *name, const char *value, aws_error *err)
+{
+    ENSURE(strlen(value) < size, err, AWS_ERROR_CONFIG, "InvalidSetting",
+           "%s is longer than %zu characters", name, size - 1);
+    memcpy(out, value, strlen(value) + 1);
+    return 0;
+}
+
+/* SCRIBBLE_CACHE_ENDPOINT: host:port (the port after the last colon). */
+static int cache_endpoint(runtime_settings *s, aws_error *err)
+{
+    const char *endpoint;
+    TRY(required("SCRIBBLE_CACHE_ENDPOINT", &endpoint, err));
+    const char *colon = strrchr(endpoint, ':');
+    char *end = NULL;
+    long port = colon ? strtol(colon + 1, &end, 10) : 0;
+    ENSURE(colon && colon != endpoint && end != colon + 1 && *end == '\0' && port >= 1 &&
+               port <= 65535 && (size_t)(colon - endpoint) < sizeof s->cache_host,
+           err, AWS_ERROR_CONFIG, "InvalidSetting",
+           "SCRIBBLE_CACHE_ENDPOINT is \"%s\"; allowed: host:port with a port from 1 to 65535",
+           endpoint);
+    memcpy(s->cache_host, endpoint, (size_t)(colon - endpoint));
+    s->cache_host[colon - endpoint] = '\0';
+    s->cache_port = (int)port;
+    return 0;
+}
+
+static int canvas_settings(runtime_settings *s, aws_error *err)
+{
+    long width, height, depth, cooldown, batch;
+    TRY(number("SCRIBBLE_CANVAS_WIDTH", 1, 1L << 20, 0, &width, err));
+    TRY(number("SCRIBBLE_CANVAS_HEIGHT", 1, 1L << 20, 0, &height, err));
+    TRY(number("SCRIBBLE_CANVAS_DEPTH", 1, 24, 0, &depth, err));
+    ENSURE(canvas_depth_valid(depth), err, AWS_ERROR_CONFIG, "InvalidSetting",
+           "SCRIBBLE_CANVAS_DEPTH is \"%ld\"; allowed: 1, 2, 4, 8, 24", depth);
+    TRY(canvas_geometry_init(&s->canvas, width, height, depth, err));
+    TRY(number("SCRIBBLE_COOLDOWN", 0, 86400, 0, &cooldown, err));
+    TRY(number("SCRIBBLE_MAX_BATCH", 1, 1000, 100, &batch, err));
+    s->cooldown_ms = (int)cooldown * 1000;
+    s->max_batch = (int)batch;
+    return 0;
+}
+
+int settings_load(runtime_settings *s, aws_error *err)
+{
+    memset(s, 0, sizeof *s);
+    const char *stack;
+    TRY(required("SCRIBBLE_STACK", &stack, err));
+    ENSURE(!strpbrk(stack, "{}"), err, AWS_ERROR_CONFIG, "InvalidSetting",
+           "SCRIBBLE_STACK is \"%s\"; allowed: a name without braces", stack);
+    TRY(copy(s->stack, sizeof s->stack, "SCRIBBLE_STACK", stack, err));
+    TRY(cache_endpoint(s, err));
+    TRY(flag("SCRIBBLE_CACHE_TLS", true, &s->cache_tls, err));
+    s->cache_ca_file = optional("SCRIBBLE_CACHE_CA_FILE");
+    s->cache_username = optional("SCRIBBLE_CACHE_USERNAME");
+    s->cache_password = optional("SCRIBBLE_CACHE_PASSWORD");
+    ENSURE(!s->cache_username || s->cache_password, err, AWS_ERROR_CONFIG, "InvalidSetting",
+           "SCRIBBLE_CACHE_USERNAME is set without SCRIBBLE_CACHE_PASSWORD");
+    TRY(canvas_settings(s, err));
+    s->pixel_queue_url = optional("SCRIBBLE_PIXEL_QUEUE_URL");
+    s->catchup_queue_url = optional("SCRIBBLE_CATCHUP_QUEUE_URL");
+    s->pixels_table = optional("SCRIBBLE_PIXELS_TABLE");
+    s->history_table = optional("SCRIBBLE_HISTORY_TABLE");
+    s->bucket = optional("SCRIBBLE_BUCKET");
+    s->websocket_endpoint = optional("SCRIBBLE_WEBSOCKET_ENDPOINT");
+    long concurrency, grace;
+    TRY(number("SCRIBBLE_FANOUT_CONCURRENCY", 1, 256, 32, &concurrency, err));
+    TRY(number("SCRIBBLE_CONNECT_GRACE_MS", 0, 600000, 10000, &grace, err));
+    s->fanout_concurrency = (int)concurrency;
+    s->connect_grace_ms = (int)grace;
+    return 0;
+}
+
+int settings_require(const char *value, const char *variable, aws_error *err)
+{
+    ENSURE(value, err, AWS_ERROR_CONFIG, "InvalidSetting",
+           "%s is not set; this handler needs it", variable);
+    return 0;
+}

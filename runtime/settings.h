@@ -1,0 +1,47 @@
+/*
+ * settings.h - the handlers' configuration, read once per process from the
+ * environment that `scribblectl up` (or a test, or `scribblectl local`) sets
+ * on every function; docs/protocol.md lists the variables.
+ *
+ * What every handler needs (stack, cache, canvas) is checked at start-up, so
+ * a bad deployment fails its initialisation with the variable named. What
+ * only some handlers use (queues, tables, bucket, WebSocket endpoint) may be
+ * absent; settings_require() names it when a handler reaches for it.
+ */
+#ifndef SCRIBBLE_RUNTIME_SETTINGS_H
+#define SCRIBBLE_RUNTIME_SETTINGS_H
+
+#include <stdbool.h>
+
+#include "aws/error.h"
+#include "runtime/canvas.h"
+
+typedef struct runtime_settings {
+    char stack[128];
+    char cache_host[256];
+    int cache_port;
+    bool cache_tls;
+    const char *cache_ca_file;  /* NULL: aws_ca_bundle() */
+    const char *cache_username; /* NULL: the default user */
+    const char *cache_password; /* NULL: no AUTH */
+    canvas_geometry canvas;
+    int cooldown_ms;            /* 0: no cooldown */
+    int max_batch;
+    const char *pixel_queue_url;
+    const char *catchup_queue_url;
+    const char *pixels_table;
+    const char *history_table;
+    const char *bucket;
+    const char *websocket_endpoint;
+    int fanout_concurrency;
+    int connect_grace_ms;
+} runtime_settings;
+
+/* Reads and checks the environment. Errors are AWS_ERROR_CONFIG, code
+ * "InvalidSetting", naming the variable, what it held and what is allowed. */
+int settings_load(runtime_settings *s, aws_error *err);
+
+/* 0 when value is set; else -1 naming the variable a handler needs. */
+int settings_require(const char *value, const char *variable, aws_error *err);
+
+#endif
