@@ -17,6 +17,8 @@
 #include "provision/kind_support.h"
 
 #define MAPPINGS_PATH "/2015-03-31/event-source-mappings"
+/* The handlers answer batchItemFailures, naming only the records to redeliver. */
+#define PARTIAL_FAILURES "ReportBatchItemFailures"
 
 typedef struct trigger {
     const char *variant;
@@ -90,6 +92,12 @@ static void compare(op_ctx *ctx, resource *r, const cJSON *mapping)
     drift_int(r, "trigger batch size", number_at(mapping, "BatchSize"), ctx->cfg->queues.batch_size);
     long window = number_at(mapping, "MaximumBatchingWindowInSeconds");
     drift_int(r, "trigger batching window", window < 0 ? 0 : window, 0);
+    bool partial = false;
+    const cJSON *type;
+    cJSON_ArrayForEach(type, cJSON_GetObjectItemCaseSensitive(mapping, "FunctionResponseTypes"))
+        partial = partial || (cJSON_IsString(type) && strcmp(type->valuestring, PARTIAL_FAILURES) == 0);
+    if (!partial)
+        resource_add_drift(r, "trigger reports partial failures", "false", "true");
     const char *state = string_at(mapping, "State");
     if (state && (strcmp(state, "Disabled") == 0 || strcmp(state, "Disabling") == 0))
         resource_add_drift(r, "trigger enabled", "false", "true");
@@ -157,6 +165,8 @@ static void add_settings(op_ctx *ctx, cJSON *in)
     cJSON_AddNumberToObject(in, "BatchSize", ctx->cfg->queues.batch_size);
     cJSON_AddNumberToObject(in, "MaximumBatchingWindowInSeconds", 0);
     cJSON_AddBoolToObject(in, "Enabled", 1);
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(in, "FunctionResponseTypes"),
+                         cJSON_CreateString(PARTIAL_FAILURES));
 }
 
 static int event_source_create(op_ctx *ctx, resource *r, aws_error *err)

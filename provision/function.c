@@ -41,6 +41,7 @@ typedef enum env_source {
     ENV_OUTPUT,        /* output `key` of resource `role`; left out while absent */
     ENV_RESOURCE_NAME, /* the planned name of resource `role` */
     ENV_CACHE,         /* the cache's address and port */
+    ENV_STACK,         /* the stack's name: the runtime's cache keys carry it */
     ENV_CANVAS_WIDTH,
     ENV_CANVAS_HEIGHT,
     ENV_CANVAS_DEPTH,
@@ -56,6 +57,7 @@ typedef struct env_variable {
 } env_variable;
 
 static const env_variable environment[] = {
+    {"SCRIBBLE_STACK", ENV_STACK, NULL, NULL},
     {"SCRIBBLE_CACHE_ENDPOINT", ENV_CACHE, "cache", "endpoint_address"},
     {"SCRIBBLE_CATCHUP_QUEUE_URL", ENV_OUTPUT, "catchup-queue", "queue_url"},
     {"SCRIBBLE_PIXEL_QUEUE_URL", ENV_OUTPUT, "pixel-queue", "queue_url"},
@@ -91,6 +93,8 @@ static const char *env_value(const op_ctx *ctx, const env_variable *v, char buf[
             snprintf(buf, 512, "%s:%d", address, cfg->cache.port);
         return buf;
     }
+    case ENV_STACK:
+        return cfg->stack.name;
     case ENV_CANVAS_WIDTH: number = cfg->canvas.width; break;
     case ENV_CANVAS_HEIGHT: number = cfg->canvas.height; break;
     case ENV_CANVAS_DEPTH: number = cfg->canvas.depth; break;

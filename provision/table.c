@@ -6,12 +6,11 @@
  *   pixels:  partition key idx (N): the pixel's index, y * width + x; one item
  *            per pixel holding its current colour.
  *   history: partition key minute (N): the placement's time in whole minutes
- *            since the Unix epoch; sort key seq (N): a number that orders
- *            placements in time and is unique, the placement's time in
- *            microseconds times 1000 plus the writer's own counter mod 1000.
- *            Replaying placements between two times is one Query per minute,
- *            each already in order; adaptive capacity splits a busy minute
- *            on seq.
+ *            since the Unix epoch; sort key seq (N): the placement's
+ *            sequence number (docs/protocol.md), unique and in placement
+ *            order. Replaying placements between two times is one Query per
+ *            minute, each already in order; adaptive capacity splits a busy
+ *            minute on seq.
  * A key schema cannot change in place: a table whose keys differ is reported
  * and update refuses it, never deletes data. Billing mode and capacity are
  * corrected with UpdateTable. A table that is being deleted counts as absent,

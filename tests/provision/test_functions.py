@@ -111,6 +111,7 @@ def test_functions_and_triggers_have_their_settings(local_aws, tmp_path, handler
         assert (env["SCRIBBLE_CANVAS_WIDTH"], env["SCRIBBLE_CANVAS_HEIGHT"]) == ("300", "200"), env
         assert env["SCRIBBLE_COOLDOWN"] == "4" and "SCRIBBLE_CANVAS_DEPTH" in env, env
         assert "SCRIBBLE_MAX_BATCH" in env, env
+        assert env["SCRIBBLE_STACK"] == STACK, env
         assert function["Tags"]["scribble:stack"] == STACK
         assert function["Tags"]["scribble:role"] == f"{handler}-function"
 
@@ -120,6 +121,7 @@ def test_functions_and_triggers_have_their_settings(local_aws, tmp_path, handler
         assert mapping["FunctionArn"] == (
             f"arn:aws:lambda:{region}:{account}:function:{function_name(handler)}"), mapping
         assert mapping["BatchSize"] == 7 and mapping["State"] == "Enabled", mapping
+        assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"], mapping
     assert len(lam.list_event_source_mappings()["EventSourceMappings"]) == 2
 
     # A second up finds everything as configured.
@@ -174,17 +176,19 @@ def test_status_reports_a_function_changed_behind_its_back(local_aws, tmp_path, 
     lam.update_function_configuration(FunctionName=function_name("catchup"), MemorySize=1024)
     lam.update_event_source_mapping(
         UUID=lam.list_event_source_mappings(FunctionName=function_name("broadcast"))[
-            "EventSourceMappings"][0]["UUID"], BatchSize=3)
+            "EventSourceMappings"][0]["UUID"], BatchSize=3, FunctionResponseTypes=[])
     status = scribblectl(local_aws, tmp_path, handler_binary, "status", check=False)
     report = status.stdout + status.stderr
     assert status.returncode == 3, report
     assert "function memory: is 1024, config says 512" in report, report
     assert "trigger batch size: is 3, config says 7" in report, report
+    assert "trigger reports partial failures: is false, config says true" in report, report
 
     scribblectl(local_aws, tmp_path, handler_binary, "up")
     assert lam.get_function(FunctionName=function_name("catchup"))["Configuration"]["MemorySize"] == 512
     mapping = lam.list_event_source_mappings(FunctionName=function_name("broadcast"))
     assert mapping["EventSourceMappings"][0]["BatchSize"] == 7
+    assert mapping["EventSourceMappings"][0]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
     lam.delete_function(FunctionName=function_name("save"))
     status = scribblectl(local_aws, tmp_path, handler_binary, "status", check=False)
