@@ -35,9 +35,9 @@ static int parse_ref(const cJSON *ref, client_message *out, aws_error *err)
         return 0;
     bool ok = (cJSON_IsNumber(ref) && isfinite(ref->valuedouble) &&
                fabs(ref->valuedouble) <= MAX_SINCE) ||
-              (cJSON_IsString(ref) && strlen(ref->valuestring) <= CLIENT_REF_MAX_CHARS);
+              (cJSON_IsString(ref) && strlen(ref->valuestring) <= CLIENT_REF_MAX_BYTES);
     if (!ok)
-        return refuse(err, "InvalidRef", "ref must be a number or a string of at most 64 characters");
+        return refuse(err, "InvalidRef", "ref must be a number or a string of at most 64 bytes");
     char *text = cJSON_PrintUnformatted(ref);
     if (!text)
         abort(); /* cJSON fails only when out of memory */
@@ -74,9 +74,8 @@ static int parse_pixel(const cJSON *entry, size_t i, const canvas_geometry *canv
         return aws_error_set(err, AWS_ERROR_INVALID, "InvalidPixels",
                              "pixel %zu is not [x, y, colour] of whole numbers", i);
     if (canvas_check_pixel(canvas, v[0], v[1], v[2], err) != 0) {
-        char reason[sizeof err->message];
-        snprintf(reason, sizeof reason, "%s", err->message);
-        return aws_error_set(err, AWS_ERROR_INVALID, err->code, "pixel %zu: %s", i, reason);
+        aws_error range = *err; /* aws_error_set starts from a clean error */
+        return aws_error_set(err, AWS_ERROR_INVALID, range.code, "pixel %zu: %s", i, range.message);
     }
     out->x = (int)v[0];
     out->y = (int)v[1];
@@ -142,7 +141,14 @@ int client_message_parse(const char *body, size_t len, const canvas_geometry *ca
         return aws_error_set(err, AWS_ERROR_INVALID, "MessageTooLarge",
                              "a message is at most %d bytes; this one has %zu",
                              CLIENT_MESSAGE_MAX_BYTES, len);
-    cJSON *doc = cJSON_ParseWithLength(body, len);
+    const char *end = NULL;
+    cJSON *doc = cJSON_ParseWithLengthOpts(body, len, &end, false);
+    while (doc && end < body + len && strchr(" \t\r\n", *end) && *end)
+        end++;
+    if (doc && end != body + len) { /* one JSON value, then only white space */
+        cJSON_Delete(doc);
+        doc = NULL;
+    }
     if (!doc)
         return refuse(err, "InvalidJson", "the message is not JSON");
     int rc = parse_document(doc, canvas, max_batch, out, err);

@@ -20,7 +20,7 @@
 #include "runtime/canvas_store.h"
 
 #define CLIENT_MESSAGE_MAX_BYTES 65536
-#define CLIENT_REF_MAX_CHARS 64
+#define CLIENT_REF_MAX_BYTES 64
 
 typedef enum client_message_type {
     CLIENT_PLACE,
