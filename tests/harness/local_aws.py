@@ -17,6 +17,7 @@ Run `python -m harness.local_aws` from tests/ to keep one up by hand.
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import os
 import shlex
@@ -28,7 +29,12 @@ import threading
 import urllib.request
 from typing import Any
 
-from . import moto_ext_apigatewayv2, moto_ext_cloudfront, moto_ext_elasticache
+from . import (
+    moto_ext_apigatewaymanagementapi,
+    moto_ext_apigatewayv2,
+    moto_ext_cloudfront,
+    moto_ext_elasticache,
+)
 from .request_log import RequestLog, recording
 
 # No line per request: a failing test's output is for what differed.
@@ -85,6 +91,7 @@ def _install_moto_extensions() -> None:
     moto_ext_elasticache.install()
     moto_ext_cloudfront.install()
     moto_ext_apigatewayv2.install()
+    moto_ext_apigatewaymanagementapi.install()
     for section, settings in MOTO_CONFIG.items():
         default_user_config.setdefault(section, {}).update(settings)  # type: ignore[misc]
 
@@ -194,6 +201,47 @@ class LocalAws:
         """A boto3 client for this endpoint, independent of the developer's AWS setup."""
         assert self.endpoint, "use LocalAws as a context manager"
         return make_client(service, self.endpoint, self.region, **kwargs)
+
+    # -- WebSocket clients, as API Gateway sees them ----------------------------
+    # The handlers post to /@connections/<id> at this endpoint (signed for
+    # execute-api in this instance's region); these play the clients' side.
+    def _connections_backend(self) -> Any:
+        assert self.endpoint, "use LocalAws as a context manager"
+        return moto_ext_apigatewaymanagementapi.backend_for(self.account_id, self.region)
+
+    def open_connection(self, connection_id: str) -> None:
+        """A client connects: PostToConnection to this id succeeds until it closes."""
+        moto_ext_apigatewaymanagementapi.open_connection(self._connections_backend(), connection_id)
+
+    def close_connection(self, connection_id: str) -> None:
+        """The client disconnects: later calls for this id answer GoneException (410)."""
+        moto_ext_apigatewaymanagementapi.close_connection(self._connections_backend(), connection_id)
+
+    def connection_open(self, connection_id: str) -> bool:
+        """Whether the id is open (opened, and neither closed nor deleted by DeleteConnection)."""
+        return moto_ext_apigatewaymanagementapi.is_open(self._connections_backend(), connection_id)
+
+    def connection_messages(self, connection_id: str) -> list[Any]:
+        """Every message posted to the connection, in order, each JSON-decoded.
+
+        Raises ValueError naming the message if one is not JSON, and KeyError
+        for an id that was never opened.
+        """
+        decoded = []
+        raw = moto_ext_apigatewaymanagementapi.messages(self._connections_backend(), connection_id)
+        for index, data in enumerate(raw):
+            try:
+                decoded.append(json.loads(data))
+            except ValueError as error:
+                raise ValueError(f"message {index} of {len(raw)} posted to {connection_id!r} "
+                                 f"is not JSON ({error}): {data[:500]!r}") from None
+        return decoded
+
+    def fail_posts(self, connection_id: str, count: int, status: int) -> None:
+        """The next `count` posts to this id answer `status` (429 LimitExceededException,
+        500 InternalFailure, ...) and deliver nothing; later posts behave as usual."""
+        moto_ext_apigatewaymanagementapi.fail_posts(
+            self._connections_backend(), connection_id, count, status)
 
 
 def make_client(service: str, endpoint: str, region: str = "us-east-1", **kwargs: Any) -> Any:
