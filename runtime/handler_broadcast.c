@@ -80,6 +80,8 @@ static int by_seq(const void *a, const void *b)
 /* Sorted by seq, each seq once (SQS may deliver a message twice). */
 static void order(pixel_run *run)
 {
+    if (run->count == 0)
+        return;
     qsort(run->items, run->count, sizeof *run->items, by_seq);
     size_t kept = 0;
     for (size_t i = 0; i < run->count; i++)
