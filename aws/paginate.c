@@ -35,28 +35,37 @@ static char *xml_token(xmlDocPtr doc, const char *element)
     return v;
 }
 
+/* The next page's token as the input wants it: a string (most services) or
+ * an object (DynamoDB's LastEvaluatedKey); NULL when the walk is over. */
+static cJSON *json_next_input_token(const cJSON *page, const char *field)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(page, field);
+    if (cJSON_IsString(v) ? v->valuestring[0] != '\0' : cJSON_IsObject(v) && v->child)
+        return cJSON_Duplicate(v, 1);
+    return NULL;
+}
+
 int aws_json_paginate(aws_client *c, const aws_service *svc, const char *operation, cJSON *input,
                       const char *input_token, const char *output_token, aws_json_page_fn fn,
                       void *ctx, aws_error *err)
 {
-    char *token = NULL;
+    cJSON *token = NULL;
     int rc = 0;
     bool stop = false;
     do {
         cJSON_DeleteItemFromObjectCaseSensitive(input, input_token);
         if (token)
-            cJSON_AddStringToObject(input, input_token, token);
-        free(token);
+            cJSON_AddItemToObject(input, input_token, token); /* input owns it now */
         token = NULL;
         cJSON *page = NULL;
         rc = aws_json_call(c, svc, operation, input, &page, err);
         if (rc == 0)
             rc = fn(ctx, page, &stop, err);
         if (rc == 0)
-            token = json_token(page, output_token);
+            token = json_next_input_token(page, output_token);
         cJSON_Delete(page);
     } while (rc == 0 && token && !stop);
-    free(token);
+    cJSON_Delete(token);
     return rc;
 }
 

@@ -15,7 +15,8 @@ typedef int (*aws_json_page_fn)(void *ctx, const cJSON *page, bool *stop, aws_er
 typedef int (*aws_xml_page_fn)(void *ctx, xmlNodePtr root, bool *stop, aws_error *err);
 
 /* json: the token goes in the input document (which is modified), e.g.
- * "ExclusiveStartTableName" / "LastEvaluatedTableName", "PaginationToken". */
+ * "ExclusiveStartTableName" / "LastEvaluatedTableName", "PaginationToken";
+ * a token may also be an object ("ExclusiveStartKey" / "LastEvaluatedKey"). */
 int aws_json_paginate(aws_client *c, const aws_service *svc, const char *operation, cJSON *input,
                       const char *input_token, const char *output_token, aws_json_page_fn fn,
                       void *ctx, aws_error *err);

@@ -18,6 +18,7 @@
 #define KEY_SIZE 320
 
 static cache_script place_script = {.source =
+    "if redis.call('EXISTS', KEYS[5]) == 0 then return {2} end\n"
     "local cooldown = tonumber(ARGV[2])\n"
     "if cooldown > 0 and not redis.call('SET', KEYS[4], '1', 'PX', cooldown, 'NX') then\n"
     "  return {0, redis.call('PTTL', KEYS[4])}\n"
@@ -46,7 +47,20 @@ static cache_script recent_script = {.source =
     "local snapshot = redis.call('HMGET', KEYS[4], 'seq', 'url')\n"
     "return {redis.call('GET', KEYS[2]) or '0', redis.call('GET', KEYS[3]) or '0',\n"
     "        snapshot[1] or '', snapshot[2] or '',\n"
-    "        redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf', 'LIMIT', 0, ARGV[2])}\n"};
+    "        redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf', 'LIMIT', 0, ARGV[2]),\n"
+    "        redis.call('EXISTS', KEYS[5])}\n"};
+
+/* Loads a canvas restored from the tables, unless one is loaded already. */
+static cache_script restore_script = {.source =
+    "if redis.call('EXISTS', KEYS[7]) == 1 then return 0 end\n"
+    "redis.call('DEL', KEYS[1], KEYS[4], KEYS[6])\n"
+    "if #ARGV[1] > 0 then redis.call('SET', KEYS[1], ARGV[1]) end\n"
+    "redis.call('SET', KEYS[2], ARGV[2])\n"
+    "redis.call('SET', KEYS[3], ARGV[2])\n"
+    "redis.call('SET', KEYS[5], ARGV[2])\n"
+    "redis.call('SET', KEYS[7], ARGV[2])\n"
+    "if ARGV[3] == 'blank' then redis.call('HSET', KEYS[6], 'seq', ARGV[2], 'url', '') end\n"
+    "return 1\n"};
 
 static cache_script snapshot_set_script = {.source =
     "local current = tonumber(redis.call('HGET', KEYS[1], 'seq') or '-1')\n"
@@ -135,12 +149,13 @@ int store_place(canvas_store *s, const char *connection_id, const pixel_request 
                 aws_error *err)
 {
     ENSURE(count > 0, err, AWS_ERROR_INVALID, "NoPixels", "nothing to place");
-    char canvas[KEY_SIZE], seq[KEY_SIZE], recent[KEY_SIZE], cooldown[KEY_SIZE];
+    char canvas[KEY_SIZE], seq[KEY_SIZE], recent[KEY_SIZE], cooldown[KEY_SIZE], loaded[KEY_SIZE];
     TRY(key(s, "canvas", canvas, err));
     TRY(key(s, "seq", seq, err));
     TRY(key(s, "recent", recent, err));
     TRY(cooldown_key(s, connection_id, cooldown, err));
-    const char *keys[] = {canvas, seq, recent, cooldown};
+    TRY(key(s, "loaded", loaded, err));
+    const char *keys[] = {canvas, seq, recent, cooldown, loaded};
 
     size_t arg_count = 3 + 2 * count;
     char (*numbers)[24] = aws_xcalloc(arg_count, sizeof *numbers);
@@ -155,13 +170,17 @@ int store_place(canvas_store *s, const char *connection_id, const pixel_request 
     for (size_t i = 0; i < arg_count; i++)
         args[i] = numbers[i];
     cache_reply *reply = NULL;
-    int rc = run_script(s, &place_script, 4, keys, arg_count, args, false, &reply, err);
+    int rc = run_script(s, &place_script, 5, keys, arg_count, args, false, &reply, err);
     free(args);
     free(numbers);
     TRY(rc);
     memset(out, 0, sizeof *out);
     rc = -1;
-    if (reply->type == CACHE_REPLY_ARRAY && reply->count >= 2 &&
+    if (reply->type == CACHE_REPLY_ARRAY && reply->count == 1 &&
+        reply->elements[0].type == CACHE_REPLY_INTEGER && reply->elements[0].integer == 2) {
+        out->not_loaded = true;
+        rc = 0;
+    } else if (reply->type == CACHE_REPLY_ARRAY && reply->count >= 2 &&
         reply->elements[0].type == CACHE_REPLY_INTEGER) {
         if (reply->elements[0].integer == 0) {
             out->retry_after_ms = reply->elements[1].integer > 0 ? reply->elements[1].integer : 1;
@@ -230,8 +249,10 @@ static int copy_text(const cache_reply *r, char *out, size_t size)
 
 static int read_page(canvas_store *s, const cache_reply *reply, recent_page *out)
 {
-    if (reply->type != CACHE_REPLY_ARRAY || reply->count != 5)
+    if (reply->type != CACHE_REPLY_ARRAY || reply->count != 6 ||
+        reply->elements[5].type != CACHE_REPLY_INTEGER)
         return -1;
+    out->loaded = reply->elements[5].integer == 1;
     const cache_reply *e = reply->elements;
     char snapshot_seq[24];
     if (!reply_u64(&e[0], &out->floor) || !reply_u64(&e[1], &out->seq) ||
@@ -257,18 +278,19 @@ int store_recent_after(canvas_store *s, uint64_t after, size_t limit, recent_pag
                        aws_error *err)
 {
     memset(out, 0, sizeof *out);
-    char recent[KEY_SIZE], floor[KEY_SIZE], seq[KEY_SIZE], snapshot[KEY_SIZE];
+    char recent[KEY_SIZE], floor[KEY_SIZE], seq[KEY_SIZE], snapshot[KEY_SIZE], loaded[KEY_SIZE];
     TRY(key(s, "recent", recent, err));
     TRY(key(s, "floor", floor, err));
     TRY(key(s, "seq", seq, err));
     TRY(key(s, "snapshot", snapshot, err));
-    const char *keys[] = {recent, floor, seq, snapshot};
+    TRY(key(s, "loaded", loaded, err));
+    const char *keys[] = {recent, floor, seq, snapshot, loaded};
     char after_text[24], limit_text[24];
     snprintf(after_text, sizeof after_text, "%" PRIu64, after);
     snprintf(limit_text, sizeof limit_text, "%zu", limit);
     const char *args[] = {after_text, limit_text};
     cache_reply *reply = NULL;
-    TRY(run_script(s, &recent_script, 4, keys, 2, args, true, &reply, err));
+    TRY(run_script(s, &recent_script, 5, keys, 2, args, true, &reply, err));
     int rc = read_page(s, reply, out);
     cache_reply_free(reply);
     if (rc != 0) {
@@ -276,6 +298,43 @@ int store_recent_after(canvas_store *s, uint64_t after, size_t limit, recent_pag
         memset(out, 0, sizeof *out);
         return unexpected(err, "the recent placements read");
     }
+    return 0;
+}
+
+/* ---- loading from the tables ---------------------------------------------- */
+
+int store_loaded(canvas_store *s, bool *loaded, aws_error *err)
+{
+    char loaded_key[KEY_SIZE];
+    TRY(key(s, "loaded", loaded_key, err));
+    const char *argv[] = {"EXISTS", loaded_key};
+    cache_reply *reply = NULL;
+    TRY(cache_command_argv(s->cache, 2, argv, true, &reply, err));
+    *loaded = reply->type == CACHE_REPLY_INTEGER && reply->integer == 1;
+    cache_reply_free(reply);
+    return 0;
+}
+
+int store_restore(canvas_store *s, const uint8_t *bits, size_t len, uint64_t seq, bool blank,
+                  bool *restored, aws_error *err)
+{
+    static const char *const names[] = {"canvas", "seq", "saved", "recent", "floor", "snapshot",
+                                        "loaded"};
+    char keys[7][KEY_SIZE];
+    const char *key_list[7];
+    for (size_t i = 0; i < 7; i++) {
+        TRY(key(s, names[i], keys[i], err));
+        key_list[i] = keys[i];
+    }
+    char seq_text[24];
+    snprintf(seq_text, sizeof seq_text, "%" PRIu64, seq);
+    const char *mode = blank ? "blank" : "drawn";
+    const char *args[] = {(const char *)bits, seq_text, mode};
+    const size_t lens[] = {len, strlen(seq_text), strlen(mode)};
+    cache_reply *reply = NULL;
+    TRY(cache_script_run(s->cache, &restore_script, 7, key_list, 3, args, lens, true, &reply, err));
+    *restored = reply->type == CACHE_REPLY_INTEGER && reply->integer == 1;
+    cache_reply_free(reply);
     return 0;
 }
 

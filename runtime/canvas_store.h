@@ -40,13 +40,14 @@ typedef struct placement {
 } placement;
 
 typedef struct place_outcome {
+    bool not_loaded;          /* refused: the canvas has not been loaded (store_restore) */
     bool accepted;
     long long retry_after_ms; /* when refused for the cooldown */
     uint64_t first_seq, last_seq;
 } place_outcome;
 
 /* Places pixels[0..count) for connection_id as one atomic step: refused whole
- * while the connection's cooldown runs; otherwise starts a new cooldown of
+ * while the canvas is not loaded or the connection's cooldown runs; otherwise starts a new cooldown of
  * cooldown_ms (0: none), gives the pixels consecutive seqs, sets them and
  * records them in the recent placements. */
 int store_place(canvas_store *s, const char *connection_id, const pixel_request *pixels,
@@ -64,12 +65,24 @@ typedef struct recent_page {
     char snapshot_url[256];
     placement *items;      /* seq order; caller frees with free() */
     size_t count;
+    bool loaded;           /* the canvas is loaded (store_restore) */
 } recent_page;
 
 /* Up to limit recent placements after seq `after`, with the floor, the
  * current seq and the latest snapshot, all read atomically. */
 int store_recent_after(canvas_store *s, uint64_t after, size_t limit, recent_page *out,
                        aws_error *err);
+
+/* Whether the cache holds a loaded canvas. An empty cache (a new stack, or
+ * one whose cache was replaced or flushed) holds none until store_restore
+ * loads it from the pixels table; until then placements are refused. */
+int store_loaded(canvas_store *s, bool *loaded, aws_error *err);
+/* Loads a canvas value and the seq it is at, forgetting recent placements
+ * and snapshots of the cache's previous life; a blank canvas is recorded as
+ * its own snapshot (no URL), as there is nothing to publish. *restored is
+ * false when a canvas was loaded meanwhile (nothing changes). */
+int store_restore(canvas_store *s, const uint8_t *bits, size_t len, uint64_t seq, bool blank,
+                  bool *restored, aws_error *err);
 
 /* The latest snapshot's seq and URL; *found false when there is none. */
 int store_snapshot_get(canvas_store *s, bool *found, uint64_t *seq, char url[256], aws_error *err);

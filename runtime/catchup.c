@@ -27,8 +27,9 @@ static int snapshot_start(canvas_store *s, const recent_page *page, message_list
         *cursor = 0;
         return 0;
     }
+    /* A loaded blank canvas is recorded as a snapshot without a URL. */
     server_message_snapshot(message_list_add(out), &s->canvas, page->snapshot_seq,
-                            page->snapshot_url);
+                            page->snapshot_url[0] ? page->snapshot_url : NULL);
     *cursor = page->snapshot_seq;
     return 0;
 }
@@ -63,6 +64,11 @@ int catchup_messages(canvas_store *s, bool has_since, uint64_t since, size_t pag
         page_size = DEFAULT_PAGE;
     recent_page first;
     TRY(store_recent_after(s, has_since ? since : 0, 0, &first, err));
+    if (!first.loaded) {
+        free(first.items);
+        return aws_error_set(err, AWS_ERROR_SERVICE, "CanvasNotLoaded",
+                             "the canvas has not been loaded from the tables yet");
+    }
     bool fresh = !has_since || since < first.floor || since > first.seq;
     uint64_t cursor = since;
     int rc = fresh ? snapshot_start(s, &first, out, &cursor, err) : 0;

@@ -134,7 +134,12 @@ int handler_save(const handler_ctx *ctx, const char *event_json, size_t len, aws
     TRY(settings_require(a->settings.pixels_table, "SCRIBBLE_PIXELS_TABLE", err));
     TRY(app_store(a, &store, err));
     TRY(app_aws(a, &aws, err));
-    bool taken = false;
+    bool taken = false, loaded = false;
+    TRY(store_loaded(store, &loaded, err));
+    if (!loaded) { /* nothing to save: the snapshot handler loads the canvas first */
+        aws_buf_append_str(response, "{\"skipped\":\"the canvas is not loaded yet\"}");
+        return 0;
+    }
     TRY(store_lock_take(store, ctx->request_id, handler_remaining_ms(ctx), &taken, err));
     if (!taken) {
         aws_buf_append_str(response, "{\"skipped\":\"another save is running\"}");

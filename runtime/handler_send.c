@@ -55,6 +55,11 @@ static void place(const handler_ctx *ctx, const char *connection_id, const clien
                m->ref, -1);
         return;
     }
+    if (outcome.not_loaded) {
+        refuse(a, connection_id, "Unavailable",
+               "the canvas is being loaded; nothing was placed, try again in a minute", m->ref, -1);
+        return;
+    }
     if (!outcome.accepted) {
         char text[96];
         snprintf(text, sizeof text, "wait %.1f s before placing again",

@@ -3,7 +3,8 @@
  *
  * The canvas and its seq are read in one atomic step, so the PNG is exactly
  * the canvas at that seq. Nothing is uploaded when no pixel was placed since
- * the last snapshot. The PNG goes to snapshots/<seq>.png (immutable, cached
+ * the last snapshot. An empty cache is first loaded from the pixels table
+ * (restore.h), under the save lock so no save runs meanwhile. The PNG goes to snapshots/<seq>.png (immutable, cached
  * for a year), then snapshots/latest.json points at it, and only then is
  * the snapshot recorded in the cache, where catch-ups read it: a failure
  * half-way leaves the previous snapshot in force.
@@ -19,6 +20,7 @@
 #include "runtime/handler.h"
 #include "runtime/log.h"
 #include "runtime/png_encode.h"
+#include "runtime/restore.h"
 
 static int put_object(aws_client *aws, const char *bucket, const char *key,
                       const char *content_type, const char *cache_control, const aws_buf *body,
@@ -88,6 +90,32 @@ static int publish(app *a, canvas_store *store, uint64_t seq, const aws_buf *bit
     return rc;
 }
 
+/* Loads the canvas from the pixels table when the cache holds none. */
+static int load_if_needed(const handler_ctx *ctx, canvas_store *store, aws_error *err)
+{
+    app *a = ctx->app;
+    bool loaded = false, locked = false;
+    TRY(store_loaded(store, &loaded, err));
+    if (loaded)
+        return 0;
+    aws_client *aws;
+    TRY(settings_require(a->settings.pixels_table, "SCRIBBLE_PIXELS_TABLE", err));
+    TRY(app_aws(a, &aws, err));
+    TRY(store_lock_take(store, ctx->request_id, handler_remaining_ms(ctx), &locked, err));
+    ENSURE(locked, err, AWS_ERROR_SERVICE, "SaveRunning",
+           "the canvas is not loaded and a save holds the lock; the next run loads it");
+    restore_outcome outcome;
+    int rc = restore_canvas(store, aws, a->settings.pixels_table, &outcome, err);
+    aws_error release_err = {0};
+    if (store_lock_release(store, ctx->request_id, &release_err) != 0)
+        log_aws_error("releasing the save lock", &release_err);
+    TRY(rc);
+    if (outcome.restored)
+        log_info("loaded the canvas from %s: %zu pixels, at seq %" PRIu64,
+                 a->settings.pixels_table, outcome.pixels, outcome.seq);
+    return 0;
+}
+
 int handler_snapshot(const handler_ctx *ctx, const char *event_json, size_t len,
                      aws_buf *response, aws_error *err)
 {
@@ -96,6 +124,7 @@ int handler_snapshot(const handler_ctx *ctx, const char *event_json, size_t len,
     app *a = ctx->app;
     canvas_store *store;
     TRY(app_store(a, &store, err));
+    TRY(load_if_needed(ctx, store, err));
     aws_buf bits = {0};
     uint64_t seq = 0, latest = 0;
     bool found = false;

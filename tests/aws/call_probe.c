@@ -45,8 +45,11 @@ static int count_json_page(void *ctx, const cJSON *page, bool *stop, aws_error *
     cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(page, pc->item))
     {
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(item, "Name");
+        /* A DynamoDB item keyed by a string attribute k. */
+        const cJSON *key = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(item, "k"), "S");
         const char *text = cJSON_IsString(item) ? item->valuestring
-                           : cJSON_IsString(name) ? name->valuestring : "?";
+                           : cJSON_IsString(name) ? name->valuestring
+                           : cJSON_IsString(key)  ? key->valuestring : "?";
         aws_buf_printf(&pc->items, "%s%s", pc->items.len ? "," : "", text);
     }
     return 0;

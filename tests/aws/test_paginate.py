@@ -27,6 +27,20 @@ def test_json_pages(local_aws):
     assert (pages, sorted(items)) == (3, names)
 
 
+def test_json_pages_with_an_object_token(local_aws):
+    # DynamoDB's Scan: the token is the last key, an object, passed back whole.
+    ddb = local_aws.client("dynamodb")
+    ddb.create_table(TableName="items", BillingMode="PAY_PER_REQUEST",
+                     KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}])
+    keys = ["item-%d" % i for i in range(5)]
+    for key in keys:
+        ddb.put_item(TableName="items", Item={"k": {"S": key}})
+    pages, items = paginate(local_aws, "dynamodb", "paginate-json", "Scan", "ExclusiveStartKey",
+                            "LastEvaluatedKey", "Items", '{"TableName": "items", "Limit": 2}')
+    assert pages >= 3 and sorted(items) == keys, (pages, items)
+
+
 def test_query_pages(local_aws):
     iam = local_aws.client("iam")
     names = ["role-%d" % i for i in range(5)]

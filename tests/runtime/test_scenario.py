@@ -28,6 +28,9 @@ from harness.local_lambda import LocalFunction, pump_queue, schedule_event, webs
 from protocol_client import ProtocolClient, decode_canvas, decode_png  # noqa: E402
 
 STACK = "scn"
+# A canvas loaded into an empty cache continues a billion seqs on (runtime/restore.c),
+# a new stack's blank one included: seqs here are counted from BASE.
+BASE = 1_000_000_000
 BUCKET = "scn-site"
 HANDLERS = ("connect", "disconnect", "send", "broadcast", "catchup", "snapshot", "save")
 
@@ -187,17 +190,17 @@ def test_clients_see_each_others_pixels_late_joiners_catch_up_and_save_stores_ea
     alice, bob = stack.connect("alice="), stack.connect("bob+1=")
     stack.pump()
     stack.update(alice, bob)
-    assert alice.caught_up == 0 and bob.caught_up == 0
+    assert alice.caught_up == BASE and bob.caught_up == BASE
     assert [s["url"] for s in alice.snapshots] == [None], alice.snapshots
 
     stack.place(alice, [[1, 2, 3], [39, 29, 15], [1, 2, 9]], ref="first")
     stack.place(bob, random_pixels(rng, stack, 50), ref=2)
     stack.pump()
     stack.update(alice, bob)
-    assert {"type": "placed", "ref": "first", "first": 1, "last": 3, "nextAt": 0} in alice.answers
-    assert [a for a in bob.answers if a["type"] == "placed"][0]["first"] == 4, bob.answers
-    assert stack.seq() == 53
-    assert alice.known == bob.known == 53
+    assert {"type": "placed", "ref": "first", "first": BASE + 1, "last": BASE + 3, "nextAt": 0} in alice.answers
+    assert [a for a in bob.answers if a["type"] == "placed"][0]["first"] == BASE + 4, bob.answers
+    assert stack.seq() == BASE + 53
+    assert alice.known == bob.known == BASE + 53
     assert stack.canvas()[2 * 40 + 1] == 9  # the later colour of one message wins
     assert_same_canvas(stack, alice, bob)
 
@@ -209,21 +212,21 @@ def test_clients_see_each_others_pixels_late_joiners_catch_up_and_save_stores_ea
     stack.pump()
     stack.update(alice, bob)
     assert stack.connections_received() == before + 1
-    assert alice.known == bob.known == 73
+    assert alice.known == bob.known == BASE + 73
 
     # A late joiner before any snapshot: a blank start and every placement.
     carol = stack.connect("carol")
     stack.pump()
     stack.update(carol)
-    assert carol.snapshots[0]["url"] is None and carol.caught_up == 73
+    assert carol.snapshots[0]["url"] is None and carol.caught_up == BASE + 73
     assert_same_canvas(stack, carol)
 
     # The snapshot decodes, independently, to exactly the canvas at its seq.
     published = stack.snapshot()
-    assert published["seq"] == 73 and published["url"] == "snapshots/73.png", published
-    assert decode_png(stack.fetch("snapshots/73.png"), 4) == stack.canvas()
+    assert published["seq"] == BASE + 73 and published["url"] == f"snapshots/{BASE + 73}.png", published
+    assert decode_png(stack.fetch(f"snapshots/{BASE + 73}.png"), 4) == stack.canvas()
     latest = __import__("json").loads(stack.fetch("snapshots/latest.json"))
-    assert latest["seq"] == 73 and latest["url"] == "snapshots/73.png", latest
+    assert latest["seq"] == BASE + 73 and latest["url"] == f"snapshots/{BASE + 73}.png", latest
     assert stack.snapshot().get("skipped") is True  # nothing placed since
 
     stack.place(carol, random_pixels(rng, stack, 20))
@@ -231,16 +234,16 @@ def test_clients_see_each_others_pixels_late_joiners_catch_up_and_save_stores_ea
     dave = stack.connect("dave")
     stack.pump()
     stack.update(alice, bob, carol, dave)
-    assert dave.snapshots[0]["url"] == "snapshots/73.png" and dave.caught_up == 93, dave.snapshots
+    assert dave.snapshots[0]["url"] == f"snapshots/{BASE + 73}.png" and dave.caught_up == BASE + 93, dave.snapshots
     assert_same_canvas(stack, alice, bob, carol, dave)
 
     # save: every placement exactly once in history, the pixels table as the canvas.
     saved = stack.save()
-    assert saved["placements"] == 93 and saved["saved"] == 93, saved
-    assert saved["floor"] == 73, saved  # trimmed up to the snapshot, not past it
+    assert saved["placements"] == 93 and saved["saved"] == BASE + 93, saved
+    assert saved["floor"] == BASE + 73, saved  # trimmed up to the snapshot, not past it
     history = stack.history()
-    assert sorted(int(i["seq"]["N"]) for i in history) == list(range(1, 94))
-    first = next(i for i in history if i["seq"]["N"] == "1")
+    assert sorted(int(i["seq"]["N"]) for i in history) == list(range(BASE + 1, BASE + 94))
+    first = next(i for i in history if i["seq"]["N"] == str(BASE + 1))
     assert (first["x"]["N"], first["y"]["N"], first["colour"]["N"]) == ("1", "2", "3"), first
     server = stack.canvas()
     table = stack.pixels_table()
@@ -250,18 +253,18 @@ def test_clients_see_each_others_pixels_late_joiners_catch_up_and_save_stores_ea
     assert len(stack.history()) == 93
 
     # A client reconnecting from before the floor gets the snapshot instead.
-    erin = stack.connect("erin", since=10)
+    erin = stack.connect("erin", since=BASE + 10)
     stack.pump()
     stack.update(erin)
-    assert erin.snapshots and erin.snapshots[0]["seq"] == 73
+    assert erin.snapshots and erin.snapshots[0]["seq"] == BASE + 73
     assert_same_canvas(stack, erin)
     # One reconnecting from after it gets only what it lacks.
-    frank = stack.connect("frank", since=90)
+    frank = stack.connect("frank", since=BASE + 90)
     stack.pump()
     stack.update(frank)
     assert not frank.snapshots
     assert [p[0] for m in stack.aws.connection_messages("frank") if m["type"] == "pixels"
-            for p in m["pixels"]] == [91, 92, 93]
+            for p in m["pixels"]] == [BASE + 91, BASE + 92, BASE + 93]
     assert stack.alive()
 
 
@@ -276,7 +279,7 @@ def test_save_that_stops_half_way_stores_nothing_twice(make_stack):
     # recording them: the next one writes the same items again.
     stack.redis.command("DEL", f"{{{STACK}}}:saved")
     assert stack.save()["placements"] == 180
-    assert sorted(int(i["seq"]["N"]) for i in stack.history()) == list(range(1, 181))
+    assert sorted(int(i["seq"]["N"]) for i in stack.history()) == list(range(BASE + 1, BASE + 181))
     server = stack.canvas()
     assert all(server[i] == colour for i, (colour, _) in stack.pixels_table().items())
     # Without a snapshot nothing is trimmed: a new client still gets every placement.
@@ -323,7 +326,7 @@ def test_clients_drawing_while_others_join_and_leave_end_with_the_servers_canvas
     # The reconnected ones carried on from what they had: no snapshot needed.
     rejoined = [c for c in clients if c.connection_id.endswith("r")]
     assert rejoined and all(not c.snapshots for c in rejoined), [c.snapshots for c in rejoined]
-    assert stack.seq() > 100
+    assert stack.seq() > BASE + 100
     assert all(c.known == stack.seq() for c in clients), [(c.connection_id, c.known) for c in clients]
     assert_same_canvas(stack, *clients)
     # Departed connections were forgotten; broadcasts found no gone ones left.
@@ -418,3 +421,44 @@ def test_bad_messages_are_answered_and_change_nothing(make_stack):
     stack.pump()
     stack.update(client)
     assert client.colours[5 * 16 + 5] == 5
+
+
+def test_an_emptied_cache_is_loaded_again_from_the_pixels_table(make_stack):
+    stack = make_stack(width=32, height=16, depth=2)
+    rng = random.Random(11)
+    first = stack.connect("first")
+    stack.place(first, random_pixels(rng, stack, 30))
+    assert stack.save()["saved"] == BASE + 30
+    at_save = stack.canvas()
+    stack.place(first, random_pixels(rng, stack, 5))  # never saved: lost with the cache
+    assert stack.seq() == BASE + 35
+
+    stack.redis.command("FLUSHALL")  # ElastiCache replaced the cache, or local restarted
+    again = stack.connect("again")
+    stack.place(again, [[0, 0, 1]], ref="early")
+    stack.pump()
+    stack.update(again)
+    assert again.answers[-1]["code"] == "Unavailable" and again.answers[-1]["ref"] == "early"
+    assert not again.snapshots and again.caught_up is None  # its catch-up waits for the load
+    assert stack.save().get("skipped"), "a save ran on an unloaded canvas"
+
+    published = stack.snapshot()  # loads the canvas, then publishes it
+    loaded = BASE + 30 + BASE  # above anything the lost cache gave out
+    assert published["seq"] == loaded, published
+    assert stack.canvas() == at_save and stack.seq() == loaded
+    assert decode_png(stack.fetch(f"snapshots/{loaded}.png"), 2) == at_save
+    logs = [line["message"] for line in stack.functions["snapshot"].logs]
+    assert any("loaded the canvas" in m and f"at seq {loaded}" in m for m in logs), logs
+    stack.pump()
+    stack.update(again)
+    assert again.snapshots[0]["seq"] == loaded and again.caught_up == loaded, again.snapshots
+    assert_same_canvas(stack, again)
+
+    # Placing carries on from the saved seq; nothing collides in the history.
+    stack.place(again, random_pixels(rng, stack, 10))
+    stack.pump()
+    stack.update(again)
+    assert again.known == loaded + 10
+    assert_same_canvas(stack, again)
+    assert stack.save()["placements"] == 10
+    assert sorted(int(i["seq"]["N"]) for i in stack.history()) == list(range(BASE + 1, BASE + 31)) + list(range(loaded + 1, loaded + 11))
