@@ -215,7 +215,7 @@ static void add_config(const op_ctx *ctx, site *s)
         cJSON_AddNullToObject(doc, "websocketUrl");
     if (domain && domain[0]) {
         char url[512];
-        snprintf(url, sizeof url, "https://%s/snapshot/latest.json", domain);
+        snprintf(url, sizeof url, "https://%s/snapshots/latest.json", domain);
         cJSON_AddStringToObject(doc, "snapshotUrl", url);
     } else {
         cJSON_AddNullToObject(doc, "snapshotUrl");

@@ -124,7 +124,7 @@ def check_content(local_aws, distribution):
     [api] = local_aws.client("apigatewayv2").get_apis()["Items"]
     assert json.loads(got["Body"].read()) == {
         "websocketUrl": f"wss://{api['ApiId']}.execute-api.us-east-1.amazonaws.com/live",
-        "snapshotUrl": f"https://{distribution['DomainName']}/snapshot/latest.json",
+        "snapshotUrl": f"https://{distribution['DomainName']}/snapshots/latest.json",
         "canvas": {"width": 320, "height": 200, "depth": 4, "cooldown": 5, "maxBatch": 7},
     }
 
