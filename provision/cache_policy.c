@@ -83,47 +83,27 @@ static void fill(op_ctx *ctx, resource *r, xmlNodePtr policy)
     drift_text(r, policy, "QueryStringBehavior", "none");
 }
 
-typedef struct finder {
-    const char *name;
-    xmlNodePtr found;
-} finder;
+typedef struct found_policy {
+    op_ctx *ctx;
+    resource *r;
+} found_policy;
 
-static void match_name(void *ctx, xmlNodePtr summary)
+static void take_policy(void *arg, xmlNodePtr summary)
 {
-    finder *f = ctx;
-    char *name = aws_xml_find_text(summary, "Name");
-    if (!f->found && name && strcmp(name, f->name) == 0)
-        f->found = summary;
-    free(name);
+    found_policy *f = arg;
+    fill(f->ctx, f->r, summary);
 }
 
 static int cache_policy_read(op_ctx *ctx, resource *r, aws_error *err)
 {
-    char *marker = NULL;
-    for (;;) {
-        aws_params query = {0};
-        aws_params_add(&query, "Type", "custom");
-        if (marker)
-            aws_params_add(&query, "Marker", marker);
-        free(marker);
-        marker = NULL;
-        xmlDocPtr doc = NULL;
-        int rc = cloudfront_call(ctx, "GET", CACHE_POLICY_PATH, &query, NULL, NULL, &doc, NULL, err);
-        aws_params_free(&query);
-        TRY(rc);
-        xmlNodePtr root = xmlDocGetRootElement(doc);
-        finder f = {r->name, NULL};
-        xml_each_element(root, "CachePolicySummary", match_name, &f);
-        if (f.found)
-            fill(ctx, r, f.found);
-        else
-            marker = aws_xml_find_text(root, "NextMarker");
-        xmlFreeDoc(doc);
-        if (!marker || !marker[0]) {
-            free(marker);
-            return 0;
-        }
-    }
+    aws_params query = {0};
+    aws_params_add(&query, "Type", "custom");
+    found_policy f = {ctx, r};
+    static const char *const name[] = {"CachePolicy", "CachePolicyConfig", "Name", NULL};
+    int rc = cloudfront_find(ctx, CACHE_POLICY_PATH, &query, "CachePolicySummary", name, r->name,
+                             take_policy, &f, err);
+    aws_params_free(&query);
+    return rc;
 }
 
 static int cache_policy_create(op_ctx *ctx, resource *r, aws_error *err)

@@ -1,10 +1,13 @@
 /*
- * cloudfront_common.c - the CloudFront call shape the CloudFront kinds share.
+ * cloudfront_common.c - the CloudFront call shape the CloudFront kinds share,
+ * and finding one of them by name in its paged list.
  */
 #include "provision/cloudfront_common.h"
 
 #include <stdio.h>
+#include <string.h>
 
+#include "aws/paginate.h"
 #include "provision/kind_support.h"
 
 int cloudfront_call(op_ctx *ctx, const char *method, const char *path, const aws_params *query,
@@ -66,4 +69,53 @@ int cloudfront_delete(op_ctx *ctx, const char *base_path, const char *id, const 
     if (rc != 0 && error_is(err, in_use))
         err->retryable = true;
     return rc;
+}
+
+typedef struct cloudfront_search {
+    const char *summary, *const *field, *value;
+    cloudfront_found_fn found;
+    void *arg;
+    bool done;
+} cloudfront_search;
+
+static xmlNodePtr child_element(xmlNodePtr node, const char *name)
+{
+    for (xmlNodePtr c = node ? node->children : NULL; c; c = c->next)
+        if (c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, name) == 0)
+            return c;
+    return NULL;
+}
+
+static void match_summary(void *ctx, xmlNodePtr summary)
+{
+    cloudfront_search *search = ctx;
+    xmlNodePtr field = summary;
+    for (size_t i = 0; field && search->field[i]; i++)
+        field = child_element(field, search->field[i]);
+    if (search->done || !field)
+        return;
+    xmlChar *text = xmlNodeGetContent(field);
+    if (text && strcmp((const char *)text, search->value) == 0) {
+        search->found(search->arg, summary);
+        search->done = true;
+    }
+    xmlFree(text);
+}
+
+static int search_page(void *ctx, xmlNodePtr root, bool *stop, aws_error *err)
+{
+    (void)err;
+    cloudfront_search *search = ctx;
+    xml_each_element(root, search->summary, match_summary, search);
+    *stop = search->done;
+    return 0;
+}
+
+int cloudfront_find(op_ctx *ctx, const char *path, const aws_params *query, const char *summary,
+                    const char *const *field, const char *value, cloudfront_found_fn found,
+                    void *arg, aws_error *err)
+{
+    cloudfront_search search = {summary, field, value, found, arg, false};
+    return aws_rest_xml_paginate(ctx->client, &aws_service_cloudfront, path, query, "Marker",
+                                 "NextMarker", search_page, &search, err);
 }

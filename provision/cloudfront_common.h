@@ -28,6 +28,15 @@ int cloudfront_retry_on_conflict(int rc, aws_error *err);
  * is success; in_use (a distribution still letting go of it) is retryable. */
 int cloudfront_delete(op_ctx *ctx, const char *base_path, const char *id, const char *not_found,
                       const char *in_use, aws_error *err);
+/* Pages through the list at path (query optional) for the first <summary>
+ * element whose element at field (a path of child names, NULL-terminated)
+ * holds value, and calls found(arg, summary) while its page is alive.
+ * Nothing found: found is not called. */
+typedef void (*cloudfront_found_fn)(void *arg, xmlNodePtr summary);
+int cloudfront_find(op_ctx *ctx, const char *path, const aws_params *query, const char *summary,
+                    const char *const *field, const char *value, cloudfront_found_fn found,
+                    void *arg, aws_error *err);
+
 /* <name>value</name> under parent, escaped. */
 void cloudfront_add_text(xmlNodePtr parent, const char *name, const char *value);
 

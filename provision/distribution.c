@@ -214,19 +214,10 @@ static int get_distribution(op_ctx *ctx, const resource *r, xmlDocPtr *doc, char
     return cloudfront_call(ctx, "GET", path, NULL, NULL, NULL, doc, etag, err);
 }
 
-typedef struct finder {
-    const char *comment;
-    char *id;
-} finder;
-
-static void match_comment(void *ctx, xmlNodePtr summary)
+static void take_id(void *arg, xmlNodePtr summary)
 {
-    finder *f = ctx;
-    static const char *const comment_path[] = {"Comment", NULL}, *const id_path[] = {"Id", NULL};
-    char *comment = text_at(summary, comment_path);
-    if (!f->id && comment && strcmp(comment, f->comment) == 0)
-        f->id = text_at(summary, id_path);
-    free(comment);
+    static const char *const id_path[] = {"Id", NULL};
+    *(char **)arg = text_at(summary, id_path);
 }
 
 /* The id of the distribution whose Comment is ours; NULL when there is none. */
@@ -234,30 +225,10 @@ static int find_by_comment(op_ctx *ctx, char **id, aws_error *err)
 {
     char comment[160];
     wanted_comment(ctx, comment);
-    finder f = {comment, NULL};
-    char *marker = NULL;
-    do {
-        aws_params query = {0};
-        if (marker)
-            aws_params_add(&query, "Marker", marker);
-        free(marker);
-        marker = NULL;
-        xmlDocPtr doc = NULL;
-        int rc = cloudfront_call(ctx, "GET", DISTRIBUTION_PATH, &query, NULL, NULL, &doc, NULL, err);
-        aws_params_free(&query);
-        TRY(rc);
-        xmlNodePtr root = xmlDocGetRootElement(doc);
-        xml_each_element(root, "DistributionSummary", match_comment, &f);
-        static const char *const truncated[] = {"IsTruncated", NULL}, *const next[] = {"NextMarker", NULL};
-        char *more = text_at(root, truncated);
-        if (!f.id && more && strcmp(more, "true") == 0)
-            marker = text_at(root, next);
-        free(more);
-        xmlFreeDoc(doc);
-    } while (marker && marker[0]);
-    free(marker);
-    *id = f.id;
-    return 0;
+    static const char *const comment_path[] = {"Comment", NULL};
+    *id = NULL;
+    return cloudfront_find(ctx, DISTRIBUTION_PATH, NULL, "DistributionSummary", comment_path,
+                           comment, take_id, id, err);
 }
 
 static int distribution_read(op_ctx *ctx, resource *r, aws_error *err)

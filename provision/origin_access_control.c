@@ -59,46 +59,16 @@ static void fill(resource *r, xmlNodePtr control)
     }
 }
 
-typedef struct finder {
-    const char *name;
-    xmlNodePtr found;
-} finder;
-
-static void match_name(void *ctx, xmlNodePtr summary)
+static void take_control(void *arg, xmlNodePtr summary)
 {
-    finder *f = ctx;
-    char *name = aws_xml_find_text(summary, "Name");
-    if (!f->found && name && strcmp(name, f->name) == 0)
-        f->found = summary;
-    free(name);
+    fill(arg, summary);
 }
 
 static int oac_read(op_ctx *ctx, resource *r, aws_error *err)
 {
-    char *marker = NULL;
-    for (;;) {
-        aws_params query = {0};
-        if (marker)
-            aws_params_add(&query, "Marker", marker);
-        free(marker);
-        marker = NULL;
-        xmlDocPtr doc = NULL;
-        int rc = cloudfront_call(ctx, "GET", OAC_PATH, &query, NULL, NULL, &doc, NULL, err);
-        aws_params_free(&query);
-        TRY(rc);
-        xmlNodePtr root = xmlDocGetRootElement(doc);
-        finder f = {r->name, NULL};
-        xml_each_element(root, "OriginAccessControlSummary", match_name, &f);
-        if (f.found)
-            fill(r, f.found);
-        else
-            marker = aws_xml_find_text(root, "NextMarker");
-        xmlFreeDoc(doc);
-        if (!marker || !marker[0]) {
-            free(marker);
-            return 0;
-        }
-    }
+    static const char *const name[] = {"Name", NULL};
+    return cloudfront_find(ctx, OAC_PATH, NULL, "OriginAccessControlSummary", name, r->name,
+                           take_control, r, err);
 }
 
 static int oac_create(op_ctx *ctx, resource *r, aws_error *err)
