@@ -97,6 +97,15 @@ int store_saved_get(canvas_store *s, uint64_t *saved, aws_error *err);
 int store_saved_set(canvas_store *s, uint64_t saved, uint64_t *floor, aws_error *err);
 
 /* The save lock: taken only if free, for ttl_ms; released only by its holder. */
+#define STORE_LOCK_MAX_TTL_MS (15LL * 60 * 1000) /* Lambda's longest invocation */
+/* The lock's lifetime for an invocation with remaining_ms left: it must not
+ * outlive a holder that died, nor a run without a deadline by much. */
+static inline long long store_lock_ttl(long long remaining_ms)
+{
+    if (remaining_ms <= 0)
+        return 1;
+    return remaining_ms < STORE_LOCK_MAX_TTL_MS ? remaining_ms : STORE_LOCK_MAX_TTL_MS;
+}
 int store_lock_take(canvas_store *s, const char *token, long long ttl_ms, bool *taken,
                     aws_error *err);
 int store_lock_release(canvas_store *s, const char *token, aws_error *err);

@@ -140,7 +140,7 @@ int handler_save(const handler_ctx *ctx, const char *event_json, size_t len, aws
         aws_buf_append_str(response, "{\"skipped\":\"the canvas is not loaded yet\"}");
         return 0;
     }
-    TRY(store_lock_take(store, ctx->request_id, handler_remaining_ms(ctx), &taken, err));
+    TRY(store_lock_take(store, ctx->request_id, store_lock_ttl(handler_remaining_ms(ctx)), &taken, err));
     if (!taken) {
         aws_buf_append_str(response, "{\"skipped\":\"another save is running\"}");
         return 0;

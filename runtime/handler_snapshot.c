@@ -101,7 +101,7 @@ static int load_if_needed(const handler_ctx *ctx, canvas_store *store, aws_error
     aws_client *aws;
     TRY(settings_require(a->settings.pixels_table, "SCRIBBLE_PIXELS_TABLE", err));
     TRY(app_aws(a, &aws, err));
-    TRY(store_lock_take(store, ctx->request_id, handler_remaining_ms(ctx), &locked, err));
+    TRY(store_lock_take(store, ctx->request_id, store_lock_ttl(handler_remaining_ms(ctx)), &locked, err));
     ENSURE(locked, err, AWS_ERROR_SERVICE, "SaveRunning",
            "the canvas is not loaded and a save holds the lock; the next run loads it");
     restore_outcome outcome;
