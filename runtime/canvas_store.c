@@ -94,13 +94,20 @@ static int key(const canvas_store *s, const char *name, char out[KEY_SIZE], aws_
     return 0;
 }
 
+/* A key of one connection's: "<kind>:<connection id>". */
+static int connection_key(const canvas_store *s, const char *kind, const char *connection_id,
+                          char out[KEY_SIZE], aws_error *err)
+{
+    char name[KEY_SIZE];
+    ENSURE((size_t)snprintf(name, sizeof name, "%s:%s", kind, connection_id) < sizeof name, err,
+           AWS_ERROR_INVALID, "InvalidKey", "connection id too long");
+    return key(s, name, out, err);
+}
+
 static int cooldown_key(const canvas_store *s, const char *connection_id, char out[KEY_SIZE],
                         aws_error *err)
 {
-    char name[KEY_SIZE];
-    ENSURE((size_t)snprintf(name, sizeof name, "cooldown:%s", connection_id) < sizeof name, err,
-           AWS_ERROR_INVALID, "InvalidKey", "connection id too long");
-    return key(s, name, out, err);
+    return connection_key(s, "cooldown", connection_id, out, err);
 }
 
 static int unexpected(aws_error *err, const char *what)
@@ -448,16 +455,31 @@ int store_connection_add(canvas_store *s, const char *connection_id, long long n
     return 0;
 }
 
+int store_catchup_allowed(canvas_store *s, const char *connection_id, int interval_ms,
+                          bool *allowed, aws_error *err)
+{
+    char limit[KEY_SIZE], ms[24];
+    TRY(connection_key(s, "catchup", connection_id, limit, err));
+    snprintf(ms, sizeof ms, "%d", interval_ms > 0 ? interval_ms : 1);
+    const char *argv[] = {"SET", limit, "1", "PX", ms, "NX"};
+    cache_reply *reply = NULL;
+    TRY(cache_command_argv(s->cache, 6, argv, false, &reply, err));
+    *allowed = reply->type == CACHE_REPLY_STRING;
+    cache_reply_free(reply);
+    return 0;
+}
+
 int store_connection_remove(canvas_store *s, const char *connection_id, aws_error *err)
 {
-    char connections[KEY_SIZE], cooldown[KEY_SIZE];
+    char connections[KEY_SIZE], cooldown[KEY_SIZE], catchup[KEY_SIZE];
     TRY(key(s, "connections", connections, err));
     TRY(cooldown_key(s, connection_id, cooldown, err));
+    TRY(connection_key(s, "catchup", connection_id, catchup, err));
     const char *zrem[] = {"ZREM", connections, connection_id};
-    const char *del[] = {"DEL", cooldown};
+    const char *del[] = {"DEL", cooldown, catchup};
     const size_t zrem_lens[] = {4, strlen(connections), strlen(connection_id)};
-    const size_t del_lens[] = {3, strlen(cooldown)};
-    cache_command commands[] = {{3, zrem, zrem_lens}, {2, del, del_lens}};
+    const size_t del_lens[] = {3, strlen(cooldown), strlen(catchup)};
+    cache_command commands[] = {{3, zrem, zrem_lens}, {3, del, del_lens}};
     cache_reply *replies[2] = {0};
     TRY(cache_pipeline(s->cache, commands, 2, true, replies, err));
     int rc = cache_reply_error(replies[0], err) == 0 && cache_reply_error(replies[1], err) == 0 ? 0 : -1;

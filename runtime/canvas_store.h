@@ -113,7 +113,11 @@ int store_lock_release(canvas_store *s, const char *token, aws_error *err);
 /* Connections, scored by when they connected (Unix ms). */
 int store_connection_add(canvas_store *s, const char *connection_id, long long now_ms,
                          aws_error *err);
-/* Forgets a connection and its cooldown. */
+/* Whether the connection may ask for a catch-up now: at most one per
+ * interval_ms, as each one can cost a snapshot's worth of messages. */
+int store_catchup_allowed(canvas_store *s, const char *connection_id, int interval_ms,
+                          bool *allowed, aws_error *err);
+/* Forgets a connection, its cooldown and its catch-up limit. */
 int store_connection_remove(canvas_store *s, const char *connection_id, aws_error *err);
 /* When the connection connected; *found false when it is not registered. */
 int store_connection_since(canvas_store *s, const char *connection_id, bool *found,

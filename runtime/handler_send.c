@@ -86,11 +86,28 @@ static void place(const handler_ctx *ctx, const char *connection_id, const clien
              outcome.last_seq);
 }
 
+/* One catch-up a connection asks for per this many ms. */
+#define CATCHUP_INTERVAL_MS 2000
+
 static void catch_up(const handler_ctx *ctx, const char *connection_id, const client_message *m)
 {
     app *a = ctx->app;
     aws_client *aws;
+    canvas_store *store;
     aws_error err = {0};
+    bool allowed = false;
+    if (app_store(a, &store, &err) != 0 ||
+        store_catchup_allowed(store, connection_id, CATCHUP_INTERVAL_MS, &allowed, &err) != 0) {
+        log_aws_error("checking the catch-up limit", &err);
+        refuse(a, connection_id, "Unavailable", "the catch-up could not be queued; try again",
+               m->ref, -1);
+        return;
+    }
+    if (!allowed) {
+        refuse(a, connection_id, "Throttled", "one catch-up every 2 s; wait before asking again",
+               m->ref, CATCHUP_INTERVAL_MS);
+        return;
+    }
     if (settings_require(a->settings.catchup_queue_url, "SCRIBBLE_CATCHUP_QUEUE_URL", &err) != 0 ||
         app_aws(a, &aws, &err) != 0 ||
         queue_send_catchup(aws, a->settings.catchup_queue_url, connection_id, m->has_since,

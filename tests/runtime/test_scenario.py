@@ -397,6 +397,14 @@ def test_bad_messages_are_answered_and_change_nothing(make_stack):
         answer = client.answers[-1]
         assert answer["type"] == "error" and answer["code"] == code, (body[:80], answer)
         assert answer["message"], answer
+    # Catch-ups a client asks for are limited: the second within 2 s is refused.
+    stack.send(client, {"type": "catchup", "since": 0, "ref": "c1"})
+    stack.send(client, {"type": "catchup", "since": 0, "ref": "c2"})
+    stack.update(client)
+    throttled = client.answers[-1]
+    assert throttled["code"] == "Throttled" and throttled["ref"] == "c2", throttled
+    assert throttled["retryAfterMs"] == 2000, throttled
+    assert not any(a.get("ref") == "c1" for a in client.answers), "the first catch-up was refused"
     # A binary frame, and events that are not API Gateway's, are refused too.
     binary = websocket_event("sendMessage", "mallory", body="AAEC")
     binary["isBase64Encoded"] = True
