@@ -7,7 +7,9 @@
  * A plain script, no build step: the page loads it with <script>, which
  * defines globalThis.ScribbleProtocol; Node's tests require() it. Nothing
  * here touches the DOM; the Session is given its WebSocket, timers and
- * snapshot fetcher, so tests drive it with fakes.
+ * snapshot fetcher, so tests drive it with fakes. A snapshot that does not
+ * fit the canvas is reported through onAnswer as a CanvasChanged error, and
+ * the session stops: the page must be reloaded.
  */
 'use strict';
 
