@@ -48,6 +48,17 @@ SANITIZER_MARKERS = ("Sanitizer", "runtime error:")
 # when the caller's env omits them: the sanitizers' settings.
 PASSED_THROUGH = ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS")
 
+# The least every handler needs to start (runtime/settings.h): a stack, a cache
+# endpoint (nothing listens on port 1; handlers connect only when invoked) and
+# a canvas. For tests of the runtime's start-up and its Runtime API use.
+STARTUP_SETTINGS = {
+    "SCRIBBLE_STACK": "test",
+    "SCRIBBLE_CACHE_ENDPOINT": "127.0.0.1:1",
+    "SCRIBBLE_CANVAS_WIDTH": "8",
+    "SCRIBBLE_CANVAS_HEIGHT": "8",
+    "SCRIBBLE_CANVAS_DEPTH": "1",
+}
+
 
 class FunctionError(RuntimeError):
     """The function could not answer an invocation: init error, exit or timeout."""

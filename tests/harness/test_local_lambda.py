@@ -19,6 +19,7 @@ import threading
 import pytest
 
 from harness.local_lambda import (
+    STARTUP_SETTINGS,
     BatchFailed,
     FunctionError,
     InvocationTimeout,
@@ -31,14 +32,7 @@ from harness.local_lambda import (
     websocket_event,
 )
 
-# What every handler needs at start-up (runtime/settings.h); nothing listens on port 1.
-SETTINGS = {
-    "SCRIBBLE_STACK": "test",
-    "SCRIBBLE_CACHE_ENDPOINT": "127.0.0.1:1",
-    "SCRIBBLE_CANVAS_WIDTH": "8",
-    "SCRIBBLE_CANVAS_HEIGHT": "8",
-    "SCRIBBLE_CANVAS_DEPTH": "1",
-}
+SETTINGS = STARTUP_SETTINGS
 
 PLACE = {"action": "sendMessage", "type": "place", "pixels": [[1, 1, 1]]}
 

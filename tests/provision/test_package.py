@@ -24,6 +24,7 @@ import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "runtime"))
 from runtime_api_server import PREFIX, Invocation, RuntimeApiServer  # noqa: E402
+from harness.local_lambda import STARTUP_SETTINGS  # noqa: E402
 
 PROBE = pathlib.Path(os.environ.get("SCRIBBLE_TEST_BIN", "")) / "package_probe"
 BUILD_DIR = pathlib.Path(os.environ.get("SCRIBBLECTL", "")).parent
@@ -143,9 +144,7 @@ def test_bootstrap_runs_in_an_empty_root(package, tmp_path):
     request_id = "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b"
     invocation = Invocation(request_id, '{"body":"{}"}', trace_id="Root=1-00000000-000000000000000000000000")
     with RuntimeApiServer([invocation]) as api:
-        env = {"_HANDLER": "send", "AWS_LAMBDA_RUNTIME_API": api.address, "SCRIBBLE_STACK": "test",
-               "SCRIBBLE_CACHE_ENDPOINT": "127.0.0.1:1", "SCRIBBLE_CANVAS_WIDTH": "8",
-               "SCRIBBLE_CANVAS_HEIGHT": "8", "SCRIBBLE_CANVAS_DEPTH": "1"}
+        env = {"_HANDLER": "send", "AWS_LAMBDA_RUNTIME_API": api.address, **STARTUP_SETTINGS}
         process = subprocess.Popen([chroot, str(root), "/var/task/bootstrap"], env=env,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:

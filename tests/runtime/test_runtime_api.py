@@ -19,6 +19,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from runtime_api_server import PREFIX, Invocation, RuntimeApiServer  # noqa: E402
+from harness.local_lambda import STARTUP_SETTINGS  # noqa: E402
 
 BINARY = pathlib.Path(os.environ.get("SCRIBBLECTL", "")).parent / "scribble-handler"
 REQUEST_ID = "8f3a1c2e-5b7d-4e9f-a1b2-c3d4e5f60718"
@@ -26,19 +27,12 @@ TRACE_ID = "Root=1-6734a1b2-0a1b2c3d4e5f60718293a4b5;Parent=53995c3f42cd8ad8;Sam
 FUNCTION_ARN = "arn:aws:lambda:eu-west-1:123456789012:function:scribble-send"
 
 
-# What every handler needs at start-up (runtime/settings.h); nothing listens on port 1.
-SETTINGS = {
-    "SCRIBBLE_STACK": "test",
-    "SCRIBBLE_CACHE_ENDPOINT": "127.0.0.1:1",
-    "SCRIBBLE_CANVAS_WIDTH": "8",
-    "SCRIBBLE_CANVAS_HEIGHT": "8",
-    "SCRIBBLE_CANVAS_DEPTH": "1",
-}
+SETTINGS = STARTUP_SETTINGS
 
 
-def start(api_address, handler, extra_env=None):
+def start(api_address, handler, extra_env=None, settings=None):
     env = {"AWS_LAMBDA_RUNTIME_API": api_address, "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-           **SETTINGS}
+           **(SETTINGS if settings is None else settings)}
     if handler is not None:
         env["_HANDLER"] = handler
     env.update(extra_env or {})
@@ -58,6 +52,19 @@ def finish(process):
         except json.JSONDecodeError:
             pytest.fail(f"a log line is not JSON: {text!r}")
     return process.returncode, lines, stderr
+
+
+def run_to_init_error(handler, settings=None):
+    """Starts the binary, which must report an init error and exit: returns its
+    exit code, the init/error request, its log lines and every request made."""
+    with RuntimeApiServer([invocation()]) as api:
+        process = start(api.address, handler, settings=settings)
+        try:
+            init_error = api.wait_for("POST", f"{PREFIX}/init/error")
+            process.wait(timeout=30)
+        finally:
+            code, lines, _ = finish(process)
+        return code, init_error, lines, api.received()
 
 
 def invocation(request_id=REQUEST_ID, trace_id=TRACE_ID):
@@ -128,14 +135,7 @@ def test_request_id_is_escaped_in_the_path():
 
 @pytest.mark.parametrize("handler", ["nope", "", None])
 def test_unknown_handler_is_an_init_error(handler):
-    with RuntimeApiServer([invocation()]) as api:
-        process = start(api.address, handler)
-        try:
-            init_error = api.wait_for("POST", f"{PREFIX}/init/error")
-            process.wait(timeout=30)
-        finally:
-            code, lines, _ = finish(process)
-        received = api.received()
+    code, init_error, lines, received = run_to_init_error(handler)
     assert code == 1, code
     document = init_error.json()
     assert document["errorType"] == "Runtime.UnknownHandler", document
@@ -170,21 +170,12 @@ def test_every_handler_in_the_table_starts():
     ("SCRIBBLE_CACHE_TLS", "yes", 'SCRIBBLE_CACHE_TLS is "yes"; allowed: true, false'),
 ])
 def test_bad_setting_is_an_init_error_naming_it(variable, value, expected):
-    with RuntimeApiServer([invocation()]) as api:
-        env = dict(SETTINGS)
-        if value is None:
-            del env[variable]
-        else:
-            env[variable] = value
-        process = subprocess.Popen([str(BINARY)], env={"AWS_LAMBDA_RUNTIME_API": api.address,
-                                                       "_HANDLER": "send", **env},
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        try:
-            init_error = api.wait_for("POST", f"{PREFIX}/init/error")
-            process.wait(timeout=30)
-        finally:
-            code, _, _ = finish(process)
-        received = api.received()
+    env = dict(SETTINGS)
+    if value is None:
+        del env[variable]
+    else:
+        env[variable] = value
+    code, init_error, _, received = run_to_init_error("send", env)
     assert code == 1, code
     document = init_error.json()
     assert document["errorType"] == "Runtime.InvalidSetting", document
