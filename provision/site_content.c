@@ -23,6 +23,7 @@
 #include <openssl/evp.h>
 
 #include "provision/kind_support.h"
+#include "provision/static_site.h"
 
 #define CLOUDFRONT_NAMESPACE "http://cloudfront.amazonaws.com/doc/2020-05-31/"
 #define CONFIG_KEY "config.json"
@@ -43,37 +44,6 @@ typedef struct site {
     size_t count;
 } site;
 
-static const char *const content_types[][2] = {
-    {".html", "text/html; charset=utf-8"},
-    {".htm", "text/html; charset=utf-8"},
-    {".css", "text/css; charset=utf-8"},
-    {".js", "text/javascript; charset=utf-8"},
-    {".mjs", "text/javascript; charset=utf-8"},
-    {".json", "application/json"},
-    {".map", "application/json"},
-    {".webmanifest", "application/manifest+json"},
-    {".txt", "text/plain; charset=utf-8"},
-    {".svg", "image/svg+xml"},
-    {".png", "image/png"},
-    {".jpg", "image/jpeg"},
-    {".jpeg", "image/jpeg"},
-    {".gif", "image/gif"},
-    {".webp", "image/webp"},
-    {".ico", "image/x-icon"},
-    {".woff", "font/woff"},
-    {".woff2", "font/woff2"},
-    {".wasm", "application/wasm"},
-};
-
-static const char *content_type_of(const char *key)
-{
-    const char *dot = strrchr(key, '.');
-    for (size_t i = 0; dot && i < sizeof content_types / sizeof content_types[0]; i++)
-        if (strcasecmp(dot, content_types[i][0]) == 0)
-            return content_types[i][1];
-    return "application/octet-stream";
-}
-
 static void digest(site_file *f)
 {
     unsigned char md5[EVP_MAX_MD_SIZE];
@@ -93,7 +63,7 @@ static void site_add(site *s, const char *key, aws_buf *body)
     f->body = *body;
     *body = (aws_buf){0};
     digest(f);
-    f->content_type = content_type_of(key);
+    f->content_type = static_content_type(key);
 }
 
 static void site_free(site *s)
@@ -104,41 +74,6 @@ static void site_free(site *s)
     }
     free(s->files);
     *s = (site){0};
-}
-
-static bool is_directory(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* Where static/ is; see the top of the file. */
-static int static_dir(char out[PATH_MAX], aws_error *err)
-{
-    const char *env = getenv("SCRIBBLE_STATIC_DIR");
-    if (env && env[0]) {
-        ENSURE(is_directory(env), err, AWS_ERROR_CONFIG, "NoStaticDirectory",
-               "SCRIBBLE_STATIC_DIR=%s is not a directory", env);
-        snprintf(out, PATH_MAX, "%s", env);
-        return 0;
-    }
-    char exe[PATH_MAX - 16];
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (len > 0) {
-        exe[len] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            snprintf(out, PATH_MAX, "%s/../static", exe);
-            if (is_directory(out))
-                return 0;
-        }
-    }
-    snprintf(out, PATH_MAX, "static");
-    ENSURE(is_directory(out), err, AWS_ERROR_CONFIG, "NoStaticDirectory",
-           "no static/ directory holding the page: not beside scribblectl (../static) nor in the "
-           "current directory; set SCRIBBLE_STATIC_DIR to it");
-    return 0;
 }
 
 static int read_file(const char *path, aws_buf *out, aws_error *err)
@@ -208,30 +143,12 @@ static void add_config(const op_ctx *ctx, site *s)
 {
     const char *websocket = stack_output(ctx->stack, "websocket-routes", "websocket_url");
     const char *domain = distribution_domain(ctx);
-    cJSON *doc = cJSON_CreateObject();
-    if (websocket && websocket[0])
-        cJSON_AddStringToObject(doc, "websocketUrl", websocket);
-    else
-        cJSON_AddNullToObject(doc, "websocketUrl");
-    if (domain && domain[0]) {
-        char url[512];
-        snprintf(url, sizeof url, "https://%s/snapshots/latest.json", domain);
-        cJSON_AddStringToObject(doc, "snapshotUrl", url);
-    } else {
-        cJSON_AddNullToObject(doc, "snapshotUrl");
-    }
-    cJSON *canvas = cJSON_AddObjectToObject(doc, "canvas");
-    cJSON_AddNumberToObject(canvas, "width", ctx->cfg->canvas.width);
-    cJSON_AddNumberToObject(canvas, "height", ctx->cfg->canvas.height);
-    cJSON_AddNumberToObject(canvas, "depth", ctx->cfg->canvas.depth);
-    cJSON_AddNumberToObject(canvas, "cooldown", ctx->cfg->canvas.cooldown);
-    cJSON_AddNumberToObject(canvas, "maxBatch", ctx->cfg->canvas.max_batch);
-    char *text = cJSON_Print(doc);
-    cJSON_Delete(doc);
+    char snapshot[512] = "";
+    if (domain && domain[0])
+        snprintf(snapshot, sizeof snapshot, "https://%s/snapshots/latest.json", domain);
     aws_buf body = {0};
-    aws_buf_append_str(&body, text);
-    aws_buf_append_char(&body, '\n');
-    free(text);
+    static_site_config(ctx->cfg, websocket && websocket[0] ? websocket : NULL,
+                       snapshot[0] ? snapshot : NULL, &body);
     site_add(s, CONFIG_KEY, &body);
 }
 
@@ -242,7 +159,7 @@ static int site_load(const op_ctx *ctx, site *s, bool *static_found, aws_error *
 {
     char dir[PATH_MAX];
     *s = (site){0};
-    *static_found = static_dir(dir, err) == 0;
+    *static_found = static_site_dir(dir, err) == 0;
     if (!*static_found && strcmp(err->code, "NoStaticDirectory") != 0)
         return -1;
     if (*static_found && collect(dir, "", s, err) != 0) {
