@@ -24,5 +24,6 @@ int cmd_plan(int argc, char **argv, const scribble_globals *g);
 int cmd_down(int argc, char **argv, const scribble_globals *g);
 int cmd_status(int argc, char **argv, const scribble_globals *g);
 int cmd_redeploy(int argc, char **argv, const scribble_globals *g);
+int cmd_local(int argc, char **argv, const scribble_globals *g);
 
 #endif

@@ -25,6 +25,7 @@ static const command commands[] = {
     {"status", cmd_status, "show every resource, its id, live state and drift (--output json)"},
     {"down", cmd_down, "delete everything up made, in reverse order (--yes: no question)"},
     {"redeploy", cmd_redeploy, "rebuild the package and update <handler>'s or all functions' code"},
+    {"local", cmd_local, "run the whole app on this machine, no AWS account (Ctrl-C stops it)"},
 };
 
 static void usage(FILE *out)

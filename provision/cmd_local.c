@@ -1,0 +1,183 @@
+/*
+ * cmd_local.c - `scribblectl local`: the whole app on this machine, no AWS
+ * account. The same handler binary as in Lambda answers the page through
+ * local stand-ins for API Gateway, SQS, DynamoDB, S3 and the schedules
+ * (provision/local/). Runs until SIGINT or SIGTERM, then saves the canvas
+ * and stops everything it started.
+ */
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "provision/local/local_app.h"
+#include "provision/session.h"
+
+static volatile int stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static void local_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: scribblectl [--config FILE] local [--port N] [--data-dir DIR]\n"
+            "                   [--schedule-interval SECONDS]\n"
+            "\n"
+            "Runs Scribble on this machine: the page and its WebSocket on http://<bind>:<port>/,\n"
+            "the handlers, a TLS redis-server (or [local] cache_url), and local stand-ins for\n"
+            "the AWS services, keeping tables and snapshots in the data directory. Stops on\n"
+            "Ctrl-C or SIGTERM after saving the canvas.\n"
+            "\n"
+            "  --port N                    the page's port (default [local] port; 0: a free one)\n"
+            "  --data-dir DIR              where tables, snapshots and logs are kept\n"
+            "                              (default [local] data_dir, beside the config file)\n"
+            "  --schedule-interval SECONDS how often snapshot and save run (default [local]\n"
+            "                              schedule_interval)\n");
+}
+
+static bool parse_int(const char *text, int min, int max, int *out)
+{
+    char *end;
+    long v = strtol(text, &end, 10);
+    if (!text[0] || *end || v < min || v > max)
+        return false;
+    *out = (int)v;
+    return true;
+}
+
+typedef struct local_flags {
+    int port;
+    int interval;
+    const char *data_dir;
+} local_flags;
+
+/* 0 ok, 1 --help, 2 usage error. */
+static int parse_flags(int argc, char **argv, local_flags *f)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help"))
+            return 1;
+        if (!strcmp(a, "--port") && value && parse_int(value, 0, 65535, &f->port)) {
+            i++;
+        } else if (!strcmp(a, "--schedule-interval") && value && parse_int(value, 1, 3600, &f->interval)) {
+            i++;
+        } else if (!strcmp(a, "--data-dir") && value && value[0]) {
+            f->data_dir = value;
+            i++;
+        } else {
+            fprintf(stderr, "scribblectl local: %s%s%s: allowed: --port 0-65535, --data-dir DIR, "
+                            "--schedule-interval 1-3600\n",
+                    a, value ? " " : "", value ? value : "");
+            return 2;
+        }
+    }
+    return 0;
+}
+
+/* [local] data_dir is relative to the config file's folder. */
+static void resolve_data_dir(const scribble_globals *g, const char *dir, char out[PATH_MAX])
+{
+    if (dir[0] == '/') {
+        snprintf(out, PATH_MAX, "%s", dir);
+        return;
+    }
+    const char *slash = strrchr(g->config_path, '/');
+    if (slash)
+        snprintf(out, PATH_MAX, "%.*s/%s", (int)(slash - g->config_path), g->config_path, dir);
+    else
+        snprintf(out, PATH_MAX, "%s", dir);
+}
+
+/* The handler binary: $SCRIBBLE_HANDLER, else scribble-handler beside scribblectl. */
+static int find_handler(char out[PATH_MAX])
+{
+    const char *env = getenv("SCRIBBLE_HANDLER");
+    if (env && env[0]) {
+        snprintf(out, PATH_MAX, "%s", env);
+    } else {
+        char exe[PATH_MAX - 32];
+        ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+        if (len <= 0)
+            return -1;
+        exe[len] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash)
+            *slash = '\0';
+        snprintf(out, PATH_MAX, "%s/scribble-handler", exe);
+    }
+    return access(out, X_OK);
+}
+
+static void report(const char *function, const char *message)
+{
+    fprintf(stderr, "scribblectl local: %s: %s\n", function, message);
+}
+
+static void catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+int cmd_local(int argc, char **argv, const scribble_globals *g)
+{
+    local_flags flags = {.port = -1, .interval = -1};
+    int parsed = parse_flags(argc, argv, &flags);
+    if (parsed) {
+        local_usage(parsed == 1 ? stdout : stderr);
+        return parsed == 1 ? 0 : 2;
+    }
+    scribble_config cfg;
+    if (session_load_config(g, &cfg) != 0)
+        return 2;
+    char data_dir[PATH_MAX], handler[PATH_MAX];
+    resolve_data_dir(g, flags.data_dir ? flags.data_dir : cfg.local.data_dir, data_dir);
+    if (find_handler(handler) != 0) {
+        fprintf(stderr, "scribblectl local: the handler binary %s is missing: build it "
+                        "(scripts/build) or set SCRIBBLE_HANDLER to it\n", handler);
+        scribble_config_free(&cfg);
+        return 1;
+    }
+    catch_signals();
+    local_app_options options = {
+        .cfg = &cfg,
+        .port = flags.port >= 0 ? flags.port : cfg.local.port,
+        .schedule_interval = flags.interval > 0 ? flags.interval : cfg.local.schedule_interval,
+        .data_dir = data_dir,
+        .handler = handler,
+        .report = report,
+    };
+    local_app *app;
+    aws_error err = {0};
+    if (local_app_start(&options, &app, &err) != 0) {
+        session_print_error("local", &err);
+        scribble_config_free(&cfg);
+        return 1;
+    }
+    printf("Scribble is running at %s\n", local_app_url(app));
+    printf("canvas %dx%d, depth %d; data in %s; handler logs in %s/logs. Ctrl-C stops it.\n",
+           cfg.canvas.width, cfg.canvas.height, cfg.canvas.depth, data_dir, data_dir);
+    fflush(stdout);
+    local_app_run(app, &stop_requested);
+    fprintf(stderr, "scribblectl local: stopping: saving the canvas\n");
+    int rc = local_app_stop(app, &err);
+    if (rc != 0)
+        session_print_error("local", &err);
+    else
+        fprintf(stderr, "scribblectl local: stopped\n");
+    scribble_config_free(&cfg);
+    return rc == 0 ? 0 : 1;
+}

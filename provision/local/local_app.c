@@ -1,0 +1,330 @@
+/*
+ * local_app.c - scribblectl local's parts, started in dependency order and
+ * stopped in reverse (local_app.h).
+ *
+ * The handlers get the environment Lambda gives them in AWS (function.c),
+ * with every AWS endpoint pointed at the local one, fixed local credentials,
+ * and the cache's address. The store lives in <data_dir>/local.db; each
+ * handler's output goes to <data_dir>/logs/<handler>.log.
+ */
+#include "provision/local/local_app.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "provision/local/local_aws.h"
+#include "provision/local/local_cache.h"
+#include "provision/local/local_gateway.h"
+#include "provision/local/local_site.h"
+#include "provision/local/local_store.h"
+#include "provision/local/local_triggers.h"
+#include "provision/stack.h"
+#include "provision/static_site.h"
+
+#define HANDLER_COUNT 7
+#define CHECK_INTERVAL_US (250 * 1000)
+#define FINAL_SAVE_MS 60000
+#define ACCOUNT "000000000000"
+
+static const char *const handler_names[HANDLER_COUNT] = {"connect", "disconnect", "send", "broadcast",
+                                                         "catchup", "snapshot", "save"};
+enum { CONNECT, DISCONNECT, SEND, BROADCAST, CATCHUP, SNAPSHOT, SAVE };
+
+struct local_app {
+    local_app_options options;
+    char host[64];  /* where clients on this machine reach the listeners */
+    char url[128];
+    struct lws_context *ctx;
+    local_store *store;
+    local_cache cache;           /* the cache started here (pid 0: none) */
+    local_cache_settings cache_settings;
+    stack *plan;                 /* for the resources' names */
+    local_queue *queues[2];      /* catch-up, pixels */
+    local_table_schema tables[2];
+    const char *buckets[1];
+    local_function *functions[HANDLER_COUNT];
+    local_gateway *gateway;
+    local_triggers *triggers;
+    local_site site;
+    local_aws aws;
+    local_endpoint site_endpoint, aws_endpoint;
+    lws_sorted_usec_list_t check_timer;
+    aws_buf environment;         /* "NAME=value\0" pairs */
+    const char **env_list;
+};
+
+static int make_dir(const char *path, aws_error *err)
+{
+    ENSURE(mkdir(path, 0755) == 0 || errno == EEXIST, err, AWS_ERROR_CONFIG, "DataDirUnusable",
+           "cannot create %s: %s", path, strerror(errno));
+    return 0;
+}
+
+static const char *name_of(local_app *a, const char *role)
+{
+    return stack_find(a->plan, role)->name;
+}
+
+/* -- the handlers' environment ----------------------------------------------------------- */
+
+static void env_add(void *ctx, const char *name, const char *value)
+{
+    local_app *a = ctx;
+    aws_buf_printf(&a->environment, "%s=%s", name, value);
+    aws_buf_append(&a->environment, "", 1);
+}
+
+static void env_addf(local_app *a, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void env_addf(local_app *a, const char *name, const char *fmt, ...)
+{
+    char value[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(value, sizeof value, fmt, ap);
+    va_end(ap);
+    env_add(a, name, value);
+}
+
+static void build_environment(local_app *a)
+{
+    const scribble_config *cfg = a->options.cfg;
+    char endpoint[128];
+    snprintf(endpoint, sizeof endpoint, "http://%s:%d", a->host, a->aws_endpoint.port);
+    env_add(a, "SCRIBBLE_STACK", cfg->stack.name);
+    local_cache_environment(&a->cache_settings, env_add, a);
+    env_add(a, "SCRIBBLE_CATCHUP_QUEUE_URL", local_queue_url(a->queues[0]));
+    env_add(a, "SCRIBBLE_PIXEL_QUEUE_URL", local_queue_url(a->queues[1]));
+    env_add(a, "SCRIBBLE_PIXELS_TABLE", cfg->tables.pixels);
+    env_add(a, "SCRIBBLE_HISTORY_TABLE", cfg->tables.history);
+    env_add(a, "SCRIBBLE_BUCKET", a->buckets[0]);
+    env_add(a, "SCRIBBLE_WEBSOCKET_ENDPOINT", endpoint);
+    env_addf(a, "SCRIBBLE_CANVAS_WIDTH", "%d", cfg->canvas.width);
+    env_addf(a, "SCRIBBLE_CANVAS_HEIGHT", "%d", cfg->canvas.height);
+    env_addf(a, "SCRIBBLE_CANVAS_DEPTH", "%d", cfg->canvas.depth);
+    env_addf(a, "SCRIBBLE_COOLDOWN", "%d", cfg->canvas.cooldown);
+    env_addf(a, "SCRIBBLE_MAX_BATCH", "%d", cfg->canvas.max_batch);
+    env_add(a, "AWS_ENDPOINT_URL", endpoint);
+    env_add(a, "AWS_REGION", cfg->aws.region[0] ? cfg->aws.region : "us-east-1");
+    env_add(a, "AWS_DEFAULT_REGION", cfg->aws.region[0] ? cfg->aws.region : "us-east-1");
+    env_add(a, "AWS_ACCESS_KEY_ID", "local");
+    env_add(a, "AWS_SECRET_ACCESS_KEY", "local");
+    env_add(a, "AWS_EC2_METADATA_DISABLED", "true");
+    size_t count = 0;
+    for (size_t at = 0; at < a->environment.len; at += strlen(a->environment.data + at) + 1)
+        count++;
+    a->env_list = aws_xcalloc(count + 1, sizeof *a->env_list);
+    count = 0;
+    for (size_t at = 0; at < a->environment.len; at += strlen(a->environment.data + at) + 1)
+        a->env_list[count++] = a->environment.data + at;
+}
+
+/* -- start ----------------------------------------------------------------------------- */
+
+static int start_cache(local_app *a, aws_error *err)
+{
+    const scribble_config *cfg = a->options.cfg;
+    if (cfg->local.cache_url && cfg->local.cache_url[0]) {
+        TRY(local_cache_parse_url(cfg->local.cache_url, &a->cache_settings, err));
+        return local_cache_ping(&a->cache_settings, 5000, err);
+    }
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/cache", a->options.data_dir);
+    TRY(make_dir(dir, err));
+    TRY(local_cache_start(dir, a->host, &a->cache, err));
+    a->cache_settings = a->cache.settings;
+    return 0;
+}
+
+static void make_queues(local_app *a)
+{
+    const scribble_config *cfg = a->options.cfg;
+    static const char *const roles[2] = {"catchup-queue", "pixel-queue"};
+    const char *region = cfg->aws.region[0] ? cfg->aws.region : "us-east-1";
+    for (int i = 0; i < 2; i++) {
+        const char *name = name_of(a, roles[i]);
+        char url[512], arn[512];
+        snprintf(url, sizeof url, "http://%s:%d/%s/%s", a->host, a->aws_endpoint.port, ACCOUNT, name);
+        snprintf(arn, sizeof arn, "arn:aws:sqs:%s:%s:%s", region, ACCOUNT, name);
+        a->queues[i] = local_queue_new(name, url, arn, cfg->queues.type == SCRIBBLE_QUEUE_FIFO,
+                                       cfg->queues.visibility_timeout);
+        local_queue_set_content_based_deduplication(a->queues[i], cfg->queues.content_based_deduplication);
+    }
+}
+
+static int start_functions(local_app *a, aws_error *err)
+{
+    const scribble_config *cfg = a->options.cfg;
+    char logs[PATH_MAX];
+    snprintf(logs, sizeof logs, "%s/logs", a->options.data_dir);
+    TRY(make_dir(logs, err));
+    for (int i = 0; i < HANDLER_COUNT; i++) {
+        char log_path[PATH_MAX + 32];
+        snprintf(log_path, sizeof log_path, "%s/%s.log", logs, handler_names[i]);
+        local_function_options fo = {
+            .name = handler_names[i],
+            .binary = a->options.handler,
+            .log_path = log_path,
+            .bind = a->host,
+            .timeout_s = i <= SEND ? cfg->functions.route_timeout : cfg->functions.worker_timeout,
+            .environment = a->env_list,
+            .report = a->options.report,
+        };
+        TRY(local_function_new(a->ctx, &fo, &a->functions[i], err));
+    }
+    for (int i = 0; i < HANDLER_COUNT; i++)
+        TRY(local_function_start(a->functions[i], err));
+    return 0;
+}
+
+static void check_functions(lws_sorted_usec_list_t *sul)
+{
+    local_app *a = (local_app *)((char *)sul - offsetof(local_app, check_timer));
+    for (int i = 0; i < HANDLER_COUNT; i++)
+        local_function_check(a->functions[i]);
+    lws_sul_schedule(a->ctx, 0, &a->check_timer, check_functions, CHECK_INTERVAL_US);
+}
+
+static int start_listeners(local_app *a, aws_error *err)
+{
+    const scribble_config *cfg = a->options.cfg;
+    a->aws_endpoint = (local_endpoint){.ops = &local_aws_ops, .owner = &a->aws};
+    a->site_endpoint = (local_endpoint){.ops = &local_site_ops, .owner = &a->site};
+    TRY(local_server_listen(a->ctx, cfg->local.bind, cfg->local.aws_port, &a->aws_endpoint, err));
+    return local_server_listen(a->ctx, cfg->local.bind, a->options.port, &a->site_endpoint, err);
+}
+
+static void wire(local_app *a)
+{
+    const scribble_config *cfg = a->options.cfg;
+    a->tables[0] = (local_table_schema){.name = cfg->tables.pixels, .partition_key = "idx"};
+    a->tables[1] = (local_table_schema){.name = cfg->tables.history, .partition_key = "minute",
+                                        .sort_key = "seq"};
+    a->gateway = local_gateway_new(a->functions[CONNECT], a->functions[DISCONNECT], a->functions[SEND]);
+    a->triggers = local_triggers_new(a->ctx);
+    local_triggers_add_queue(a->triggers, a->queues[0], a->functions[CATCHUP], cfg->queues.batch_size);
+    local_triggers_add_queue(a->triggers, a->queues[1], a->functions[BROADCAST], cfg->queues.batch_size);
+    local_triggers_add_schedule(a->triggers, a->functions[SNAPSHOT], a->options.schedule_interval);
+    local_triggers_add_schedule(a->triggers, a->functions[SAVE], a->options.schedule_interval);
+    a->aws = (local_aws){.store = a->store, .tables = a->tables, .table_count = 2,
+                         .buckets = a->buckets, .bucket_count = 1, .queues = a->queues,
+                         .queue_count = 2, .gateway = a->gateway, .triggers = a->triggers,
+                         .report = a->options.report};
+    a->site.cfg = cfg;
+    a->site.store = a->store;
+    a->site.bucket = a->buckets[0];
+    a->site.cache_settings = &a->cache_settings;
+    a->site.gateway = a->gateway;
+}
+
+static int start(local_app *a, aws_error *err)
+{
+    const scribble_config *cfg = a->options.cfg;
+    TRY(static_site_dir(a->site.static_dir, err));
+    TRY(canvas_geometry_init(&a->site.canvas, cfg->canvas.width, cfg->canvas.height, cfg->canvas.depth, err));
+    TRY(stack_build(cfg, &a->plan, err));
+    a->buckets[0] = name_of(a, "site-bucket");
+    TRY(make_dir(a->options.data_dir, err));
+    char db[PATH_MAX + 16];
+    snprintf(db, sizeof db, "%s/local.db", a->options.data_dir);
+    TRY(local_store_open(db, &a->store, err));
+    TRY(local_server_new(&a->ctx, err));
+    TRY(start_listeners(a, err));
+    make_queues(a);
+    TRY(start_cache(a, err));
+    build_environment(a);
+    TRY(start_functions(a, err));
+    wire(a);
+    lws_sul_schedule(a->ctx, 0, &a->check_timer, check_functions, CHECK_INTERVAL_US);
+    snprintf(a->url, sizeof a->url, "http://%s:%d/", a->host, a->site_endpoint.port);
+    return 0;
+}
+
+int local_app_start(const local_app_options *options, local_app **out, aws_error *err)
+{
+    local_app *a = aws_xcalloc(1, sizeof *a);
+    a->options = *options;
+    const char *bind = options->cfg->local.bind;
+    snprintf(a->host, sizeof a->host, "%s",
+             strcmp(bind, "0.0.0.0") == 0 || strcmp(bind, "localhost") == 0 ? "127.0.0.1" : bind);
+    if (start(a, err) != 0) {
+        aws_error ignored = {0};
+        local_app_stop(a, &ignored);
+        return -1;
+    }
+    *out = a;
+    return 0;
+}
+
+const char *local_app_url(const local_app *a)
+{
+    return a->url;
+}
+
+void local_app_run(local_app *a, volatile int *stop)
+{
+    while (!*stop)
+        if (lws_service(a->ctx, 0) < 0)
+            break;
+}
+
+/* -- stop -------------------------------------------------------------------------------- */
+
+static long long monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int final_save(local_app *a, aws_error *err)
+{
+    bool done = false;
+    local_triggers_run_now(a->triggers, a->functions[SAVE], &done);
+    long long give_up = monotonic_ms() + FINAL_SAVE_MS;
+    while (!done && monotonic_ms() < give_up)
+        if (lws_service(a->ctx, 0) < 0)
+            break;
+    ENSURE(done, err, AWS_ERROR_TRANSPORT, "SaveUnfinished",
+           "the last save did not finish within %d s; placements since the previous save are "
+           "still in the cache only", FINAL_SAVE_MS / 1000);
+    return 0;
+}
+
+int local_app_stop(local_app *a, aws_error *err)
+{
+    int rc = 0;
+    a->site.stopping = true;
+    if (a->triggers) {
+        local_triggers_stop(a->triggers);
+        rc = final_save(a, err);
+    }
+    for (int i = 0; i < HANDLER_COUNT; i++)
+        if (a->functions[i])
+            local_function_stop(a->functions[i]);
+    if (a->ctx) {
+        lws_sul_cancel(&a->check_timer);
+        lws_context_destroy(a->ctx);
+    }
+    local_site_free(&a->site);
+    local_triggers_free(a->triggers);
+    local_gateway_free(a->gateway);
+    for (int i = 0; i < HANDLER_COUNT; i++)
+        local_function_free(a->functions[i]);
+    for (int i = 0; i < 2; i++)
+        local_queue_free(a->queues[i]);
+    if (a->cache.pid)
+        local_cache_stop(&a->cache);
+    local_cache_settings_clear(&a->cache_settings);
+    local_store_close(a->store);
+    stack_free(a->plan);
+    aws_buf_free(&a->environment);
+    free(a->env_list);
+    free(a);
+    return rc;
+}

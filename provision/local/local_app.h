@@ -1,0 +1,33 @@
+/*
+ * local_app.h - scribblectl local assembled: the store, the cache, the
+ * queues, the seven handlers as local functions, the gateway, the queue
+ * mappings and schedules, and the two listeners (the page; the local AWS).
+ */
+#ifndef SCRIBBLE_LOCAL_APP_H
+#define SCRIBBLE_LOCAL_APP_H
+
+#include "aws/error.h"
+#include "provision/config.h"
+#include "provision/local/local_function.h"
+
+typedef struct local_app local_app;
+
+typedef struct local_app_options {
+    const scribble_config *cfg;
+    int port;               /* the page's port; 0: a free one */
+    int schedule_interval;  /* seconds between snapshot runs and between save runs */
+    const char *data_dir;   /* tables, bucket, cache TLS files, logs */
+    const char *handler;    /* the handler binary */
+    local_function_report report;
+} local_app_options;
+
+int local_app_start(const local_app_options *options, local_app **out, aws_error *err);
+/* http://<address>:<port>/ */
+const char *local_app_url(const local_app *a);
+/* Serves until *stop becomes non-zero (set it from a signal handler). */
+void local_app_run(local_app *a, volatile int *stop);
+/* Saves what the cache holds that the tables do not (err set if that failed),
+ * then stops everything and frees the app. */
+int local_app_stop(local_app *a, aws_error *err);
+
+#endif

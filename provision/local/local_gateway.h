@@ -1,0 +1,38 @@
+/*
+ * local_gateway.h - the WebSocket API as API Gateway runs it, on the local
+ * server: each connection gets an id; $connect, $disconnect and sendMessage
+ * (selected by $request.body.action) invoke their functions with API
+ * Gateway's event shapes; the management API's @connections (POST, GET,
+ * DELETE) reaches the connections by id.
+ *
+ * As on API Gateway: a connection whose $connect does not answer 2xx is
+ * closed without $disconnect; a message whose action matches no route gets
+ * {"message": "Forbidden", ...}; a route whose function fails gets
+ * {"message": "Internal server error", ...}; a message over 128 KiB closes
+ * the connection (1009). Unlike it, posts to a connection whose $connect is
+ * still running are held and sent once it succeeds.
+ */
+#ifndef SCRIBBLE_LOCAL_GATEWAY_H
+#define SCRIBBLE_LOCAL_GATEWAY_H
+
+#include "provision/local/local_function.h"
+#include "provision/local/local_server.h"
+
+typedef struct local_gateway local_gateway;
+
+local_gateway *local_gateway_new(local_function *connect, local_function *disconnect,
+                                 local_function *send);
+/* Closes every connection (without $disconnect) and frees the gateway. */
+void local_gateway_free(local_gateway *gw);
+size_t local_gateway_connection_count(const local_gateway *gw);
+
+/* The WebSocket side, called by the site endpoint's ops. */
+void local_gateway_open(local_gateway *gw, struct lws *wsi, local_session *s);
+void local_gateway_message(local_gateway *gw, local_session *s, const char *data, size_t len);
+int local_gateway_writable(local_gateway *gw, struct lws *wsi, local_session *s);
+void local_gateway_closed(local_gateway *gw, local_session *s);
+
+/* The management API: path is /@connections/<id>. */
+void local_gateway_manage(local_gateway *gw, const local_request *req, local_reply *reply);
+
+#endif

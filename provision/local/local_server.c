@@ -1,0 +1,326 @@
+/*
+ * local_server.c - the libwebsockets side of scribblectl local (local_server.h):
+ * reads requests and WebSocket messages into sessions, hands them to the
+ * listener's endpoint, and writes the answers back.
+ */
+#include "provision/local/local_server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static const struct {
+    enum lws_token_indexes token;
+    const char *name;
+} methods[] = {
+    {WSI_TOKEN_GET_URI, "GET"},       {WSI_TOKEN_POST_URI, "POST"},
+    {WSI_TOKEN_PUT_URI, "PUT"},       {WSI_TOKEN_DELETE_URI, "DELETE"},
+    {WSI_TOKEN_HEAD_URI, "HEAD"},     {WSI_TOKEN_PATCH_URI, "PATCH"},
+    {WSI_TOKEN_OPTIONS_URI, "OPTIONS"},
+};
+
+static local_endpoint *endpoint_of(struct lws *wsi)
+{
+    return lws_get_vhost_user(lws_get_vhost(wsi));
+}
+
+static void session_clear(local_session *s)
+{
+    aws_buf_free(&s->req.body);
+    local_reply_free(&s->reply);
+    aws_buf_free(&s->message);
+    memset(s, 0, sizeof *s);
+}
+
+static void copy_custom(struct lws *wsi, const char *name, char *out, int size)
+{
+    out[0] = '\0';
+    int len = lws_hdr_custom_length(wsi, name, (int)strlen(name));
+    if (len > 0 && len < size && lws_hdr_custom_copy(wsi, out, size, name, (int)strlen(name)) < 0)
+        out[0] = '\0';
+}
+
+static void copy_header(struct lws *wsi, enum lws_token_indexes token, char *out, int size)
+{
+    out[0] = '\0';
+    if (lws_hdr_total_length(wsi, token) < size && lws_hdr_copy(wsi, out, size, token) < 0)
+        out[0] = '\0';
+}
+
+static void read_query(struct lws *wsi, local_request *req)
+{
+    char fragment[512];
+    size_t used = 0;
+    for (int n = 0; lws_hdr_copy_fragment(wsi, fragment, sizeof fragment, WSI_TOKEN_HTTP_URI_ARGS, n) > 0;
+         n++) {
+        size_t len = strlen(fragment);
+        if (used + len + 2 > sizeof req->query)
+            break;
+        if (used)
+            req->query[used++] = '&';
+        memcpy(req->query + used, fragment, len + 1);
+        used += len;
+    }
+}
+
+static void read_request(struct lws *wsi, const char *path, local_request *req)
+{
+    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
+        if (lws_hdr_total_length(wsi, methods[i].token) > 0) {
+            snprintf(req->method, sizeof req->method, "%s", methods[i].name);
+            break;
+        }
+    snprintf(req->path, sizeof req->path, "%s", path ? path : "/");
+    read_query(wsi, req);
+    copy_custom(wsi, "x-amz-target:", req->target, sizeof req->target);
+    copy_custom(wsi, "lambda-runtime-function-error-type:", req->error_type, sizeof req->error_type);
+    copy_header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, req->content_type, sizeof req->content_type);
+    copy_header(wsi, WSI_TOKEN_HOST, req->host, sizeof req->host);
+    char length[32];
+    copy_header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, length, sizeof length);
+    bool chunked = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
+    req->expect_body = chunked || (length[0] && strtoul(length, NULL, 10) > 0);
+}
+
+void local_reply_set(local_reply *r, int status, const char *content_type, const char *body)
+{
+    local_reply_free(r);
+    r->status = status;
+    r->content_type = content_type;
+    if (body)
+        aws_buf_append_str(&r->body, body);
+}
+
+void local_session_reply(struct lws *wsi, local_session *s)
+{
+    s->reply_ready = true;
+    s->waiting = NULL;
+    lws_callback_on_writable(wsi);
+}
+
+static void dispatch(struct lws *wsi, local_session *s)
+{
+    local_endpoint *ep = endpoint_of(wsi);
+    if (s->req.too_large) {
+        local_reply_set(&s->reply, 413, "text/plain", "request body too large\n");
+        local_session_reply(wsi, s);
+        return;
+    }
+    s->head = strcmp(s->req.method, "HEAD") == 0;
+    ep->ops->request(ep->owner, wsi, s);
+}
+
+/* Adds the reply's "Name: value\r\n" lines as headers. */
+static int add_extra_headers(struct lws *wsi, const aws_buf *lines, unsigned char **p,
+                             unsigned char *end)
+{
+    aws_cursor rest = aws_cursor_of(lines->data, lines->len), line;
+    while (rest.len && aws_cursor_next_token(&rest, '\n', &line)) {
+        const char *colon = memchr(line.ptr, ':', line.len);
+        if (!colon)
+            continue;
+        char name[128];
+        size_t name_len = (size_t)(colon - line.ptr);
+        if (name_len + 2 > sizeof name)
+            continue;
+        for (size_t i = 0; i < name_len; i++)
+            name[i] = (char)(line.ptr[i] >= 'A' && line.ptr[i] <= 'Z' ? line.ptr[i] + 32 : line.ptr[i]);
+        name[name_len] = ':';
+        name[name_len + 1] = '\0';
+        const char *value = colon + 1;
+        size_t value_len = line.len - name_len - 1;
+        while (value_len && *value == ' ')
+            value++, value_len--;
+        while (value_len && (value[value_len - 1] == '\r' || value[value_len - 1] == ' '))
+            value_len--;
+        if (lws_add_http_header_by_name(wsi, (const unsigned char *)name,
+                                        (const unsigned char *)value, (int)value_len, p, end))
+            return -1;
+    }
+    return 0;
+}
+
+static int write_reply(struct lws *wsi, local_session *s)
+{
+    local_reply *r = &s->reply;
+    unsigned char headers[LWS_PRE + 8192];
+    unsigned char *start = headers + LWS_PRE, *p = start, *end = headers + sizeof headers - 1;
+    if (lws_add_http_common_headers(wsi, (unsigned)r->status, r->content_type, r->body.len, &p, end))
+        return -1;
+    if (r->etag[0] && lws_add_http_header_by_name(wsi, (const unsigned char *)"etag:",
+                                                   (const unsigned char *)r->etag,
+                                                   (int)strlen(r->etag), &p, end))
+        return -1;
+    if (add_extra_headers(wsi, &r->headers, &p, end) || lws_finalize_write_http_header(wsi, start, &p, end))
+        return -1;
+    if (r->body.len && !s->head) {
+        unsigned char *body = aws_xmalloc(LWS_PRE + r->body.len);
+        memcpy(body + LWS_PRE, r->body.data, r->body.len);
+        int n = lws_write(wsi, body + LWS_PRE, r->body.len, LWS_WRITE_HTTP_FINAL);
+        free(body);
+        if (n < 0)
+            return -1;
+    }
+    session_clear(s);
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+static int on_ws_receive(struct lws *wsi, local_session *s, const void *in, size_t len)
+{
+    if (s->message.len + len > LOCAL_MAX_WS_MESSAGE)
+        s->message_too_big = true;
+    else
+        aws_buf_append(&s->message, in, len);
+    if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi) > 0)
+        return 0;
+    if (s->message_too_big) {
+        static const char reason[] = "Message too big";
+        lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, (unsigned char *)reason,
+                         sizeof reason - 1);
+        return -1;
+    }
+    local_endpoint *ep = endpoint_of(wsi);
+    ep->ops->ws_message(ep->owner, s, s->message.data ? s->message.data : "", s->message.len);
+    aws_buf_reset(&s->message);
+    return 0;
+}
+
+static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                    size_t len)
+{
+    local_session *s = user;
+    local_endpoint *ep;
+    switch (reason) {
+    case LWS_CALLBACK_HTTP:
+        session_clear(s);
+        read_request(wsi, in, &s->req);
+        if (!s->req.expect_body)
+            dispatch(wsi, s);
+        return 0;
+    case LWS_CALLBACK_HTTP_BODY:
+        if (s->req.body.len + len > LOCAL_MAX_BODY)
+            s->req.too_large = true;
+        else
+            aws_buf_append(&s->req.body, in, len);
+        return 0;
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        dispatch(wsi, s);
+        return 0;
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+        return s && s->reply_ready ? write_reply(wsi, s) : 0;
+    case LWS_CALLBACK_HTTP_FILE_COMPLETION:
+        return lws_http_transaction_completed(wsi) ? -1 : 0;
+    case LWS_CALLBACK_CLOSED_HTTP:
+        if (s && s->waiting) {
+            ep = endpoint_of(wsi);
+            if (ep->ops->abandoned)
+                ep->ops->abandoned(ep->owner, s);
+        }
+        if (s)
+            session_clear(s);
+        return 0;
+    case LWS_CALLBACK_ESTABLISHED:
+        ep = endpoint_of(wsi);
+        memset(s, 0, sizeof *s);
+        if (!ep->ops->ws_open)
+            return -1;
+        ep->ops->ws_open(ep->owner, wsi, s);
+        return 0;
+    case LWS_CALLBACK_RECEIVE:
+        return on_ws_receive(wsi, s, in, len);
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+        ep = endpoint_of(wsi);
+        return ep->ops->ws_writable(ep->owner, wsi, s);
+    case LWS_CALLBACK_CLOSED:
+        ep = endpoint_of(wsi);
+        ep->ops->ws_closed(ep->owner, s);
+        session_clear(s);
+        return 0;
+    default:
+        return lws_callback_http_dummy(wsi, reason, user, in, len);
+    }
+}
+
+static const struct lws_protocols protocols[] = {
+    {"scribble", callback, sizeof(local_session), 64 * 1024, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+int local_server_new(struct lws_context **out, aws_error *err)
+{
+    lws_set_log_level(LLL_ERR, NULL);
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof info);
+    info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_DISABLE_IPV6;
+    info.port = CONTEXT_PORT_NO_LISTEN;
+    *out = lws_create_context(&info);
+    ENSURE(*out, err, AWS_ERROR_CONFIG, "ServerFailed", "the local server could not start");
+    return 0;
+}
+
+/* Tries the address first, to say plainly why listening fails. */
+static int check_bindable(const char *address, int port, aws_error *err)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    ENSURE(inet_pton(AF_INET, address, &sa.sin_addr) == 1, err, AWS_ERROR_CONFIG, "BadBind",
+           "cannot listen on %s: not an IPv4 address", address);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ENSURE(fd >= 0, err, AWS_ERROR_CONFIG, "ListenFailed", "socket: %s", strerror(errno));
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    int rc = bind(fd, (struct sockaddr *)&sa, sizeof sa);
+    int saved = errno;
+    close(fd);
+    ENSURE(rc == 0 || saved != EADDRINUSE, err, AWS_ERROR_CONFIG, "PortInUse",
+           "port %d on %s is in use (another scribblectl local?): stop that program, or choose "
+           "another port with --port or [local] port", port, address);
+    ENSURE(rc == 0, err, AWS_ERROR_CONFIG, "ListenFailed", "cannot listen on %s:%d: %s", address,
+           port, strerror(saved));
+    return 0;
+}
+
+int local_server_listen(struct lws_context *ctx, const char *bind, int port, local_endpoint *ep,
+                        aws_error *err)
+{
+    const char *address = strcmp(bind, "localhost") == 0 ? "127.0.0.1" : bind;
+    if (port)
+        TRY(check_bindable(address, port, err));
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof info);
+    info.port = port;
+    info.iface = strcmp(address, "0.0.0.0") == 0 ? NULL : address;
+    info.protocols = protocols;
+    info.user = ep;
+    info.keepalive_timeout = 60;
+    info.timeout_secs = 60;
+    info.options = LWS_SERVER_OPTION_DISABLE_IPV6;
+    struct lws_vhost *vhost = lws_create_vhost(ctx, &info);
+    ENSURE(vhost, err, AWS_ERROR_CONFIG, "ListenFailed", "cannot listen on %s:%d", address, port);
+    ep->port = lws_get_vhost_listen_port(vhost);
+    return 0;
+}
+
+int local_session_serve_file(struct lws *wsi, const char *path, const char *content_type)
+{
+    static const char no_cache[] = "cache-control: no-cache\r\n";
+    int n = lws_serve_http_file(wsi, path, content_type, no_cache, sizeof no_cache - 1);
+    return n < 0 ? -1 : 0;
+}
+
+const char *local_query_param(const local_request *req, const char *name, char *out, size_t size)
+{
+    size_t name_len = strlen(name);
+    aws_cursor rest = aws_cursor_from(req->query), pair;
+    while (rest.len && aws_cursor_next_token(&rest, '&', &pair)) {
+        if (pair.len > name_len && memcmp(pair.ptr, name, name_len) == 0 && pair.ptr[name_len] == '=') {
+            snprintf(out, size, "%.*s", (int)(pair.len - name_len - 1), pair.ptr + name_len + 1);
+            return out;
+        }
+    }
+    return NULL;
+}

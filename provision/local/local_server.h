@@ -1,0 +1,85 @@
+/*
+ * local_server.h - scribblectl local's HTTP and WebSocket server, over
+ * libwebsockets: one event loop, several listeners (the page and its
+ * WebSocket, the local AWS endpoints, one Lambda Runtime API per handler).
+ *
+ * Each listener is a local_endpoint: its ops get whole HTTP requests (body
+ * read) and WebSocket events, and answer through the session. Everything
+ * runs on the loop's one thread, so nothing here locks.
+ */
+#ifndef SCRIBBLE_LOCAL_SERVER_H
+#define SCRIBBLE_LOCAL_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <libwebsockets.h>
+
+#include "aws/buf.h"
+#include "aws/error.h"
+#include "provision/local/local_reply.h"
+
+#define LOCAL_MAX_BODY (16u << 20)        /* the largest HTTP body read */
+#define LOCAL_MAX_WS_MESSAGE (128u << 10) /* API Gateway's WebSocket message limit */
+
+typedef struct local_request {
+    char method[8];
+    char path[2048];  /* decoded, without the query */
+    char query[2048]; /* "a=1&b=2", decoded */
+    char target[160]; /* X-Amz-Target */
+    char content_type[160];
+    char host[256];
+    char error_type[160]; /* Lambda-Runtime-Function-Error-Type */
+    aws_buf body;
+    bool expect_body;
+    bool too_large;
+} local_request;
+
+typedef struct local_connection local_connection;
+
+/* One client connection's state (libwebsockets' per-session data). */
+typedef struct local_session {
+    local_request req;
+    local_reply reply;
+    bool reply_ready;
+    bool head;            /* answer without a body */
+    void *waiting;        /* what a held request waits on (the Runtime API's next) */
+    aws_buf message;      /* a WebSocket message being received */
+    bool message_too_big;
+    local_connection *connection; /* a WebSocket's API Gateway connection */
+} local_session;
+
+typedef struct local_endpoint_ops {
+    /* A whole request: fill s->reply and call local_session_reply now or later. */
+    void (*request)(void *owner, struct lws *wsi, local_session *s);
+    /* An HTTP connection closed while its request was held (s->waiting set). */
+    void (*abandoned)(void *owner, local_session *s);
+    void (*ws_open)(void *owner, struct lws *wsi, local_session *s);
+    void (*ws_message)(void *owner, local_session *s, const char *data, size_t len);
+    /* Writes what is queued for the WebSocket; -1 closes it. */
+    int (*ws_writable)(void *owner, struct lws *wsi, local_session *s);
+    void (*ws_closed)(void *owner, local_session *s);
+} local_endpoint_ops;
+
+typedef struct local_endpoint {
+    const local_endpoint_ops *ops;
+    void *owner;
+    int port; /* the port it listens on, once listening */
+} local_endpoint;
+
+int local_server_new(struct lws_context **out, aws_error *err);
+/* Listens on bind:port (0: a free port, stored in ep->port). A port in use
+ * is an error naming it ("PortInUse"). */
+int local_server_listen(struct lws_context *ctx, const char *bind, int port, local_endpoint *ep,
+                        aws_error *err);
+
+/* Sends s->reply once the connection can be written. */
+void local_session_reply(struct lws *wsi, local_session *s);
+/* Sets s->reply to a JSON or text answer. */
+void local_reply_set(local_reply *r, int status, const char *content_type, const char *body);
+/* Serves a file from disk (libwebsockets streams it). */
+int local_session_serve_file(struct lws *wsi, const char *path, const char *content_type);
+/* A query parameter's value, or NULL. */
+const char *local_query_param(const local_request *req, const char *name, char *out, size_t size);
+
+#endif

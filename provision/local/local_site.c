@@ -1,0 +1,192 @@
+/*
+ * local_site.c - the page's listener (local_site.h).
+ */
+#include "provision/local/local_site.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "provision/static_site.h"
+#include "runtime/cache_client.h"
+#include "runtime/canvas_store.h"
+#include "runtime/png_encode.h"
+
+#define SNAPSHOTS "/snapshots/"
+
+static void not_found(struct lws *wsi, local_session *s)
+{
+    local_reply_set(&s->reply, 404, "text/plain", "not found\n");
+    local_session_reply(wsi, s);
+}
+
+static void config_json(local_site *site, struct lws *wsi, local_session *s)
+{
+    const char *host = s->req.host[0] ? s->req.host : "localhost";
+    char websocket[300], snapshot[320];
+    snprintf(websocket, sizeof websocket, "ws://%s/", host);
+    snprintf(snapshot, sizeof snapshot, "http://%s/snapshots/latest.json", host);
+    local_reply_set(&s->reply, 200, "application/json", NULL);
+    static_site_config(site->cfg, websocket, snapshot, &s->reply.body);
+    aws_buf_append_str(&s->reply.headers, "Cache-Control: no-store\r\n");
+    local_session_reply(wsi, s);
+}
+
+static void snapshot_object(local_site *site, struct lws *wsi, local_session *s)
+{
+    const char *key = s->req.path + 1; /* "snapshots/..." */
+    local_object object = {0};
+    bool found = false;
+    aws_error err = {0};
+    if (local_store_get_object(site->store, site->bucket, key, true, &object, &found, &err) != 0) {
+        local_reply_set(&s->reply, 500, "text/plain", err.message);
+    } else if (!found) {
+        local_reply_set(&s->reply, 404, "text/plain", "no such snapshot\n");
+    } else {
+        local_reply_set(&s->reply, 200, static_content_type(key), NULL);
+        s->reply.body = object.body;
+        object.body = (aws_buf){0};
+        snprintf(s->reply.etag, sizeof s->reply.etag, "%s", object.etag);
+        aws_buf_append_str(&s->reply.headers, "Cache-Control: no-cache\r\n");
+    }
+    local_object_free(&object);
+    local_session_reply(wsi, s);
+}
+
+static int open_cache(local_site *site, aws_error *err)
+{
+    if (site->cache)
+        return 0;
+    const local_cache_settings *c = site->cache_settings;
+    cache_config config = {
+        .host = c->host,
+        .port = c->port,
+        .username = c->username[0] ? c->username : NULL,
+        .password = c->password[0] ? c->password : NULL,
+        .ca_file = c->ca_file[0] ? c->ca_file : NULL,
+        .plaintext = !c->tls,
+    };
+    cache_client *client;
+    TRY(cache_client_open(&client, &config, err));
+    site->cache = client;
+    return 0;
+}
+
+static int read_canvas_png(local_site *site, aws_buf *png, uint64_t *seq, bool *loaded, aws_error *err)
+{
+    TRY(open_cache(site, err));
+    canvas_store store = {.cache = site->cache, .stack = site->cfg->stack.name, .canvas = site->canvas};
+    TRY(store_loaded(&store, loaded, err));
+    if (!*loaded)
+        return 0;
+    aws_buf bits = {0};
+    int rc = store_read_canvas(&store, &bits, seq, err);
+    if (rc == 0)
+        rc = canvas_encode_png(&site->canvas, (const uint8_t *)bits.data, bits.len, png, err);
+    aws_buf_free(&bits);
+    return rc;
+}
+
+static void canvas_png(local_site *site, struct lws *wsi, local_session *s)
+{
+    aws_buf png = {0};
+    uint64_t seq = 0;
+    bool loaded = false;
+    aws_error err = {0};
+    if (read_canvas_png(site, &png, &seq, &loaded, &err) != 0) {
+        local_reply_set(&s->reply, 502, "text/plain", err.message);
+        if (site->cache) {
+            cache_client_close(site->cache); /* reconnect next time */
+            site->cache = NULL;
+        }
+    } else if (!loaded) {
+        local_reply_set(&s->reply, 503, "text/plain",
+                        "no canvas is loaded yet: it is loaded when the first page connects\n");
+    } else {
+        local_reply_set(&s->reply, 200, "image/png", NULL);
+        s->reply.body = png;
+        png = (aws_buf){0};
+        aws_buf_printf(&s->reply.headers, "X-Scribble-Seq: %" PRIu64 "\r\nCache-Control: no-store\r\n", seq);
+    }
+    aws_buf_free(&png);
+    local_session_reply(wsi, s);
+}
+
+/* A file of static/; only plain paths below it. */
+static void static_file(local_site *site, struct lws *wsi, local_session *s)
+{
+    const char *path = strcmp(s->req.path, "/") == 0 ? NULL : s->req.path + 1;
+    char relative[1024];
+    snprintf(relative, sizeof relative, "%s", path ? path : site->cfg->site.default_root_object);
+    char full[PATH_MAX + 1100];
+    struct stat st;
+    snprintf(full, sizeof full, "%s/%s", site->static_dir, relative);
+    if (strstr(relative, "..") || relative[0] == '.' || strstr(relative, "/.") ||
+        stat(full, &st) != 0 || !S_ISREG(st.st_mode)) {
+        not_found(wsi, s);
+        return;
+    }
+    if (local_session_serve_file(wsi, full, static_content_type(relative)) != 0)
+        lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+}
+
+static void site_request(void *owner, struct lws *wsi, local_session *s)
+{
+    local_site *site = owner;
+    bool read = strcmp(s->req.method, "GET") == 0 || strcmp(s->req.method, "HEAD") == 0;
+    if (!read) {
+        local_reply_set(&s->reply, 405, "text/plain", "method not allowed\n");
+        local_session_reply(wsi, s);
+    } else if (strcmp(s->req.path, "/config.json") == 0) {
+        config_json(site, wsi, s);
+    } else if (strncmp(s->req.path, SNAPSHOTS, strlen(SNAPSHOTS)) == 0) {
+        snapshot_object(site, wsi, s);
+    } else if (strcmp(s->req.path, "/_local/canvas.png") == 0) {
+        canvas_png(site, wsi, s);
+    } else {
+        static_file(site, wsi, s);
+    }
+}
+
+static void site_ws_open(void *owner, struct lws *wsi, local_session *s)
+{
+    local_site *site = owner;
+    local_gateway_open(site->gateway, wsi, s);
+}
+
+static void site_ws_message(void *owner, local_session *s, const char *data, size_t len)
+{
+    local_site *site = owner;
+    local_gateway_message(site->gateway, s, data, len);
+}
+
+static int site_ws_writable(void *owner, struct lws *wsi, local_session *s)
+{
+    local_site *site = owner;
+    return site->stopping ? -1 : local_gateway_writable(site->gateway, wsi, s);
+}
+
+static void site_ws_closed(void *owner, local_session *s)
+{
+    local_site *site = owner;
+    if (site->stopping)
+        s->connection = NULL;
+    else
+        local_gateway_closed(site->gateway, s);
+}
+
+const local_endpoint_ops local_site_ops = {
+    .request = site_request,
+    .ws_open = site_ws_open,
+    .ws_message = site_ws_message,
+    .ws_writable = site_ws_writable,
+    .ws_closed = site_ws_closed,
+};
+
+void local_site_free(local_site *site)
+{
+    if (site->cache)
+        cache_client_close(site->cache);
+    site->cache = NULL;
+}
