@@ -381,6 +381,14 @@
             this.cooldownUntil = this.now() + message.retryAfterMs;
           this.onAnswer(message);
           break;
+        case undefined:
+          /* API Gateway's own answer to a message it could not hand to the
+           * send handler ("Forbidden", "Internal server error"): the
+           * placement was not made, and the person is told. */
+          if (typeof message.message !== 'string') return;
+          this.onAnswer({ type: 'error', code: 'ServerError',
+                          message: `the server could not take it (${message.message})` });
+          return;
         default:
           return;
       }

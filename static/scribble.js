@@ -56,7 +56,8 @@
 
   const gesture = { pointers: new Map(), tap: null };
 
-  const exposed = { state: null, session: null, config: null, ready: null };
+  /* For tests and the console: view is live (screen = view.x + pixel * view.scale, CSS px). */
+  const exposed = { state: null, session: null, config: null, ready: null, view: page.view };
   window.scribble = exposed;
 
   const $ = (id) => document.getElementById(id);

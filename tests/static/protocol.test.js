@@ -249,6 +249,19 @@ test('answers set the cooldown; placing needs an open connection', async () => {
   assert.deepEqual(answers.map((a) => a.type), ['placed', 'error']);
 });
 
+test('API Gateway\'s own answers are errors for the person; other untyped messages are ignored', async () => {
+  const { s, sockets, answers } = session();
+  s.start();
+  sockets[0].open();
+  sockets[0].receive({ message: 'Internal server error', connectionId: 'abc=', requestId: 'r1' });
+  sockets[0].receive({ connectionId: 'abc=' });
+  await s.idle();
+  assert.equal(answers.length, 1);
+  assert.equal(answers[0].type, 'error');
+  assert.equal(answers[0].code, 'ServerError');
+  assert.match(answers[0].message, /Internal server error/);
+});
+
 test('a snapshot that cannot be fetched makes it catch up again from the same point', async () => {
   const { s, sockets, timers, state } = session({ fetchSnapshot: async () => { throw new Error('404'); } });
   s.start();
