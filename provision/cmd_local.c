@@ -82,11 +82,12 @@ static int parse_flags(int argc, char **argv, local_flags *f)
     return 0;
 }
 
-/* [local] data_dir is relative to the config file's folder. */
-static void resolve_data_dir(const scribble_globals *g, const char *dir, char out[PATH_MAX])
+/* --data-dir is as given; [local] data_dir is relative to the config file's folder. */
+static void resolve_data_dir(const scribble_globals *g, const char *flag, const char *dir,
+                             char out[PATH_MAX])
 {
-    if (dir[0] == '/') {
-        snprintf(out, PATH_MAX, "%s", dir);
+    if (flag || dir[0] == '/') {
+        snprintf(out, PATH_MAX, "%s", flag ? flag : dir);
         return;
     }
     const char *slash = strrchr(g->config_path, '/');
@@ -144,7 +145,13 @@ int cmd_local(int argc, char **argv, const scribble_globals *g)
     if (session_load_config(g, &cfg) != 0)
         return 2;
     char data_dir[PATH_MAX], handler[PATH_MAX];
-    resolve_data_dir(g, flags.data_dir ? flags.data_dir : cfg.local.data_dir, data_dir);
+    resolve_data_dir(g, flags.data_dir, cfg.local.data_dir, data_dir);
+    if (flags.port > 0 && flags.port == cfg.local.aws_port) {
+        fprintf(stderr, "scribblectl local: --port %d: allowed: a port other than [local] aws_port "
+                        "(%d), or 0\n", flags.port, cfg.local.aws_port);
+        scribble_config_free(&cfg);
+        return 2;
+    }
     if (find_handler(handler) != 0) {
         fprintf(stderr, "scribblectl local: the handler binary %s is missing: build it "
                         "(scripts/build) or set SCRIBBLE_HANDLER to it\n", handler);

@@ -193,8 +193,10 @@ static void check_functions(lws_sorted_usec_list_t *sul)
 static int start_listeners(local_app *a, aws_error *err)
 {
     const scribble_config *cfg = a->options.cfg;
-    a->aws_endpoint = (local_endpoint){.ops = &local_aws_ops, .owner = &a->aws};
-    a->site_endpoint = (local_endpoint){.ops = &local_site_ops, .owner = &a->site};
+    a->aws_endpoint = (local_endpoint){.ops = &local_aws_ops, .owner = &a->aws,
+                                       .port_setting = "[local] aws_port (0: any free port)"};
+    a->site_endpoint = (local_endpoint){.ops = &local_site_ops, .owner = &a->site,
+                                        .port_setting = "--port or [local] port (0: any free port)"};
     TRY(local_server_listen(a->ctx, cfg->local.bind, cfg->local.aws_port, &a->aws_endpoint, err));
     return local_server_listen(a->ctx, cfg->local.bind, a->options.port, &a->site_endpoint, err);
 }

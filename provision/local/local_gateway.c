@@ -532,11 +532,11 @@ void local_gateway_manage(local_gateway *gw, const local_request *req, local_rep
         iso_time(conn->connected_at_ms, connected);
         iso_time(conn->last_active_ms, active);
         cJSON *doc = cJSON_CreateObject();
-        cJSON_AddStringToObject(doc, "ConnectedAt", connected);
-        cJSON *identity = cJSON_AddObjectToObject(doc, "Identity");
-        cJSON_AddStringToObject(identity, "SourceIp", conn->source_ip);
-        cJSON_AddStringToObject(identity, "UserAgent", conn->user_agent);
-        cJSON_AddStringToObject(doc, "LastActiveAt", active);
+        cJSON_AddStringToObject(doc, "connectedAt", connected);
+        cJSON *identity = cJSON_AddObjectToObject(doc, "identity");
+        cJSON_AddStringToObject(identity, "sourceIp", conn->source_ip);
+        cJSON_AddStringToObject(identity, "userAgent", conn->user_agent);
+        cJSON_AddStringToObject(doc, "lastActiveAt", active);
         char *text = event_text(doc);
         local_reply_set(reply, 200, "application/json", text);
         cJSON_free(text);

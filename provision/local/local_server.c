@@ -264,7 +264,7 @@ int local_server_new(struct lws_context **out, aws_error *err)
 }
 
 /* Tries the address first, to say plainly why listening fails. */
-static int check_bindable(const char *address, int port, aws_error *err)
+static int check_bindable(const char *address, int port, const char *setting, aws_error *err)
 {
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     ENSURE(inet_pton(AF_INET, address, &sa.sin_addr) == 1, err, AWS_ERROR_CONFIG, "BadBind",
@@ -278,7 +278,7 @@ static int check_bindable(const char *address, int port, aws_error *err)
     close(fd);
     ENSURE(rc == 0 || saved != EADDRINUSE, err, AWS_ERROR_CONFIG, "PortInUse",
            "port %d on %s is in use (another scribblectl local?): stop that program, or choose "
-           "another port with --port or [local] port", port, address);
+           "another port with %s", port, address, setting ? setting : "another setting");
     ENSURE(rc == 0, err, AWS_ERROR_CONFIG, "ListenFailed", "cannot listen on %s:%d: %s", address,
            port, strerror(saved));
     return 0;
@@ -289,7 +289,7 @@ int local_server_listen(struct lws_context *ctx, const char *bind, int port, loc
 {
     const char *address = strcmp(bind, "localhost") == 0 ? "127.0.0.1" : bind;
     if (port)
-        TRY(check_bindable(address, port, err));
+        TRY(check_bindable(address, port, ep->port_setting, err));
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
     info.port = port;

@@ -64,6 +64,7 @@ typedef struct local_endpoint_ops {
 typedef struct local_endpoint {
     const local_endpoint_ops *ops;
     void *owner;
+    const char *port_setting; /* how to choose another port, for "in use" errors */
     int port; /* the port it listens on, once listening */
 } local_endpoint;
 
