@@ -139,6 +139,9 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, () => process.exit(130)); /* 'exit' above ends what was started */
 }
 
+/* What AddressSanitizer and UBSan print; either fails a test. */
+const SANITIZER_MARKERS = ['Sanitizer', 'runtime error:'];
+
 class LocalApp {
   /*
    * Starts `scribblectl -c ini local --port port --data-dir dataDir
@@ -148,6 +151,7 @@ class LocalApp {
    */
   static async start({ ini, dataDir, port = 0, scheduleInterval = 1, timeout = 60000 }) {
     const app = new LocalApp();
+    app.dataDir = dataDir;
     const args = ['-c', ini, 'local', '--port', String(port), '--data-dir', dataDir,
                   '--schedule-interval', String(scheduleInterval)];
     app.command = [scribblectl(), ...args].join(' ');
@@ -258,7 +262,28 @@ class LocalApp {
     }
     const leftovers = await this.reap(started);
     running.delete(this);
+    const reports = this.sanitizerReports();
+    if (reports.length)
+      throw new Error(`sanitizer reports from scribblectl local or its children:\n${reports.join('\n')}`);
     return { ...this.exit, leftovers };
+  }
+
+  /*
+   * The lines of an AddressSanitizer or UBSan report in scribblectl's stderr
+   * or in its children's logs (<dataDir>/logs/*.log, cache/redis.log).
+   */
+  sanitizerReports() {
+    const texts = [['scribblectl', this.stderrText]];
+    const logs = path.join(this.dataDir, 'logs');
+    const files = fs.existsSync(logs) ? fs.readdirSync(logs).map((f) => path.join(logs, f)) : [];
+    files.push(path.join(this.dataDir, 'cache', 'redis.log'));
+    for (const file of files)
+      if (fs.existsSync(file)) texts.push([file, fs.readFileSync(file, 'utf8')]);
+    const found = [];
+    for (const [where, text] of texts)
+      for (const line of text.split('\n'))
+        if (SANITIZER_MARKERS.some((m) => line.includes(m))) found.push(`${where}: ${line}`);
+    return found;
   }
 
   /*
