@@ -144,6 +144,25 @@ static int hex_value(char c)
     return -1;
 }
 
+bool aws_uri_decode_strict(aws_buf *out, const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (c == '%') {
+            int hi = i + 2 < len ? hex_value(s[i + 1]) : -1;
+            int lo = i + 2 < len ? hex_value(s[i + 2]) : -1;
+            if (hi < 0 || lo < 0)
+                return false;
+            c = (char)(hi * 16 + lo);
+            i += 2;
+        }
+        if (c == '\0')
+            return false;
+        aws_buf_append_char(out, c);
+    }
+    return true;
+}
+
 void aws_uri_decode(aws_buf *out, const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++) {

@@ -65,6 +65,9 @@ char *aws_http_request_host(const aws_http_request *req);
 void aws_uri_encode(aws_buf *out, const char *s, size_t len, int keep_slash);
 /* Decodes %XX escapes (and nothing else) into out. */
 void aws_uri_decode(aws_buf *out, const char *s, size_t len);
+/* The same for untrusted input: false (out then partly filled) when a '%' is
+ * not followed by two hex digits or an escape decodes to NUL. */
+bool aws_uri_decode_strict(aws_buf *out, const char *s, size_t len);
 
 /* Debug sink: the transport reports each request and response line by line,
  * with secrets already redacted. NULL means silent. */

@@ -8,6 +8,7 @@
  * handler's output goes to <data_dir>/logs/<handler>.log.
  */
 #include "provision/local/local_app.h"
+#include "provision/local/local_clock.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -277,19 +278,12 @@ void local_app_run(local_app *a, volatile int *stop)
 
 /* -- stop -------------------------------------------------------------------------------- */
 
-static long long monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int final_save(local_app *a, aws_error *err)
 {
     bool done = false;
     local_triggers_run_now(a->triggers, a->functions[SAVE], &done);
-    long long give_up = monotonic_ms() + FINAL_SAVE_MS;
-    while (!done && monotonic_ms() < give_up)
+    long long give_up = local_monotonic_ms() + FINAL_SAVE_MS;
+    while (!done && local_monotonic_ms() < give_up)
         if (lws_service(a->ctx, 0) < 0)
             break;
     ENSURE(done, err, AWS_ERROR_TRANSPORT, "SaveUnfinished",

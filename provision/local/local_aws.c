@@ -3,6 +3,7 @@
  * service (local_aws.h).
  */
 #include "provision/local/local_aws.h"
+#include "provision/local/local_clock.h"
 
 #include <string.h>
 #include <time.h>
@@ -12,13 +13,6 @@
 #define SQS_TARGET "AmazonSQS."
 #define DYNAMODB_TARGET "DynamoDB_20120810."
 #define CONNECTIONS_PATH "/@connections/"
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static bool starts_with(const char *s, const char *prefix)
 {
@@ -33,7 +27,7 @@ static void aws_request(void *owner, struct lws *wsi, local_session *s)
     aws_error err = {0};
     if (starts_with(req->target, SQS_TARGET)) {
         local_sqs_handle(aws->queues, aws->queue_count, req->target + strlen(SQS_TARGET), body,
-                         req->body.len, now_ms(), &s->reply);
+                         req->body.len, local_now_ms(), &s->reply);
         local_triggers_kick(aws->triggers);
     } else if (starts_with(req->target, DYNAMODB_TARGET)) {
         local_dynamodb_handle(aws->store, aws->tables, aws->table_count,

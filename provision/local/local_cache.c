@@ -13,7 +13,6 @@
  * Passwords from the URL stay in the settings: no error message quotes one.
  */
 #include "provision/local/local_cache.h"
-#include "provision/local/local_child.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -32,6 +31,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "aws/http.h"
+#include "provision/local/local_child.h"
+#include "provision/local/local_clock.h"
 #include "runtime/cache_client.h"
 
 #define URL_ERROR "InvalidCacheUrl"
@@ -48,44 +50,28 @@
 
 /* ---- local.cache_url ---- */
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Copies s[0..n) into out, undoing %XX escapes; what names the part in errors. */
 static int decode_part(const char *s, size_t n, char *out, size_t size, const char *what,
                        aws_error *err)
 {
-    size_t len = 0;
-    for (size_t i = 0; i < n; i++) {
-        int c = (unsigned char)s[i];
-        if (c == '%') {
-            int high = i + 2 < n ? hex_digit(s[i + 1]) : -1;
-            int low = i + 2 < n ? hex_digit(s[i + 2]) : -1;
-            c = high < 0 || low < 0 ? -1 : high * 16 + low;
-            ENSURE(c > 0, err, AWS_ERROR_CONFIG, URL_ERROR,
-                   "the cache URL's %s has a bad %%-escape; allowed: %%XX with two hex digits, "
-                   "not %%00",
-                   what);
-            i += 2;
-        } else {
-            ENSURE(c >= ' ' && c != 0x7f, err, AWS_ERROR_CONFIG, URL_ERROR,
-                   "the cache URL's %s holds a control character; allowed: printable "
-                   "characters, or %%XX escapes",
-                   what);
-        }
-        ENSURE(len + 1 < size, err, AWS_ERROR_CONFIG, URL_ERROR,
-               "the cache URL's %s is longer than %zu characters", what, size - 1);
-        out[len++] = (char)c;
-    }
-    out[len] = '\0';
+    aws_buf decoded = {0};
+    bool ok = aws_uri_decode_strict(&decoded, s, n);
+    size_t len = decoded.len;
+    bool printable = true;
+    for (size_t i = 0; ok && i < len; i++)
+        printable = printable && (unsigned char)decoded.data[i] >= ' ' && decoded.data[i] != 0x7f;
+    if (ok && printable && len < size)
+        memcpy(out, decoded.data ? decoded.data : "", len + 1);
+    aws_buf_free_secret(&decoded);
+    ENSURE(ok, err, AWS_ERROR_CONFIG, URL_ERROR,
+           "the cache URL's %s has a bad %%-escape; allowed: %%XX with two hex digits, not %%00",
+           what);
+    ENSURE(printable, err, AWS_ERROR_CONFIG, URL_ERROR,
+           "the cache URL's %s holds a control character; allowed: printable characters, or "
+           "%%XX escapes",
+           what);
+    ENSURE(len < size, err, AWS_ERROR_CONFIG, URL_ERROR,
+           "the cache URL's %s is longer than %zu characters", what, size - 1);
     return 0;
 }
 
@@ -232,22 +218,6 @@ int local_cache_ping(const local_cache_settings *settings, int timeout_ms, aws_e
     cache_reply_free(reply);
     cache_client_close(client);
     return rc;
-}
-
-/* ---- time ---- */
-
-static long long now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long long ms)
-{
-    struct timespec t = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&t, &t) != 0 && errno == EINTR) {
-    }
 }
 
 /* ---- the redis-server process ---- */
@@ -397,28 +367,11 @@ static bool has_exited(pid_t pid, int *status)
     return r == pid || (r < 0 && errno == ECHILD);
 }
 
-static void signal_group(pid_t pid, int sig)
-{
-    if (kill(-pid, sig) != 0)
-        kill(pid, sig);
-}
-
 void local_cache_stop(local_cache *cache)
 {
     if (!cache || cache->pid <= 0)
         return;
-    int status;
-    signal_group(cache->pid, SIGTERM);
-    long long deadline = now_ms() + STOP_DEADLINE_MS;
-    while (!has_exited(cache->pid, &status)) {
-        if (now_ms() >= deadline) {
-            signal_group(cache->pid, SIGKILL);
-            while (waitpid(cache->pid, &status, 0) < 0 && errno == EINTR) {
-            }
-            break;
-        }
-        sleep_ms(20);
-    }
+    local_child_stop(cache->pid, STOP_DEADLINE_MS, NULL);
     cache->pid = 0;
 }
 
@@ -478,7 +431,7 @@ typedef enum start_result { STARTED, FAILED, PORT_TAKEN } start_result;
 /* Polls a TLS PING until it answers, the child exits or the deadline passes. */
 static start_result wait_ready(local_cache *cache, off_t log_from, aws_error *err)
 {
-    long long deadline = now_ms() + START_DEADLINE_MS;
+    long long deadline = local_monotonic_ms() + START_DEADLINE_MS;
     long long delay = POLL_FIRST_MS;
     aws_error last = {0};
     for (;;) {
@@ -487,11 +440,11 @@ static start_result wait_ready(local_cache *cache, off_t log_from, aws_error *er
             cache->pid = 0;
             return exit_error(cache, log_from, status, err) ? PORT_TAKEN : FAILED;
         }
-        long long left = deadline - now_ms();
+        long long left = deadline - local_monotonic_ms();
         int timeout = left < PING_TIMEOUT_MS ? (int)(left > 1 ? left : 1) : PING_TIMEOUT_MS;
         if (local_cache_ping(&cache->settings, timeout, &last) == 0)
             return STARTED;
-        left = deadline - now_ms();
+        left = deadline - local_monotonic_ms();
         if (left <= 0) {
             local_cache_stop(cache);
             aws_error_set(err, AWS_ERROR_TRANSPORT, "RedisServerTimeout",
@@ -501,7 +454,7 @@ static start_result wait_ready(local_cache *cache, off_t log_from, aws_error *er
                           last.message, cache->log_file);
             return FAILED;
         }
-        sleep_ms(delay < left ? delay : left);
+        local_sleep_ms(delay < left ? delay : left);
         delay = delay * 2 < POLL_MAX_MS ? delay * 2 : POLL_MAX_MS;
     }
 }

@@ -1,25 +1,26 @@
 /*
- * local_child.h - how scribblectl local's children (redis-server, the
- * handlers) are set apart, called in the child between fork and exec: a
- * process group of their own, so a terminal's Ctrl-C reaches only
- * scribblectl, which then stops them in order; and death with scribblectl
- * if it is killed outright, so none outlives it. scribblectl local forks
- * from its only thread, which is what PR_SET_PDEATHSIG watches.
+ * local_child.h - how scribblectl local starts and stops its children
+ * (redis-server, the handlers).
+ *
+ * Started: each in a process group of its own, so a terminal's Ctrl-C
+ * reaches only scribblectl, which then stops them in order; and set to die
+ * with scribblectl if it is killed outright, so none outlives it.
+ * scribblectl local forks from its only thread, which is what
+ * PR_SET_PDEATHSIG watches.
  */
 #ifndef SCRIBBLE_LOCAL_CHILD_H
 #define SCRIBBLE_LOCAL_CHILD_H
 
-#include <signal.h>
-#include <sys/prctl.h>
-#include <unistd.h>
+#include <sys/types.h>
 
-/* parent: getpid() before the fork. Async-signal-safe. */
-static inline void local_child_detach(pid_t parent)
-{
-    setpgid(0, 0);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) /* it died before prctl */
-        _exit(1);
-}
+/* In the child between fork and exec; parent is getpid() before the fork.
+ * Async-signal-safe. */
+void local_child_detach(pid_t parent);
+
+/* SIGTERM to the child's group; SIGKILL if it has not exited after wait_ms;
+ * reaps it. *status (may be NULL) gets its wait status. */
+void local_child_stop(pid_t pid, int wait_ms, int *status);
+
+void local_sleep_ms(long long ms);
 
 #endif

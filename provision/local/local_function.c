@@ -8,6 +8,7 @@
  * 30 s, so a handler that cannot start does not spin.
  */
 #include "provision/local/local_function.h"
+#include "provision/local/local_clock.h"
 #include "provision/local/local_child.h"
 
 #include <fcntl.h>
@@ -54,20 +55,6 @@ struct local_function {
     lws_sorted_usec_list_t deadline_timer;
     lws_sorted_usec_list_t restart_timer;
 };
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static long long monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void new_request_id(char out[40])
 {
@@ -163,7 +150,7 @@ static void deliver(local_function *f)
         f->queue_tail = NULL;
     inv->next = NULL;
     f->running = inv;
-    inv->deadline_ms = now_ms() + (long long)f->options.timeout_s * 1000;
+    inv->deadline_ms = local_now_ms() + (long long)f->options.timeout_s * 1000;
     lws_sul_schedule(f->ctx, 0, &f->deadline_timer, on_deadline,
                      (lws_usec_t)f->options.timeout_s * LWS_US_PER_SEC);
     local_session *s = f->waiter_session;
@@ -372,7 +359,7 @@ int local_function_start(local_function *f, aws_error *err)
     ENSURE(pid > 0, err, AWS_ERROR_CONFIG, "ForkFailed", "cannot start the %s handler",
            f->options.name);
     f->pid = pid;
-    f->started_ms = monotonic_ms();
+    f->started_ms = local_monotonic_ms();
     return 0;
 }
 
@@ -404,7 +391,7 @@ void local_function_check(local_function *f)
     } else {
         report(f, "the process %s; see %s", why, f->options.log_path);
     }
-    bool quick = monotonic_ms() - f->started_ms < 2000;
+    bool quick = local_monotonic_ms() - f->started_ms < 2000;
     int delay = quick ? f->restart_delay_ms : 0;
     f->restart_delay_ms = quick ? (f->restart_delay_ms * 2 > RESTART_MAX_MS ? RESTART_MAX_MS
                                                                             : f->restart_delay_ms * 2)
@@ -420,18 +407,7 @@ void local_function_stop(local_function *f)
     fail_running(f, "Runtime.Stopped", "scribblectl local is stopping");
     if (f->pid <= 0)
         return;
-    kill(f->pid, SIGTERM);
-    long long give_up = monotonic_ms() + STOP_WAIT_MS;
-    int status;
-    while (waitpid(f->pid, &status, WNOHANG) == 0) {
-        if (monotonic_ms() >= give_up) {
-            kill(f->pid, SIGKILL);
-            waitpid(f->pid, &status, 0);
-            break;
-        }
-        struct timespec tick = {0, 10 * 1000 * 1000};
-        nanosleep(&tick, NULL);
-    }
+    local_child_stop(f->pid, STOP_WAIT_MS, NULL);
     f->pid = 0;
     f->waiter = NULL;
     f->waiter_session = NULL;

@@ -2,6 +2,7 @@
  * local_gateway.c - the local WebSocket API (local_gateway.h).
  */
 #include "provision/local/local_gateway.h"
+#include "provision/local/local_clock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,13 +49,6 @@ struct local_gateway {
     local_connection *connections;
     size_t count;
 };
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* An id as API Gateway makes them: 16 characters of base64 (URL-safe here). */
 static void random_id(char out[24])
@@ -173,7 +167,7 @@ void local_gateway_free(local_gateway *gw)
 static cJSON *request_context(const local_connection *conn, const char *route, const char *type,
                               char request_id[24])
 {
-    long long now = now_ms();
+    long long now = local_now_ms();
     time_t secs = (time_t)(now / 1000);
     struct tm tm;
     gmtime_r(&secs, &tm);
@@ -306,7 +300,7 @@ static void send_disconnect(local_connection *conn)
 
 static void route_message(local_connection *conn, const char *data, size_t len)
 {
-    conn->last_active_ms = now_ms();
+    conn->last_active_ms = local_now_ms();
     cJSON *body = cJSON_ParseWithLength(data, len);
     const char *action = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "action"));
     bool routed = action && strcmp(action, "sendMessage") == 0;
@@ -413,7 +407,7 @@ void local_gateway_open(local_gateway *gw, struct lws *wsi, local_session *s)
         random_id(conn->id);
     while (find(gw, conn->id));
     conn->state = CONNECTING;
-    conn->connected_at_ms = conn->last_active_ms = now_ms();
+    conn->connected_at_ms = conn->last_active_ms = local_now_ms();
     read_upgrade(conn, wsi);
     conn->next = gw->connections;
     gw->connections = conn;

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "aws/http.h"
+
 #define KEY_LIMIT 1024
 #define DEFAULT_CONTENT_TYPE "binary/octet-stream"
 
@@ -47,34 +49,11 @@ __attribute__((format(printf, 4, 5))) static int s3_fail(aws_error *e, long stat
 
 /* ------------------------------------------------------------------- paths */
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Strict percent-decoding: every '%' starts two hex digits, none makes NUL. */
 static int percent_decode(aws_cursor raw, aws_buf *out, aws_error *e)
 {
-    for (size_t i = 0; i < raw.len; i++) {
-        char c = raw.ptr[i];
-        if (c == '%') {
-            int hi = i + 2 < raw.len ? hex_value(raw.ptr[i + 1]) : -1;
-            int lo = i + 2 < raw.len ? hex_value(raw.ptr[i + 2]) : -1;
-            if (hi < 0 || lo < 0)
-                return s3_fail(e, 400, "InvalidURI", "Couldn't parse the specified URI.");
-            c = (char)(hi * 16 + lo);
-            i += 2;
-        }
-        if (c == '\0')
-            return s3_fail(e, 400, "InvalidURI", "Couldn't parse the specified URI.");
-        aws_buf_append_char(out, c);
-    }
+    if (!aws_uri_decode_strict(out, raw.ptr, raw.len))
+        return s3_fail(e, 400, "InvalidURI", "Couldn't parse the specified URI.");
     return 0;
 }
 

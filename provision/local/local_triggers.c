@@ -2,6 +2,7 @@
  * local_triggers.c - queue mappings and schedules (local_triggers.h).
  */
 #include "provision/local/local_triggers.h"
+#include "provision/local/local_clock.h"
 
 #include <stddef.h>
 #include <stdlib.h>
@@ -37,13 +38,6 @@ struct local_triggers {
     bool stopped;
 };
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 local_triggers *local_triggers_new(struct lws_context *ctx)
 {
     local_triggers *t = aws_xcalloc(1, sizeof *t);
@@ -61,7 +55,7 @@ static void batch_done(void *ctx, bool ok, const char *body, size_t len)
     aws_buf response = {0};
     if (ok)
         aws_buf_append(&response, body, len);
-    local_queue_finish_batch(m->queue, m->in_flight, ok ? aws_buf_str(&response) : NULL, now_ms());
+    local_queue_finish_batch(m->queue, m->in_flight, ok ? aws_buf_str(&response) : NULL, local_now_ms());
     aws_buf_free(&response);
     m->in_flight = NULL;
     if (!m->owner->stopped)
@@ -73,7 +67,7 @@ static void pump(lws_sorted_usec_list_t *sul)
     mapping *m = (mapping *)((char *)sul - offsetof(mapping, timer));
     if (m->in_flight || m->owner->stopped)
         return;
-    int64_t now = now_ms();
+    int64_t now = local_now_ms();
     local_batch *batch = NULL;
     char *event = NULL;
     if (local_queue_take_batch(m->queue, m->batch_size, now, &batch, &event) != 0 || !batch) {
