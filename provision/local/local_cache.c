@@ -194,18 +194,23 @@ void local_cache_environment(const local_cache_settings *settings,
     add(context, "SCRIBBLE_CACHE_PASSWORD", settings->password);
 }
 
-int local_cache_ping(const local_cache_settings *settings, int timeout_ms, aws_error *err)
+cache_config local_cache_config(const local_cache_settings *settings)
 {
-    cache_config config = {
+    return (cache_config){
         .host = settings->host,
         .port = settings->port,
         .username = settings->username[0] ? settings->username : NULL,
         .password = settings->password[0] ? settings->password : NULL,
         .ca_file = settings->ca_file[0] ? settings->ca_file : NULL,
         .plaintext = !settings->tls,
-        .connect_timeout_ms = timeout_ms,
-        .io_timeout_ms = timeout_ms,
     };
+}
+
+int local_cache_ping(const local_cache_settings *settings, int timeout_ms, aws_error *err)
+{
+    cache_config config = local_cache_config(settings);
+    config.connect_timeout_ms = timeout_ms;
+    config.io_timeout_ms = timeout_ms;
     cache_client *client;
     TRY(cache_client_open(&client, &config, err));
     const char *const argv[] = {"PING"};

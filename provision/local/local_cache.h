@@ -17,6 +17,7 @@
 
 #include "aws/error.h"
 #include "provision/local/local_tls.h"
+#include "runtime/cache_client.h"
 
 #define LOCAL_CACHE_DEFAULT_PORT 6379
 
@@ -61,6 +62,8 @@ void local_cache_stop(local_cache *cache);
 
 /* Connects as the handlers would (TLS verified against ca_file or the
  * system's CAs, AUTH when set) and checks that PING answers PONG. */
+/* The cache client's configuration for these settings (pointing into them). */
+cache_config local_cache_config(const local_cache_settings *settings);
 int local_cache_ping(const local_cache_settings *settings, int timeout_ms, aws_error *err);
 
 /* Calls add for each of SCRIBBLE_CACHE_ENDPOINT (host:port), SCRIBBLE_CACHE_TLS

@@ -58,15 +58,7 @@ static int open_cache(local_site *site, aws_error *err)
 {
     if (site->cache)
         return 0;
-    const local_cache_settings *c = site->cache_settings;
-    cache_config config = {
-        .host = c->host,
-        .port = c->port,
-        .username = c->username[0] ? c->username : NULL,
-        .password = c->password[0] ? c->password : NULL,
-        .ca_file = c->ca_file[0] ? c->ca_file : NULL,
-        .plaintext = !c->tls,
-    };
+    cache_config config = local_cache_config(site->cache_settings);
     cache_client *client;
     TRY(cache_client_open(&client, &config, err));
     site->cache = client;

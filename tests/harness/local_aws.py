@@ -96,6 +96,23 @@ def _install_moto_extensions() -> None:
         default_user_config.setdefault(section, {}).update(settings)  # type: ignore[misc]
 
 
+def isolated_env(settings: dict[str, str], extra: dict[str, str | None]) -> dict[str, str]:
+    """A child process's environment: os.environ without any AWS_* variable, plus
+    settings, with loopback added to no_proxy (a developer's proxy must not
+    capture loopback traffic; libcurl honours these), then extra (a value of
+    None removes that variable)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(settings)
+    for name in ("no_proxy", "NO_PROXY"):
+        env[name] = ",".join(filter(None, [env.get(name), "127.0.0.1", "localhost"]))
+    for key, value in extra.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return env
+
+
 class LocalAws:
     """moto on http://127.0.0.1:PORT with fresh state; use as a context manager."""
 
@@ -176,26 +193,16 @@ class LocalAws:
         extra is applied last; a value of None removes that variable.
         """
         assert self._dir is not None, "use LocalAws as a context manager"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        env.update(
-            AWS_ENDPOINT_URL=self.endpoint,
-            AWS_REGION=self.region,
-            AWS_DEFAULT_REGION=self.region,  # the only one boto3 reads
-            AWS_ACCESS_KEY_ID=ACCESS_KEY_ID,
-            AWS_SECRET_ACCESS_KEY=SECRET_ACCESS_KEY,
-            AWS_EC2_METADATA_DISABLED="true",
-            AWS_CONFIG_FILE=os.path.join(self._dir, "config"),
-            AWS_SHARED_CREDENTIALS_FILE=os.path.join(self._dir, "credentials"),
-        )
-        # A developer's proxy must not capture loopback traffic (libcurl honours these).
-        for name in ("no_proxy", "NO_PROXY"):
-            env[name] = ",".join(filter(None, [env.get(name), "127.0.0.1", "localhost"]))
-        for key, value in extra.items():
-            if value is None:
-                env.pop(key, None)
-            else:
-                env[key] = value
-        return env
+        return isolated_env({
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,  # the only one boto3 reads
+            "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
+            "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "AWS_CONFIG_FILE": os.path.join(self._dir, "config"),
+            "AWS_SHARED_CREDENTIALS_FILE": os.path.join(self._dir, "credentials"),
+        }, extra)
 
     def client(self, service: str, **kwargs: Any) -> Any:
         """A boto3 client for this endpoint, independent of the developer's AWS setup."""

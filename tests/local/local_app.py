@@ -38,6 +38,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
+from harness.local_aws import isolated_env
+
 SOURCE_DIR = pathlib.Path(os.environ.get("SCRIBBLE_SOURCE_DIR")
                           or pathlib.Path(__file__).resolve().parents[2])
 READY_LINE = re.compile(r"^Scribble is running at (http://[^\s/]+/)\s*$")
@@ -184,17 +186,8 @@ def child_env(**extra: str | None) -> dict[str, str]:
 
     `extra` is applied last; None removes a variable.
     """
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env["AWS_EC2_METADATA_DISABLED"] = "true"
-    env["SCRIBBLE_STATIC_DIR"] = str(SOURCE_DIR / "static")
-    no_proxy = ",".join(filter(None, ["127.0.0.1", "localhost", env.get("no_proxy")]))
-    env["no_proxy"] = env["NO_PROXY"] = no_proxy
-    for key, value in extra.items():
-        if value is None:
-            env.pop(key, None)
-        else:
-            env[key] = value
-    return env
+    return isolated_env({"AWS_EC2_METADATA_DISABLED": "true",
+                         "SCRIBBLE_STATIC_DIR": str(SOURCE_DIR / "static")}, extra)
 
 
 def free_port() -> int:
