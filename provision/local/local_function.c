@@ -164,7 +164,7 @@ static void deliver(local_function *f)
                    "Lambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:local:000000000000:function:%s\r\n"
                    "Lambda-Runtime-Trace-Id: Root=1-%08llx-%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x;Sampled=0\r\n",
                    inv->request_id, inv->deadline_ms, f->options.name,
-                   (unsigned long long)(inv->deadline_ms / 1000), trace[0], trace[1], trace[2],
+                   (unsigned long long)(local_now_ms() / 1000), trace[0], trace[1], trace[2],
                    trace[3], trace[4], trace[5], trace[6], trace[7], trace[8], trace[9], trace[10],
                    trace[11]);
     struct lws *wsi = f->waiter;
