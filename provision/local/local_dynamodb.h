@@ -8,6 +8,12 @@
  * scribble.ini, each with a number (N) partition key and an optional number
  * sort key. A request is a pure function of the store and its bytes; it
  * never prints.
+ *
+ * This is the whole public API. Behind it: the operations and their answers
+ * (local_dynamodb.c), AttributeValues, numbers and keys
+ * (local_dynamodb_value.h), ProjectionExpression
+ * (local_dynamodb_projection.h) and the two request errors they share
+ * (local_dynamodb_error.h), which only local_dynamodb*.c include.
  */
 #ifndef SCRIBBLE_LOCAL_DYNAMODB_H
 #define SCRIBBLE_LOCAL_DYNAMODB_H

@@ -1,8 +1,7 @@
 /*
- * local_json.h - how scribblectl local's SQS reads and writes JSON, shared
- * by its two halves: the SQS endpoint (local_sqs.c) reading requests, and
- * the queues (local_queue.c) reading a function's ReportBatchItemFailures
- * answer and writing the Lambda event.
+ * local_json.h - how scribblectl local's AWS stand-ins read and write JSON:
+ * the SQS and DynamoDB endpoints reading requests, and the queues reading a
+ * function's ReportBatchItemFailures answer and writing the Lambda event.
  *
  * One reading for both, as AWS has: a document is whole or refused (cJSON
  * alone ignores text after it), and a member whose value is JSON null is
