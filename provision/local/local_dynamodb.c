@@ -19,7 +19,6 @@
  * projection paths, UpdateItem and Query.
  */
 #include "provision/local/local_dynamodb.h"
-#include "provision/local/local_json.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -31,6 +30,7 @@
 #include "provision/local/local_dynamodb_error.h"
 #include "provision/local/local_dynamodb_projection.h"
 #include "provision/local/local_dynamodb_value.h"
+#include "provision/local/local_json.h"
 
 #define TARGET_PREFIX "DynamoDB_20120810."
 #define BATCH_WRITE_LIMIT 25
