@@ -154,8 +154,6 @@ void local_gateway_free(local_gateway *gw)
     local_connection *c = gw->connections;
     while (c) {
         local_connection *next = c->next;
-        if (c->wsi)
-            lws_set_wsi_user(c->wsi, NULL);
         connection_free(c);
         c = next;
     }

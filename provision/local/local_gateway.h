@@ -22,7 +22,8 @@ typedef struct local_gateway local_gateway;
 
 local_gateway *local_gateway_new(local_function *connect, local_function *disconnect,
                                  local_function *send);
-/* Closes every connection (without $disconnect) and frees the gateway. */
+/* Frees the gateway and its connections; call once the server (and so every
+ * WebSocket) is gone. */
 void local_gateway_free(local_gateway *gw);
 size_t local_gateway_connection_count(const local_gateway *gw);
 
