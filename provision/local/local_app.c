@@ -142,7 +142,7 @@ static int start_cache(local_app *a, aws_error *err)
     return 0;
 }
 
-static void make_queues(local_app *a)
+static int make_queues(local_app *a, aws_error *err)
 {
     const scribble_config *cfg = a->options.cfg;
     static const char *const roles[2] = {"catchup-queue", "pixel-queue"};
@@ -154,8 +154,11 @@ static void make_queues(local_app *a)
         snprintf(arn, sizeof arn, "arn:aws:sqs:%s:%s:%s", region, ACCOUNT, name);
         a->queues[i] = local_queue_new(name, url, arn, cfg->queues.type == SCRIBBLE_QUEUE_FIFO,
                                        cfg->queues.visibility_timeout);
+        ENSURE(a->queues[i], err, AWS_ERROR_CONFIG, "QueueUnusable",
+               "the local queue %s cannot be made from this configuration", name);
         local_queue_set_content_based_deduplication(a->queues[i], cfg->queues.content_based_deduplication);
     }
+    return 0;
 }
 
 static int start_functions(local_app *a, aws_error *err)
@@ -238,7 +241,7 @@ static int start(local_app *a, aws_error *err)
     TRY(local_store_open(db, &a->store, err));
     TRY(local_server_new(&a->ctx, err));
     TRY(start_listeners(a, err));
-    make_queues(a);
+    TRY(make_queues(a, err));
     TRY(start_cache(a, err));
     build_environment(a);
     TRY(start_functions(a, err));

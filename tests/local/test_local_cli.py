@@ -17,8 +17,8 @@ import subprocess
 
 import pytest
 
-from local_app import (SOURCE_DIR, LocalApp, catch_up, child_env, make_config, open_websocket,
-                       proc_environ, recv_until, scribblectl, wait_for)
+from local_app import (SOURCE_DIR, LocalApp, catch_up, child_env, free_port, make_config,
+                       open_websocket, proc_environ, recv_until, scribblectl, wait_for)
 
 ALLOWED = "allowed: --port 0-65535, --data-dir DIR, --schedule-interval 1-3600"
 
@@ -300,3 +300,57 @@ def test_stop_saves_the_canvas(tmp_path):
         stored = {int(i["idx"]["N"]): (int(i["colour"]["N"]), int(i["seq"]["N"])) for i in items}
         want = {2 * width + 7: (1, placed["first"]), 9 * width + 0: (1, placed["last"])}
         assert stored == want, (stored, placed)
+
+
+# -- a cache of the user's own ([local] cache_url) ---------------------------------------------
+
+@pytest.fixture
+def plain_redis(tmp_path_factory):
+    """A redis-server without TLS on a free port, as a user's own cache; stopped at the end.
+    It works in a folder of its own: what works in the test's folder counts as the app's."""
+    port = free_port()
+    folder = tmp_path_factory.mktemp("users-redis")
+    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
+                               "--save", "", "--appendonly", "no", "--dir", str(folder)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def cli(*args):
+        return subprocess.run(["redis-cli", "-p", str(port), *args], capture_output=True,
+                              text=True, timeout=10)
+
+    try:
+        wait_for(lambda: cli("PING").stdout.strip() == "PONG", 10, "redis-server never answered PING")
+        yield port, cli
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_cache_url_is_used_instead_of_starting_one(tmp_path, plain_redis):
+    port, cli = plain_redis
+    config = make_config(tmp_path, local={"cache_url": f"redis://127.0.0.1:{port}"})
+    with LocalApp(config) as app:
+        assert not [p for p in app.children() if "redis-server" in p.command], \
+            f"it started a cache of its own: {[str(p) for p in app.children()]}"
+        send = proc_environ(handler_pid(app, "send"))
+        assert send["SCRIBBLE_CACHE_ENDPOINT"] == f"127.0.0.1:{port}"
+        assert send["SCRIBBLE_CACHE_TLS"] == "false"
+        with open_websocket(app) as ws:
+            catch_up(ws)
+            ws.send(json.dumps({"action": "sendMessage", "type": "place",
+                                "pixels": [[1, 1, 1]], "ref": "mine"}))
+            got = recv_until(ws, lambda m: m.get("ref") == "mine", timeout=20)
+            assert got[-1]["type"] == "placed", got
+    keys = cli("--scan").stdout.split()
+    assert any(key.startswith(f"{{{config.stack}}}:") for key in keys), keys
+
+
+def test_cache_url_that_does_not_answer(tmp_path):
+    port = free_port()  # nothing listens there
+    config = make_config(tmp_path, local={"cache_url": f"redis://127.0.0.1:{port}"})
+    app, status = failed_run(config)
+    assert status == 1, app.output_tail()
+    assert app.stderr.startswith("scribblectl local: "), app.stderr
+    assert f"127.0.0.1:{port}" in app.stderr, app.stderr
+    assert "Scribble is running" not in app.stdout
+    assert app.recorded() == [], f"it started processes: {app.recorded()}"
