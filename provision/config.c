@@ -651,7 +651,29 @@ static void setting_name(const scribble_setting *s, aws_buf *out)
     aws_buf_printf(out, "%s.%s", s->section, s->key);
 }
 
-/* "got "value"", quoted, control characters escaped, long values shortened. */
+/* Where the password of a URL's user:password@ starts and ends ([start, end)),
+ * so that no error shows it; false when value has none. */
+static bool url_password(const char *value, size_t *start, size_t *end)
+{
+    const char *scheme = strstr(value, "://");
+    if (!scheme)
+        return false;
+    const char *userinfo = scheme + 3;
+    size_t len = strcspn(userinfo, "/?#");
+    const char *at = NULL; /* the last @: a password may hold one */
+    for (size_t i = 0; i < len; i++)
+        if (userinfo[i] == '@')
+            at = userinfo + i;
+    const char *colon = at ? memchr(userinfo, ':', (size_t)(at - userinfo)) : NULL;
+    if (!colon)
+        return false;
+    *start = (size_t)(colon + 1 - value);
+    *end = (size_t)(at - value);
+    return true;
+}
+
+/* "got "value"", quoted, control characters escaped, long values shortened,
+ * a URL's password replaced by ****. */
 static void append_given(aws_buf *out, const char *value)
 {
     if (!*value) {
@@ -659,8 +681,15 @@ static void append_given(aws_buf *out, const char *value)
         return;
     }
     aws_buf_append_str(out, "got \"");
+    size_t hide_from = 0, hide_to = 0;
+    bool hide = url_password(value, &hide_from, &hide_to);
     size_t i = 0;
     for (; value[i] && i < 80; i++) {
+        if (hide && i == hide_from) {
+            aws_buf_append_str(out, "****");
+            i = hide_to - 1;
+            continue;
+        }
         unsigned char c = (unsigned char)value[i];
         if (c < ' ' || c == 0x7f || c == '"' || c == '\\')
             aws_buf_printf(out, c == '"' || c == '\\' ? "\\%c" : "\\x%02x", c);

@@ -114,6 +114,18 @@ def test_each_class_of_bad_input(tmp_path, case):
     assert result.stderr == line + "\n"
 
 
+@pytest.mark.parametrize("url, shown", [
+    ("redis://bob:hunter2@exa mple:6379", "redis://bob:****@exa mple:6379"),
+    ("rediss://:hunt@er2@no such host", "rediss://:****@no such host"),
+])
+def test_a_cache_url_password_is_never_shown(tmp_path, url, shown):
+    (tmp_path / "s.ini").write_text(f"[local]\ncache_url = {url}\n")
+    result = scribblectl(tmp_path, "validate", "s.ini")
+    assert result.returncode == 2
+    assert f's.ini:2: local.cache_url: got "{shown}"' in result.stderr
+    assert "hunt" not in result.stderr and "er2" not in result.stderr
+
+
 def test_every_error_at_once_in_line_order(tmp_path):
     (tmp_path / "bad.ini").write_text(
         "[canvas]\ndepth = 16\n"
