@@ -17,10 +17,12 @@
 
 static volatile int stop_requested;
 
+/* The first signal stops after a last save; a second one stops at once. */
 static void on_signal(int sig)
 {
     (void)sig;
-    stop_requested = 1;
+    if (stop_requested < 2)
+        stop_requested++;
 }
 
 static void local_usage(FILE *out)
@@ -32,7 +34,7 @@ static void local_usage(FILE *out)
             "Runs Scribble on this machine: the page and its WebSocket on http://<bind>:<port>/,\n"
             "the handlers, a TLS redis-server (or [local] cache_url), and local stand-ins for\n"
             "the AWS services, keeping tables and snapshots in the data directory. Stops on\n"
-            "Ctrl-C or SIGTERM after saving the canvas.\n"
+            "Ctrl-C or SIGTERM after saving the canvas (a second one: without saving).\n"
             "\n"
             "  --port N                    the page's port (default [local] port; 0: a free one)\n"
             "  --data-dir DIR              where tables, snapshots and logs are kept\n"
@@ -179,7 +181,8 @@ int cmd_local(int argc, char **argv, const scribble_globals *g)
            cfg.canvas.width, cfg.canvas.height, cfg.canvas.depth, data_dir, data_dir);
     fflush(stdout);
     local_app_run(app, &stop_requested);
-    fprintf(stderr, "scribblectl local: stopping: saving the canvas\n");
+    fprintf(stderr, "scribblectl local: stopping: saving the canvas (Ctrl-C again: stop without "
+                    "saving)\n");
     int rc = local_app_stop(app, &err);
     if (rc != 0)
         session_print_error("local", &err);

@@ -24,7 +24,8 @@ typedef struct local_app_options {
 int local_app_start(const local_app_options *options, local_app **out, aws_error *err);
 /* http://<address>:<port>/ */
 const char *local_app_url(const local_app *a);
-/* Serves until *stop becomes non-zero (set it from a signal handler). */
+/* Serves until *stop becomes non-zero (set it from a signal handler); a
+ * *stop above 1 during local_app_stop cuts the last save short. */
 void local_app_run(local_app *a, volatile int *stop);
 /* Saves what the cache holds that the tables do not (err set if that failed),
  * then stops everything and frees the app. */

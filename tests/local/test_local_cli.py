@@ -302,6 +302,28 @@ def test_stop_saves_the_canvas(tmp_path):
         assert stored == want, (stored, placed)
 
 
+def test_second_signal_stops_without_waiting_for_the_save(tmp_path):
+    """With the cache frozen (SIGSTOP), the last save cannot finish: a second SIGTERM
+    stops at once, exit 1, saying the placements since the previous save stay unsaved."""
+    config = make_config(tmp_path)
+    app = LocalApp(config, schedule_interval=3600).start()
+    try:
+        redis = next(p for p in app.children() if "redis-server" in p.command)
+        with open_websocket(app) as ws:
+            catch_up(ws)
+        os.kill(redis.pid, signal.SIGSTOP)
+        app.send_signal(signal.SIGTERM)
+        app.wait_for_stderr(r"stopping: saving the canvas")
+        app.send_signal(signal.SIGTERM)
+        status = app.wait(timeout=30)
+    except BaseException:
+        app.kill()
+        raise
+    assert status == 1, app.output_tail()
+    assert "stopped before the last save finished" in app.stderr, app.stderr
+    assert app.reap() == [], app.output_tail()
+
+
 # -- a cache of the user's own ([local] cache_url) ---------------------------------------------
 
 @pytest.fixture
