@@ -15,7 +15,7 @@
 #include "provision/local/local_app.h"
 #include "provision/session.h"
 
-static volatile int stop_requested;
+static volatile sig_atomic_t stop_requested;
 
 /* The first signal stops after a last save; a second one stops at once. */
 static void on_signal(int sig)

@@ -55,7 +55,7 @@ struct local_app {
     local_aws aws;
     local_endpoint site_endpoint, aws_endpoint;
     lws_sorted_usec_list_t check_timer;
-    volatile int *stop;          /* local_app_run's: 1 stop, 2 stop without the last save */
+    volatile sig_atomic_t *stop; /* local_app_run's: 1 stop, 2 stop without the last save */
     aws_buf environment;         /* "NAME=value\0" pairs */
     const char **env_list;
 };
@@ -273,7 +273,7 @@ const char *local_app_url(const local_app *a)
     return a->url;
 }
 
-void local_app_run(local_app *a, volatile int *stop)
+void local_app_run(local_app *a, volatile sig_atomic_t *stop)
 {
     a->stop = stop;
     while (!*stop)

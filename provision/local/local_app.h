@@ -6,6 +6,8 @@
 #ifndef SCRIBBLE_LOCAL_APP_H
 #define SCRIBBLE_LOCAL_APP_H
 
+#include <signal.h>
+
 #include "aws/error.h"
 #include "provision/config.h"
 #include "provision/local/local_function.h"
@@ -26,7 +28,7 @@ int local_app_start(const local_app_options *options, local_app **out, aws_error
 const char *local_app_url(const local_app *a);
 /* Serves until *stop becomes non-zero (set it from a signal handler); a
  * *stop above 1 during local_app_stop cuts the last save short. */
-void local_app_run(local_app *a, volatile int *stop);
+void local_app_run(local_app *a, volatile sig_atomic_t *stop);
 /* Saves what the cache holds that the tables do not (err set if that failed),
  * then stops everything and frees the app. */
 int local_app_stop(local_app *a, aws_error *err);
