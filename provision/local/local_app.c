@@ -55,6 +55,7 @@ struct local_app {
     local_aws aws;
     local_endpoint site_endpoint, aws_endpoint;
     lws_sorted_usec_list_t check_timer;
+    bool final_save_done;        /* set by the last save's end, whenever that comes */
     volatile sig_atomic_t *stop; /* local_app_run's: 1 stop, 2 stop without the last save */
     aws_buf environment;         /* "NAME=value\0" pairs */
     const char **env_list;
@@ -285,16 +286,15 @@ void local_app_run(local_app *a, volatile sig_atomic_t *stop)
 
 static int final_save(local_app *a, aws_error *err)
 {
-    bool done = false;
-    local_triggers_run_now(a->triggers, a->functions[SAVE], &done);
+    local_triggers_run_now(a->triggers, a->functions[SAVE], &a->final_save_done);
     long long give_up = local_monotonic_ms() + FINAL_SAVE_MS;
-    while (!done && local_monotonic_ms() < give_up && !(a->stop && *a->stop > 1))
+    while (!a->final_save_done && local_monotonic_ms() < give_up && !(a->stop && *a->stop > 1))
         if (lws_service(a->ctx, 0) < 0)
             break;
-    ENSURE(done || !(a->stop && *a->stop > 1), err, AWS_ERROR_TRANSPORT, "SaveInterrupted",
+    ENSURE(a->final_save_done || !(a->stop && *a->stop > 1), err, AWS_ERROR_TRANSPORT, "SaveInterrupted",
            "stopped before the last save finished; placements since the previous save are "
            "still in the cache only, and are lost with it");
-    ENSURE(done, err, AWS_ERROR_TRANSPORT, "SaveUnfinished",
+    ENSURE(a->final_save_done, err, AWS_ERROR_TRANSPORT, "SaveUnfinished",
            "the last save did not finish within %d s; placements since the previous save are "
            "still in the cache only", FINAL_SAVE_MS / 1000);
     return 0;
