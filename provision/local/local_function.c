@@ -192,16 +192,6 @@ void local_function_invoke(local_function *f, const char *event, local_invoke_do
     deliver(f);
 }
 
-bool local_function_idle(const local_function *f)
-{
-    return !f->running && !f->queue;
-}
-
-const char *local_function_name(const local_function *f)
-{
-    return f->options.name;
-}
-
 /* -- the Runtime API --------------------------------------------------------------- */
 
 static void accepted(struct lws *wsi, local_session *s)

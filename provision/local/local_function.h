@@ -38,11 +38,8 @@ int local_function_start(local_function *f, aws_error *err);
 void local_function_invoke(local_function *f, const char *event, local_invoke_done done, void *ctx);
 /* Notices an exited process: fails its invocation and restarts it (with backoff). */
 void local_function_check(local_function *f);
-/* Nothing queued or running. */
-bool local_function_idle(const local_function *f);
 /* Fails what is queued, stops the process (SIGTERM, then SIGKILL). */
 void local_function_stop(local_function *f);
 void local_function_free(local_function *f);
-const char *local_function_name(const local_function *f);
 
 #endif

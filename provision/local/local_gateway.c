@@ -47,7 +47,6 @@ struct local_connection {
 struct local_gateway {
     local_function *connect, *disconnect, *send;
     local_connection *connections;
-    size_t count;
 };
 
 /* An id as API Gateway makes them: 16 characters of base64 (URL-safe here). */
@@ -106,11 +105,6 @@ local_gateway *local_gateway_new(local_function *connect, local_function *discon
     return gw;
 }
 
-size_t local_gateway_connection_count(const local_gateway *gw)
-{
-    return gw->count;
-}
-
 static local_connection *find(local_gateway *gw, const char *id)
 {
     for (local_connection *c = gw->connections; c; c = c->next)
@@ -124,7 +118,6 @@ static void unlink_connection(local_gateway *gw, local_connection *conn)
     for (local_connection **p = &gw->connections; *p; p = &(*p)->next)
         if (*p == conn) {
             *p = conn->next;
-            gw->count--;
             return;
         }
 }
@@ -409,7 +402,6 @@ void local_gateway_open(local_gateway *gw, struct lws *wsi, local_session *s)
     read_upgrade(conn, wsi);
     conn->next = gw->connections;
     gw->connections = conn;
-    gw->count++;
     s->connection = conn;
     char request_id[24];
     cJSON *event = cJSON_CreateObject();

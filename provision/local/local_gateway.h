@@ -25,7 +25,6 @@ local_gateway *local_gateway_new(local_function *connect, local_function *discon
 /* Frees the gateway and its connections; call once the server (and so every
  * WebSocket) is gone. */
 void local_gateway_free(local_gateway *gw);
-size_t local_gateway_connection_count(const local_gateway *gw);
 
 /* The WebSocket side, called by the site endpoint's ops. */
 void local_gateway_open(local_gateway *gw, struct lws *wsi, local_session *s);

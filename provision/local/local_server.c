@@ -52,22 +52,6 @@ static void copy_header(struct lws *wsi, enum lws_token_indexes token, char *out
         out[0] = '\0';
 }
 
-static void read_query(struct lws *wsi, local_request *req)
-{
-    char fragment[512];
-    size_t used = 0;
-    for (int n = 0; lws_hdr_copy_fragment(wsi, fragment, sizeof fragment, WSI_TOKEN_HTTP_URI_ARGS, n) > 0;
-         n++) {
-        size_t len = strlen(fragment);
-        if (used + len + 2 > sizeof req->query)
-            break;
-        if (used)
-            req->query[used++] = '&';
-        memcpy(req->query + used, fragment, len + 1);
-        used += len;
-    }
-}
-
 static void read_request(struct lws *wsi, const char *path, local_request *req)
 {
     for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
@@ -76,7 +60,6 @@ static void read_request(struct lws *wsi, const char *path, local_request *req)
             break;
         }
     snprintf(req->path, sizeof req->path, "%s", path ? path : "/");
-    read_query(wsi, req);
     copy_custom(wsi, "x-amz-target:", req->target, sizeof req->target);
     copy_custom(wsi, "lambda-runtime-function-error-type:", req->error_type, sizeof req->error_type);
     copy_header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, req->content_type, sizeof req->content_type);
@@ -312,15 +295,3 @@ int local_session_serve_file(struct lws *wsi, const char *path, const char *cont
     return n < 0 ? -1 : 0;
 }
 
-const char *local_query_param(const local_request *req, const char *name, char *out, size_t size)
-{
-    size_t name_len = strlen(name);
-    aws_cursor rest = aws_cursor_from(req->query), pair;
-    while (rest.len && aws_cursor_next_token(&rest, '&', &pair)) {
-        if (pair.len > name_len && memcmp(pair.ptr, name, name_len) == 0 && pair.ptr[name_len] == '=') {
-            snprintf(out, size, "%.*s", (int)(pair.len - name_len - 1), pair.ptr + name_len + 1);
-            return out;
-        }
-    }
-    return NULL;
-}

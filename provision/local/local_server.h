@@ -25,7 +25,6 @@
 typedef struct local_request {
     char method[8];
     char path[2048];  /* decoded, without the query */
-    char query[2048]; /* "a=1&b=2", decoded */
     char target[160]; /* X-Amz-Target */
     char content_type[160];
     char host[256];
@@ -80,7 +79,5 @@ void local_session_reply(struct lws *wsi, local_session *s);
 void local_reply_set(local_reply *r, int status, const char *content_type, const char *body);
 /* Serves a file from disk (libwebsockets streams it). */
 int local_session_serve_file(struct lws *wsi, const char *path, const char *content_type);
-/* A query parameter's value, or NULL. */
-const char *local_query_param(const local_request *req, const char *name, char *out, size_t size);
 
 #endif

@@ -156,17 +156,6 @@ void local_triggers_run_now(local_triggers *t, local_function *f, bool *done)
         *done = true;
 }
 
-bool local_triggers_idle(const local_triggers *t)
-{
-    for (size_t i = 0; i < t->mapping_count; i++)
-        if (t->mappings[i].in_flight)
-            return false;
-    for (size_t i = 0; i < t->schedule_count; i++)
-        if (t->schedules[i].running)
-            return false;
-    return true;
-}
-
 void local_triggers_stop(local_triggers *t)
 {
     t->stopped = true;

@@ -24,8 +24,6 @@ void local_triggers_add_schedule(local_triggers *t, local_function *f, int inter
 void local_triggers_kick(local_triggers *t);
 /* Runs f once now as its schedule would (unless it is running); done may be NULL. */
 void local_triggers_run_now(local_triggers *t, local_function *f, bool *done);
-/* No batch or scheduled run is in flight. */
-bool local_triggers_idle(const local_triggers *t);
 /* Stops scheduling (what is in flight still finishes). */
 void local_triggers_stop(local_triggers *t);
 
