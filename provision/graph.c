@@ -226,6 +226,12 @@ static bool next_node(walk *w, size_t *picked)
     }
 }
 
+/* An op_say_fn: a kind's own words become the resource's phase. */
+static void say(void *ctx, const resource *r, const char *phase)
+{
+    report(ctx, r, phase, NULL);
+}
+
 static void *worker(void *arg)
 {
     walk *w = arg;
@@ -234,7 +240,8 @@ static void *worker(void *arg)
     aws_client *client = NULL;
     aws_error err = {0};
     int rc = aws_client_new(&o, &client, &err);
-    op_ctx ctx = {.client = client, .cfg = stack_config(w->stack), .stack = w->stack};
+    op_ctx ctx = {.client = client, .cfg = stack_config(w->stack), .stack = w->stack,
+                  .say = say, .say_ctx = w};
     size_t i;
     while (next_node(w, &i)) {
         if (rc == 0)

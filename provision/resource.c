@@ -3,6 +3,7 @@
  */
 #include "provision/resource.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,4 +45,16 @@ void resource_reset_live(resource *r)
         r->output_values[i] = NULL;
         r->output_keys[i][0] = '\0';
     }
+}
+
+void op_say(const op_ctx *ctx, const resource *r, const char *fmt, ...)
+{
+    if (!ctx || !ctx->say)
+        return;
+    char phase[160];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(phase, sizeof phase, fmt, ap);
+    va_end(ap);
+    ctx->say(ctx->say_ctx, r, phase);
 }

@@ -19,12 +19,24 @@
 typedef struct stack stack;
 typedef struct resource resource;
 
-/* What an operation works with: this thread's client, the config, the stack. */
+/* How a kind tells the person what a slow step is doing now; see op_say. */
+typedef void (*op_say_fn)(void *say_ctx, const resource *r, const char *phase);
+
+/* What an operation works with: this thread's client, the config, the stack,
+ * and where to say what it is doing (NULL: nowhere). */
 typedef struct op_ctx {
     aws_client *client;
     const scribble_config *cfg;
     stack *stack;
+    op_say_fn say;
+    void *say_ctx;
 } op_ctx;
+
+/* Reports what r is doing now ("uploading 1.2 of 3.4 MB", "waiting for 2
+ * Lambda network interfaces to be released"): the walk shows it as r's phase.
+ * Does nothing when ctx->say is NULL. */
+void op_say(const op_ctx *ctx, const resource *r, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 typedef struct resource_ops {
     const char *kind; /* for people: "VPC", "SQS queue" */
