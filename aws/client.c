@@ -98,6 +98,7 @@ int aws_client_new(const aws_client_options *opts, aws_client **out, aws_error *
     aws_retry_init(&c->retry, c->max_attempts);
     aws_transport_options topts = {.connect_timeout_ms = o->connect_timeout_ms,
                                    .timeout_ms = o->timeout_ms,
+                                   .stall_seconds = o->stall_seconds,
                                    .debug_log = o->debug_log,
                                    .debug_ctx = o->debug_ctx};
     c->transport = aws_transport_new(&topts);

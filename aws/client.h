@@ -27,6 +27,7 @@ typedef struct aws_client_options {
     int max_attempts;         /* 0: AWS_MAX_ATTEMPTS, profile max_attempts, then 3 */
     long connect_timeout_ms;  /* 0: 3000 */
     long timeout_ms;          /* 0: 60000 */
+    long stall_seconds;       /* transfers: how long a stall may last; 0: 60 (http.h) */
     aws_log_fn debug_log;     /* NULL: silent */
     void *debug_ctx;
     /* NULL: the default chain. When given, the client takes ownership. */

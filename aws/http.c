@@ -6,6 +6,12 @@
  * own Content-Length and Accept), so what was signed is what is sent; it
  * disables "Expect: 100-continue" and follows no redirects. --debug output
  * passes through debug_log.c's redaction before it reaches the caller.
+ *
+ * Calls and transfers are timed differently: a call (a small body) must be
+ * answered within timeout_ms; a transfer (a body over
+ * AWS_TRANSPORT_LARGE_BODY) has no such limit, since 30 MB on a 10 Mbit/s
+ * uplink rightly takes most of a minute, and fails only when it stalls
+ * (libcurl's low-speed limit).
  */
 #include "http.h"
 
@@ -212,6 +218,10 @@ aws_transport *aws_transport_new(const aws_transport_options *opts)
         t->opts.connect_timeout_ms = 3000;
     if (!t->opts.timeout_ms)
         t->opts.timeout_ms = 60000;
+    if (!t->opts.stall_bytes_per_s)
+        t->opts.stall_bytes_per_s = 1024;
+    if (!t->opts.stall_seconds)
+        t->opts.stall_seconds = 60;
     t->curl = curl_easy_init();
     if (!t->curl) {
         free(t);
@@ -277,13 +287,38 @@ static struct curl_slist *build_header_list(const aws_http_request *req)
     return list;
 }
 
-static int transport_error(aws_error *err, CURLcode rc, const char *url, const char *detail)
+static int transport_error(aws_error *err, CURLcode rc, bool transfer, const char *url,
+                           const char *detail)
 {
-    const char *code = rc == CURLE_OPERATION_TIMEDOUT ? "RequestTimeout" : "TransportError";
+    const char *code = rc != CURLE_OPERATION_TIMEDOUT ? "TransportError"
+                       : transfer                     ? "TransferStalled"
+                                                      : "RequestTimeout";
     aws_error_set(err, AWS_ERROR_TRANSPORT, code, "%s: %s", url,
                   detail[0] ? detail : curl_easy_strerror(rc));
     err->retryable = true;
     return -1;
+}
+
+static int on_transfer_progress(void *ctx, curl_off_t download_total, curl_off_t downloaded,
+                                curl_off_t upload_total, curl_off_t uploaded)
+{
+    (void)download_total, (void)downloaded, (void)upload_total;
+    const aws_http_request *req = ctx;
+    req->progress(req->progress_ctx, uploaded > 0 ? (size_t)uploaded : 0, req->body.len);
+    return 0;
+}
+
+/* How long the exchange may take: a call has a deadline, a transfer a stall limit. */
+static void set_time_limits(aws_transport *t, CURL *curl, const aws_http_request *req)
+{
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, t->opts.connect_timeout_ms);
+    if (req->body.len <= AWS_TRANSPORT_LARGE_BODY) {
+        curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, t->opts.timeout_ms);
+        return;
+    }
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 0L);
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, t->opts.stall_bytes_per_s);
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, t->opts.stall_seconds);
 }
 
 int aws_transport_send(aws_transport *t, const aws_http_request *req, aws_http_response *resp,
@@ -310,8 +345,12 @@ int aws_transport_send(aws_transport *t, const aws_http_request *req, aws_http_r
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &resp->body);
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, resp);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, t->opts.connect_timeout_ms);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, t->opts.timeout_ms);
+    set_time_limits(t, curl, req);
+    if (req->progress) {
+        curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_transfer_progress);
+        curl_easy_setopt(curl, CURLOPT_XFERINFODATA, (void *)req);
+        curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    }
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_NOPROXY, t->no_proxy);
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, detail);
@@ -324,7 +363,8 @@ int aws_transport_send(aws_transport *t, const aws_http_request *req, aws_http_r
     curl_slist_free_all(headers);
     int result = 0;
     if (rc != CURLE_OK) {
-        result = transport_error(err, rc, aws_buf_str(&url), detail);
+        result = transport_error(err, rc, req->body.len > AWS_TRANSPORT_LARGE_BODY,
+                                 aws_buf_str(&url), detail);
         aws_debug_log_line(t->opts.debug_log, t->opts.debug_ctx, "<< transport error: %s",
                            err->message);
     } else {

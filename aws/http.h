@@ -34,6 +34,10 @@ void aws_headers_remove(aws_headers *h, const char *name);
 const char *aws_headers_get(const aws_headers *h, const char *name);
 void aws_headers_free(aws_headers *h);
 
+/* How much of a request's body has gone out: sent of total bytes. Called from
+ * the sending thread, often; must be quick. */
+typedef void (*aws_progress_fn)(void *ctx, size_t sent, size_t total);
+
 typedef struct aws_http_request {
     char method[16];
     char *endpoint; /* scheme://host[:port], no trailing slash */
@@ -43,6 +47,8 @@ typedef struct aws_http_request {
     aws_buf body;
     bool secret_response; /* the answer's body is itself a secret (an IMDS token):
                              --debug shows only its length */
+    aws_progress_fn progress; /* upload progress of the body; NULL: not reported */
+    void *progress_ctx;
 } aws_http_request;
 
 typedef struct aws_http_response {
@@ -73,9 +79,18 @@ bool aws_uri_decode_strict(aws_buf *out, const char *s, size_t len);
  * with secrets already redacted. NULL means silent. */
 typedef void (*aws_log_fn)(void *ctx, const char *line);
 
+/* A body larger than this is a transfer, not a call: it has no whole-exchange
+ * time limit (on a slow uplink it may rightly take many minutes); a stall
+ * ends it instead. */
+#define AWS_TRANSPORT_LARGE_BODY (1024 * 1024)
+
 typedef struct aws_transport_options {
     long connect_timeout_ms; /* 0: default 3000 */
-    long timeout_ms;         /* whole exchange; 0: default 60000 */
+    long timeout_ms;         /* whole exchange of a call; 0: default 60000 */
+    /* A transfer moving fewer than stall_bytes_per_s bytes a second for
+     * stall_seconds in a row has stalled and fails (retryable). 0: 1024 B/s, 60 s. */
+    long stall_bytes_per_s;
+    long stall_seconds;
     aws_log_fn debug_log;
     void *debug_ctx;
 } aws_transport_options;
@@ -85,7 +100,9 @@ typedef struct aws_transport aws_transport;
 aws_transport *aws_transport_new(const aws_transport_options *opts);
 void aws_transport_free(aws_transport *t);
 /* Sends req and fills resp (any HTTP status is success here). A transport
- * failure returns -1 with kind AWS_ERROR_TRANSPORT, retryable. */
+ * failure returns -1 with kind AWS_ERROR_TRANSPORT, retryable; a stalled
+ * transfer's code is "TransferStalled". A call (body up to
+ * AWS_TRANSPORT_LARGE_BODY) is cut at timeout_ms; a transfer only when it stalls. */
 int aws_transport_send(aws_transport *t, const aws_http_request *req, aws_http_response *resp,
                        aws_error *err);
 
