@@ -1,14 +1,20 @@
 /*
- * bucket.c - the static site's private S3 bucket, named <stack>-site-<account>
- * (bucket names are global: the account keeps two accounts' stacks apart).
+ * bucket.c - the stack's private S3 buckets (variant "site": the page and
+ * its snapshots, behind CloudFront; "artifacts": the Lambda package), named
+ * <stack>-<variant>-<account>-<region> by stack.c (bucket names are global:
+ * the account and region keep two accounts' and two regions' stacks apart).
  *
  * Private means: all four public access blocks on, object ownership
- * BucketOwnerEnforced (no ACLs), SSE-S3 by default; CloudFront reads it
- * through origin access control, granted by the distribution's kind. Every
- * configuration PUT and DeleteObjects carries Content-MD5, which S3 requires
- * of them. Removing empties the bucket first, every object version and
- * delete marker too when versioning was ever turned on, 1000 keys at a time.
- * S3 is addressed path-style ("/<bucket>") by the client.
+ * BucketOwnerEnforced (no ACLs), SSE-S3 by default; CloudFront reads the
+ * site bucket through origin access control, granted by the distribution's
+ * kind. The artifacts bucket also has a lifecycle rule that aborts multipart
+ * uploads left unfinished for a week (an interrupted upload is continued by
+ * the next run well before that; after it, its parts would be kept and
+ * billed forever). Every configuration PUT and DeleteObjects carries
+ * Content-MD5, which S3 requires of them. Removing empties the bucket first,
+ * every object version and delete marker too when versioning was ever turned
+ * on, 1000 keys at a time. S3 is addressed path-style ("/<bucket>") by the
+ * client.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +25,8 @@
 
 #define S3_NAMESPACE "http://s3.amazonaws.com/doc/2006-03-01/"
 #define DELETE_BATCH 1000
+#define ABORT_UPLOADS_RULE "abort-unfinished-uploads"
+#define ABORT_UPLOADS_AFTER_DAYS "7"
 
 static const char *const public_access_blocks[] = {
     "BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets",
@@ -126,6 +134,25 @@ static int put_tagging(op_ctx *ctx, const resource *r, aws_error *err)
     return put_config(ctx, r, "tagging", doc, err);
 }
 
+static bool keeps_artifacts(const resource *r)
+{
+    return r->variant && strcmp(r->variant, "artifacts") == 0;
+}
+
+static int put_lifecycle(op_ctx *ctx, const resource *r, aws_error *err)
+{
+    xmlDocPtr doc;
+    xmlNodePtr rule = xmlNewChild(new_document("LifecycleConfiguration", &doc), NULL,
+                                  BAD_CAST "Rule", NULL);
+    xmlNewTextChild(rule, NULL, BAD_CAST "ID", BAD_CAST ABORT_UPLOADS_RULE);
+    xmlNewTextChild(xmlNewChild(rule, NULL, BAD_CAST "Filter", NULL), NULL, BAD_CAST "Prefix",
+                    BAD_CAST "");
+    xmlNewTextChild(rule, NULL, BAD_CAST "Status", BAD_CAST "Enabled");
+    xmlNewTextChild(xmlNewChild(rule, NULL, BAD_CAST "AbortIncompleteMultipartUpload", NULL), NULL,
+                    BAD_CAST "DaysAfterInitiation", BAD_CAST ABORT_UPLOADS_AFTER_DAYS);
+    return put_config(ctx, r, "lifecycle", doc, err);
+}
+
 /* GETs a configuration subresource; *doc NULL when S3 answers `missing_code`. */
 static int get_config(op_ctx *ctx, const resource *r, const char *subresource,
                       const char *missing_code, xmlDocPtr *doc, aws_error *err)
@@ -144,6 +171,24 @@ static void compare_public_access_block(resource *r, xmlDocPtr doc)
         }
         free(live);
     }
+}
+
+/* The artifacts bucket's lifecycle: the abort rule, enabled, with its days. */
+static void compare_lifecycle(resource *r, xmlDocPtr doc)
+{
+    xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
+    char *status = root ? aws_xml_find_text(root, "Status") : NULL;
+    char *days = root ? aws_xml_find_text(root, "DaysAfterInitiation") : NULL;
+    if (!status || strcmp(status, "Enabled") != 0 || !days ||
+        strcmp(days, ABORT_UPLOADS_AFTER_DAYS) != 0) {
+        char live[64];
+        snprintf(live, sizeof live, "%s", days && status && !strcmp(status, "Enabled")
+                                              ? days : "(none)");
+        resource_add_drift(r, "bucket lifecycle: abort unfinished uploads after days", live,
+                           ABORT_UPLOADS_AFTER_DAYS);
+    }
+    free(status);
+    free(days);
 }
 
 static void fill(op_ctx *ctx, resource *r)
@@ -184,6 +229,11 @@ static int bucket_read(op_ctx *ctx, resource *r, aws_error *err)
         resource_add_drift(r, "bucket object ownership", ownership, "BucketOwnerEnforced");
     free(ownership);
     xmlFreeDoc(doc);
+    if (keeps_artifacts(r)) {
+        TRY(get_config(ctx, r, "lifecycle", "NoSuchLifecycleConfiguration", &doc, err));
+        compare_lifecycle(r, doc);
+        xmlFreeDoc(doc);
+    }
     return 0;
 }
 
@@ -193,6 +243,8 @@ static int configure(op_ctx *ctx, resource *r, aws_error *err)
     TRY(put_public_access_block(ctx, r, err));
     TRY(put_ownership_controls(ctx, r, err));
     TRY(put_encryption(ctx, r, err));
+    if (keeps_artifacts(r))
+        TRY(put_lifecycle(ctx, r, err));
     return put_tagging(ctx, r, err);
 }
 
@@ -306,8 +358,56 @@ static int empty_bucket(op_ctx *ctx, const resource *r, bool versions, aws_error
     return 0;
 }
 
+/* An unfinished upload's parts are stored (and billed) though no object
+ * shows them: abort each, 1000 at a time, so nothing of the stack is left. */
+typedef struct unfinished_upload {
+    op_ctx *ctx;
+    const resource *bucket;
+    int aborted;
+    aws_error *err;
+    int rc;
+} unfinished_upload;
+
+static void abort_upload(void *ctx, xmlNodePtr element)
+{
+    unfinished_upload *u = ctx;
+    char *key = aws_xml_find_text(element, "Key");
+    char *id = aws_xml_find_text(element, "UploadId");
+    if (u->rc == 0 && key && id) {
+        aws_buf path = {0};
+        aws_buf_printf(&path, "/%s/", u->bucket->name);
+        aws_uri_encode(&path, key, strlen(key), 1);
+        aws_params query = {0};
+        aws_params_add(&query, "uploadId", id);
+        u->rc = allow_error(aws_rest_xml_call(u->ctx->client, &aws_service_s3, "DELETE",
+                                              aws_buf_str(&path), &query, NULL, NULL, 0, NULL,
+                                              NULL, u->err),
+                            u->err, "NoSuchUpload");
+        u->aborted++;
+        aws_params_free(&query);
+        aws_buf_free(&path);
+    }
+    free(key);
+    free(id);
+}
+
+static int abort_unfinished_uploads(op_ctx *ctx, const resource *r, aws_error *err)
+{
+    for (;;) {
+        xmlDocPtr listing = NULL;
+        TRY(s3_call(ctx, r, "GET", "uploads", NULL, NULL, &listing, err));
+        unfinished_upload u = {.ctx = ctx, .bucket = r, .err = err};
+        xml_each_element(listing ? xmlDocGetRootElement(listing) : NULL, "Upload", abort_upload, &u);
+        xmlFreeDoc(listing);
+        TRY(u.rc);
+        if (u.aborted == 0)
+            return 0;
+    }
+}
+
 static int bucket_remove(op_ctx *ctx, resource *r, aws_error *err)
 {
+    TRY(abort_unfinished_uploads(ctx, r, err));
     TRY(empty_bucket(ctx, r, false, err));
     xmlDocPtr doc = NULL;
     TRY(get_config(ctx, r, "versioning", "NoSuchBucket", &doc, err));

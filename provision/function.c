@@ -2,8 +2,10 @@
  * function.c - the Lambda functions, one per runtime handler (variant =
  * the handler's name, which is also its Handler setting), found by name.
  *
- * Every function runs the same deployment package (package.h) on
- * provided.al2023 in the private subnets with the functions' security group,
+ * Every function runs the same deployment package (package.h), created and
+ * updated from its copy in the artifacts bucket (package_object.c: S3Bucket
+ * and S3Key, so the package crosses the uplink once), on provided.al2023 in
+ * the private subnets with the functions' security group,
  * and gets the same environment: one table below says which variable comes
  * from which resource or setting, so the runtime reads one configuration
  * whatever the handler. A variable whose resource is not in the stack (yet)
@@ -23,8 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <openssl/evp.h>
 
 #include "provision/kind_support.h"
 #include "provision/package.h"
@@ -350,13 +350,16 @@ static int function_read(op_ctx *ctx, resource *r, aws_error *err)
     return 0;
 }
 
-/* The package's zip as base64, the form Lambda's JSON takes it in. */
-static int package_base64(const lambda_package **package, char **out, aws_error *err)
+/* Where the code comes from: {"S3Bucket", "S3Key"} of the uploaded package,
+ * added to `code` (FunctionCode for create, the request itself for update). */
+static int add_code_location(const op_ctx *ctx, cJSON *code, aws_error *err)
 {
-    TRY(package_get(package, err));
-    size_t n = (*package)->zip.len;
-    *out = aws_xmalloc(4 * ((n + 2) / 3) + 1);
-    EVP_EncodeBlock((unsigned char *)*out, (const unsigned char *)(*package)->zip.data, (int)n);
+    const char *bucket = stack_output(ctx->stack, "function-package", "s3_bucket");
+    const char *key = stack_output(ctx->stack, "function-package", "s3_key");
+    ENSURE(bucket && key, err, AWS_ERROR_SERVICE, "PackageNotUploaded",
+           "the Lambda package is not in the artifacts bucket yet");
+    cJSON_AddStringToObject(code, "S3Bucket", bucket);
+    cJSON_AddStringToObject(code, "S3Key", key);
     return 0;
 }
 
@@ -379,13 +382,12 @@ static int retry_transient(int rc, aws_error *err)
 
 static int function_create(op_ctx *ctx, resource *r, aws_error *err)
 {
-    const lambda_package *package = NULL;
-    char *zip = NULL;
-    TRY(package_base64(&package, &zip, err));
     cJSON *in = wanted_configuration(ctx, r);
     cJSON_AddStringToObject(in, "FunctionName", r->name);
-    cJSON_AddStringToObject(cJSON_AddObjectToObject(in, "Code"), "ZipFile", zip);
-    free(zip);
+    if (add_code_location(ctx, cJSON_AddObjectToObject(in, "Code"), err) != 0) {
+        cJSON_Delete(in);
+        return -1;
+    }
     cJSON *arch = cJSON_AddArrayToObject(in, "Architectures");
     cJSON_AddItemToArray(arch, cJSON_CreateString(architecture(ctx->cfg)));
     cJSON_AddStringToObject(in, "PackageType", "Zip");
@@ -418,14 +420,13 @@ static int update_configuration(op_ctx *ctx, const resource *r, aws_error *err)
 
 static int update_code(op_ctx *ctx, const resource *r, aws_error *err)
 {
-    const lambda_package *package = NULL;
-    char *zip = NULL;
-    TRY(package_base64(&package, &zip, err));
     char path[256];
     function_path(r, "/code", path, sizeof path);
     cJSON *in = cJSON_CreateObject();
-    cJSON_AddStringToObject(in, "ZipFile", zip);
-    free(zip);
+    if (add_code_location(ctx, in, err) != 0) {
+        cJSON_Delete(in);
+        return -1;
+    }
     cJSON *arch = cJSON_AddArrayToObject(in, "Architectures");
     cJSON_AddItemToArray(arch, cJSON_CreateString(architecture(ctx->cfg)));
     cJSON *out = NULL;

@@ -18,6 +18,7 @@ extern const resource_ops role_ops;
 extern const resource_ops queue_ops;
 extern const resource_ops table_ops;
 extern const resource_ops bucket_ops;
+extern const resource_ops package_object_ops;
 extern const resource_ops cache_subnet_group_ops;
 extern const resource_ops cache_ops;
 extern const resource_ops websocket_api_ops;

@@ -15,6 +15,11 @@
  * timestamp (1980-01-01 00:00, set directly so the time zone plays no part)
  * and mode 0755 (the loader must be executable, being an ELF interpreter), so
  * the same inputs give the same bytes and the same CodeSha256.
+ *
+ * Each file is read once, hashed, and zipped from that same copy. The hashes,
+ * the entries' names and PACKAGE_FORMAT make the inputs key under which the
+ * zip is kept in the local cache (package_cache.h); a later run whose files
+ * hash the same takes the zip from there instead of compressing again.
  */
 #define _GNU_SOURCE /* pipe2 */
 
@@ -34,15 +39,24 @@
 #include <unistd.h>
 #include <zip.h>
 
+#include "aws/sigv4.h"
+#include "provision/package_cache.h"
+
 extern char **environ;
 
 #define LAMBDA_LIB_DIR "/var/task/lib/"
 #define ZIP_DOS_DATE_1980_01_01 ((0u << 9) | (1u << 5) | 1u)
 #define ZIP_DOS_TIME_MIDNIGHT 0u
+/* Part of the inputs key: change it whenever the same files would zip to
+ * different bytes (order, attributes, compression), so no cached zip of the
+ * old format is taken for the new one. */
+#define PACKAGE_FORMAT "scribble-lambda-package 1"
 
 typedef struct package_entry {
-    char *name;   /* path inside the zip */
-    char *source; /* file on this machine */
+    char *name;          /* path inside the zip */
+    char *source;        /* file on this machine */
+    aws_buf data;        /* its bytes, once read */
+    char sha256_hex[65]; /* and their SHA-256 */
 } package_entry;
 
 typedef struct package_entries {
@@ -60,8 +74,7 @@ static void entries_add(package_entries *e, const char *name, const char *source
         e->cap = e->cap ? e->cap * 2 : 32;
         e->items = aws_xrealloc(e->items, e->cap * sizeof *e->items);
     }
-    e->items[e->count].name = aws_xstrdup(name);
-    e->items[e->count].source = aws_xstrdup(source);
+    e->items[e->count] = (package_entry){.name = aws_xstrdup(name), .source = aws_xstrdup(source)};
     e->count++;
 }
 
@@ -70,6 +83,7 @@ static void entries_free(package_entries *e)
     for (size_t i = 0; i < e->count; i++) {
         free(e->items[i].name);
         free(e->items[i].source);
+        aws_buf_free(&e->items[i].data);
     }
     free(e->items);
     memset(e, 0, sizeof *e);
@@ -227,18 +241,11 @@ static int zip_failure(aws_error *err, const char *what, zip_error_t *ze)
 
 static int add_entry(zip_t *za, const package_entry *entry, aws_error *err)
 {
-    aws_buf data = {0};
-    if (read_file(entry->source, &data, err) != 0) {
-        aws_buf_free(&data);
-        return -1;
-    }
-    size_t len = data.len;
-    char *bytes = aws_buf_detach(&data);
-    zip_source_t *src = zip_source_buffer(za, bytes ? bytes : "", len, bytes != NULL);
-    if (!src) {
-        free(bytes);
+    /* libzip reads the bytes when the zip is closed, while entries still owns them. */
+    zip_source_t *src = zip_source_buffer(za, entry->data.data ? entry->data.data : "",
+                                          entry->data.len, 0);
+    if (!src)
         return zip_failure(err, entry->name, zip_get_error(za));
-    }
     zip_int64_t index = zip_file_add(za, entry->name, src, ZIP_FL_ENC_UTF_8);
     if (index < 0) {
         zip_source_free(src);
@@ -304,16 +311,60 @@ static int write_zip(const package_entries *entries, aws_buf *out, aws_error *er
     return rc;
 }
 
-static int compute_sha256(const aws_buf *zip, char *out, size_t out_size, aws_error *err)
+/* Reads every entry's file and hashes it. */
+static int read_entries(package_entries *entries, aws_error *err)
 {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int digest_len = 0;
-    ENSURE(EVP_Digest(zip->data, zip->len, digest, &digest_len, EVP_sha256(), NULL) == 1, err,
-           AWS_ERROR_CONFIG, "PackageError", "SHA-256 of the package failed");
-    ENSURE(out_size >= 4 * ((digest_len + 2) / 3) + 1, err, AWS_ERROR_INVALID, "PackageError",
-           "no room for the package's SHA-256");
-    EVP_EncodeBlock((unsigned char *)out, digest, (int)digest_len);
+    for (size_t i = 0; i < entries->count; i++) {
+        package_entry *e = &entries->items[i];
+        TRY(read_file(e->source, &e->data, err));
+        aws_sha256_hex(aws_buf_str(&e->data), e->data.len, e->sha256_hex);
+    }
     return 0;
+}
+
+/* SHA-256 over the format and each entry's name and content hash, in zip order. */
+static void inputs_key(const package_entries *entries, char out[65])
+{
+    aws_buf text = {0};
+    aws_buf_append_str(&text, PACKAGE_FORMAT "\n");
+    for (size_t i = 0; i < entries->count; i++)
+        aws_buf_printf(&text, "%s%c%s\n", entries->items[i].name, '\0',
+                       entries->items[i].sha256_hex);
+    aws_sha256_hex(text.data, text.len, out);
+    aws_buf_free(&text);
+}
+
+/* code_sha256 (base64, as Lambda reports it) from sha256_hex. */
+static int encode_code_sha256(lambda_package *out, aws_error *err)
+{
+    unsigned char digest[32];
+    for (size_t i = 0; i < sizeof digest; i++) {
+        unsigned int byte;
+        ENSURE(sscanf(out->sha256_hex + 2 * i, "%2x", &byte) == 1, err, AWS_ERROR_INVALID,
+               "PackageError", "the package's SHA-256 is not hex: %s", out->sha256_hex);
+        digest[i] = (unsigned char)byte;
+    }
+    EVP_EncodeBlock((unsigned char *)out->code_sha256, digest, (int)sizeof digest);
+    return 0;
+}
+
+/* The zip of entries: the cached one when its inputs are the same, else a new
+ * one, which the cache then keeps. */
+static int cached_or_new_zip(const package_entries *entries, lambda_package *out, aws_error *err)
+{
+    char key[65];
+    inputs_key(entries, key);
+    package_cache cache;
+    bool cached = package_cache_open(&cache);
+    if (cached && package_cache_load(&cache, key, &out->zip, out->sha256_hex)) {
+        out->reused = true;
+    } else {
+        TRY(write_zip(entries, &out->zip, err));
+        aws_sha256_hex(aws_buf_str(&out->zip), out->zip.len, out->sha256_hex);
+        if (cached)
+            package_cache_store(&cache, key, &out->zip, out->sha256_hex);
+    }
+    return encode_code_sha256(out, err);
 }
 
 int package_build(const char *binary_path, lambda_package *out, aws_error *err)
@@ -330,9 +381,9 @@ int package_build(const char *binary_path, lambda_package *out, aws_error *err)
     package_entries entries = {0};
     int rc = collect_entries(binary_path, &entries, err);
     if (rc == 0)
-        rc = write_zip(&entries, &out->zip, err);
+        rc = read_entries(&entries, err);
     if (rc == 0)
-        rc = compute_sha256(&out->zip, out->code_sha256, sizeof out->code_sha256, err);
+        rc = cached_or_new_zip(&entries, out, err);
     entries_free(&entries);
     if (rc != 0)
         package_free(out);

@@ -107,7 +107,7 @@ def test_functions_and_triggers_have_their_settings(local_aws, tmp_path, handler
         assert env["SCRIBBLE_PIXEL_QUEUE_URL"] == queue_url["pixel"], env
         assert env["SCRIBBLE_PIXELS_TABLE"] == f"{STACK}-pixels", env
         assert env["SCRIBBLE_HISTORY_TABLE"] == f"{STACK}-history", env
-        assert env["SCRIBBLE_BUCKET"] == f"{STACK}-site-{account}", env
+        assert env["SCRIBBLE_BUCKET"] == f"{STACK}-site-{account}-{local_aws.region}", env
         assert (env["SCRIBBLE_CANVAS_WIDTH"], env["SCRIBBLE_CANVAS_HEIGHT"]) == ("300", "200"), env
         assert env["SCRIBBLE_COOLDOWN"] == "4" and "SCRIBBLE_CANVAS_DEPTH" in env, env
         assert "SCRIBBLE_MAX_BATCH" in env, env

@@ -45,7 +45,7 @@ def scribblectl(local_aws, cwd, *args, check=True):
 
 
 def bucket_name(local_aws):
-    return f"{STACK}-site-{local_aws.account_id}"
+    return f"{STACK}-site-{local_aws.account_id}-{local_aws.region}"
 
 
 def the_distribution(cloudfront):
