@@ -173,7 +173,7 @@ static void plan_data(stack *s)
     resource *history = add(s, &table_ops, "history-table");
     history->variant = "history";
     snprintf(history->name, sizeof history->name, "%s", cfg->tables.history);
-    add(s, &bucket_ops, "site-bucket");
+    add(s, &bucket_ops, "site-bucket")->variant = "site";
 }
 
 static void plan_functions(stack *s)
@@ -182,11 +182,15 @@ static void plan_functions(stack *s)
     /* The API comes first: the functions need its management endpoint, and
      * its routes (websocket-routes) need the functions. */
     add(s, &websocket_api_ops, "websocket-api");
+    /* One package for every function, uploaded once to the artifacts bucket. */
+    add(s, &bucket_ops, "artifacts-bucket")->variant = "artifacts";
+    depends(add(s, &package_object_ops, "function-package"), "artifacts-bucket");
     static const char *const handlers[] = {"connect", "disconnect", "send", "broadcast",
                                            "catchup", "snapshot", "save"};
     static const char *const needed[] = {"functions-role", "functions-security-group", "cache",
                                          "catchup-queue", "pixel-queue", "pixels-table",
-                                         "history-table", "site-bucket", "websocket-api"};
+                                         "history-table", "site-bucket", "websocket-api",
+                                         "function-package"};
     for (size_t h = 0; h < sizeof handlers / sizeof handlers[0]; h++) {
         resource *logs = add(s, &log_group_ops, "%s-logs", handlers[h]);
         logs->variant = handlers[h];
@@ -325,16 +329,30 @@ static int resolve_zones(stack *s, aws_client *client, aws_error *err)
     return 0;
 }
 
+/* Bucket names are global: <stack>-<purpose>-<account>-<region> keeps two
+ * accounts', and one account's two regions', stacks apart. */
+static int name_buckets(stack *s, aws_error *err)
+{
+    for (size_t i = 0; i < s->count; i++) {
+        resource *r = &s->resources[i];
+        if (r->ops != &bucket_ops)
+            continue;
+        int n = snprintf(r->name, sizeof r->name, "%s-%s-%s-%s", s->cfg->stack.name, r->variant,
+                         s->account, s->region);
+        ENSURE(n > 0 && n <= 63, err, AWS_ERROR_CONFIG, "BucketNameTooLong",
+               "the %s bucket's name %s is longer than S3's 63 characters: choose a shorter "
+               "stack.name", r->variant, r->name);
+    }
+    return 0;
+}
+
 int stack_resolve(stack *s, aws_client *client, aws_error *err)
 {
     snprintf(s->region, sizeof s->region, "%s", aws_client_region(client));
     snprintf(s->partition, sizeof s->partition, "%s", partition_of(s->region));
     TRY(resolve_account(s, client, err));
     TRY(resolve_zones(s, client, err));
-    resource *bucket = stack_find(s, "site-bucket");
-    if (bucket)
-        snprintf(bucket->name, sizeof bucket->name, "%s-site-%s", s->cfg->stack.name, s->account);
-    return 0;
+    return name_buckets(s, err);
 }
 
 size_t stack_count(const stack *s) { return s->count; }
