@@ -1,9 +1,11 @@
 /*
  * package_probe.c - builds the Lambda package as scribblectl does
- * (package_get, from package_handler_binary(), i.e. $SCRIBBLE_HANDLER_BINARY)
- * and writes the zip to the file named by its argument, for
- * test_package.py. Prints "code_sha256=<base64>" and checks that a second
- * package_get returns the very same package (built once per process).
+ * (package_get, from package_handler_binary(), i.e. $SCRIBBLE_HANDLER_BINARY,
+ * with the local cache under $XDG_CACHE_HOME) and writes the zip to the file
+ * named by its argument, for test_package.py. Prints what package_get says
+ * of it, one "name=value" a line (code_sha256, sha256_hex, reused), and
+ * checks that a second package_get returns the very same package (built once
+ * per process).
  */
 #include <stdio.h>
 
@@ -32,6 +34,7 @@ int main(int argc, char **argv)
         perror(argv[1]);
         return 1;
     }
-    printf("code_sha256=%s\n", first->code_sha256);
+    printf("code_sha256=%s\nsha256_hex=%s\nreused=%d\n", first->code_sha256, first->sha256_hex,
+           first->reused ? 1 : 0);
     return 0;
 }
