@@ -271,7 +271,8 @@ static const scribble_config_section sections[] = {
     {"network", "The VPC the functions and the cache live in.", false, NULL},
     {"cache", "ElastiCache, holding the canvas and the connections; encryption in transit is always on.",
      false, NULL},
-    {"queues", "The catch-up and pixel SQS queues, each feeding its function.", false, NULL},
+    {"queues", "The catch-up and pixel SQS queues, each feeding its function; each has a dead-letter queue "
+               "for the messages its function keeps failing on.", false, NULL},
     {"tables", "The DynamoDB tables: each pixel's current colour, and every placement.", false, NULL},
     {"functions", "The Lambda handlers built from runtime/, on provided.al2023.", false, NULL},
     {"schedules", "EventBridge Scheduler schedules invoking snapshot and save (no flexible window).", false,
@@ -293,6 +294,15 @@ static const scribble_config_section sections[] = {
 #define ENUM(def, list) .type = SCRIBBLE_SETTING_ENUM, .default_value = def, .names = list
 #define BOOL(def) .type = SCRIBBLE_SETTING_BOOL, .default_value = def
 #define WHEN(k, v) .when_key = k, .when_value = v
+
+/* AWS's advice for a queue feeding a Lambda function: a visibility timeout of
+ * six times the function's timeout (plus its batching window, 0 here), so a
+ * batch retried after throttling or a failure is not delivered again while
+ * an earlier try still handles it. queues.visibility_timeout = 0 means this. */
+#define VISIBILITY_FACTOR 6
+#define TEXT_OF_(x) #x
+#define TEXT_OF(x) TEXT_OF_(x)
+#define VISIBILITY_FACTOR_TEXT TEXT_OF(VISIBILITY_FACTOR)
 
 static const scribble_setting settings[] = {
     {AT(stack, name),
@@ -342,14 +352,21 @@ static const scribble_setting settings[] = {
 
     {AT(queues, type), ENUM("standard", queue_type_names),
      .doc = "standard, or fifo for ordered, deduplicated delivery (queue names then end in .fifo)."},
-    {AT(queues, visibility_timeout), INT("60", 0, 43200),
-     .doc = "Seconds a received message stays hidden; at least functions.worker_timeout."},
+    {AT(queues, visibility_timeout), INT("0", 0, 43200),
+     .doc = "Seconds a received message stays hidden; 0: " VISIBILITY_FACTOR_TEXT " x "
+            "functions.worker_timeout (AWS's advice for a queue feeding a function); else at least "
+            "functions.worker_timeout."},
     {AT(queues, retention_days), INT("4", 1, 14), .doc = "Days an unhandled message is kept."},
     {AT(queues, max_message_kb), INT("256", 1, 256), .doc = "Largest message, in KB."},
     {AT(queues, receive_wait), INT("1", 0, 20),
      .doc = "Seconds each receive waits for a message (long polling)."},
     {AT(queues, batch_size), INT("10", 1, 10),
      .doc = "Most messages handed to one invocation of broadcast or catchup."},
+    {AT(queues, max_receive_count), INT("5", 1, 1000),
+     .doc = "Times a message may be delivered without being handled; then SQS moves it to the "
+            "dead-letter queue (AWS advises at least 5 when a function reads the queue)."},
+    {AT(queues, dead_letter_retention_days), INT("14", 1, 14),
+     .doc = "Days a dead-letter queue keeps a message; at least retention_days."},
     {AT(queues, content_based_deduplication), BOOL("false"), WHEN("queues.type", "fifo"),
      .doc = "Deduplicate FIFO messages by a hash of their body instead of by their id."},
 
@@ -429,9 +446,15 @@ typedef struct cross_rule {
     const char *allowed;
 } cross_rule;
 
+/* Before derive_values: 0 is the default, 6 x worker_timeout. */
 static bool visibility_covers_worker(const scribble_config *c)
 {
-    return c->queues.visibility_timeout >= c->functions.worker_timeout;
+    return c->queues.visibility_timeout == 0 || c->queues.visibility_timeout >= c->functions.worker_timeout;
+}
+
+static bool dead_letters_outlive_messages(const scribble_config *c)
+{
+    return c->queues.dead_letter_retention_days >= c->queues.retention_days;
 }
 
 static bool ttls_ordered(const scribble_config *c) { return c->site.default_ttl <= c->site.max_ttl; }
@@ -458,8 +481,13 @@ static bool local_ports_differ(const scribble_config *c)
 
 static const cross_rule rules[] = {
     {{"queues.visibility_timeout", "functions.worker_timeout"}, visibility_covers_worker,
-     "queues.visibility_timeout at least functions.worker_timeout (Lambda refuses a queue whose "
-     "messages could reappear while still being handled)"},
+     "queues.visibility_timeout 0 (" VISIBILITY_FACTOR_TEXT " x functions.worker_timeout) or at least "
+     "functions.worker_timeout (Lambda refuses a queue whose messages could reappear while still being "
+     "handled)"},
+    {{"queues.retention_days", "queues.dead_letter_retention_days"}, dead_letters_outlive_messages,
+     "queues.dead_letter_retention_days at least queues.retention_days (a message moved to a standard "
+     "dead-letter queue keeps the time it was first sent, so a shorter retention there could drop it on "
+     "arrival)"},
     {{"site.default_ttl", "site.max_ttl"}, ttls_ordered, "site.default_ttl at most site.max_ttl"},
     {{"canvas.width", "canvas.height", "canvas.depth"}, canvas_fits,
      "canvas.width x canvas.height x canvas.depth at most 67108864 bits (8 MiB): the canvas is "
@@ -748,6 +776,8 @@ static void derive_name(char **name, const char *stack, const char *role)
 /* Values that default to something computed from other settings. */
 static void derive_values(scribble_config *cfg)
 {
+    if (cfg->queues.visibility_timeout == 0)
+        cfg->queues.visibility_timeout = VISIBILITY_FACTOR * cfg->functions.worker_timeout;
     derive_name(&cfg->tables.pixels, cfg->stack.name, "pixels");
     derive_name(&cfg->tables.history, cfg->stack.name, "history");
 }

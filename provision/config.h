@@ -84,11 +84,13 @@ typedef struct scribble_config {
     } cache;
     struct {
         scribble_queue_type type;
-        int visibility_timeout;
+        int visibility_timeout; /* after loading, never 0 (0 in the file: from functions.worker_timeout) */
         int retention_days;
         int max_message_kb;
         int receive_wait;
         int batch_size;
+        int max_receive_count;          /* deliveries before a message goes to the dead-letter queue */
+        int dead_letter_retention_days; /* of the dead-letter queues */
         bool content_based_deduplication;
     } queues;
     struct {

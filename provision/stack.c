@@ -159,13 +159,18 @@ static void plan_data(stack *s)
     const scribble_config *cfg = s->cfg;
     add(s, &role_ops, "functions-role")->variant = "functions";
     add(s, &role_ops, "scheduler-role")->variant = "scheduler";
+    /* Each queue after its dead-letter queue, which its RedrivePolicy names. */
     static const char *const queues[] = {"catchup", "pixel"};
     for (size_t q = 0; q < 2; q++) {
+        resource *dead = add(s, &queue_ops, "%s-dead-letter-queue", queues[q]);
         resource *r = add(s, &queue_ops, "%s-queue", queues[q]);
-        r->variant = queues[q];
-        if (cfg->queues.type == SCRIBBLE_QUEUE_FIFO)
+        dead->variant = r->variant = queues[q];
+        if (cfg->queues.type == SCRIBBLE_QUEUE_FIFO) {
+            strncat(dead->name, ".fifo", sizeof dead->name - strlen(dead->name) - 1);
             strncat(r->name, ".fifo", sizeof r->name - strlen(r->name) - 1);
+        }
         depends(r, "functions-role");
+        depends(r, "%s-dead-letter-queue", queues[q]);
     }
     resource *pixels = add(s, &table_ops, "pixels-table");
     pixels->variant = "pixels";

@@ -99,10 +99,12 @@ static void test_defaults(void)
     CHECK_INT_EQ(c.cache.engine, SCRIBBLE_ENGINE_VALKEY);
     CHECK_STR_EQ(c.cache.engine_version, "8");
     CHECK_INT_EQ(c.queues.type, SCRIBBLE_QUEUE_STANDARD);
-    CHECK_INT_EQ(c.queues.visibility_timeout, 60);
+    CHECK_INT_EQ(c.queues.visibility_timeout, 360); /* 6 x functions.worker_timeout */
     CHECK_INT_EQ(c.queues.retention_days, 4);
     CHECK_INT_EQ(c.queues.max_message_kb, 256);
     CHECK_INT_EQ(c.queues.receive_wait, 1);
+    CHECK_INT_EQ(c.queues.max_receive_count, 5);
+    CHECK_INT_EQ(c.queues.dead_letter_retention_days, 14);
     CHECK_STR_EQ(c.tables.pixels, "scribble-pixels");
     CHECK_STR_EQ(c.tables.history, "scribble-history");
     CHECK_INT_EQ(c.tables.billing, SCRIBBLE_BILLING_ON_DEMAND);
@@ -473,9 +475,27 @@ static void test_cross_rules(void)
 {
     EXPECT_ERRORS("[queues]\nvisibility_timeout = 30\n",
                   "2: queues.visibility_timeout: got queues.visibility_timeout = 30, functions.worker_timeout = "
-                  "60; allowed: queues.visibility_timeout at least functions.worker_timeout (Lambda refuses a "
-                  "queue whose messages could reappear while still being handled)\n");
+                  "60; allowed: queues.visibility_timeout 0 (6 x functions.worker_timeout) or at least "
+                  "functions.worker_timeout (Lambda refuses a queue whose messages could reappear while still "
+                  "being handled)\n");
     EXPECT_ERRORS("[queues]\nvisibility_timeout = 30\n[functions]\nworker_timeout = 30\n", "");
+    EXPECT_ERRORS("[queues]\nvisibility_timeout = 600\n[functions]\nworker_timeout = 601\n",
+                  "4: functions.worker_timeout: got queues.visibility_timeout = 600, functions.worker_timeout = "
+                  "601; allowed: queues.visibility_timeout 0 (6 x functions.worker_timeout) or at least "
+                  "functions.worker_timeout (Lambda refuses a queue whose messages could reappear while still "
+                  "being handled)\n");
+    EXPECT_OK("[queues]\nvisibility_timeout = 0\n[functions]\nworker_timeout = 900\n");
+    EXPECT_ERRORS("[queues]\nretention_days = 7\ndead_letter_retention_days = 6\n",
+                  "3: queues.dead_letter_retention_days: got queues.retention_days = 7, "
+                  "queues.dead_letter_retention_days = 6; allowed: queues.dead_letter_retention_days at least "
+                  "queues.retention_days (a message moved to a standard dead-letter queue keeps the time it was "
+                  "first sent, so a shorter retention there could drop it on arrival)\n");
+    EXPECT_ERRORS("[queues]\ndead_letter_retention_days = 3\n",
+                  "2: queues.dead_letter_retention_days: got queues.retention_days = 4, "
+                  "queues.dead_letter_retention_days = 3; allowed: queues.dead_letter_retention_days at least "
+                  "queues.retention_days (a message moved to a standard dead-letter queue keeps the time it was "
+                  "first sent, so a shorter retention there could drop it on arrival)\n");
+    EXPECT_OK("[queues]\nretention_days = 14\ndead_letter_retention_days = 14\n");
     EXPECT_ERRORS("[site]\ndefault_ttl = 120\n",
                   "2: site.default_ttl: got site.default_ttl = 120, site.max_ttl = 60; allowed: site.default_ttl "
                   "at most site.max_ttl\n");
@@ -501,6 +521,38 @@ static void test_cross_rules(void)
     /* a rule over a setting that is itself bad is not checked */
     EXPECT_ERRORS("[canvas]\nwidth = 4096\nheight = 4096\ndepth = 32\n",
                   "4: canvas.depth: got \"32\"; allowed: 1, 2, 4, 8 or 24\n");
+}
+
+/* The queues' visibility timeout follows functions.worker_timeout unless set;
+ * the dead-letter settings keep SQS's ranges. */
+static void test_queue_settings(void)
+{
+    scribble_config cfg;
+    const char *text = "[functions]\nworker_timeout = 900\n";
+    char *errors = errors_of_bytes(text, strlen(text), &cfg);
+    CHECK_STR_EQ(errors, "");
+    free(errors);
+    CHECK_INT_EQ(cfg.queues.visibility_timeout, 5400);
+    char *shown = value_of(&cfg, "queues.visibility_timeout");
+    CHECK_STR_EQ(shown, "5400");
+    free(shown);
+    scribble_config_free(&cfg);
+
+    text = "[queues]\nvisibility_timeout = 75\nmax_receive_count = 1000\ndead_letter_retention_days = 4\n";
+    errors = errors_of_bytes(text, strlen(text), &cfg);
+    CHECK_STR_EQ(errors, "");
+    free(errors);
+    CHECK_INT_EQ(cfg.queues.visibility_timeout, 75);
+    CHECK_INT_EQ(cfg.queues.max_receive_count, 1000);
+    CHECK_INT_EQ(cfg.queues.dead_letter_retention_days, 4);
+    scribble_config_free(&cfg);
+
+    EXPECT_ERRORS("[queues]\nmax_receive_count = 0\nvisibility_timeout = 43201\n",
+                  "2: queues.max_receive_count: got \"0\"; allowed: an integer from 1 to 1000\n"
+                  "3: queues.visibility_timeout: got \"43201\"; allowed: an integer from 0 to 43200\n");
+    EXPECT_ERRORS("[queues]\nmax_receive_count = 1001\ndead_letter_retention_days = 15\n",
+                  "2: queues.max_receive_count: got \"1001\"; allowed: an integer from 1 to 1000\n"
+                  "3: queues.dead_letter_retention_days: got \"15\"; allowed: an integer from 1 to 14\n");
 }
 
 static void test_all_errors_at_once(void)
@@ -814,6 +866,7 @@ int main(void)
     test_applicability();
     test_required_when_applicable();
     test_cross_rules();
+    test_queue_settings();
     test_all_errors_at_once();
     test_lenient_syntax();
     test_tags();

@@ -1,7 +1,8 @@
-"""The data resources of `scribblectl up` (queues, tables, IAM roles, the site
-bucket): their settings and policies as boto3 sees them, drift reported by
-`status` and corrected by `up`, FIFO queues, and `down` emptying a versioned
-bucket of more than one DeleteObjects batch."""
+"""The data resources of `scribblectl up` (queues and their dead-letter queues,
+tables, IAM roles, the site bucket): their settings and policies as boto3 sees
+them, drift reported by `status` and corrected by `up`, FIFO queues, a message
+that keeps failing moved to its dead-letter queue and counted by `status`, and
+`down` emptying a versioned bucket of more than one DeleteObjects batch."""
 import json
 import os
 import subprocess
@@ -46,16 +47,44 @@ def queue_attributes(sqs, name):
     return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
 
 
-def check_queues(local_aws, suffix=""):
+def queue_arn(local_aws, name):
+    return f"arn:aws:sqs:{local_aws.region}:{local_aws.account_id}:{name}"
+
+
+def check_dead_letter_queue(local_aws, variant, suffix, max_receive_count):
+    """The variant's queue sends what failed max_receive_count times to its
+    dead-letter queue, which admits that queue alone and keeps messages 14 days."""
+    sqs = local_aws.client("sqs")
+    source, dead = f"{STACK}-{variant}-queue{suffix}", f"{STACK}-{variant}-dead-letter-queue{suffix}"
+    _, attributes = queue_attributes(sqs, source)
+    redrive = json.loads(attributes["RedrivePolicy"])
+    assert redrive["deadLetterTargetArn"] == queue_arn(local_aws, dead)
+    assert int(redrive["maxReceiveCount"]) == max_receive_count and len(redrive) == 2
+    url, attributes = queue_attributes(sqs, dead)
+    assert attributes["QueueArn"] == queue_arn(local_aws, dead)
+    assert json.loads(attributes["RedriveAllowPolicy"]) == {
+        "redrivePermission": "byQueue", "sourceQueueArns": [queue_arn(local_aws, source)]}
+    wanted = {"MessageRetentionPeriod": str(14 * 86400), "MaximumMessageSize": str(256 * 1024)}
+    assert {k: attributes[k] for k in wanted} == wanted, dead
+    assert "RedrivePolicy" not in attributes and "Policy" not in attributes, attributes
+    assert attributes.get("FifoQueue", "false") == ("true" if suffix else "false")
+    tags = sqs.list_queue_tags(QueueUrl=url)["Tags"]
+    assert tags["scribble:stack"] == STACK and tags["scribble:role"] == f"{variant}-dead-letter-queue"
+
+
+def check_queues(local_aws, suffix="", max_receive_count=5):
     sqs = local_aws.client("sqs")
     functions_role = role_arn(local_aws, f"{STACK}-functions-role")
-    for role in ("catchup-queue", "pixel-queue"):
+    for variant in ("catchup", "pixel"):
+        role = f"{variant}-queue"
         url, attributes = queue_attributes(sqs, f"{STACK}-{role}{suffix}")
-        wanted = {"VisibilityTimeout": "60", "MessageRetentionPeriod": str(4 * 86400),
+        # 6 x functions.worker_timeout (60), as AWS advises for a queue feeding a function.
+        wanted = {"VisibilityTimeout": "360", "MessageRetentionPeriod": str(4 * 86400),
                   "MaximumMessageSize": str(256 * 1024), "ReceiveMessageWaitTimeSeconds": "1"}
         assert {k: attributes[k] for k in wanted} == wanted, role
         tags = sqs.list_queue_tags(QueueUrl=url)["Tags"]
         assert tags["scribble:stack"] == STACK and tags["scribble:role"] == role
+        check_dead_letter_queue(local_aws, variant, suffix, max_receive_count)
         # Only the functions' role may touch messages: an Allow for it alone and
         # a Deny for every other principal.
         allow, deny = statements(attributes["Policy"])
@@ -135,10 +164,44 @@ def check_all(local_aws):
     check_bucket(local_aws)
 
 
+def check_a_message_that_keeps_failing_goes_to_the_dead_letter_queue(local_aws, tmp_path, max_receive_count):
+    """On a stack that is up: a message delivered max_receive_count times and
+    never deleted is moved at the next receive, and status counts it."""
+    sqs, lam = local_aws.client("sqs"), local_aws.client("lambda")
+    url, attributes = queue_attributes(sqs, f"{STACK}-pixel-queue")
+    # Play the failing function: moto would hand the message to the mapping
+    # and delete it, so the mapping is switched off.
+    [mapping] = lam.list_event_source_mappings(EventSourceArn=attributes["QueueArn"])["EventSourceMappings"]
+    lam.update_event_source_mapping(UUID=mapping["UUID"], Enabled=False)
+    sent = sqs.send_message(QueueUrl=url, MessageBody='{"pixels": "never handled"}')["MessageId"]
+    for count in range(1, max_receive_count + 1):  # delivered, not deleted, visible again at once
+        [message] = sqs.receive_message(QueueUrl=url, VisibilityTimeout=0, WaitTimeSeconds=0,
+                                        MessageSystemAttributeNames=["ApproximateReceiveCount"])["Messages"]
+        assert (message["MessageId"], message["Attributes"]["ApproximateReceiveCount"]) == (sent, str(count))
+    # One delivery more than max_receive_count: SQS moves it instead.
+    assert sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages", []) == []
+    dead_url, dead = queue_attributes(sqs, f"{STACK}-pixel-dead-letter-queue")
+    assert dead["ApproximateNumberOfMessages"] == "1"
+
+    status = scribblectl(local_aws, tmp_path, "status", check=False)
+    lines = {line.split()[0]: line.rstrip() for line in status.stdout.splitlines() if line.strip()}
+    assert lines["pixel-dead-letter-queue"].endswith("available, 1 message"), status.stdout
+    assert lines["catchup-dead-letter-queue"].endswith("available, 0 messages"), status.stdout
+    assert lines["pixel-queue"].endswith(" available"), status.stdout
+    doc = json.loads(scribblectl(local_aws, tmp_path, "status", "--output", "json", check=False).stdout)
+    states = {r["role"]: r.get("state") for r in doc["resources"]}
+    assert (states["pixel-dead-letter-queue"], states["catchup-dead-letter-queue"]) == (
+        "available, 1 message", "available, 0 messages")
+
+    [moved] = sqs.receive_message(QueueUrl=dead_url, WaitTimeSeconds=0)["Messages"]
+    assert (moved["MessageId"], moved["Body"]) == (sent, '{"pixels": "never handled"}')
+
+
 def test_data_resources_have_their_settings(local_aws, tmp_path):
     write_config(tmp_path)
     scribblectl(local_aws, tmp_path, "up")
     check_all(local_aws)
+    check_a_message_that_keeps_failing_goes_to_the_dead_letter_queue(local_aws, tmp_path, 5)
 
 
 def test_drift_is_reported_then_corrected(local_aws, tmp_path):
@@ -148,8 +211,15 @@ def test_drift_is_reported_then_corrected(local_aws, tmp_path):
     url, _ = queue_attributes(sqs, f"{STACK}-pixel-queue")
     open_policy = {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": "*", "Action": "sqs:*", "Resource": "*"}]}
-    sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "5",
-                                                       "Policy": json.dumps(open_policy)})
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={
+        "VisibilityTimeout": "5", "Policy": json.dumps(open_policy),
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": queue_arn(local_aws, f"{STACK}-pixel-dead-letter-queue"),
+                                     "maxReceiveCount": "50"})})
+    catchup_url, _ = queue_attributes(sqs, f"{STACK}-catchup-queue")
+    sqs.set_queue_attributes(QueueUrl=catchup_url, Attributes={"RedrivePolicy": ""})
+    dead_url, _ = queue_attributes(sqs, f"{STACK}-pixel-dead-letter-queue")
+    sqs.set_queue_attributes(QueueUrl=dead_url, Attributes={
+        "RedriveAllowPolicy": json.dumps({"redrivePermission": "allowAll"}), "MessageRetentionPeriod": "86400"})
     dynamodb.update_table(TableName=f"{STACK}-pixels", BillingMode="PROVISIONED",
                           ProvisionedThroughput={"ReadCapacityUnits": 3, "WriteCapacityUnits": 3})
     iam.attach_role_policy(RoleName=f"{STACK}-functions-role",
@@ -159,7 +229,16 @@ def test_drift_is_reported_then_corrected(local_aws, tmp_path):
 
     status = scribblectl(local_aws, tmp_path, "status", check=False)
     report = status.stdout + status.stderr
-    for line in ("queue VisibilityTimeout: is 5, config says 60", "queue Policy: is ",
+    dead_letter_arn = queue_arn(local_aws, f"{STACK}-catchup-dead-letter-queue")
+    for line in ("queue VisibilityTimeout: is 5, config says 360", "queue Policy: is ",
+                 'queue RedrivePolicy: is {"deadLetterTargetArn":"%s","maxReceiveCount":50}, config says '
+                 % queue_arn(local_aws, f"{STACK}-pixel-dead-letter-queue"),
+                 'queue RedrivePolicy: is (none), config says {"deadLetterTargetArn":"%s","maxReceiveCount":5}'
+                 % dead_letter_arn,
+                 'queue RedriveAllowPolicy: is {"redrivePermission":"allowAll"}, config says '
+                 '{"redrivePermission":"byQueue","sourceQueueArns":["%s"]}'
+                 % queue_arn(local_aws, f"{STACK}-pixel-queue"),
+                 "queue MessageRetentionPeriod: is 86400, config says 1209600",
                  "table billing mode: is PROVISIONED, config says PAY_PER_REQUEST",
                  "role other managed policies: is arn:aws:iam::aws:policy/AdministratorAccess",
                  "role inline policy: is (none)",
@@ -171,9 +250,9 @@ def test_drift_is_reported_then_corrected(local_aws, tmp_path):
 
 
 def test_fifo_queues(local_aws, tmp_path):
-    write_config(tmp_path, "[queues]\ntype = fifo\ncontent_based_deduplication = true\n")
+    write_config(tmp_path, "[queues]\ntype = fifo\ncontent_based_deduplication = true\nmax_receive_count = 3\n")
     scribblectl(local_aws, tmp_path, "up")
-    check_queues(local_aws, suffix=".fifo")
+    check_queues(local_aws, suffix=".fifo", max_receive_count=3)
     sqs = local_aws.client("sqs")
     for role in ("catchup-queue", "pixel-queue"):
         _, attributes = queue_attributes(sqs, f"{STACK}-{role}.fifo")

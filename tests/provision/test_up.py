@@ -111,7 +111,14 @@ def check_data(local_aws):
         url = sqs.get_queue_url(QueueName="%s-%s-queue" % (STACK, name))["QueueUrl"]
         attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
         assert (attrs["VisibilityTimeout"], attrs["MessageRetentionPeriod"], attrs["MaximumMessageSize"],
-                attrs["ReceiveMessageWaitTimeSeconds"]) == ("60", "345600", "262144", "1")
+                attrs["ReceiveMessageWaitTimeSeconds"]) == ("360", "345600", "262144", "1")
+        dead_url = sqs.get_queue_url(QueueName="%s-%s-dead-letter-queue" % (STACK, name))["QueueUrl"]
+        dead = sqs.get_queue_attributes(QueueUrl=dead_url, AttributeNames=["All"])["Attributes"]
+        assert json.loads(attrs["RedrivePolicy"]) == {"deadLetterTargetArn": dead["QueueArn"], "maxReceiveCount": 5}
+        assert json.loads(dead["RedriveAllowPolicy"]) == {"redrivePermission": "byQueue",
+                                                          "sourceQueueArns": [attrs["QueueArn"]]}
+        assert dead["MessageRetentionPeriod"] == "1209600"
+        assert sqs.list_queue_tags(QueueUrl=dead_url)["Tags"]["scribble:stack"] == STACK
         policy = json.loads(attrs["Policy"])
         for statement in policy["Statement"]:  # only the functions' role is admitted
             if statement["Effect"] == "Allow":

@@ -93,6 +93,19 @@ BAD_INPUT = {
                     "bad.ini:4: canvas.depth: got canvas.width = 4096, canvas.height = 4096, canvas.depth = 24; "
                     "allowed: canvas.width x canvas.height x canvas.depth at most 67108864 bits (8 MiB): the "
                     "canvas is one cache value, read whole by every snapshot"),
+    "visibility shorter than the worker timeout": (
+        "[functions]\nworker_timeout = 120\n[queues]\nvisibility_timeout = 90\n",
+        "bad.ini:4: queues.visibility_timeout: got queues.visibility_timeout = 90, functions.worker_timeout = 120; "
+        "allowed: queues.visibility_timeout 0 (6 x functions.worker_timeout) or at least functions.worker_timeout "
+        "(Lambda refuses a queue whose messages could reappear while still being handled)"),
+    "dead letters kept less long than messages": (
+        "[queues]\nretention_days = 10\ndead_letter_retention_days = 7\n",
+        "bad.ini:3: queues.dead_letter_retention_days: got queues.retention_days = 10, "
+        "queues.dead_letter_retention_days = 7; allowed: queues.dead_letter_retention_days at least "
+        "queues.retention_days (a message moved to a standard dead-letter queue keeps the time it was first "
+        "sent, so a shorter retention there could drop it on arrival)"),
+    "receive count out of range": ("[queues]\nmax_receive_count = 0\n",
+                                   'bad.ini:2: queues.max_receive_count: got "0"; allowed: an integer from 1 to 1000'),
     "set twice": ("[canvas]\nwidth = 10\nwidth = 20\n",
                   "bad.ini:3: canvas.width: set again (first at line 2); allowed: once"),
     "not key = value": ("[canvas]\nwidth\n",
