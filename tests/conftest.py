@@ -17,6 +17,7 @@ if TESTS_DIR not in sys.path:
 
 from harness.local_aws import LocalAws, isolate_process_environment  # noqa: E402
 from harness.local_redis import LocalRedis  # noqa: E402
+from harness.real_aws import RealAwsProfile  # noqa: E402
 
 isolate_process_environment()
 
@@ -33,3 +34,11 @@ def local_redis():
     """A fresh TLS-only redis-server without a password for one test."""
     with LocalRedis() as redis:
         yield redis
+
+
+@pytest.fixture
+def real_aws():
+    """A fresh local AWS behind RealAwsProfile.default(): latency, slow states and
+    AWS-like request rates, no fault."""
+    with LocalAws(profile=RealAwsProfile.default()) as aws:
+        yield aws

@@ -6,7 +6,10 @@ its own AWS account: every request it receives is given the instance's
 account id (moto keeps all state per account), so two live instances never
 see each other's resources; when no other instance is live, moto is also
 reset at start. A RequestLog wraps the WSGI application and records every
-request that arrived, from this process or any child.
+request that arrived, from this process or any child, and `stats` counts
+them. Given a RealAwsProfile (real_aws.py), the instance behaves like AWS
+rather than loopback moto: the profile's middleware sits between the record
+and moto, and moto's backends consult the profile of their account.
 
 It hands child processes an environment in which nothing of the developer's
 AWS setup (AWS_* variables, ~/.aws) can leak in.
@@ -34,8 +37,11 @@ from . import (
     moto_ext_apigatewayv2,
     moto_ext_cloudfront,
     moto_ext_elasticache,
+    real_aws,
 )
-from .request_log import RequestLog, recording
+from .pacing import Link
+from .real_aws import RealAwsProfile
+from .request_log import RequestLog, Stats, recording
 
 # No line per request: a failing test's output is for what differed.
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -114,13 +120,18 @@ def isolated_env(settings: dict[str, str], extra: dict[str, str | None]) -> dict
 
 
 class LocalAws:
-    """moto on http://127.0.0.1:PORT with fresh state; use as a context manager."""
+    """moto on http://127.0.0.1:PORT with fresh state; use as a context manager.
 
-    def __init__(self, region: str = "us-east-1"):
+    With a profile, it behaves like real AWS as the profile says (see real_aws.py).
+    """
+
+    def __init__(self, region: str = "us-east-1", profile: RealAwsProfile | None = None):
         self.region = region
+        self.profile = profile
         self.account_id = ""
         self.endpoint = ""
         self.requests = RequestLog()
+        self.stats = Stats()
         self._server: Any = None
         self._dir: str | None = None
         self._entered = False
@@ -146,8 +157,9 @@ class LocalAws:
                 # anyone has the port. werkzeug's handler reads server.app per request.
                 wsgi_server = self._server._server
                 wsgi_server.app = recording(
-                    wsgi_server.app, self.requests,
-                    environ_defaults={"HTTP_X_MOTO_ACCOUNT_ID": self.account_id})
+                    self._profiled(wsgi_server), self.requests,
+                    environ_defaults={"HTTP_X_MOTO_ACCOUNT_ID": self.account_id},
+                    stats=self.stats, uplink=self._uplink())
                 host, port = self._server.get_host_and_port()
                 self.endpoint = f"http://{host}:{port}"
                 if _live == 0:
@@ -173,6 +185,24 @@ class LocalAws:
             self._entered = False
             with _lock:
                 _live -= 1
+        if self.account_id:
+            real_aws.deactivate(self.account_id)
+
+    def _profiled(self, wsgi_server: Any) -> Any:
+        """moto's application, behind the profile's middleware when there is a profile."""
+        if self.profile is None:
+            return wsgi_server.app
+        from . import real_aws_moto, real_aws_wsgi
+
+        real_aws_moto.install()
+        real_aws.activate(self.account_id, self.profile)
+        real_aws_wsgi.prepare_server(wsgi_server, self.profile)
+        return real_aws_wsgi.RealAwsMiddleware(wsgi_server.app, self.profile)
+
+    def _uplink(self) -> Link | None:
+        if self.profile is None or self.profile.uplink_bytes_per_s is None:
+            return None
+        return Link(self.profile.uplink_bytes_per_s)
 
     def _moto_api(self, path: str) -> None:
         request = urllib.request.Request(self.endpoint + path, data=b"", method="POST")
@@ -251,29 +281,45 @@ class LocalAws:
             self._connections_backend(), connection_id, count, status)
 
 
-def make_client(service: str, endpoint: str, region: str = "us-east-1", **kwargs: Any) -> Any:
-    """A boto3 client for any local endpoint, with the harness's fake credentials.
+_sessions_lock = threading.Lock()
+_session: Any = None
+
+
+def _client_session() -> Any:
+    """One boto3 session for every client (it keeps the service models it has loaded).
 
     Its botocore session looks up no environment variable for the profile or
     the config and credentials files, so no AWS_PROFILE or ~/.aws of the
-    developer's is consulted.
+    developer's is consulted. Call with _sessions_lock held: sessions are not
+    thread-safe.
     """
-    import boto3
-    import botocore.config
-    import botocore.session
+    global _session
+    if _session is None:
+        import boto3
+        import botocore.session
 
-    # (config name, environment variables, default, conversion)
-    botocore_session = botocore.session.Session(session_vars={
-        "profile": (None, None, None, None),
-        "config_file": (None, None, os.devnull, None),
-        "credentials_file": (None, None, os.devnull, None),
-    })
-    session = boto3.session.Session(
-        botocore_session=botocore_session, aws_access_key_id=ACCESS_KEY_ID,
-        aws_secret_access_key=SECRET_ACCESS_KEY, region_name=region)
+        # (config name, environment variables, default, conversion)
+        botocore_session = botocore.session.Session(session_vars={
+            "profile": (None, None, None, None),
+            "config_file": (None, None, os.devnull, None),
+            "credentials_file": (None, None, os.devnull, None),
+        })
+        _session = boto3.session.Session(botocore_session=botocore_session)
+    return _session
+
+
+def make_client(service: str, endpoint: str, region: str = "us-east-1", **kwargs: Any) -> Any:
+    """A boto3 client for any local endpoint, with the harness's fake credentials,
+    one attempt (no retries) and no AWS file or profile of the developer's."""
+    import botocore.config
+
     kwargs.setdefault("config", botocore.config.Config(
-        retries={"max_attempts": 1}, connect_timeout=5, read_timeout=60))
-    return session.client(service, endpoint_url=endpoint, **kwargs)
+        retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=60))
+    kwargs.setdefault("region_name", region)
+    kwargs.setdefault("aws_access_key_id", ACCESS_KEY_ID)
+    kwargs.setdefault("aws_secret_access_key", SECRET_ACCESS_KEY)
+    with _sessions_lock:
+        return _client_session().client(service, endpoint_url=endpoint, **kwargs)
 
 
 def _shell_exports(env: dict[str, str]) -> list[str]:
@@ -289,15 +335,29 @@ def main(argv: list[str] | None = None) -> int:
         description="Run the tests' local AWS (moto with the harness's extensions) "
                     "until SIGINT or SIGTERM.")
     parser.add_argument("--region", default="us-east-1")
+    parser.add_argument("--real-aws", action="store_true",
+                        help="behave like real AWS (RealAwsProfile.default())")
+    parser.add_argument("--seed", type=int, default=1, help="with --real-aws: the faults' seed")
+    parser.add_argument("--fault-rate", type=float, default=0.0,
+                        help="with --real-aws: the share of calls that get a fault")
+    parser.add_argument("--uplink-mbit", type=float,
+                        help="with --real-aws: the uplink's bandwidth in Mbit/s")
     args = parser.parse_args(argv)
+    profile = None
+    if args.real_aws:
+        uplink = args.uplink_mbit * 125_000 if args.uplink_mbit else None
+        profile = RealAwsProfile.default(seed=args.seed, fault_rate=args.fault_rate,
+                                         uplink_bytes_per_s=uplink)
 
     # Block the signals before moto's threads start, so they inherit the mask
     # and only sigwait() below receives them.
     isolate_process_environment()
     stop_signals = {signal.SIGINT, signal.SIGTERM}
     signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
-    with LocalAws(region=args.region) as aws:
+    with LocalAws(region=args.region, profile=profile) as aws:
         print(f"local AWS at {aws.endpoint} (account {aws.account_id}, region {aws.region})")
+        if profile is not None:
+            print(f"behaving like real AWS: {profile}")
         print("# in another shell:")
         print("unset $(env | grep -o '^AWS_[A-Z_]*')")
         for line in _shell_exports(aws.env()):
@@ -308,6 +368,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{signal.Signals(received).name}: stopping", file=sys.stderr)
     print(f"stopped after {len(aws.requests)} requests, "
           f"{len(aws.requests.mutating())} of them mutating", file=sys.stderr)
+    if profile is not None:
+        print(f"counters: {aws.stats.snapshot()}", file=sys.stderr)
     return 0
 
 

@@ -10,7 +10,10 @@ and their tags in the backend's tagging service (so ListTagsForResource and
 the Resource Groups Tagging API see them). Responses are ActionResults that
 moto serialises from botocore's service model, errors are the model's error
 shapes. The lifecycle is compressed: each describe moves a cache one step
-("creating" or "modifying" -> "available", "deleting" -> gone).
+("creating" or "modifying" -> "available", "deleting" -> gone). Under a real
+AWS profile (real_aws.py) for the account, a step waits until the cache has
+been in its state for the profile's cache_creating_s, cache_modifying_s or
+cache_deleting_s, computed from a timestamp when read.
 
 It also adds ModifyCacheSubnetGroup and DeleteCacheSubnetGroup (refused with
 CacheSubnetGroupInUse while a cache cluster or replication group names the
@@ -34,6 +37,8 @@ from moto.core.responses import ActionResult, EmptyResult
 from moto.elasticache.models import CacheSubnetGroup, ElastiCacheBackend
 from moto.elasticache.responses import ElastiCacheResponse
 from moto.utilities.utils import get_partition
+
+from .real_aws import RealAwsProfile, active
 
 ENGINES = {
     # engine: (default major version, {major: full version}, port, reader port)
@@ -80,6 +85,17 @@ def _caches(backend: ElastiCacheBackend) -> dict[str, dict[str, Any]]:
     return backend.__dict__.setdefault("serverless_caches", {})
 
 
+def _since(backend: ElastiCacheBackend) -> dict[str, float]:
+    """When each cache entered its current state (on the profile's clock), by name."""
+    return backend.__dict__.setdefault("serverless_cache_since", {})
+
+
+def _enter(backend: ElastiCacheBackend, cache: dict[str, Any], status: str) -> None:
+    cache["Status"] = status
+    profile = active(backend.account_id)
+    _since(backend)[cache["ServerlessCacheName"]] = profile.clock() if profile else 0.0
+
+
 def _region_code(region: str) -> str:
     parts = region.split("-")
     return parts[0] + "".join(p[0] for p in parts[1:-1]) + parts[-1] if len(parts) > 2 else region
@@ -117,13 +133,27 @@ def _require_available(cache: dict[str, Any]) -> None:
             f"{cache['Status']}; it must be available.")
 
 
+def _state_time(profile: RealAwsProfile | None, status: str) -> float:
+    """How long a cache stays in `status` before its next step (0: until the next describe)."""
+    if profile is None:
+        return 0.0
+    return {"creating": profile.cache_creating_s, "modifying": profile.cache_modifying_s,
+            "deleting": profile.cache_deleting_s}.get(status, 0.0)
+
+
 def _advance(backend: ElastiCacheBackend) -> None:
     caches = _caches(backend)
+    since = _since(backend)
+    profile = active(backend.account_id)
+    now = profile.clock() if profile else 0.0
     for name, cache in list(caches.items()):
+        if now - since.get(name, 0.0) < _state_time(profile, cache["Status"]):
+            continue
         if cache["Status"] in ("creating", "modifying"):
             cache["Status"] = "available"
         elif cache["Status"] == "deleting":
             del caches[name]
+            since.pop(name, None)
 
 
 # -- actions (methods of moto's ElastiCacheResponse) -----------------------------
@@ -145,7 +175,6 @@ def create_serverless_cache(self: ElastiCacheResponse) -> ActionResult:
         "ServerlessCacheName": name,
         "Description": self._get_param("Description"),
         "CreateTime": datetime.now(timezone.utc),
-        "Status": "creating",
         "Engine": engine,
         "MajorEngineVersion": major,
         "FullEngineVersion": full,
@@ -163,6 +192,7 @@ def create_serverless_cache(self: ElastiCacheResponse) -> ActionResult:
         "NetworkType": self._get_param("NetworkType") or "ipv4",
     }
     _caches(backend)[name] = cache
+    _enter(backend, cache, "creating")
     tags = self._get_param("Tags") or []
     if tags:
         backend.tagging_service.tag_resource(cache["ARN"], tags)
@@ -216,7 +246,7 @@ def modify_serverless_cache(self: ElastiCacheResponse) -> ActionResult:
             engine, major or cache["MajorEngineVersion"])
         cache["Engine"] = engine
     cache.update(changes)
-    cache["Status"] = "modifying"
+    _enter(backend, cache, "modifying")
     return ActionResult({"ServerlessCache": cache})
 
 
@@ -224,7 +254,7 @@ def delete_serverless_cache(self: ElastiCacheResponse) -> ActionResult:
     backend = self.elasticache_backend
     cache = _get(backend, self._get_param("ServerlessCacheName"))
     _require_available(cache)
-    cache["Status"] = "deleting"
+    _enter(backend, cache, "deleting")
     backend.tagging_service.delete_all_tags_for_resource(cache["ARN"])
     return ActionResult({"ServerlessCache": cache})
 

@@ -1,4 +1,4 @@
-"""The record of every request a LocalAws endpoint received.
+"""The record of every request a LocalAws endpoint received, and its counters.
 
 Tests count calls "at the endpoint" (a second `scribblectl up` makes no
 mutating call), so the record sits in front of moto as a WSGI wrapper and
@@ -6,8 +6,11 @@ sees exactly what arrived on the wire, from any process. For each request
 it infers the AWS service (from the SigV4 credential scope) and the
 operation (X-Amz-Target, the Action= parameter of query/ec2 requests, or
 method and path matched against the botocore model for rest-json/rest-xml),
-and whether it mutates. It must not change what moto receives: a body it
-reads is handed on byte for byte.
+whether it mutates, how many bytes arrived (header and body), and what the
+real AWS profile did to it, if anything. It must not change what moto
+receives: a body it reads is handed on byte for byte (paced through the
+profile's uplink when there is one), and whatever the application left
+unread is read before the answer, so every byte sent is counted.
 """
 
 from __future__ import annotations
@@ -17,9 +20,11 @@ import io
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
+
+from .pacing import CHUNK, Link
 
 # Operations that only read. Everything else mutates; a request whose
 # operation cannot be inferred mutates unless its method is GET or HEAD.
@@ -31,10 +36,18 @@ MODELS_BY_SIGNING_NAME = {
     "apigateway": ("apigatewayv2", "apigateway"),
     "execute-api": ("apigatewaymanagementapi",),
     "events": ("events",),
+    "tagging": ("resourcegroupstaggingapi",),
 }
 
 # Paths that drive moto itself rather than emulate AWS: not recorded.
 UNRECORDED_PATH_PREFIXES = ("/moto-api",)
+
+# What the wrapper leaves in each request's environ for the application it wraps
+# (the real AWS profile's middleware) and what that application leaves for it.
+REQUEST_KEY = "scribble.request"          # (service, operation), either None
+BODY_KEY = "scribble.body"                # the RequestBody every body byte is read through
+INJECTION_KEY = "scribble.injection"      # an Injection, set by the profile
+DROPPED_STATUS_KEY = "scribble.dropped"   # the status recorded when no answer was completed
 
 _CREDENTIAL_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 _QUERY_CREDENTIAL = re.compile(r"^[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request$")
@@ -47,11 +60,138 @@ class RecordedRequest:
     service: str | None    # botocore service name ("sqs", "apigatewayv2"), None if unsigned and unknown
     operation: str | None  # "CreateQueue", None if it could not be inferred
     mutating: bool
-    status: int            # HTTP status moto answered with
+    status: int            # HTTP status answered; 0 when the connection was reset instead
+    bytes: int = 0         # request header and body bytes received
+    injected: str | None = None  # what the real AWS profile did to it ("503", "throttled", ...)
 
     def __str__(self) -> str:
         what = f"{self.service or '?'}:{self.operation or '?'}"
-        return f"{self.method} {self.path} {what} -> {self.status}"
+        injected = f" ({self.injected})" if self.injected else ""
+        return f"{self.method} {self.path} {what} -> {self.status}{injected}"
+
+
+@dataclass(frozen=True)
+class Injection:
+    """What the real AWS profile did to one request, and under which counter."""
+
+    kind: str      # the record's `injected`: "500", "reset", "throttled", "not-found", ...
+    category: str  # one of Stats.CATEGORIES
+
+
+@dataclass
+class Stats:
+    """Counters over every request an endpoint received, kept across RequestLog.clear()."""
+
+    CATEGORIES = ("fault", "always", "throttled", "consistency", "state")
+
+    calls: int = 0
+    bytes_received: int = 0  # request headers and bodies, every request, faulted or not
+    faults: collections.Counter[str] = field(default_factory=collections.Counter)
+    always_failed: collections.Counter[str] = field(default_factory=collections.Counter)
+    throttled: int = 0
+    refusals: collections.Counter[str] = field(default_factory=collections.Counter)
+    slow_state_refusals: collections.Counter[str] = field(default_factory=collections.Counter)
+    injected: collections.Counter[str] = field(default_factory=collections.Counter)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def count(self, received: int, injection: Injection | None) -> None:
+        with self._lock:
+            self.calls += 1
+            self.bytes_received += received
+            if injection is None:
+                return
+            self.injected[injection.kind] += 1
+            if injection.category == "fault":
+                self.faults[injection.kind] += 1
+            elif injection.category == "always":
+                self.always_failed[injection.kind] += 1
+            elif injection.category == "throttled":
+                self.throttled += 1
+            elif injection.category == "consistency":
+                self.refusals[injection.kind] += 1
+            else:
+                self.slow_state_refusals[injection.kind] += 1
+
+    def snapshot(self) -> dict[str, Any]:
+        """The counters as plain values, taken together."""
+        with self._lock:
+            return {
+                "calls": self.calls, "bytes_received": self.bytes_received,
+                "faults": dict(self.faults), "always_failed": dict(self.always_failed),
+                "throttled": self.throttled, "refusals": dict(self.refusals),
+                "slow_state_refusals": dict(self.slow_state_refusals),
+                "injected": dict(self.injected),
+            }
+
+
+class RequestBody(io.RawIOBase):
+    """A request body as the application reads it: never past its Content-Length,
+    counted, and paced through a Link when one is given."""
+
+    def __init__(self, stream: Any, length: int | None, link: Link | None = None):
+        super().__init__()
+        self._stream = stream
+        self._remaining = length  # None: read until the stream ends (chunked)
+        self._link = link
+        self.received = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def _take(self, size: int) -> bytes:
+        if self._remaining is not None:
+            size = min(size, self._remaining)
+        if size <= 0:
+            return b""
+        data = self._stream.read(min(size, CHUNK))
+        if self._remaining is not None:
+            self._remaining -= len(data)
+            if not data:
+                self._remaining = 0  # the client went away
+        self.received += len(data)
+        if self._link is not None:
+            self._link.transfer(len(data))
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._take(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+    def read(self, size: int | None = -1) -> bytes:
+        """Up to `size` bytes (all that is left if negative), short only at the end."""
+        parts = []
+        wanted = -1 if size is None else size
+        while wanted != 0:
+            data = self._take(CHUNK if wanted < 0 else wanted)
+            if not data:
+                break
+            parts.append(data)
+            if wanted > 0:
+                wanted -= len(data)
+        return b"".join(parts)
+
+    def readall(self) -> bytes:
+        return self.read(-1)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        limit = CHUNK if size is None or size < 0 else min(size, CHUNK)
+        if self._remaining is not None:
+            limit = min(limit, self._remaining)
+        if limit <= 0:
+            return b""
+        line = self._stream.readline(limit)
+        if self._remaining is not None:
+            self._remaining = self._remaining - len(line) if line else 0
+        self.received += len(line)
+        if self._link is not None:
+            self._link.transfer(len(line))
+        return bytes(line)
+
+    def drain(self) -> None:
+        """Read (and count) whatever the application left unread."""
+        while self._take(CHUNK):
+            pass
 
 
 class RequestLog:
@@ -160,12 +300,16 @@ def infer(environ: dict[str, Any]) -> tuple[str | None, str | None]:
     """(service, operation) of a request, either None when not inferable."""
     query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
     signing = _signing_name(environ, query)
+    if signing is None:
+        service = None
+    else:
+        service = MODELS_BY_SIGNING_NAME.get(signing, (signing,))[0]
     target = environ.get("HTTP_X_AMZ_TARGET")
     if target:
-        return signing, target.rsplit(".", 1)[-1]
+        return service, target.rsplit(".", 1)[-1]
     action = (query.get("Action") or _read_form_body(environ).get("Action") or [None])[0]
     if action:
-        return signing, action
+        return service, action
     if signing is None:
         return None, None
     for model_name in MODELS_BY_SIGNING_NAME.get(signing, (signing,)):
@@ -181,23 +325,59 @@ def is_mutating(method: str, operation: str | None) -> bool:
     return method.upper() not in READ_METHODS
 
 
+def header_bytes(environ: dict[str, Any]) -> int:
+    """Bytes of the request line and headers as sent ("Name: value" lines), from the
+    environ the server built (names keep their length through HTTP_NAME_FORM)."""
+    target = environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ.get("PATH_INFO", "")
+    line = f"{environ.get('REQUEST_METHOD', '')} {target} {environ.get('SERVER_PROTOCOL', '')}\r\n"
+    count = len(line.encode("latin-1", "replace")) + 2  # the empty line that ends the headers
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            name = key[len("HTTP_"):]
+        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
+            name = key
+        else:
+            continue
+        count += len(name) + 2 + len(str(value).encode("latin-1", "replace")) + 2
+    return count
+
+
+def _content_length(environ: dict[str, Any]) -> int | None:
+    """The body's length; None when the server ends the stream itself (chunked)."""
+    if environ.get("wsgi.input_terminated"):
+        return None
+    try:
+        return max(0, int(environ.get("CONTENT_LENGTH") or 0))
+    except ValueError:
+        return 0
+
+
 def recording(app: Callable[..., Iterable[bytes]], log: RequestLog,
-              environ_defaults: dict[str, str] | None = None) -> Callable[..., Iterable[bytes]]:
-    """Wrap a WSGI app so each request is added to log when its response starts.
+              environ_defaults: dict[str, str] | None = None, stats: Stats | None = None,
+              uplink: Link | None = None) -> Callable[..., Iterable[bytes]]:
+    """Wrap a WSGI app so each request is added to log (and counted in stats)
+    when its response starts.
 
     environ_defaults are set in each request's environ unless already present
-    (LocalAws uses it to give every request its instance's moto account).
+    (LocalAws uses it to give every request its instance's moto account). Request
+    bodies are read through uplink when one is given. The app finds the inferred
+    (service, operation) in environ[REQUEST_KEY] and may leave an Injection in
+    environ[INJECTION_KEY] before it starts its answer.
     """
     defaults = dict(environ_defaults or {})
 
     def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        sent_header_bytes = header_bytes(environ)  # before the defaults, which were not sent
         for key, value in defaults.items():
             environ.setdefault(key, value)
         path = environ.get("PATH_INFO", "")
         if path.startswith(UNRECORDED_PATH_PREFIXES):
             return app(environ, start_response)
+        body = RequestBody(environ["wsgi.input"], _content_length(environ), uplink)
+        environ["wsgi.input"] = environ[BODY_KEY] = body
         method = environ.get("REQUEST_METHOD", "")
         service, operation = infer(environ)
+        environ[REQUEST_KEY] = (service, operation)
         mutating = is_mutating(method, operation)
         recorded = False
 
@@ -205,7 +385,13 @@ def recording(app: Callable[..., Iterable[bytes]], log: RequestLog,
             nonlocal recorded
             if not recorded:
                 recorded = True
-                log.add(RecordedRequest(method, path, service, operation, mutating, status))
+                body.drain()
+                injection = environ.get(INJECTION_KEY)
+                received = sent_header_bytes + body.received
+                log.add(RecordedRequest(method, path, service, operation, mutating, status,
+                                        received, injection.kind if injection else None))
+                if stats is not None:
+                    stats.count(received, injection)
 
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             record(int(status.split(" ", 1)[0]))
@@ -214,7 +400,9 @@ def recording(app: Callable[..., Iterable[bytes]], log: RequestLog,
         try:
             return app(environ, start)
         except BaseException:
-            record(500)  # the server answers 500 for an exception escaping the app
+            # The server answers 500 for an exception escaping the app, unless the
+            # app dropped the connection on purpose.
+            record(environ.get(DROPPED_STATUS_KEY, 500))
             raise
 
     return wrapped
