@@ -322,14 +322,18 @@ static int read_entries(package_entries *entries, aws_error *err)
     return 0;
 }
 
-/* SHA-256 over the format and each entry's name and content hash, in zip order. */
+/* SHA-256 over the format, then each entry's name (ended by a NUL, which no
+ * name holds) and content hash, in zip order. */
 static void inputs_key(const package_entries *entries, char out[65])
 {
     aws_buf text = {0};
     aws_buf_append_str(&text, PACKAGE_FORMAT "\n");
-    for (size_t i = 0; i < entries->count; i++)
-        aws_buf_printf(&text, "%s%c%s\n", entries->items[i].name, '\0',
-                       entries->items[i].sha256_hex);
+    for (size_t i = 0; i < entries->count; i++) {
+        aws_buf_append_str(&text, entries->items[i].name);
+        aws_buf_append_char(&text, '\0');
+        aws_buf_append_str(&text, entries->items[i].sha256_hex);
+        aws_buf_append_char(&text, '\n');
+    }
     aws_sha256_hex(text.data, text.len, out);
     aws_buf_free(&text);
 }
