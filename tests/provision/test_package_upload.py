@@ -1,0 +1,76 @@
+"""The package crosses the uplink once: `up` on a 10 Mbit/s uplink, counted at the endpoint.
+
+The local AWS runs the real AWS profile (tests/README.md): latency, AWS's
+request rates, slow states, and an uplink of 10 Mbit/s shared by every
+connection. With the shipped scribble.ini, the first `up` completes and sends
+at most 8 MB in all (the package once, to the artifacts bucket; the seven
+functions are created from it); a second `up` sends no package, rebuilds
+none (the package cache's entry is untouched) and changes nothing.
+"""
+import os
+import shutil
+import subprocess
+
+from harness.local_aws import LocalAws
+from harness.real_aws import RealAwsProfile
+
+SCRIBBLECTL = os.environ["SCRIBBLECTL"]
+SOURCE_DIR = os.environ["SCRIBBLE_SOURCE_DIR"]
+UPLINK_10_MBIT = 10_000_000 / 8
+MB = 1_000_000
+
+
+def scribblectl(aws, cwd, cache, *args):
+    env = aws.env(XDG_CACHE_HOME=str(cache))
+    result = subprocess.run([SCRIBBLECTL, *args], capture_output=True, text=True, env=env, cwd=cwd,
+                            timeout=900)
+    assert "Sanitizer" not in result.stderr and "runtime error:" not in result.stderr, result.stderr
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def package_uploads(aws):
+    return [r for r in aws.requests
+            if r.service == "s3" and r.operation in ("PutObject", "UploadPart")
+            and "/packages/" in r.path]
+
+
+def cache_entries(cache):
+    """(path, size, inode) of every file in the package cache: an entry written
+    again (always to a new file, renamed into place) has a new inode. Using an
+    entry may touch its time, which is how the cache keeps recent ones."""
+    found = []
+    for root, _, files in os.walk(cache):
+        for name in files:
+            st = os.stat(os.path.join(root, name))
+            found.append((os.path.join(root, name), st.st_size, st.st_ino))
+    return sorted(found)
+
+
+def test_first_up_on_a_slow_uplink_sends_the_package_once(tmp_path):
+    shutil.copy(os.path.join(SOURCE_DIR, "scribble.ini"), tmp_path / "scribble.ini")
+    cache = tmp_path / "cache"
+    profile = RealAwsProfile.default(uplink_bytes_per_s=UPLINK_10_MBIT)
+    with LocalAws(profile=profile) as aws:
+        first = scribblectl(aws, tmp_path, cache, "up")
+        assert " created" in first.stdout
+        sent = sum(r.bytes for r in aws.requests)
+        uploads = package_uploads(aws)
+        assert len(uploads) == 1 and uploads[0].status == 200, [str(r) for r in uploads]
+        assert sent <= 8 * MB, f"the first up sent {sent / MB:.2f} MB"
+        creates = aws.requests.select(service="lambda", operation="CreateFunction")
+        assert len(creates) == 7 and max(r.bytes for r in creates) < 20_000, \
+            [(str(r), r.bytes) for r in creates]
+        print(f"first up: {sent / MB:.2f} MB sent in {len(aws.requests)} requests; "
+              f"package {uploads[0].bytes / MB:.2f} MB")
+
+        entries = cache_entries(cache)
+        assert entries, "the package cache is empty after up"
+        aws.requests.clear()
+        second = scribblectl(aws, tmp_path, cache, "up")
+        assert "nothing to do" in second.stdout, second.stdout
+        assert package_uploads(aws) == []
+        assert aws.requests.mutating() == [], [str(r) for r in aws.requests.mutating()]
+        assert cache_entries(cache) == entries, "the second up rebuilt the package"
+        resent = sum(r.bytes for r in aws.requests)
+        assert resent < MB, f"the second up sent {resent / MB:.2f} MB"
