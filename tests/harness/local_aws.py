@@ -37,6 +37,7 @@ from . import (
     moto_ext_apigatewayv2,
     moto_ext_cloudfront,
     moto_ext_elasticache,
+    moto_ext_sqs,
     real_aws,
 )
 from .pacing import Link
@@ -98,6 +99,7 @@ def _install_moto_extensions() -> None:
     moto_ext_cloudfront.install()
     moto_ext_apigatewayv2.install()
     moto_ext_apigatewaymanagementapi.install()
+    moto_ext_sqs.install()
     for section, settings in MOTO_CONFIG.items():
         default_user_config.setdefault(section, {}).update(settings)  # type: ignore[misc]
 

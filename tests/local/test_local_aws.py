@@ -29,7 +29,7 @@ from websockets.exceptions import ConnectionClosed
 from local_app import (LocalApp, catch_up, connection_id, make_config, open_websocket, recv_json,
                        recv_until, wait_for)
 
-VISIBILITY_TIMEOUT = 75  # not the default (60): the queues must take it from the ini
+VISIBILITY_TIMEOUT = 75  # not the default (360): the queues must take it from the ini
 
 
 @pytest.fixture(scope="module")
