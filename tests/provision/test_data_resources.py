@@ -26,7 +26,7 @@ def scribblectl(local_aws, tmp_path, *args, check=True):
 
 
 def bucket_name(local_aws):
-    return f"{STACK}-site-{local_aws.account_id}"
+    return f"{STACK}-site-{local_aws.account_id}-{local_aws.region}"
 
 
 def role_arn(local_aws, name):

@@ -4,6 +4,7 @@ Every resource and its settings are checked through boto3, never through
 scribblectl itself; "no mutating call" is counted at the endpoint."""
 import json
 import os
+import re
 import signal
 import subprocess
 
@@ -31,6 +32,11 @@ def stack_up(local_aws, tmp_path):
 def tagged(items, role):
     return [i for i in items
             if {"Key": "scribble:role", "Value": role} in i.get("Tags", [])]
+
+
+def bucket_name(local_aws, purpose):
+    """<stack>-<purpose>-<account>-<region>: bucket names are global."""
+    return f"{STACK}-{purpose}-{local_aws.account_id}-{local_aws.region}"
 
 
 def check_network(ec2):
@@ -133,9 +139,16 @@ def check_data(local_aws):
     assert pixels["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
     assert ddb.describe_table(TableName=STACK + "-history")["Table"]["TableStatus"] == "ACTIVE"
     s3 = local_aws.client("s3")
-    bucket = "%s-site-%s" % (STACK, local_aws.account_id)
-    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
-    assert all(block.values()) and len(block) == 4
+    for purpose in ("site", "artifacts"):
+        bucket = bucket_name(local_aws, purpose)
+        block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+        assert all(block.values()) and len(block) == 4, bucket
+    artifacts = bucket_name(local_aws, "artifacts")
+    [rule] = s3.get_bucket_lifecycle_configuration(Bucket=artifacts)["Rules"]
+    assert rule["Status"] == "Enabled"
+    assert rule["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 7}
+    [package] = s3.list_objects_v2(Bucket=artifacts)["Contents"]
+    assert re.fullmatch(r"packages/[0-9a-f]{64}\.zip", package["Key"]), package["Key"]
 
 
 def test_up_creates_every_resource(local_aws, tmp_path, stack_up):
@@ -217,7 +230,7 @@ def check_nothing_left(local_aws):
 def test_down_removes_everything_and_is_safe_to_repeat(local_aws, tmp_path, stack_up):
     refused = scribblectl(local_aws, tmp_path, "down", check=False)
     assert refused.returncode == 1 and "without --yes" in refused.stderr
-    local_aws.client("s3").put_object(Bucket="%s-site-%s" % (STACK, local_aws.account_id),
+    local_aws.client("s3").put_object(Bucket=bucket_name(local_aws, "site"),
                                       Key="scribble.html", Body=b"<p>hi</p>")
     result = scribblectl(local_aws, tmp_path, "down", "--yes")
     assert "already absent" in result.stdout
