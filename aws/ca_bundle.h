@@ -1,11 +1,13 @@
 /*
  * ca_bundle.h - which file of CA certificates TLS connections trust.
  *
- * The handlers are built on Debian and run on Amazon Linux 2023: Debian's
- * libcurl and OpenSSL look for /etc/ssl/certs/ca-certificates.crt, which
- * Amazon Linux does not have (it keeps /etc/pki/tls/certs/ca-bundle.crt).
- * Both the AWS client and the cache client therefore ask here instead of
- * trusting their compiled-in default blindly.
+ * The handlers are built on Debian and run on Amazon Linux 2023. The Lambda
+ * build's libcurl (scripts/lambda-deps) has Amazon Linux's
+ * /etc/pki/tls/certs/ca-bundle.crt compiled in, the host build's libcurl
+ * Debian's /etc/ssl/certs/ca-certificates.crt, and Debian's OpenSSL looks
+ * under /usr/lib/ssl, which Amazon Linux does not have. Both the AWS client
+ * and the cache client therefore ask here instead of trusting a compiled-in
+ * default blindly.
  */
 #ifndef SCRIBBLE_AWS_CA_BUNDLE_H
 #define SCRIBBLE_AWS_CA_BUNDLE_H

@@ -3,7 +3,9 @@
 Tests run from tests/ (ctest's working directory), so `harness` imports as a
 package; the path is added here too so a test file can be run from anywhere.
 Before any test, the AWS_* variables of this process are removed: moto runs
-in-process, and no test may reach a developer's real AWS setup.
+in-process, and no test may reach a developer's real AWS setup; and
+XDG_CACHE_HOME points into the session's temporary directory, so packages
+scribblectl builds stay out of the user's cache.
 """
 
 import os
@@ -20,6 +22,13 @@ from harness.local_redis import LocalRedis  # noqa: E402
 from harness.real_aws import RealAwsProfile  # noqa: E402
 
 isolate_process_environment()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_cache_home(tmp_path_factory):
+    """scribblectl keeps the packages it builds under $XDG_CACHE_HOME (children
+    inherit this process's environment): tests keep theirs out of the user's."""
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
 
 
 @pytest.fixture
