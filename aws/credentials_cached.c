@@ -5,7 +5,13 @@
  * Credentials without an expiration (0) are kept for the provider's life.
  * A failed refresh is reported, not papered over with the old credentials:
  * they are about to expire, and the caller should hear why now.
+ *
+ * Thread-safe: one lock covers the check, the refresh and the copy, so
+ * threads sharing the cache never run the inner provider (a
+ * credential_process, an STS call) twice at once; those that arrive during a
+ * refresh wait for it and take its result.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -18,6 +24,7 @@ typedef struct cached {
     int refresh_before_s;
     bool have;
     aws_credentials creds;
+    pthread_mutex_t lock;
 } cached;
 
 static bool still_fresh(const cached *c, time_t now)
@@ -28,15 +35,21 @@ static bool still_fresh(const cached *c, time_t now)
 static int cached_get(aws_credentials_provider *self, aws_credentials *out, aws_error *err)
 {
     cached *c = self->impl;
+    int rc = 0;
+    pthread_mutex_lock(&c->lock);
     if (!still_fresh(c, time(NULL))) {
         aws_credentials fresh;
-        TRY(aws_credentials_provider_get(c->inner, &fresh, err));
-        aws_credentials_free(&c->creds);
-        c->creds = fresh;
-        c->have = true;
+        rc = aws_credentials_provider_get(c->inner, &fresh, err);
+        if (rc == 0) {
+            aws_credentials_free(&c->creds);
+            c->creds = fresh;
+            c->have = true;
+        }
     }
-    aws_credentials_copy(out, &c->creds);
-    return 0;
+    if (rc == 0)
+        aws_credentials_copy(out, &c->creds);
+    pthread_mutex_unlock(&c->lock);
+    return rc;
 }
 
 static void cached_destroy(aws_credentials_provider *self)
@@ -44,6 +57,7 @@ static void cached_destroy(aws_credentials_provider *self)
     cached *c = self->impl;
     aws_credentials_free(&c->creds);
     aws_credentials_provider_free(c->inner);
+    pthread_mutex_destroy(&c->lock);
     free(c);
     free(self);
 }
@@ -54,6 +68,7 @@ aws_credentials_provider *aws_credentials_provider_new_cached(aws_credentials_pr
     cached *c = aws_xcalloc(1, sizeof *c);
     c->inner = inner;
     c->refresh_before_s = refresh_before_s > 0 ? refresh_before_s : 0;
+    pthread_mutex_init(&c->lock, NULL);
     aws_credentials_provider *p = aws_xcalloc(1, sizeof *p);
     *p = (aws_credentials_provider){.name = inner ? inner->name : "cached", .get = cached_get,
                                     .destroy = cached_destroy, .impl = c};

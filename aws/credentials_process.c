@@ -8,14 +8,23 @@
  * error (not "NotFound"): the profile asked for this command. Errors quote
  * the command's stderr (its own diagnostics) but never its stdout, which
  * holds the secret. stdin is inherited, so a command may prompt (e.g. MFA).
+ *
+ * A command that runs longer than its time limit (60 s unless the context
+ * says otherwise) is killed with everything it started: it runs in a process
+ * group of its own, and the whole group gets SIGKILL, so a grandchild holding
+ * the pipes cannot keep us waiting. When we own the terminal, the group gets
+ * the terminal's foreground for its run (and we take it back after), so a
+ * prompt still reads the keyboard.
  */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -28,12 +37,14 @@
 typedef struct process {
     char *command;
     char *what; /* "credential_process of profile \"x\"" */
+    long timeout_ms;
 } process;
 
 typedef struct run_result {
     aws_buf out;
     aws_buf err;
     int status;
+    bool timed_out;
 } run_result;
 
 /* Reads one ready pipe into buf (up to OUTPUT_LIMIT); closes it at EOF. */
@@ -53,8 +64,33 @@ static void drain(struct pollfd *pfd, aws_buf *buf)
     memset(chunk, 0, sizeof chunk);
 }
 
-static void run_child(const char *command, int out_fd[2], int err_fd[2])
+/* Gives the terminal's foreground to process group `group` (SIGTTOU blocked
+ * in this thread: we may be in the background by then). */
+static void hand_terminal(pid_t group)
 {
+    sigset_t ttou, old;
+    sigemptyset(&ttou);
+    sigaddset(&ttou, SIGTTOU);
+    pthread_sigmask(SIG_BLOCK, &ttou, &old);
+    tcsetpgrp(STDIN_FILENO, group);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/* Do we hold the terminal's foreground (so the command may prompt on it)? */
+static bool own_terminal(void)
+{
+    return isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
+}
+
+/* In the child: only async-signal-safe calls until exec. */
+static void run_child(const char *command, int out_fd[2], int err_fd[2], bool terminal)
+{
+    setpgid(0, 0);
+    if (terminal) {
+        signal(SIGTTOU, SIG_IGN);
+        tcsetpgrp(STDIN_FILENO, getpid());
+        signal(SIGTTOU, SIG_DFL);
+    }
     dup2(out_fd[1], STDOUT_FILENO);
     dup2(err_fd[1], STDERR_FILENO);
     close(out_fd[0]);
@@ -66,7 +102,42 @@ static void run_child(const char *command, int out_fd[2], int err_fd[2])
     _exit(127);
 }
 
-/* Runs command with /bin/sh, collecting stdout and stderr without deadlocking on either. */
+static long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Reads both pipes until they close or the deadline passes; then kills the
+ * whole group, whatever is left of it. */
+static void collect(const process *proc, pid_t pid, int out_fd, int err_fd, run_result *r)
+{
+    long deadline = now_ms() + proc->timeout_ms;
+    struct pollfd fds[2] = {{.fd = out_fd, .events = POLLIN}, {.fd = err_fd, .events = POLLIN}};
+    while (fds[0].fd >= 0 || fds[1].fd >= 0) {
+        long left = deadline - now_ms();
+        if (left <= 0) {
+            r->timed_out = true;
+            break;
+        }
+        if (poll(fds, 2, left > 1000 ? 1000 : (int)left) < 0 && errno != EINTR)
+            break;
+        for (int i = 0; i < 2; i++)
+            if (fds[i].fd >= 0 && (fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                drain(&fds[i], i == 0 ? &r->out : &r->err);
+    }
+    for (int i = 0; i < 2; i++)
+        if (fds[i].fd >= 0)
+            close(fds[i].fd);
+    if (r->timed_out)
+        kill(-pid, SIGKILL);
+    while (waitpid(pid, &r->status, 0) < 0 && errno == EINTR)
+        ;
+}
+
+/* Runs command with /bin/sh in a process group of its own, collecting stdout
+ * and stderr without deadlocking on either, within the time limit. */
 static int run_command(const process *proc, run_result *r, aws_error *err)
 {
     int out_fd[2], err_fd[2];
@@ -79,9 +150,10 @@ static int run_command(const process *proc, run_result *r, aws_error *err)
         return aws_error_set(err, AWS_ERROR_CREDENTIALS, "CredentialProcessError",
                              "%s: cannot create a pipe: %s", proc->what, strerror(errno));
     }
+    bool terminal = own_terminal();
     pid_t pid = fork();
     if (pid == 0)
-        run_child(proc->command, out_fd, err_fd);
+        run_child(proc->command, out_fd, err_fd, terminal);
     close(out_fd[1]);
     close(err_fd[1]);
     if (pid < 0) {
@@ -90,20 +162,22 @@ static int run_command(const process *proc, run_result *r, aws_error *err)
         return aws_error_set(err, AWS_ERROR_CREDENTIALS, "CredentialProcessError",
                              "%s: cannot start /bin/sh: %s", proc->what, strerror(errno));
     }
-    struct pollfd fds[2] = {{.fd = out_fd[0], .events = POLLIN}, {.fd = err_fd[0], .events = POLLIN}};
-    while (fds[0].fd >= 0 || fds[1].fd >= 0) {
-        if (poll(fds, 2, -1) < 0 && errno != EINTR)
-            break;
-        for (int i = 0; i < 2; i++)
-            if (fds[i].fd >= 0 && (fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
-                drain(&fds[i], i == 0 ? &r->out : &r->err);
-    }
-    for (int i = 0; i < 2; i++)
-        if (fds[i].fd >= 0)
-            close(fds[i].fd);
-    while (waitpid(pid, &r->status, 0) < 0 && errno == EINTR)
-        ;
+    setpgid(pid, pid); /* as the child does: whichever runs first */
+    if (terminal)
+        hand_terminal(pid);
+    collect(proc, pid, out_fd[0], err_fd[0], r);
+    if (terminal)
+        hand_terminal(getpgrp());
     return 0;
+}
+
+/* "60 s", "0.2 s". */
+static void format_limit(long ms, char *out, size_t size)
+{
+    if (ms % 1000 == 0)
+        snprintf(out, size, "%ld s", ms / 1000);
+    else
+        snprintf(out, size, "%.1f s", (double)ms / 1000);
 }
 
 /* The first line of the command's stderr, shortened, for a message. */
@@ -122,6 +196,14 @@ static int check_exit(const process *proc, const run_result *r, aws_error *err)
 {
     char detail[STDERR_SHOWN + 8];
     first_stderr_line(&r->err, detail, sizeof detail);
+    if (r->timed_out) {
+        char limit[32];
+        format_limit(proc->timeout_ms, limit, sizeof limit);
+        return aws_error_set(err, AWS_ERROR_CREDENTIALS, "CredentialProcessTimeout",
+                             "%s did not finish within its time limit of %s and was killed "
+                             "with every process it started%s",
+                             proc->what, limit, detail);
+    }
     if (WIFSIGNALED(r->status))
         return aws_error_set(err, AWS_ERROR_CREDENTIALS, "CredentialProcessError",
                              "%s was killed by signal %d%s", proc->what, WTERMSIG(r->status), detail);
@@ -174,10 +256,12 @@ static void process_destroy(aws_credentials_provider *self)
     free(self);
 }
 
-aws_credentials_provider *aws_credentials_provider_new_process(const char *command, const char *profile)
+aws_credentials_provider *aws_credentials_provider_new_process(const char *command, const char *profile,
+                                                               long timeout_ms)
 {
     process *proc = aws_xcalloc(1, sizeof *proc);
     proc->command = aws_xstrdup(command ? command : "");
+    proc->timeout_ms = timeout_ms > 0 ? timeout_ms : AWS_CREDENTIAL_PROCESS_TIMEOUT_MS;
     aws_buf what = {0};
     aws_buf_printf(&what, "credential_process of profile \"%s\"", profile ? profile : "default");
     proc->what = aws_buf_detach(&what);

@@ -32,6 +32,7 @@ typedef struct profile_provider {
     char *endpoint_url;
     aws_log_fn debug_log;
     void *debug_ctx;
+    long process_timeout_ms;
 } profile_provider;
 
 typedef struct resolver {
@@ -59,7 +60,8 @@ static aws_credentials_context context_for(const resolver *r, const char *profil
     return (aws_credentials_context){.profile = profile, .region = r->config->region,
                                      .endpoint_url = r->config->endpoint_url,
                                      .debug_log = r->config->debug_log,
-                                     .debug_ctx = r->config->debug_ctx};
+                                     .debug_ctx = r->config->debug_ctx,
+                                     .credential_process_timeout_ms = r->config->process_timeout_ms};
 }
 
 /* aws_access_key_id and aws_secret_access_key (+ aws_session_token) as a static provider. */
@@ -161,7 +163,7 @@ static int resolve(resolver *r, const char *profile, aws_credentials_provider **
         return static_keys(r, profile, out, err);
     const char *command = value(r, profile, "credential_process");
     if (command) {
-        *out = aws_credentials_provider_new_process(command, profile);
+        *out = aws_credentials_provider_new_process(command, profile, r->config->process_timeout_ms);
         return 0;
     }
     return aws_error_set(err, AWS_ERROR_CREDENTIALS, r->depth > 1 ? "InvalidProfile" : "NotFound",
@@ -237,6 +239,7 @@ aws_credentials_provider *aws_credentials_provider_new_profile(const aws_credent
         config->endpoint_url = dup_or_null(ctx->endpoint_url);
         config->debug_log = ctx->debug_log;
         config->debug_ctx = ctx->debug_ctx;
+        config->process_timeout_ms = ctx->credential_process_timeout_ms;
     }
     aws_credentials_provider *p = aws_xcalloc(1, sizeof *p);
     *p = (aws_credentials_provider){.name = "profile", .get = profile_get,

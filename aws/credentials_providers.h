@@ -9,7 +9,9 @@
  *   4. instance metadata (IMDSv2 token, then the role's credentials)
  *
  * The chain wraps the result in a cache that refreshes temporary credentials
- * before they expire.
+ * before they expire. The cache is thread-safe (one fetch at a time, the
+ * others wait for its result), so one default chain can serve several
+ * clients through borrowed references.
  */
 #ifndef SCRIBBLE_AWS_CREDENTIALS_PROVIDERS_H
 #define SCRIBBLE_AWS_CREDENTIALS_PROVIDERS_H
@@ -25,12 +27,19 @@ typedef struct aws_credentials_context {
     const char *endpoint_url; /* scribble.ini override, passed on to STS */
     aws_log_fn debug_log;
     void *debug_ctx;
+    long credential_process_timeout_ms; /* 0: AWS_CREDENTIAL_PROCESS_TIMEOUT_MS */
 } aws_credentials_context;
+
+/* How long a profile's credential_process may run before it is killed (its
+ * whole process group) and the fetch fails: long enough to type an MFA code. */
+#define AWS_CREDENTIAL_PROCESS_TIMEOUT_MS 60000
 
 aws_credentials_provider *aws_credentials_provider_new_static(const aws_credentials *creds);
 aws_credentials_provider *aws_credentials_provider_new_environment(void);
 aws_credentials_provider *aws_credentials_provider_new_profile(const aws_credentials_context *ctx);
-aws_credentials_provider *aws_credentials_provider_new_process(const char *command, const char *profile);
+/* timeout_ms 0: AWS_CREDENTIAL_PROCESS_TIMEOUT_MS. */
+aws_credentials_provider *aws_credentials_provider_new_process(const char *command, const char *profile,
+                                                               long timeout_ms);
 aws_credentials_provider *aws_credentials_provider_new_container(const aws_credentials_context *ctx);
 aws_credentials_provider *aws_credentials_provider_new_imds(const aws_credentials_context *ctx);
 /* AssumeRole with credentials from `source`, which it takes ownership of. */
@@ -45,5 +54,9 @@ aws_credentials_provider *aws_credentials_provider_new_chain(aws_credentials_pro
 aws_credentials_provider *aws_credentials_provider_new_cached(aws_credentials_provider *inner,
                                                               int refresh_before_s);
 aws_credentials_provider *aws_credentials_provider_new_default_chain(const aws_credentials_context *ctx);
+/* Hands out another provider's credentials without owning it: freeing the
+ * borrowed reference leaves `shared` alone, which must outlive it and be
+ * thread-safe if several threads borrow it (the cache is). */
+aws_credentials_provider *aws_credentials_provider_new_borrowed(aws_credentials_provider *shared);
 
 #endif
