@@ -15,6 +15,7 @@
 #include <openssl/rand.h>
 
 #include "credentials_providers.h"
+#include "operations.h"
 #include "protocol.h"
 #include "retry.h"
 #include "shared_config.h"
@@ -109,7 +110,9 @@ int aws_client_new(const aws_client_options *opts, aws_client **out, aws_error *
                                        .region = c->region,
                                        .endpoint_url = c->endpoint_url,
                                        .debug_log = o->debug_log,
-                                       .debug_ctx = o->debug_ctx};
+                                       .debug_ctx = o->debug_ctx,
+                                       .credential_process_timeout_ms =
+                                           o->credential_process_timeout_ms};
         c->credentials = aws_credentials_provider_new_default_chain(&ctx);
     }
     *out = c;
@@ -141,6 +144,11 @@ const char *aws_client_signing_region(const aws_client *c, const aws_service *sv
 int aws_client_credentials(aws_client *c, aws_credentials *out, aws_error *err)
 {
     return aws_credentials_provider_get(c->credentials, out, err);
+}
+
+aws_credentials_provider *aws_client_credentials_provider(aws_client *c)
+{
+    return c->credentials;
 }
 
 static bool ignore_configured_endpoints(const aws_client *c)
@@ -285,9 +293,63 @@ static int attempt_once(aws_client *c, const aws_service *svc, aws_http_request 
     return 0;
 }
 
-int aws_client_send(aws_client *c, const aws_service *svc, aws_http_request *req,
-                    aws_http_response *resp, aws_error *err)
+/* Names the failed call: the listed operation's name, the caller's, or method and path. */
+static void name_call(const aws_service *svc, const char *operation, const aws_operation *listed,
+                      const aws_http_request *req, aws_error *err)
 {
+    if (listed)
+        operation = listed->name;
+    if (operation) {
+        aws_error_set_call(err, svc->service_id, operation);
+        return;
+    }
+    aws_buf what = {0};
+    aws_operation_rest_name(svc, req->method, aws_buf_str(&req->path), &what);
+    aws_error_set_call(err, svc->service_id, aws_buf_str(&what));
+    aws_buf_free(&what);
+}
+
+/* After a failed attempt of a call operations.h lists: may AWS have applied
+ * it? Only a throttling answer says for certain that it did not. */
+static bool maybe_applied(const aws_error *err)
+{
+    return err->kind != AWS_ERROR_CREDENTIALS &&
+           !(err->kind == AWS_ERROR_SERVICE && aws_retry_is_throttling(err->code));
+}
+
+static void log_line(const aws_client *c, const char *line)
+{
+    if (c->debug_log)
+        c->debug_log(c->debug_ctx, line);
+}
+
+/* Another attempt after err? *delay_ms is how long to wait first. */
+static bool try_again(aws_client *c, const aws_operation *listed, const aws_error *err,
+                      int attempt, long *delay_ms)
+{
+    if (err->kind == AWS_ERROR_CREDENTIALS)
+        return false;
+    if (listed && err->retryable && maybe_applied(err)) {
+        char line[256];
+        snprintf(line, sizeof line, "-- %s: not retried: %s may have been applied", err->code,
+                 listed->name);
+        log_line(c, line);
+        return false;
+    }
+    if (!aws_retry_next(&c->retry, err, attempt, delay_ms))
+        return false;
+    char line[256];
+    snprintf(line, sizeof line, "-- %s: retrying in %ld ms (attempt %d of %d)", err->code,
+             *delay_ms, attempt + 1, c->retry.max_attempts);
+    log_line(c, line);
+    return true;
+}
+
+int aws_client_send_operation(aws_client *c, const aws_service *svc, const char *operation,
+                              aws_http_request *req, aws_http_response *resp, aws_error *err)
+{
+    const aws_operation *listed =
+        aws_operation_find(svc, operation, req->method, aws_buf_str(&req->path));
     char *host = aws_http_request_host(req);
     aws_headers_set(&req->headers, "Host", host);
     free(host);
@@ -304,24 +366,23 @@ int aws_client_send(aws_client *c, const aws_service *svc, aws_http_request *req
             aws_retry_on_success(&c->retry);
             return 0;
         }
-        if (err->kind == AWS_ERROR_CREDENTIALS)
-            return -1;
         long delay;
-        if (!aws_retry_next(&c->retry, err, attempt, &delay)) {
+        if (!try_again(c, listed, err, attempt, &delay)) {
             if (attempt > 1) {
                 size_t n = strlen(err->message);
                 snprintf(err->message + n, sizeof err->message - n, " (after %d attempts)", attempt);
             }
+            name_call(svc, operation, listed, req, err);
             return -1;
-        }
-        if (c->debug_log) {
-            char line[256];
-            snprintf(line, sizeof line, "-- %s: retrying in %ld ms (attempt %d of %d)", err->code,
-                     delay, attempt + 1, c->retry.max_attempts);
-            c->debug_log(c->debug_ctx, line);
         }
         sleep_ms(delay);
     }
+}
+
+int aws_client_send(aws_client *c, const aws_service *svc, aws_http_request *req,
+                    aws_http_response *resp, aws_error *err)
+{
+    return aws_client_send_operation(c, svc, NULL, req, resp, err);
 }
 
 void aws_client_token(char out[37])

@@ -32,6 +32,8 @@ typedef struct aws_client_options {
     void *debug_ctx;
     /* NULL: the default chain. When given, the client takes ownership. */
     aws_credentials_provider *credentials;
+    /* The default chain's limit on a profile's credential_process; 0: 60 s. */
+    long credential_process_timeout_ms;
 } aws_client_options;
 
 int aws_client_new(const aws_client_options *opts, aws_client **out, aws_error *err);
@@ -51,9 +53,16 @@ int aws_client_endpoint(aws_client *c, const aws_service *svc, char **url,
 /* The signing region for svc: us-east-1 for global services, else the client's. */
 const char *aws_client_signing_region(const aws_client *c, const aws_service *svc);
 int aws_client_credentials(aws_client *c, aws_credentials *out, aws_error *err);
+/* The client's own provider, for others to borrow
+ * (aws_credentials_provider_new_borrowed) while the client lives. */
+aws_credentials_provider *aws_client_credentials_provider(aws_client *c);
 
 /* Signs and sends req with retries; an HTTP status >= 300 becomes an error,
- * parsed as svc's protocol describes. req->endpoint must be set. */
+ * parsed as svc's protocol describes. req->endpoint must be set. A failure
+ * names the call (err->call: "<service id> <METHOD> <path>", or the
+ * operation's name when it is one operations.h lists). A listed create is
+ * not retried after a failure that leaves open whether AWS applied it: the
+ * error comes back (retryable) for the caller to look before creating again. */
 int aws_client_send(aws_client *c, const aws_service *svc, aws_http_request *req,
                     aws_http_response *resp, aws_error *err);
 /* Starts a request to svc at its resolved endpoint (any path prefix kept). */

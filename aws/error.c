@@ -42,6 +42,23 @@ const char *aws_error_kind_name(aws_error_kind kind)
     return "unknown";
 }
 
+void aws_error_set_call(aws_error *err, const char *service_id, const char *operation)
+{
+    if (err)
+        snprintf(err->call, sizeof err->call, "%s %s", service_id, operation);
+}
+
+void aws_error_format_call(const aws_error *err, char *out, unsigned long out_size)
+{
+    if (!err->call[0]) {
+        aws_error_format(err, out, out_size);
+        return;
+    }
+    int n = snprintf(out, out_size, "%s: ", err->call);
+    if (n > 0 && (unsigned long)n < out_size)
+        aws_error_format(err, out + n, out_size - (unsigned long)n);
+}
+
 void aws_error_format(const aws_error *err, char *out, unsigned long out_size)
 {
     char status[32] = "", request[160] = "";

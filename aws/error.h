@@ -27,6 +27,9 @@ typedef struct aws_error {
     char code[128];         /* AWS error code, e.g. "ThrottlingException" */
     char message[1024];
     char request_id[128];
+    char call[128];         /* the call that failed, e.g. "EC2 DeleteSubnet" or, for the
+                               rest protocols, "Lambda GET /2015-03-31/functions/x"; "" when
+                               the failure was not a call's */
     bool retryable;
 } aws_error;
 
@@ -37,6 +40,11 @@ void aws_error_clear(aws_error *err);
 const char *aws_error_kind_name(aws_error_kind kind);
 /* One line for people: "ThrottlingException: Rate exceeded (HTTP 400, request id ...)". */
 void aws_error_format(const aws_error *err, char *out, unsigned long out_size);
+/* The same, naming the call first when there is one:
+ * "DynamoDB ListTables: ThrottlingException: Rate exceeded (HTTP 400, request id ...)". */
+void aws_error_format_call(const aws_error *err, char *out, unsigned long out_size);
+/* Records which call failed: the service's id and the operation ("EC2", "DeleteSubnet"). */
+void aws_error_set_call(aws_error *err, const char *service_id, const char *operation);
 
 #define TRY(expr)                                                                 \
     do {                                                                          \

@@ -5,6 +5,7 @@
 #ifndef SCRIBBLE_AWS_PROTOCOL_H
 #define SCRIBBLE_AWS_PROTOCOL_H
 
+#include "client.h"
 #include "error.h"
 #include "http.h"
 #include "service.h"
@@ -18,6 +19,11 @@ void aws_query_parse_error(const aws_http_response *resp, aws_error *err);
 void aws_ec2_parse_error(const aws_http_response *resp, aws_error *err);
 void aws_json_parse_error(const aws_http_response *resp, aws_error *err);
 void aws_rest_xml_parse_error(const aws_http_response *resp, aws_error *err);
+
+/* aws_client_send for a named operation (query, ec2, json): the error names
+ * "<service id> <operation>". operation NULL: named by method and path. */
+int aws_client_send_operation(aws_client *c, const aws_service *svc, const char *operation,
+                              aws_http_request *req, aws_http_response *resp, aws_error *err);
 
 /* Parses a successful JSON response body; empty is *out = NULL. */
 int aws_json_parse_body(const aws_service *svc, const char *operation, const aws_buf *body,

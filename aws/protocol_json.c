@@ -56,9 +56,11 @@ int aws_json_parse_body(const aws_service *svc, const char *operation, const aws
     if (!body->len)
         return 0;
     *out = cJSON_ParseWithLength(body->data, body->len);
-    ENSURE(*out, err, AWS_ERROR_PARSE, "MalformedResponse", "%s %s: the response is not JSON",
-           svc->service_id, operation);
-    return 0;
+    if (*out)
+        return 0;
+    aws_error_set(err, AWS_ERROR_PARSE, "MalformedResponse", "the response is not JSON");
+    aws_error_set_call(err, svc->service_id, operation);
+    return -1;
 }
 
 int aws_json_call(aws_client *c, const aws_service *svc, const char *operation,
@@ -76,7 +78,7 @@ int aws_json_call(aws_client *c, const aws_service *svc, const char *operation,
     aws_buf_append_str(&req.body, json ? json : "{}");
     free(json);
     aws_http_response resp = {0};
-    int rc = aws_client_send(c, svc, &req, &resp, err);
+    int rc = aws_client_send_operation(c, svc, operation, &req, &resp, err);
     if (rc == 0)
         rc = aws_json_parse_body(svc, operation, &resp.body, out, err);
     aws_http_response_free(&resp);

@@ -31,12 +31,13 @@ int aws_query_call(aws_client *c, const aws_service *svc, const char *action,
     for (size_t i = 0; params && i < params->count; i++)
         append_form_pair(&req.body, params->items[i].name, params->items[i].value);
     aws_http_response resp = {0};
-    int rc = aws_client_send(c, svc, &req, &resp, err);
+    int rc = aws_client_send_operation(c, svc, action, &req, &resp, err);
     if (rc == 0) {
         *out = aws_xml_parse(&resp.body);
-        if (!*out)
-            rc = aws_error_set(err, AWS_ERROR_PARSE, "MalformedResponse",
-                               "%s %s: the response is not XML", svc->service_id, action);
+        if (!*out) {
+            rc = aws_error_set(err, AWS_ERROR_PARSE, "MalformedResponse", "the response is not XML");
+            aws_error_set_call(err, svc->service_id, action);
+        }
     }
     aws_http_response_free(&resp);
     aws_http_request_free(&req);

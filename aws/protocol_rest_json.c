@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "client.h"
+#include "operations.h"
 #include "protocol.h"
 
 void aws_request_add_params(aws_http_request *req, const aws_headers *params)
@@ -30,8 +31,12 @@ int aws_rest_json_call(aws_client *c, const aws_service *svc, const char *method
     }
     aws_http_response resp = {0};
     int rc = aws_client_send(c, svc, &req, &resp, err);
-    if (rc == 0)
-        rc = aws_json_parse_body(svc, path, &resp.body, out, err);
+    if (rc == 0) {
+        aws_buf what = {0};
+        aws_operation_rest_name(svc, method, path, &what);
+        rc = aws_json_parse_body(svc, aws_buf_str(&what), &resp.body, out, err);
+        aws_buf_free(&what);
+    }
     aws_http_response_free(&resp);
     aws_http_request_free(&req);
     return rc;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "client.h"
+#include "operations.h"
 #include "protocol.h"
 
 void aws_rest_xml_parse_error(const aws_http_response *resp, aws_error *err)
@@ -44,9 +45,13 @@ int aws_rest_xml_call(aws_client *c, const aws_service *svc, const char *method,
     int rc = aws_client_send(c, svc, &req, r, err);
     if (rc == 0 && out && is_xml(r)) {
         *out = aws_xml_parse(&r->body);
-        if (!*out)
-            rc = aws_error_set(err, AWS_ERROR_PARSE, "MalformedResponse",
-                               "%s %s %s: the response is not XML", svc->service_id, method, path);
+        if (!*out) {
+            aws_buf what = {0};
+            aws_operation_rest_name(svc, method, path, &what);
+            rc = aws_error_set(err, AWS_ERROR_PARSE, "MalformedResponse", "the response is not XML");
+            aws_error_set_call(err, svc->service_id, aws_buf_str(&what));
+            aws_buf_free(&what);
+        }
     }
     if (rc != 0 || !resp)
         aws_http_response_free(r);

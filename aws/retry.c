@@ -41,19 +41,23 @@ void aws_retry_init(aws_retry_state *r, int max_attempts)
     r->quota = AWS_RETRY_QUOTA;
 }
 
+static bool service_fault(const aws_error *err)
+{
+    long s = err->http_status;
+    return s == 500 || s == 502 || s == 503 || s == 504 || aws_retry_is_throttling(err->code) ||
+           in_list(err->code, transient_codes, sizeof transient_codes / sizeof transient_codes[0]);
+}
+
 void aws_retry_classify(aws_error *err)
 {
-    if (err->kind == AWS_ERROR_TRANSPORT) {
-        err->retryable = true;
-        return;
-    }
-    if (err->kind != AWS_ERROR_SERVICE) {
-        err->retryable = false;
-        return;
-    }
-    long s = err->http_status;
-    err->retryable = s == 500 || s == 502 || s == 503 || s == 504 || aws_retry_is_throttling(err->code) ||
-                     in_list(err->code, transient_codes, sizeof transient_codes / sizeof transient_codes[0]);
+    err->retryable = err->kind == AWS_ERROR_TRANSPORT ||
+                     (err->kind == AWS_ERROR_SERVICE && service_fault(err));
+}
+
+bool aws_error_is_fault(const aws_error *err)
+{
+    return err->kind == AWS_ERROR_TRANSPORT || err->kind == AWS_ERROR_PARSE ||
+           (err->kind == AWS_ERROR_SERVICE && service_fault(err));
 }
 
 static double random_unit(void)

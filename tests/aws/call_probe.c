@@ -13,7 +13,8 @@
  *   call_probe <service> paginate-rest-xml <path> <in-token> <out-token> <item> [Name=Value ...]
  *     (pages are printed as "pages=N items=a,b,...")
  *
- * Success: "ok" and the body. Failure: one line of the error's fields, exit 1.
+ * Success: "ok" and the body. Failure: the error's fields (kind, status, code,
+ * retryable, request id; then the message; then the call that failed), exit 1.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -194,9 +195,9 @@ int main(int argc, char **argv)
         aws_client_free(c);
     }
     if (rc != 0) {
-        printf("error kind=%s status=%ld code=%s retryable=%d request_id=%s\nmessage=%s\n",
+        printf("error kind=%s status=%ld code=%s retryable=%d request_id=%s\nmessage=%s\ncall=%s\n",
                aws_error_kind_name(err.kind), err.http_status, err.code, err.retryable,
-               err.request_id, err.message);
+               err.request_id, err.message, err.call);
         return 1;
     }
     return 0;
