@@ -90,9 +90,7 @@ int cmd_down(int argc, char **argv, const scribble_globals *g)
         session_print_error("down", &err);
         rc = 1;
     } else if (failed) {
-        walk_report_table(stdout, ss.stack, outcomes, WALK_DOWN);
-        printf("down: %d resource%s could not be deleted; run down again\n", failed,
-               failed == 1 ? "" : "s");
+        walk_report_failures(stdout, ss.stack, outcomes, "down");
         rc = 1;
     } else {
         printf("down: %d deleted, %d already absent\n", walk_count(ss.stack, outcomes, ACTION_DELETE),

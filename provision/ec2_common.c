@@ -13,10 +13,21 @@
 #include "aws/sigv4.h"
 #include "provision/kind_support.h"
 
+/* An id EC2 has just handed out is unknown to its other calls for a moment:
+ * "...NotFound" is worth another try (callers to whom it means "absent"
+ * check the code, not this flag). */
+static void mark_not_found_retryable(aws_error *err)
+{
+    if (ec2_is_not_found(err))
+        err->retryable = true;
+}
+
 int ec2_call(op_ctx *ctx, const char *action, aws_params *params, xmlDocPtr *out, aws_error *err)
 {
     xmlDocPtr doc = NULL;
     int rc = aws_query_call(ctx->client, &aws_service_ec2, action, params, &doc, err);
+    if (rc != 0)
+        mark_not_found_retryable(err);
     if (params)
         aws_params_free(params);
     if (out)
@@ -162,6 +173,14 @@ int ec2_describe_id(op_ctx *ctx, const char *action, const char *id_param, const
     return 0;
 }
 
+int ec2_not_visible_yet(const resource *r, aws_error *err)
+{
+    aws_error_set(err, AWS_ERROR_SERVICE, "NotVisibleYet", "%s %s is not visible yet",
+                  r->ops->kind, r->id);
+    err->retryable = true;
+    return -1;
+}
+
 void ec2_publish(resource *r, const char *id, const char *output_key, const char *state)
 {
     r->exists = true;
@@ -192,7 +211,9 @@ int ec2_poll_state(op_ctx *ctx, resource *r, const char *action, const char *id_
         snprintf(r->state, sizeof r->state, "%s", *done ? "deleted" : state);
         return 0;
     }
-    ENSURE(item && !ec2_state_in(state, vanishing), err, AWS_ERROR_SERVICE, "ResourceVanished",
+    if (!item)
+        return ec2_not_visible_yet(r, err);
+    ENSURE(!ec2_state_in(state, vanishing), err, AWS_ERROR_SERVICE, "ResourceVanished",
            "%s %s disappeared while starting", r->ops->kind, r->id);
     snprintf(r->state, sizeof r->state, "%s", state);
     ENSURE(!ec2_state_in(state, failed), err, AWS_ERROR_SERVICE, "ResourceFailed",
@@ -217,6 +238,85 @@ int ec2_dependency_retryable(aws_error *err)
 {
     if (error_is(err, "DependencyViolation"))
         err->retryable = true;
+    return -1;
+}
+
+/* Lambda's interfaces: type "lambda", or (older) described "AWS Lambda VPC ENI-...". */
+static bool is_lambda_interface(xmlNodePtr item)
+{
+    char type[32], description[256];
+    ec2_text(item, "interfaceType", type, sizeof type);
+    ec2_text(item, "description", description, sizeof description);
+    return strcmp(type, "lambda") == 0 || strncmp(description, "AWS Lambda VPC ENI", 18) == 0;
+}
+
+typedef struct interfaces {
+    int lambda, other;
+    aws_buf ids; /* the first few, for the message */
+} interfaces;
+
+/* The network interfaces in r (filter = its id); false when they could not be read. */
+static bool find_interfaces(op_ctx *ctx, const resource *r, const char *filter, interfaces *out)
+{
+    aws_params p = {0};
+    ec2_add_filter(&p, 1, filter, r->id);
+    xmlDocPtr doc = NULL;
+    aws_error ignored = {0};
+    if (ec2_call(ctx, "DescribeNetworkInterfaces", &p, &doc, &ignored) != 0) {
+        xmlFreeDoc(doc);
+        return false;
+    }
+    for (xmlNodePtr it = ec2_set_first(doc, "networkInterfaceSet"); it; it = ec2_next_item(it)) {
+        char id[64];
+        ec2_text(it, "networkInterfaceId", id, sizeof id);
+        if (is_lambda_interface(it))
+            out->lambda++;
+        else
+            out->other++;
+        if (out->lambda + out->other <= 4)
+            aws_buf_printf(&out->ids, "%s%s", out->ids.len ? ", " : "", id);
+    }
+    xmlFreeDoc(doc);
+    return true;
+}
+
+/* Says what the delete waits for, and adds it to err's message. */
+static void explain_dependency(op_ctx *ctx, const resource *r, const interfaces *found,
+                               aws_error *err)
+{
+    char what[400];
+    int total = found->lambda + found->other;
+    if (found->lambda && !found->other)
+        snprintf(what, sizeof what, "%d Lambda network interface%s (%s)", found->lambda,
+                 found->lambda == 1 ? "" : "s", aws_buf_str(&found->ids));
+    else
+        snprintf(what, sizeof what, "%d network interface%s, %d of them Lambda's (%s%s)", total,
+                 total == 1 ? "" : "s", found->lambda, aws_buf_str(&found->ids),
+                 total > 4 ? ", ..." : "");
+    if (found->lambda)
+        op_say(ctx, r, "waiting for %d Lambda network interface%s to be released (AWS keeps them "
+               "up to 40 min after their functions are deleted)", found->lambda,
+               found->lambda == 1 ? "" : "s");
+    else
+        op_say(ctx, r, "waiting for %d network interface%s that still use%s it (%s)", total,
+               total == 1 ? "" : "s", total == 1 ? "s" : "", aws_buf_str(&found->ids));
+    size_t n = strlen(err->message);
+    snprintf(err->message + n, sizeof err->message - n, "; still in use by %s", what);
+}
+
+int ec2_delete_waiting_for_interfaces(op_ctx *ctx, const resource *r, const char *action,
+                                      const char *name, const char *filter, aws_error *err)
+{
+    if (ec2_delete(ctx, action, name, r->id, err) == 0)
+        return 0;
+    if (!error_is(err, "DependencyViolation"))
+        return -1;
+    interfaces found = {0};
+    if (find_interfaces(ctx, r, filter, &found) && found.lambda + found.other)
+        explain_dependency(ctx, r, &found, err);
+    else
+        op_say(ctx, r, "waiting: %s: %s", err->code, err->message);
+    aws_buf_free(&found.ids);
     return -1;
 }
 
@@ -263,6 +363,8 @@ int ec2_create_with_token(op_ctx *ctx, const char *action, aws_params *params,
         aws_headers_set(params, "ClientToken", token);
         xmlDocPtr doc = NULL;
         rc = aws_query_call(ctx->client, &aws_service_ec2, action, params, &doc, err);
+        if (rc != 0)
+            mark_not_found_retryable(err);
         xmlNodePtr result = ec2_child(xmlDocGetRootElement(doc), result_element);
         ec2_text(result, id_element, id, 64);
         ec2_text(result, "state", state, 32);

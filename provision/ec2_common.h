@@ -18,7 +18,11 @@
 #include "provision/resource.h"
 
 /* Calls an EC2 action and frees params (which may be NULL). out may be NULL:
- * the response is then discarded; otherwise the caller frees *out. */
+ * the response is then discarded; otherwise the caller frees *out. A
+ * "...NotFound" answer is marked retryable: EC2 is eventually consistent,
+ * and an id it has just handed out is unknown to its other calls for a
+ * moment (the walk reads again before each try, so an id that is really gone
+ * is replaced by what the read finds). */
 int ec2_call(op_ctx *ctx, const char *action, aws_params *params, xmlDocPtr *out, aws_error *err);
 /* An action with one parameter whose answer does not matter ("DeleteVpc", "VpcId", id). */
 int ec2_call1(op_ctx *ctx, const char *action, const char *name, const char *value,
@@ -53,6 +57,11 @@ int ec2_describe_id(op_ctx *ctx, const char *action, const char *id_param, const
                     const char *set_name, xmlDocPtr *doc, xmlNodePtr *item, aws_error *err);
 bool ec2_is_not_found(const aws_error *err);
 
+/* r was found by its tags, but EC2 does not know its id yet (an id just
+ * handed out is unknown to other calls for a moment): a retryable error, so
+ * the walk reads again. Returns -1. */
+int ec2_not_visible_yet(const resource *r, aws_error *err);
+
 /* Marks r present with id, publishes it as output_key, and copies state. */
 void ec2_publish(resource *r, const char *id, const char *output_key, const char *state);
 
@@ -69,6 +78,18 @@ int ec2_delete(op_ctx *ctx, const char *action, const char *name, const char *id
                aws_error *err);
 /* Marks err retryable when it is DependencyViolation; returns -1 (for "return"). */
 int ec2_dependency_retryable(aws_error *err);
+
+/* How long subnets, security groups and the VPC wait for what still uses them
+ * when deleted: after VPC-attached Lambda functions are deleted, AWS keeps
+ * their network interfaces for 20 to 40 minutes. */
+#define EC2_NETWORK_INTERFACE_WAIT_S 2700
+/* Deletes with action(name = id) as ec2_delete does; on DependencyViolation
+ * also looks up the network interfaces still in the resource (DescribeNetworkInterfaces
+ * filtered by `filter` = id: "subnet-id", "group-id", "vpc-id"), says on
+ * screen what the delete waits for ("waiting for 2 Lambda network interfaces
+ * to be released ...") and adds them to err's message. */
+int ec2_delete_waiting_for_interfaces(op_ctx *ctx, const resource *r, const char *action,
+                                      const char *name, const char *filter, aws_error *err);
 
 /* A ClientToken that is the same for the same parts in every run (so a create
  * repeated after a kill is deduplicated by AWS): "scribble-" + 40 hex digits

@@ -44,7 +44,11 @@ typedef struct resource_ops {
      * Present: sets r->exists, r->id, r->state, outputs, and appends one line
      * per setting that differs from the config to r->drift. */
     int (*read)(op_ctx *ctx, resource *r, aws_error *err);
-    /* Creates it (tagged at creation where AWS allows), filling what read fills. */
+    /* Creates it (tagged at creation where AWS allows), filling what read
+     * fills. r->id is set as soon as AWS answers with one, before any further
+     * call: a create that fails after that has made something, and the walk
+     * then reads again (until the new resource is listed) instead of creating
+     * a second one. */
     int (*create)(op_ctx *ctx, resource *r, aws_error *err);
     /* Corrects what read put in r->drift. NULL: drift can only be reported. */
     int (*update)(op_ctx *ctx, resource *r, aws_error *err);
@@ -53,8 +57,13 @@ typedef struct resource_ops {
     /* One look: *done when ready (after create/update) or gone (removing).
      * NULL: create and remove are complete when they return. */
     int (*poll)(op_ctx *ctx, resource *r, bool removing, bool *done, aws_error *err);
-    int poll_interval_ms; /* between polls; 0: 2000 */
-    int poll_timeout_s;   /* give up after; 0: 900 */
+    /* The kind's patience (graph.h): the first pause between polls, and
+     * between tries after a refusal the kind marks retryable (growing 1.5
+     * times each time, up to 30 s); 0: 2000. */
+    int poll_interval_ms;
+    /* How long such refusals, and a wait for a state, are given; 0: 900.
+     * Faults (transport, 5xx, throttling) have the walk's own budget. */
+    int poll_timeout_s;
 } resource_ops;
 
 #define RESOURCE_MAX_DEPS 16

@@ -11,8 +11,10 @@
  * drift; update puts it right (CreateRoute / ReplaceRoute, AssociateRouteTable,
  * or ReplaceRouteTableAssociation when the subnet is associated elsewhere).
  * create is CreateRouteTable followed by the same correction, so a kill in
- * between converges on the next run. Routes the gateway endpoints add (to
- * prefix lists) are not ours and are left alone.
+ * between converges on the next run. CreateRouteTable carries a ClientToken
+ * made of the stack, the role and the VPC (see ec2_create_with_token), so a
+ * create repeated after a lost answer returns the first table. Routes the
+ * gateway endpoints add (to prefix lists) are not ours and are left alone.
  *
  * r->state is "available". Output: route_table_id.
  */
@@ -196,27 +198,25 @@ static int route_table_create(op_ctx *ctx, resource *r, aws_error *err)
     aws_params p = {0};
     aws_params_add(&p, "VpcId", vpc_id);
     stack_add_ec2_tag_specifications(ctx->stack, r, "route-table", &p);
-    xmlDocPtr doc = NULL;
-    TRY(ec2_call(ctx, "CreateRouteTable", &p, &doc, err));
-    char id[64];
-    ec2_text(ec2_child(xmlDocGetRootElement(doc), "routeTable"), "routeTableId", id, sizeof id);
-    xmlFreeDoc(doc);
-    ENSURE(id[0], err, AWS_ERROR_PARSE, "MalformedResponse",
-           "CreateRouteTable gave no routeTableId");
+    const char *const token_parts[] = {stack_name(ctx->stack), r->role, vpc_id, NULL};
+    char id[64], state[32];
+    TRY(ec2_create_with_token(ctx, "CreateRouteTable", &p, token_parts, "routeTable",
+                              "routeTableId", NULL, id, state, err));
     ec2_publish(r, id, "route_table_id", "available");
     rt_live live = {0};
     TRY(set_route(ctx, r, &live, err));
     return associate(ctx, r, &live, err);
 }
 
-/* The table's live routes and associations, looked up by id. */
+/* The table's live routes and associations, looked up by id; *item NULL when
+ * EC2 does not know the id. */
 static int describe(op_ctx *ctx, resource *r, rt_live *live, xmlDocPtr *doc, xmlNodePtr *item,
                     aws_error *err)
 {
     TRY(ec2_describe_id(ctx, "DescribeRouteTables", "RouteTableId.1", r->id, "routeTableSet", doc,
                         item, err));
-    ENSURE(*item, err, AWS_ERROR_SERVICE, "ResourceVanished", "route table %s disappeared", r->id);
-    parse_live(*item, live);
+    if (*item)
+        parse_live(*item, live);
     return 0;
 }
 
@@ -228,6 +228,8 @@ static int route_table_update(op_ctx *ctx, resource *r, aws_error *err)
     int rc = describe(ctx, r, &live, &doc, &item, err);
     xmlFreeDoc(doc);
     TRY(rc);
+    if (!item)
+        return ec2_not_visible_yet(r, err);
     TRY(set_route(ctx, r, &live, err));
     return associate(ctx, r, &live, err);
 }
@@ -237,12 +239,9 @@ static int route_table_remove(op_ctx *ctx, resource *r, aws_error *err)
     xmlDocPtr doc = NULL;
     xmlNodePtr item = NULL;
     rt_live live;
-    if (describe(ctx, r, &live, &doc, &item, err) != 0) {
+    if (describe(ctx, r, &live, &doc, &item, err) != 0 || !item) {
         xmlFreeDoc(doc);
-        if (!error_is(err, "ResourceVanished"))
-            return -1;
-        aws_error_clear(err);
-        return 0;
+        return item ? -1 : 0; /* gone already */
     }
     int rc = 0;
     for (xmlNodePtr a = ec2_first_item(ec2_child(item, "associationSet")); a && rc == 0;

@@ -9,9 +9,12 @@
  *
  * Rules are compared flattened, one per (protocol, ports, single source), as
  * DescribeSecurityGroups nests them. Deleting is refused with
- * DependencyViolation while Lambda's network interfaces (which linger for
- * minutes after the functions go) still use the group: that is returned
- * retryable for the walker to wait out.
+ * DependencyViolation while Lambda's network interfaces (which linger for 20
+ * to 40 minutes after the functions go) still use the group: that is
+ * returned retryable for the walk to wait out, for up to 45 minutes, saying
+ * how many interfaces remain. A create repeated after one that may have been
+ * applied is refused as a duplicate: retryable too, since the walk's next
+ * read finds the group.
  *
  * r->state is "available" (security groups have no state of their own).
  * Output: group_id.
@@ -21,6 +24,7 @@
 #include <string.h>
 
 #include "provision/ec2_common.h"
+#include "provision/kind_support.h"
 
 #define MAX_RULES 32
 
@@ -240,7 +244,12 @@ static int security_group_create(op_ctx *ctx, resource *r, aws_error *err)
     aws_params_add(&p, "VpcId", vpc_id);
     stack_add_ec2_tag_specifications(ctx->stack, r, "security-group", &p);
     xmlDocPtr doc = NULL;
-    TRY(ec2_call(ctx, "CreateSecurityGroup", &p, &doc, err));
+    if (ec2_call(ctx, "CreateSecurityGroup", &p, &doc, err) != 0) {
+        if (error_is(err, "InvalidGroup.Duplicate"))
+            err->retryable = true; /* ours, from a create whose answer was lost */
+        xmlFreeDoc(doc);
+        return -1;
+    }
     char id[64];
     ec2_text(xmlDocGetRootElement(doc), "groupId", id, sizeof id);
     xmlFreeDoc(doc);
@@ -262,14 +271,14 @@ static int security_group_update(op_ctx *ctx, resource *r, aws_error *err)
     if (item)
         publish(r, item, &live);
     xmlFreeDoc(doc);
-    ENSURE(item, err, AWS_ERROR_SERVICE, "ResourceVanished", "security group %s disappeared",
-           r->id);
+    if (!item)
+        return ec2_not_visible_yet(r, err);
     return converge(ctx, r, &live, err);
 }
 
 static int security_group_remove(op_ctx *ctx, resource *r, aws_error *err)
 {
-    return ec2_delete(ctx, "DeleteSecurityGroup", "GroupId", r->id, err);
+    return ec2_delete_waiting_for_interfaces(ctx, r, "DeleteSecurityGroup", "GroupId", "group-id", err);
 }
 
 const resource_ops security_group_ops = {
@@ -278,4 +287,6 @@ const resource_ops security_group_ops = {
     .create = security_group_create,
     .update = security_group_update,
     .remove = security_group_remove,
+    /* Lambda's network interfaces outlive their functions by up to 40 min. */
+    .poll_timeout_s = EC2_NETWORK_INTERFACE_WAIT_S,
 };

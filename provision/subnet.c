@@ -19,6 +19,11 @@
  * Public subnets map a public IP on launch; a CIDR or zone that differs
  * cannot change in place and is reported only.
  *
+ * Deleting is refused (DependencyViolation) while Lambda's network
+ * interfaces, which AWS keeps 20 to 40 minutes after their functions are
+ * deleted, are still in the subnet: the walk waits up to 45 minutes, saying
+ * how many remain.
+ *
  * Outputs: subnet_id, availability_zone.
  */
 #include <stdio.h>
@@ -184,7 +189,7 @@ static int subnet_remove(op_ctx *ctx, resource *r, aws_error *err)
 {
     if (variant_is(r, "default-public"))
         return 0; /* the default VPC's own subnet */
-    return ec2_delete(ctx, "DeleteSubnet", "SubnetId", r->id, err);
+    return ec2_delete_waiting_for_interfaces(ctx, r, "DeleteSubnet", "SubnetId", "subnet-id", err);
 }
 
 static int subnet_poll(op_ctx *ctx, resource *r, bool removing, bool *done, aws_error *err)
@@ -204,4 +209,6 @@ const resource_ops subnet_ops = {
     .update = subnet_update,
     .remove = subnet_remove,
     .poll = subnet_poll,
+    /* Lambda's network interfaces outlive their functions by up to 40 min. */
+    .poll_timeout_s = EC2_NETWORK_INTERFACE_WAIT_S,
 };

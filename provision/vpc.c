@@ -7,6 +7,10 @@
  * (gateway endpoints and ElastiCache's endpoint names need them). A VPC's
  * CIDR cannot change in place: that drift is reported, and update refuses it.
  *
+ * Deleting is refused (DependencyViolation) while anything is left in the
+ * VPC, Lambda's lingering network interfaces above all: the walk waits up to
+ * 45 minutes, saying what remains.
+ *
  * Variant "default": the account's default VPC (isDefault). It is not ours:
  * create only says that there is none, and remove never deletes it.
  *
@@ -144,7 +148,7 @@ static int vpc_remove(op_ctx *ctx, resource *r, aws_error *err)
 {
     if (is_default(r))
         return 0; /* never ours to delete */
-    return ec2_delete(ctx, "DeleteVpc", "VpcId", r->id, err);
+    return ec2_delete_waiting_for_interfaces(ctx, r, "DeleteVpc", "VpcId", "vpc-id", err);
 }
 
 static int vpc_poll(op_ctx *ctx, resource *r, bool removing, bool *done, aws_error *err)
@@ -163,4 +167,6 @@ const resource_ops vpc_ops = {
     .update = vpc_update,
     .remove = vpc_remove,
     .poll = vpc_poll,
+    /* Lambda's network interfaces outlive their functions by up to 40 min. */
+    .poll_timeout_s = EC2_NETWORK_INTERFACE_WAIT_S,
 };

@@ -150,7 +150,8 @@ static int vpc_endpoint_update(op_ctx *ctx, resource *r, aws_error *err)
                         &doc, &item, err));
     live_route_tables(item, &live);
     xmlFreeDoc(doc);
-    ENSURE(item, err, AWS_ERROR_SERVICE, "ResourceVanished", "VPC endpoint %s disappeared", r->id);
+    if (!item)
+        return ec2_not_visible_yet(r, err);
     wanted_route_tables(ctx, &wanted);
 
     aws_params p = {0};

@@ -1,5 +1,8 @@
 /*
- * walk_report.c - progress lines and outcome tables for the walking verbs.
+ * walk_report.c - progress lines, outcome tables and the failure summary for
+ * the walking verbs. A failure is described in one place
+ * (walk_describe_failure), so the progress line, the table, the JSON and the
+ * summary say the same.
  */
 #include "provision/walk_report.h"
 
@@ -7,13 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #define TICK_MS 250
 
 typedef struct row_state {
     const resource *resource;
-    char phase[64];
+    char phase[128]; /* what the live table shows */
+    char full[1700];  /* the last phase in full */
     double started;  /* when the current phase began; 0: not started */
     double finished; /* 0 while running */
     bool shown;      /* on a terminal: worth a line (not merely read) */
@@ -48,10 +53,21 @@ static row_state *row_of(walk_display *d, const resource *r)
     return NULL;
 }
 
+/* The terminal's width, so no line of the live table wraps (a wrapped line
+ * would throw off the redraw); 80 when it cannot be told. */
+static int terminal_columns(void)
+{
+    struct winsize size;
+    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 20)
+        return size.ws_col;
+    return 80;
+}
+
 /* Redraws the live table in place (called with d->lock held). */
 static void redraw(walk_display *d)
 {
     double now = now_s();
+    int columns = terminal_columns();
     if (d->lines_drawn)
         fprintf(stderr, "\033[%dA", d->lines_drawn);
     int lines = 0;
@@ -60,8 +76,10 @@ static void redraw(walk_display *d)
         if (!row->shown)
             continue;
         double end = row->finished ? row->finished : now;
-        fprintf(stderr, "\033[2K  %-28s %-40s %6.1fs\n", row->resource->role, row->phase,
-                row->started ? end - row->started : 0.0);
+        char line[512];
+        snprintf(line, sizeof line, "  %-28s %7.1fs  %s", row->resource->role,
+                 row->started ? end - row->started : 0.0, row->phase);
+        fprintf(stderr, "\033[2K%.*s\n", columns - 1, line);
         lines++;
     }
     d->lines_drawn = lines;
@@ -119,12 +137,48 @@ void walk_display_stop(walk_display *d)
     free(d);
 }
 
+/* "cache scribble-cache", or the role alone when the name says no more. */
+static void who(const resource *r, char *out, size_t size)
+{
+    if (r->name[0] && strcmp(r->name, r->role) != 0)
+        snprintf(out, size, "%s %s", r->role, r->name);
+    else
+        snprintf(out, size, "%s", r->role);
+}
+
+void walk_describe_failure(const resource *r, const walk_outcome *o, char *out, size_t size)
+{
+    char name[200], detail[1400], took[32];
+    who(r, name, sizeof name);
+    aws_error_format(&o->error, detail, sizeof detail);
+    walk_format_duration(o->failing_seconds, took, sizeof took);
+    const char *call = o->error.call[0] ? o->error.call : "the call";
+    switch (o->failure) {
+    case WALK_FAILED_FAULTS:
+        snprintf(out, size, "%s: %s failed after %d tr%s in %s: %s", name, call, o->tries,
+                 o->tries == 1 ? "y" : "ies", took, detail);
+        break;
+    case WALK_FAILED_REFUSED:
+        snprintf(out, size, "%s: %s still refused after %s: %s", name, call, took, detail);
+        break;
+    case WALK_FAILED_WAITING:
+        snprintf(out, size, "%s: %s", name, o->error.message);
+        break;
+    case WALK_FAILED_ERROR:
+        if (o->error.call[0])
+            snprintf(out, size, "%s: %s: %s", name, o->error.call, detail);
+        else
+            snprintf(out, size, "%s: %s", name, detail);
+        break;
+    }
+}
+
 static void describe_outcome(const walk_display *d, const resource *r, const walk_outcome *done,
                              char *out, size_t size)
 {
     if (done->action == ACTION_FAILED) {
         int n = snprintf(out, size, "FAILED: ");
-        aws_error_format(&done->error, out + n, size - (size_t)n);
+        walk_describe_failure(r, done, out + n, size - (size_t)n);
     } else {
         snprintf(out, size, "%s%s%s", walk_action_name(done->action, d->mode), r->id[0] ? " " : "",
                  r->id);
@@ -137,7 +191,7 @@ void walk_report_progress(void *ctx, const resource *r, const char *phase, const
     pthread_mutex_lock(&d->lock);
     row_state *row = row_of(d, r);
     double now = now_s();
-    char text[1500];
+    char text[1700];
     if (done) {
         describe_outcome(d, r, done, text, sizeof text);
         row->finished = now;
@@ -146,8 +200,11 @@ void walk_report_progress(void *ctx, const resource *r, const char *phase, const
         if (!row->started)
             row->started = now;
     }
+    /* A kind that waits long says the same thing on each try: once is enough. */
+    bool repeated = !done && strcmp(row->full, text) == 0;
+    snprintf(row->full, sizeof row->full, "%s", text);
     /* The live table keeps one short line per resource; the full text goes
-     * to plain output and, for failures, to the final table. */
+     * to plain output and, for failures, to the final summary. */
     size_t n = strlen(text);
     if (n >= sizeof row->phase)
         n = sizeof row->phase - 1;
@@ -159,7 +216,7 @@ void walk_report_progress(void *ctx, const resource *r, const char *phase, const
         row->shown = true;
     if (d->live) {
         redraw(d);
-    } else if (!quiet) {
+    } else if (!quiet && !repeated) {
         if (done && done->action != ACTION_FAILED)
             fprintf(stderr, "  [%6.1fs] %-28s %s (%.1f s)\n", now - d->start, r->role, text,
                     done->seconds);
@@ -167,6 +224,40 @@ void walk_report_progress(void *ctx, const resource *r, const char *phase, const
             fprintf(stderr, "  [%6.1fs] %-28s %s\n", now - d->start, r->role, text);
     }
     pthread_mutex_unlock(&d->lock);
+}
+
+/* "  skipped because of it: a, b, c" for what failed resource `failed` held back. */
+static void print_skipped(FILE *out, stack *s, const walk_outcome *outcomes, size_t failed)
+{
+    bool any = false;
+    for (size_t i = 0; i < stack_count(s); i++) {
+        if (outcomes[i].action != ACTION_NONE || outcomes[i].blocked_by != (int)failed)
+            continue;
+        fprintf(out, "%s%s", any ? ", " : "      skipped because of it: ", stack_at(s, i)->role);
+        any = true;
+    }
+    if (any)
+        fprintf(out, "\n");
+}
+
+void walk_report_failures(FILE *out, stack *s, const walk_outcome *outcomes, const char *verb)
+{
+    int failed = walk_count(s, outcomes, ACTION_FAILED);
+    int skipped = walk_count(s, outcomes, ACTION_NONE);
+    fprintf(out, "%s: %d resource%s failed", verb, failed, failed == 1 ? "" : "s");
+    if (skipped)
+        fprintf(out, ", %d skipped because of %s", skipped, failed == 1 ? "it" : "them");
+    fprintf(out, ":\n");
+    for (size_t i = 0; i < stack_count(s); i++) {
+        if (outcomes[i].action != ACTION_FAILED)
+            continue;
+        char text[1600];
+        walk_describe_failure(stack_at(s, i), &outcomes[i], text, sizeof text);
+        fprintf(out, "  %s\n", text);
+        print_skipped(out, s, outcomes, i);
+    }
+    fprintf(out, "%s: what could be done is done; run `scribblectl %s` again to retry the rest\n",
+            verb, verb);
 }
 
 int walk_count(const stack *s, const walk_outcome *outcomes, walk_action a)
@@ -198,8 +289,8 @@ void walk_report_table(FILE *out, stack *s, const walk_outcome *outcomes, walk_m
             what = r->state[0] ? r->state : "exists";
         fprintf(out, "%-28s %-22s %-36s %s\n", r->role, r->ops->kind, r->id[0] ? r->id : "-", what);
         if (o->action == ACTION_FAILED) {
-            char text[1400];
-            aws_error_format(&o->error, text, sizeof text);
+            char text[1600];
+            walk_describe_failure(r, o, text, sizeof text);
             fprintf(out, "      ! %s\n", text);
         }
         print_drift(out, r);
@@ -237,9 +328,12 @@ void walk_report_json(FILE *out, stack *s, const walk_outcome *outcomes, walk_mo
             p += n + (p[n] == '\n');
         }
         if (outcomes[i].action == ACTION_FAILED) {
-            char text[1400];
-            aws_error_format(&outcomes[i].error, text, sizeof text);
+            char text[1600];
+            walk_describe_failure(r, &outcomes[i], text, sizeof text);
             cJSON_AddStringToObject(item, "error", text);
+        } else if (outcomes[i].action == ACTION_NONE && outcomes[i].blocked_by >= 0) {
+            cJSON_AddStringToObject(item, "skipped_because",
+                                    stack_at(s, (size_t)outcomes[i].blocked_by)->role);
         }
         cJSON_AddItemToArray(list, item);
     }

@@ -21,6 +21,14 @@ void walk_report_progress(void *ctx, const resource *r, const char *phase, const
 void walk_report_table(FILE *out, stack *s, const walk_outcome *outcomes, walk_mode mode);
 /* The same as one JSON document. */
 void walk_report_json(FILE *out, stack *s, const walk_outcome *outcomes, walk_mode mode);
+/* One line on why r failed: "<role> <name>: <call> failed after 6 tries in
+ * 94 s: <AWS error>" (faults), "...: <call> still refused after 45 min: ..."
+ * (a refusal outlasting its allowance), "...: still creating after waiting
+ * 900 s (...)" (a wait), or "<role> <name>: <call>: <AWS error>". */
+void walk_describe_failure(const resource *r, const walk_outcome *o, char *out, size_t size);
+/* The end of a walk that did not reach every resource: each failed resource
+ * with its error, and under it what was skipped because of it. */
+void walk_report_failures(FILE *out, stack *s, const walk_outcome *outcomes, const char *verb);
 /* Counts outcomes of one action. */
 int walk_count(const stack *s, const walk_outcome *outcomes, walk_action a);
 

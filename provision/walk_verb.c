@@ -34,11 +34,10 @@ int walk_verb_up_or_plan(const scribble_globals *g, walk_mode mode)
         int updated = walk_count(ss.stack, outcomes, ACTION_UPDATE);
         int drifted = walk_count(ss.stack, outcomes, ACTION_DRIFT);
         int unchanged = walk_count(ss.stack, outcomes, ACTION_UNCHANGED);
-        if (mode == WALK_PLAN || failed || drifted)
+        if (mode == WALK_PLAN || drifted)
             walk_report_table(stdout, ss.stack, outcomes, mode);
         if (failed)
-            printf("%s: %d resource%s failed; run it again to retry what is left\n", verb, failed,
-                   failed == 1 ? "" : "s");
+            walk_report_failures(stdout, ss.stack, outcomes, verb);
         else if (!created && !updated && !drifted)
             printf("%s: nothing to do: all %d resources are as configured\n", verb, unchanged);
         else if (mode == WALK_PLAN)
