@@ -429,3 +429,17 @@ const resource_ops bucket_ops = {
     .update = bucket_update,
     .remove = bucket_remove,
 };
+
+static int bucket_missing(op_ctx *ctx, resource *r, aws_error *err)
+{
+    (void)ctx;
+    return aws_error_set(err, AWS_ERROR_SERVICE, "NoSuchBucket",
+                         "S3 bucket %s does not exist; run scribblectl up first", r->name);
+}
+
+/* A bucket another verb needs but does not make (redeploy's artifacts bucket). */
+const resource_ops bucket_required_ops = {
+    .kind = "S3 bucket",
+    .read = bucket_read,
+    .create = bucket_missing,
+};

@@ -2,34 +2,43 @@
  * cmd_redeploy.c - `scribblectl redeploy <handler>|all`: puts the current
  * build of the handler binary into running functions without a whole `up`.
  *
- * The functions are the stack's function rows (stack.c), so the handlers
- * named here are always the ones `up` makes. The package is rebuilt from the
- * binary on disk; a function whose deployed CodeSha256 already equals the
- * package's is left alone. After an update it waits until Lambda reports the
- * update applied, then reads the function again: what it prints is the hash
- * Lambda says is deployed, not the one it sent. Only code changes here; the
- * configuration is `up`'s.
+ * It is a walk (graph.c) over three rows of the stack only: the artifacts
+ * bucket, which must be there already (`up` makes it); the package, uploaded
+ * when its content-addressed key is missing, as `up` does; and the named
+ * functions' code (function_code_ops: UpdateFunctionCode from that object
+ * where the deployed CodeSha256 differs, then a wait until Lambda has applied
+ * it). Every other row is outside the walk and untouched: the configuration
+ * is `up`'s. The functions are the stack's function rows, so the handlers
+ * named here are always the ones `up` makes. What it prints is the hash
+ * Lambda says is deployed, not the one it sent.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-#include <openssl/evp.h>
 
 #include "provision/kinds.h"
 #include "provision/package.h"
 #include "provision/session.h"
+#include "provision/walk_report.h"
 
+typedef struct redeploy {
+    const char *handler; /* "all", or one handler's name */
+} redeploy;
 
-#define UPDATE_TIMEOUT_S 300
-#define POLL_INTERVAL_MS 1000
-
-static void sleep_ms(long ms)
+static bool chosen(const redeploy *d, const resource *r)
 {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0)
-        ;
+    return r->ops == &function_ops &&
+           (strcmp(d->handler, "all") == 0 || strcmp(r->variant, d->handler) == 0);
+}
+
+/* walk_options.ops_for: the package's way, the code alone, nothing else. */
+static const resource_ops *redeploy_ops(const resource *r, void *ctx)
+{
+    if (r->ops == &package_object_ops)
+        return r->ops;
+    if (r->ops == &bucket_ops && r->variant && strcmp(r->variant, "artifacts") == 0)
+        return &bucket_required_ops;
+    return chosen(ctx, r) ? &function_code_ops : NULL;
 }
 
 static void usage(FILE *out, stack *s)
@@ -41,109 +50,41 @@ static void usage(FILE *out, stack *s)
     fprintf(out, "\n");
 }
 
-static const char *string_at(const cJSON *object, const char *key)
+static bool known_handler(stack *s, const char *handler)
 {
-    return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(object, key));
+    redeploy d = {handler};
+    for (size_t i = 0; i < stack_count(s); i++)
+        if (chosen(&d, stack_at(s, i)))
+            return true;
+    return false;
 }
 
-/* GetFunction's Configuration; *out NULL when the function does not exist. */
-static int get_configuration(aws_client *client, const char *name, cJSON **out, aws_error *err)
+/* One line per function: the hash Lambda reports, and whether it changed. */
+static int report_functions(stack *s, const redeploy *d, const walk_outcome *outcomes)
 {
-    char path[256];
-    snprintf(path, sizeof path, "/2015-03-31/functions/%s/configuration", name);
-    *out = NULL;
-    int rc = aws_rest_json_call(client, &aws_service_lambda, "GET", path, NULL, NULL, out, err);
-    if (rc != 0 && strcmp(err->code, "ResourceNotFoundException") == 0) {
-        aws_error_clear(err);
-        return 0;
+    const lambda_package *package = NULL;
+    aws_error err = {0};
+    if (package_get(&package, &err) != 0) {
+        session_print_error("redeploy", &err);
+        return 1;
     }
-    return rc;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Waits until no update of the function is in progress; *live is its configuration then. */
-static int wait_settled(aws_client *client, const char *name, cJSON **live, aws_error *err)
-{
-    double deadline = now_s() + UPDATE_TIMEOUT_S;
-    for (;;) {
-        TRY(get_configuration(client, name, live, err));
-        ENSURE(*live, err, AWS_ERROR_SERVICE, "ResourceNotFoundException",
-               "function %s does not exist; run scribblectl up first", name);
-        const char *status = string_at(*live, "LastUpdateStatus");
-        if (status && strcmp(status, "Failed") == 0) {
-            const char *reason = string_at(*live, "LastUpdateStatusReason");
-            aws_error_set(err, AWS_ERROR_SERVICE, "FunctionUpdateFailed",
-                          "function %s: the update failed: %s", name, reason ? reason : "");
-            cJSON_Delete(*live);
-            *live = NULL;
-            return -1;
+    int rc = 0;
+    for (size_t i = 0; i < stack_count(s); i++) {
+        const resource *r = stack_at(s, i);
+        if (!chosen(d, r))
+            continue;
+        const char *deployed = resource_output(r, "code_sha256");
+        if (!deployed || strcmp(deployed, package->code_sha256) != 0) {
+            fprintf(stderr, "scribblectl redeploy: function %s: deployed code %s, but the package is %s\n",
+                    r->name, deployed && deployed[0] ? deployed : "(unknown)", package->code_sha256);
+            rc = 1;
+            continue;
         }
-        if (!status || strcmp(status, "InProgress") != 0)
-            return 0;
-        cJSON_Delete(*live);
-        *live = NULL;
-        ENSURE(now_s() < deadline, err, AWS_ERROR_SERVICE, "Timeout",
-               "function %s: update still in progress after %d s", name, UPDATE_TIMEOUT_S);
-        sleep_ms(POLL_INTERVAL_MS);
+        printf("%s: code %s (%s)\n", r->name, deployed,
+               outcomes[i].action == ACTION_UPDATE ? "updated" : "already current");
     }
-}
-
-/* UpdateFunctionCode, retried while Lambda is still applying another update. */
-static int update_code(aws_client *client, const char *name, const lambda_package *package,
-                       aws_error *err)
-{
-    size_t n = package->zip.len;
-    char *zip = aws_xmalloc(4 * ((n + 2) / 3) + 1);
-    EVP_EncodeBlock((unsigned char *)zip, (const unsigned char *)package->zip.data, (int)n);
-    cJSON *in = cJSON_CreateObject();
-    cJSON_AddStringToObject(in, "ZipFile", zip);
-    free(zip);
-    char path[256];
-    snprintf(path, sizeof path, "/2015-03-31/functions/%s/code", name);
-    double deadline = now_s() + UPDATE_TIMEOUT_S;
-    int rc;
-    for (;;) {
-        cJSON *out = NULL;
-        rc = aws_rest_json_call(client, &aws_service_lambda, "PUT", path, NULL, in, &out, err);
-        cJSON_Delete(out);
-        if (rc == 0 || strcmp(err->code, "ResourceConflictException") != 0 || now_s() > deadline)
-            break;
-        sleep_ms(POLL_INTERVAL_MS);
-    }
-    cJSON_Delete(in);
+    fflush(stdout);
     return rc;
-}
-
-/* Brings one function's code to the package; says what it did in *updated. */
-static int redeploy_one(aws_client *client, const char *name, const lambda_package *package,
-                        bool *updated, char deployed[64], aws_error *err)
-{
-    cJSON *live = NULL;
-    TRY(wait_settled(client, name, &live, err));
-    const char *sha = string_at(live, "CodeSha256");
-    *updated = !sha || strcmp(sha, package->code_sha256) != 0;
-    cJSON_Delete(live);
-    if (*updated) {
-        TRY(update_code(client, name, package, err));
-        TRY(wait_settled(client, name, &live, err));
-        cJSON_Delete(live);
-    }
-    TRY(get_configuration(client, name, &live, err));
-    ENSURE(live, err, AWS_ERROR_SERVICE, "ResourceNotFoundException",
-           "function %s was deleted during the redeploy", name);
-    sha = string_at(live, "CodeSha256");
-    snprintf(deployed, 64, "%s", sha ? sha : "");
-    cJSON_Delete(live);
-    ENSURE(strcmp(deployed, package->code_sha256) == 0, err, AWS_ERROR_SERVICE, "CodeMismatch",
-           "function %s: deployed code %s, but the package is %s", name, deployed,
-           package->code_sha256);
-    return 0;
 }
 
 int cmd_redeploy(int argc, char **argv, const scribble_globals *g)
@@ -156,45 +97,30 @@ int cmd_redeploy(int argc, char **argv, const scribble_globals *g)
     int rc = session_open_stack(g, &ss);
     if (rc != 0)
         return rc;
-    const char *wanted = argv[1];
-    bool all = strcmp(wanted, "all") == 0;
-    bool known = all;
-    for (size_t i = 0; !known && i < stack_count(ss.stack); i++) {
-        const resource *r = stack_at(ss.stack, i);
-        known = r->ops == &function_ops && strcmp(r->variant, wanted) == 0;
-    }
-    if (!known) {
-        fprintf(stderr, "scribblectl redeploy: '%s' is not a handler\n", wanted);
+    redeploy d = {argv[1]};
+    if (!known_handler(ss.stack, d.handler)) {
+        fprintf(stderr, "scribblectl redeploy: '%s' is not a handler\n", d.handler);
         usage(stderr, ss.stack);
         session_close_stack(&ss);
         return 2;
     }
-
+    walk_outcome *outcomes = aws_xcalloc(stack_count(ss.stack), sizeof *outcomes);
+    walk_display *display = walk_display_start(ss.stack, WALK_UP);
+    walk_options o = {.mode = WALK_UP, .client = ss.options, .progress = walk_report_progress,
+                      .progress_ctx = display, .ops_for = redeploy_ops, .ops_ctx = &d};
     aws_error err = {0};
-    aws_client *client = NULL;
-    const lambda_package *package = NULL;
-    if (aws_client_new(&ss.options, &client, &err) != 0 || package_get(&package, &err) != 0) {
+    int failed = graph_walk(ss.stack, &o, outcomes, &err);
+    walk_display_stop(display);
+    if (failed < 0) {
         session_print_error("redeploy", &err);
-        aws_client_free(client);
-        session_close_stack(&ss);
-        return 1;
+        rc = 1;
+    } else if (failed > 0) {
+        walk_report_failures(stderr, ss.stack, outcomes, "redeploy");
+        rc = 1;
+    } else {
+        rc = report_functions(ss.stack, &d, outcomes);
     }
-    rc = 0;
-    for (size_t i = 0; i < stack_count(ss.stack) && rc == 0; i++) {
-        const resource *r = stack_at(ss.stack, i);
-        if (r->ops != &function_ops || (!all && strcmp(r->variant, wanted) != 0))
-            continue;
-        bool updated = false;
-        char deployed[64];
-        if (redeploy_one(client, r->name, package, &updated, deployed, &err) != 0) {
-            session_print_error("redeploy", &err);
-            rc = 1;
-        } else {
-            printf("%s: code %s (%s)\n", r->name, deployed, updated ? "updated" : "already current");
-            fflush(stdout);
-        }
-    }
-    aws_client_free(client);
+    free(outcomes);
     session_close_stack(&ss);
     return rc;
 }

@@ -30,6 +30,7 @@ typedef struct walk {
     const walk_options *options;
     walk_outcome *outcomes;
     node_status *status;
+    const resource_ops **ops; /* each resource's ops in this walk; NULL: not part of it */
     size_t remaining;
     pthread_mutex_t lock;
     pthread_cond_t changed;
@@ -42,6 +43,7 @@ typedef struct node_run {
     walk *w;
     op_ctx *ctx;
     resource *r;
+    const resource_ops *ops; /* r's kind, or what this walk uses instead (walk_options.ops_for) */
     walk_outcome *out;
     bool said;            /* the kind told what it is doing during this try */
     bool given_up;        /* the wait's allowance is spent: no further try */
@@ -122,13 +124,13 @@ void walk_format_duration(double seconds, char *out, size_t size)
 
 static double allowance_s(const node_run *n)
 {
-    int s = n->r->ops->poll_timeout_s ? n->r->ops->poll_timeout_s : WALK_DEFAULT_ALLOWANCE_S;
+    int s = n->ops->poll_timeout_s ? n->ops->poll_timeout_s : WALK_DEFAULT_ALLOWANCE_S;
     return s * n->w->scale;
 }
 
 static long interval_ms(const node_run *n)
 {
-    int ms = n->r->ops->poll_interval_ms ? n->r->ops->poll_interval_ms : WALK_DEFAULT_INTERVAL_MS;
+    int ms = n->ops->poll_interval_ms ? n->ops->poll_interval_ms : WALK_DEFAULT_INTERVAL_MS;
     long scaled = (long)(ms * n->w->scale);
     return scaled > 0 ? scaled : 1;
 }
@@ -231,7 +233,7 @@ static int read_live(node_run *n)
     resource_reset_live(n->r);
     if (!n->step)
         report_step(n, "reading");
-    TRY(n->r->ops->read(n->ctx, n->r, &n->out->error));
+    TRY(n->ops->read(n->ctx, n->r, &n->out->error));
     if (n->r->exists)
         n->created_at = 0;
     return 0;
@@ -243,12 +245,12 @@ static int wait_for(node_run *n, bool removing)
 {
     resource *r = n->r;
     aws_error *err = &n->out->error;
-    if (!r->ops->poll)
+    if (!n->ops->poll)
         return 0;
     for (bool first = true;; first = false) {
         bool done = false;
         aws_error_clear(err);
-        TRY(r->ops->poll(n->ctx, r, removing, &done, err));
+        TRY(n->ops->poll(n->ctx, r, removing, &done, err));
         progressed(n); /* a long wait is not one long streak of faults */
         if (done) {
             n->waiting_since = 0;
@@ -272,7 +274,7 @@ static int wait_for(node_run *n, bool removing)
             return aws_error_set(err, AWS_ERROR_SERVICE, "Timeout",
                                  "still %s after waiting %s (%s: %s allowed to %s)",
                                  r->state[0] ? r->state : removing ? "there" : "not ready", took,
-                                 r->ops->kind, allowed, removing ? "go" : "become ready");
+                                 n->ops->kind, allowed, removing ? "go" : "become ready");
         }
         pause_ms(n->wait_ms);
         n->wait_ms = grown(n, n->wait_ms);
@@ -291,7 +293,7 @@ static int settled(node_run *n)
         return 0;
     }
     aws_error_set(&n->out->error, AWS_ERROR_SERVICE, "NotListedYet",
-                  "the %s created %.1f s ago is not listed yet", n->r->ops->kind, since);
+                  "the %s created %.1f s ago is not listed yet", n->ops->kind, since);
     n->out->error.retryable = true;
     return -1;
 }
@@ -301,7 +303,7 @@ static int create(node_run *n)
     TRY(settled(n));
     report_step(n, "creating");
     n->created_at = now_s();
-    if (n->r->ops->create(n->ctx, n->r, &n->out->error) == 0)
+    if (n->ops->create(n->ctx, n->r, &n->out->error) == 0)
         return 0;
     /* Refused before AWS made anything: nothing to wait for. */
     if (!n->r->id[0] && !aws_error_is_fault(&n->out->error))
@@ -318,12 +320,12 @@ static int up_try(node_run *n, walk_action *action)
         TRY(create(n));
         *action = ACTION_CREATE;
     } else if (r->drift.len) {
-        if (!r->ops->update) {
+        if (!n->ops->update) {
             *action = ACTION_DRIFT;
             return 0;
         }
         report_step(n, "updating");
-        TRY(r->ops->update(n->ctx, r, &n->out->error));
+        TRY(n->ops->update(n->ctx, r, &n->out->error));
         if (*action != ACTION_CREATE)
             *action = ACTION_UPDATE;
     }
@@ -350,9 +352,9 @@ static int down_try(node_run *n, walk_action *action)
     if (n->deletions == MAX_DELETIONS)
         return aws_error_set(&n->out->error, AWS_ERROR_SERVICE, "TooManyDuplicates",
                              "%d %ss tagged as this one were deleted and another remains",
-                             MAX_DELETIONS, r->ops->kind);
+                             MAX_DELETIONS, n->ops->kind);
     report_step(n, n->deletions ? "deleting a duplicate" : "deleting");
-    TRY(r->ops->remove(n->ctx, r, &n->out->error));
+    TRY(n->ops->remove(n->ctx, r, &n->out->error));
     TRY(wait_for(n, true));
     snprintf(n->deleted[n->deletions++], sizeof n->deleted[0], "%s", r->id);
     *action = ACTION_DELETE;
@@ -369,7 +371,7 @@ static int read_try(node_run *n, walk_action *action)
     else if (!r->drift.len)
         *action = ACTION_UNCHANGED;
     else /* status calls any difference drift, whether or not up can correct it */
-        *action = plan && r->ops->update ? ACTION_UPDATE : ACTION_DRIFT;
+        *action = plan && n->ops->update ? ACTION_UPDATE : ACTION_DRIFT;
     return 0;
 }
 
@@ -396,7 +398,7 @@ static walk_action run_tries(node_run *n, try_fn one_try, walk_action action)
 static void run_node(walk *w, op_ctx *ctx, size_t i)
 {
     resource *r = stack_at(w->stack, i);
-    node_run n = {.w = w, .ctx = ctx, .r = r, .out = &w->outcomes[i]};
+    node_run n = {.w = w, .ctx = ctx, .r = r, .ops = w->ops[i], .out = &w->outcomes[i]};
     ctx->say = say;
     ctx->say_ctx = &n;
     double start = now_s();
@@ -553,15 +555,24 @@ int graph_walk(stack *s, const walk_options *o, walk_outcome *outcomes, aws_erro
     walk w = {.stack = s, .options = o, .outcomes = outcomes, .remaining = n, .scale = scale,
               .credentials = aws_client_credentials_provider(owner)};
     w.status = aws_xcalloc(n, sizeof *w.status);
+    w.ops = aws_xcalloc(n, sizeof *w.ops);
     memset(outcomes, 0, n * sizeof *outcomes);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         outcomes[i].blocked_by = -1;
+        w.ops[i] = o->ops_for ? o->ops_for(stack_at(s, i), o->ops_ctx) : stack_at(s, i)->ops;
+        if (!w.ops[i]) { /* not part of this walk: neither read nor changed */
+            outcomes[i].action = ACTION_OUTSIDE;
+            w.status[i] = NODE_FINISHED;
+            w.remaining--;
+        }
+    }
     pthread_mutex_init(&w.lock, NULL);
     pthread_cond_init(&w.changed, NULL);
     run_workers(&w, o->workers > 0 ? o->workers : 4);
     pthread_cond_destroy(&w.changed);
     pthread_mutex_destroy(&w.lock);
     free(w.status);
+    free(w.ops);
     aws_client_free(owner);
     int failed = 0;
     for (size_t i = 0; i < n; i++)
@@ -581,6 +592,7 @@ const char *walk_action_name(walk_action a, walk_mode mode)
     case ACTION_DRIFT: return mode == WALK_STATUS ? "differs" : "differs (cannot change in place)";
     case ACTION_DELETE: return "deleted";
     case ACTION_FAILED: return "FAILED";
+    case ACTION_OUTSIDE: return "not part of this walk";
     }
     return "?";
 }

@@ -27,6 +27,7 @@ typedef enum walk_action {
     ACTION_DRIFT,     /* differs, and up cannot change it in place */
     ACTION_DELETE,    /* down: deleted */
     ACTION_FAILED,
+    ACTION_OUTSIDE,   /* not part of this walk (walk_options.ops_for): untouched */
 } walk_action;
 
 /* Why a resource failed. */
@@ -58,6 +59,12 @@ typedef struct walk_options {
     aws_client_options client;
     walk_progress_fn progress;
     void *progress_ctx;
+    /* The ops each resource is walked with; NULL: each kind's own. A resource
+     * given NULL is not part of this walk (ACTION_OUTSIDE): it is neither read
+     * nor changed, and what depends on it goes on. redeploy walks only the
+     * package and the functions' code this way. */
+    const resource_ops *(*ops_for)(const resource *r, void *ctx);
+    void *ops_ctx;
 } walk_options;
 
 /*

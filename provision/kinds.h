@@ -18,12 +18,16 @@ extern const resource_ops role_ops;
 extern const resource_ops queue_ops;
 extern const resource_ops table_ops;
 extern const resource_ops bucket_ops;
+/* redeploy: a bucket that must already exist (bucket.c). */
+extern const resource_ops bucket_required_ops;
 extern const resource_ops package_object_ops;
 extern const resource_ops cache_subnet_group_ops;
 extern const resource_ops cache_ops;
 extern const resource_ops websocket_api_ops;
 extern const resource_ops log_group_ops;
 extern const resource_ops function_ops;
+/* redeploy: a function's code alone (function.c). */
+extern const resource_ops function_code_ops;
 extern const resource_ops event_source_ops;
 extern const resource_ops websocket_routes_ops;
 extern const resource_ops schedule_ops;

@@ -24,7 +24,7 @@ static const command commands[] = {
     {"up", cmd_up, "create what is missing and correct what differs (--dry-run: plan)"},
     {"status", cmd_status, "show every resource, its id, live state and drift (--output json)"},
     {"down", cmd_down, "delete everything up made, in reverse order (--yes: no question)"},
-    {"redeploy", cmd_redeploy, "rebuild the package and update <handler>'s or all functions' code"},
+    {"redeploy", cmd_redeploy, "update <handler>'s or all functions' code from the current package"},
     {"local", cmd_local, "run the whole app on this machine, no AWS account (Ctrl-C stops it)"},
 };
 

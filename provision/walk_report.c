@@ -14,6 +14,12 @@
 #include <unistd.h>
 
 #define TICK_MS 250
+/* Plain output (not a terminal) repeats a resource's running account of a
+ * long activity (a phase starting with one of these words) at most every
+ * PLAIN_REPEAT_S: a log needs to know it goes on, not every second of it.
+ * Every retry and every step still gets its line. */
+#define PLAIN_REPEAT_S 15.0
+static const char *const running_accounts[] = {"uploading", "waiting"};
 
 typedef struct row_state {
     const resource *resource;
@@ -22,6 +28,8 @@ typedef struct row_state {
     double started;  /* when the current phase began; 0: not started */
     double finished; /* 0 while running */
     bool shown;      /* on a terminal: worth a line (not merely read) */
+    double printed_at;       /* plain output: when this row last had a line */
+    char printed_word[32];   /* ... and the first word of that line */
 } row_state;
 
 struct walk_display {
@@ -185,6 +193,28 @@ static void describe_outcome(const walk_display *d, const resource *r, const wal
     }
 }
 
+/* Plain output: true for another line of the activity this row printed less
+ * than PLAIN_REPEAT_S ago (same first word); otherwise notes this line. */
+static bool same_activity_too_soon(row_state *row, const char *text, const walk_outcome *done,
+                                   double now)
+{
+    char word[sizeof row->printed_word];
+    size_t n = strcspn(text, " :");
+    if (n >= sizeof word)
+        n = sizeof word - 1;
+    memcpy(word, text, n);
+    word[n] = '\0';
+    bool running = false;
+    for (size_t i = 0; i < sizeof running_accounts / sizeof running_accounts[0]; i++)
+        running = running || strcmp(word, running_accounts[i]) == 0;
+    if (!done && running && row->printed_at && strcmp(word, row->printed_word) == 0 &&
+        now - row->printed_at < PLAIN_REPEAT_S)
+        return true;
+    row->printed_at = now;
+    memcpy(row->printed_word, word, sizeof word);
+    return false;
+}
+
 void walk_report_progress(void *ctx, const resource *r, const char *phase, const walk_outcome *done)
 {
     walk_display *d = ctx;
@@ -216,7 +246,7 @@ void walk_report_progress(void *ctx, const resource *r, const char *phase, const
         row->shown = true;
     if (d->live) {
         redraw(d);
-    } else if (!quiet && !repeated) {
+    } else if (!quiet && !repeated && !same_activity_too_soon(row, text, done, now)) {
         if (done && done->action != ACTION_FAILED)
             fprintf(stderr, "  [%6.1fs] %-28s %s (%.1f s)\n", now - d->start, r->role, text,
                     done->seconds);
@@ -284,6 +314,8 @@ void walk_report_table(FILE *out, stack *s, const walk_outcome *outcomes, walk_m
     for (size_t i = 0; i < stack_count(s); i++) {
         resource *r = stack_at(s, i);
         const walk_outcome *o = &outcomes[i];
+        if (o->action == ACTION_OUTSIDE)
+            continue;
         const char *what = walk_action_name(o->action, mode);
         if (mode == WALK_STATUS && o->action == ACTION_UNCHANGED)
             what = r->state[0] ? r->state : "exists";
@@ -306,6 +338,8 @@ void walk_report_json(FILE *out, stack *s, const walk_outcome *outcomes, walk_mo
     cJSON *list = cJSON_AddArrayToObject(doc, "resources");
     for (size_t i = 0; i < stack_count(s); i++) {
         resource *r = stack_at(s, i);
+        if (outcomes[i].action == ACTION_OUTSIDE)
+            continue;
         cJSON *item = cJSON_CreateObject();
         cJSON_AddStringToObject(item, "role", r->role);
         cJSON_AddStringToObject(item, "kind", r->ops->kind);

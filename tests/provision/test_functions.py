@@ -139,14 +139,27 @@ def test_redeploy_changes_the_deployed_code(local_aws, tmp_path, handler_binary)
         f.write(b"\0redeploy")
     sha = package_sha(handler_binary)
     assert sha != before
+    local_aws.requests.clear()
     first = scribblectl(local_aws, tmp_path, handler_binary, "redeploy", "send")
     assert first.stdout == f"{function_name('send')}: code {sha} (updated)\n", first.stdout
     assert lam.get_function(FunctionName=function_name("send"))["Configuration"]["CodeSha256"] == sha
+    # The new package went to the artifacts bucket once, under its SHA-256, and
+    # the function took it from there; nothing else changed.
+    key = "packages/" + base64.b64decode(sha).hex() + ".zip"
+    mutating = [f"{r.service}:{r.operation} {r.path}" for r in local_aws.requests.mutating()]
+    artifacts = f"{STACK}-artifacts-{local_aws.account_id}-{local_aws.region}"
+    assert mutating == [f"s3:PutObject /{artifacts}/{key}",
+                        f"lambda:UpdateFunctionCode /2015-03-31/functions/{function_name('send')}/code"], \
+        mutating
+    [update] = local_aws.requests.select(operation="UpdateFunctionCode")
+    assert update.bytes < 10_000, "the code went inline, not from S3"
     # Only the function named was touched.
     assert lam.get_function(FunctionName=function_name("save"))["Configuration"]["CodeSha256"] == before
 
+    local_aws.requests.clear()
     second = scribblectl(local_aws, tmp_path, handler_binary, "redeploy", "send")
     assert second.stdout == f"{function_name('send')}: code {sha} (already current)\n", second.stdout
+    assert local_aws.requests.mutating() == [], [str(r) for r in local_aws.requests.mutating()]
 
     every = scribblectl(local_aws, tmp_path, handler_binary, "redeploy", "all")
     lines = every.stdout.splitlines()
@@ -163,6 +176,14 @@ def test_redeploy_refuses_unknown_handlers_and_missing_functions(local_aws, tmp_
     assert unknown.returncode == 2
     assert "'paint' is not a handler" in unknown.stderr
     assert "handlers: " + " ".join(HANDLERS) in unknown.stderr, unknown.stderr
+    # Nothing up yet: redeploy makes nothing, not even the artifacts bucket.
+    nothing = scribblectl(local_aws, tmp_path, handler_binary, "redeploy", "send", check=False)
+    assert nothing.returncode == 1
+    assert "does not exist; run scribblectl up first" in nothing.stderr, nothing.stderr
+    assert local_aws.requests.mutating() == [], [str(r) for r in local_aws.requests.mutating()]
+    # A function deleted behind the stack's back is named.
+    scribblectl(local_aws, tmp_path, handler_binary, "up")
+    local_aws.client("lambda").delete_function(FunctionName=function_name("send"))
     missing = scribblectl(local_aws, tmp_path, handler_binary, "redeploy", "send", check=False)
     assert missing.returncode == 1
     assert f"{function_name('send')} does not exist; run scribblectl up first" in missing.stderr, (
