@@ -5,7 +5,9 @@ request rates, slow states, and an uplink of 10 Mbit/s shared by every
 connection. With the shipped scribble.ini, the first `up` completes and sends
 at most 8 MB in all (the package once, to the artifacts bucket; the seven
 functions are created from it); a second `up` sends no package, rebuilds
-none (the package cache's entry is untouched) and changes nothing.
+none (the package cache's entry is untouched) and changes nothing. A package
+too large for one part, whose upload is cut by killing `up`, is continued by
+the next `up`: only the parts S3 lacks are sent.
 """
 import os
 import shutil
@@ -74,3 +76,39 @@ def test_first_up_on_a_slow_uplink_sends_the_package_once(tmp_path):
         assert cache_entries(cache) == entries, "the second up rebuilt the package"
         resent = sum(r.bytes for r in aws.requests)
         assert resent < MB, f"the second up sent {resent / MB:.2f} MB"
+
+
+def test_an_interrupted_upload_is_continued(tmp_path):
+    """A package over one part (8 MiB) goes up in parts; `up` killed once the
+    first part is in, then run again, sends only what S3 does not have."""
+    built = os.path.join(os.path.dirname(SCRIBBLECTL), "scribble-handler-lambda")
+    binary = tmp_path / "scribble-handler-lambda"
+    shutil.copy(built, binary)
+    with open(binary, "ab") as f:  # bytes that do not compress: a package of three parts
+        f.write(os.urandom(14 * 1024 * 1024))
+    cache = tmp_path / "cache"
+    profile = RealAwsProfile.default(uplink_bytes_per_s=5_000_000)
+    with LocalAws(profile=profile) as aws:
+        env = aws.env(XDG_CACHE_HOME=str(cache), SCRIBBLE_HANDLER_BINARY=str(binary))
+        first = subprocess.Popen([SCRIBBLECTL, "up"], cwd=tmp_path, env=env,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            part_in = aws.requests.wait_for(
+                lambda records: any(r.operation == "UploadPart" and r.status == 200
+                                    for r in records), timeout=300)
+        finally:
+            first.kill()
+            first.wait()
+        assert part_in, "no part of the package arrived"
+        uploads = aws.client("s3").list_multipart_uploads(
+            Bucket=f"scribble-artifacts-{aws.account_id}-{aws.region}").get("Uploads", [])
+        assert len(uploads) == 1, uploads
+        aws.requests.clear()
+        result = subprocess.run([SCRIBBLECTL, "up"], cwd=tmp_path, env=env, capture_output=True,
+                                text=True, timeout=900)
+        assert result.returncode == 0, result.stdout + result.stderr
+        operations = aws.requests.by_operation()
+        assert operations["s3:CreateMultipartUpload"] == 0, operations
+        assert 1 <= operations["s3:UploadPart"] <= 2, operations
+        assert operations["s3:CompleteMultipartUpload"] == 1, operations
+        assert aws.requests.count(service="lambda", operation="CreateFunction") == 7
