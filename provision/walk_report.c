@@ -15,9 +15,9 @@
 
 #define TICK_MS 250
 /* Plain output (not a terminal) repeats a resource's running account of a
- * long activity (a phase starting with one of these words) at most every
- * PLAIN_REPEAT_S: a log needs to know it goes on, not every second of it.
- * Every retry and every step still gets its line. */
+ * long activity (a phase starting with one of these words, the same but for
+ * its figures) at most every PLAIN_REPEAT_S: a log needs to know it goes on,
+ * not every second of it. Every retry and every step still gets its line. */
 #define PLAIN_REPEAT_S 15.0
 static const char *const running_accounts[] = {"uploading", "waiting"};
 
@@ -29,7 +29,7 @@ typedef struct row_state {
     double finished; /* 0 while running */
     bool shown;      /* on a terminal: worth a line (not merely read) */
     double printed_at;       /* plain output: when this row last had a line */
-    char printed_word[32];   /* ... and the first word of that line */
+    char printed_key[128];   /* ... and that line without its figures */
 } row_state;
 
 struct walk_display {
@@ -193,25 +193,33 @@ static void describe_outcome(const walk_display *d, const resource *r, const wal
     }
 }
 
+/* The phase without its figures: "uploading 1.2 of 3.4 MB" and "uploading
+ * 2.5 of 3.4 MB" are one activity, "waiting: NotVisibleYet" and "waiting
+ * until ready" are two. */
+static void activity_key(const char *text, char *key, size_t size)
+{
+    size_t n = 0;
+    for (const char *p = text; *p && n + 1 < size; p++)
+        if (!(*p >= '0' && *p <= '9') && *p != '.' && *p != '%')
+            key[n++] = *p;
+    key[n] = '\0';
+}
+
 /* Plain output: true for another line of the activity this row printed less
- * than PLAIN_REPEAT_S ago (same first word); otherwise notes this line. */
+ * than PLAIN_REPEAT_S ago; otherwise notes this line. */
 static bool same_activity_too_soon(row_state *row, const char *text, const walk_outcome *done,
                                    double now)
 {
-    char word[sizeof row->printed_word];
-    size_t n = strcspn(text, " :");
-    if (n >= sizeof word)
-        n = sizeof word - 1;
-    memcpy(word, text, n);
-    word[n] = '\0';
+    char key[sizeof row->printed_key];
+    activity_key(text, key, sizeof key);
     bool running = false;
     for (size_t i = 0; i < sizeof running_accounts / sizeof running_accounts[0]; i++)
-        running = running || strcmp(word, running_accounts[i]) == 0;
-    if (!done && running && row->printed_at && strcmp(word, row->printed_word) == 0 &&
+        running = running || strncmp(text, running_accounts[i], strlen(running_accounts[i])) == 0;
+    if (!done && running && row->printed_at && strcmp(key, row->printed_key) == 0 &&
         now - row->printed_at < PLAIN_REPEAT_S)
         return true;
     row->printed_at = now;
-    memcpy(row->printed_word, word, sizeof word);
+    memcpy(row->printed_key, key, sizeof key);
     return false;
 }
 
