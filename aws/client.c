@@ -310,9 +310,12 @@ static void name_call(const aws_service *svc, const char *operation, const aws_o
 }
 
 /* After a failed attempt of a call operations.h lists: may AWS have applied
- * it? Only a throttling answer says for certain that it did not. */
+ * it? Only a throttling answer, or a connection that never carried the
+ * request, says for certain that it did not. */
 static bool maybe_applied(const aws_error *err)
 {
+    if (err->kind == AWS_ERROR_TRANSPORT)
+        return strcmp(err->code, AWS_CONNECT_ERROR) != 0;
     return err->kind != AWS_ERROR_CREDENTIALS &&
            !(err->kind == AWS_ERROR_SERVICE && aws_retry_is_throttling(err->code));
 }

@@ -287,12 +287,20 @@ static struct curl_slist *build_header_list(const aws_http_request *req)
     return list;
 }
 
+/* Failures that happen before any byte of the request is sent. */
+static bool before_sending(CURLcode rc)
+{
+    return rc == CURLE_COULDNT_RESOLVE_PROXY || rc == CURLE_COULDNT_RESOLVE_HOST ||
+           rc == CURLE_COULDNT_CONNECT || rc == CURLE_SSL_CONNECT_ERROR;
+}
+
 static int transport_error(aws_error *err, CURLcode rc, bool transfer, const char *url,
                            const char *detail)
 {
-    const char *code = rc != CURLE_OPERATION_TIMEDOUT ? "TransportError"
-                       : transfer                     ? "TransferStalled"
-                                                      : "RequestTimeout";
+    const char *code = before_sending(rc)              ? AWS_CONNECT_ERROR
+                       : rc != CURLE_OPERATION_TIMEDOUT ? "TransportError"
+                       : transfer                       ? "TransferStalled"
+                                                        : "RequestTimeout";
     aws_error_set(err, AWS_ERROR_TRANSPORT, code, "%s: %s", url,
                   detail[0] ? detail : curl_easy_strerror(rc));
     err->retryable = true;

@@ -99,9 +99,15 @@ typedef struct aws_transport aws_transport;
 
 aws_transport *aws_transport_new(const aws_transport_options *opts);
 void aws_transport_free(aws_transport *t);
+/* The code of a transport failure before any byte of the request went out
+ * (no name resolution, no connection, no TLS handshake): AWS cannot have
+ * applied it. */
+#define AWS_CONNECT_ERROR "ConnectError"
+
 /* Sends req and fills resp (any HTTP status is success here). A transport
- * failure returns -1 with kind AWS_ERROR_TRANSPORT, retryable; a stalled
- * transfer's code is "TransferStalled". A call (body up to
+ * failure returns -1 with kind AWS_ERROR_TRANSPORT, retryable; a failure
+ * before sending has the code AWS_CONNECT_ERROR, a stalled transfer
+ * "TransferStalled". A call (body up to
  * AWS_TRANSPORT_LARGE_BODY) is cut at timeout_ms; a transfer only when it stalls. */
 int aws_transport_send(aws_transport *t, const aws_http_request *req, aws_http_response *resp,
                        aws_error *err);

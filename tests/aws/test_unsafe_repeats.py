@@ -5,10 +5,12 @@ A create without an idempotency token (EC2 CreateVpc, API Gateway CreateApi,
 Lambda CreateFunction, ...) makes a second resource, or is refused, when
 repeated: after a dropped connection or a 5xx the client hands the failure
 back (retryable) for the caller to look before creating again. A throttling
-answer means AWS refused the request, so it is retried as usual.
+answer means AWS refused the request, and a connection that never carried
+it cannot have applied it, so both are retried as usual.
 """
 import json
 import os
+import socket
 import subprocess
 
 from scripted_server import DROP, ScriptedServer
@@ -107,3 +109,18 @@ def test_a_response_cut_short_names_its_call(tmp_path):
     assert result.returncode == 1
     assert field(result, "kind") == "parse" and field(result, "code") == "MalformedResponse"
     assert call_of(result) == "IAM ListRoles"
+
+
+def test_create_that_never_left_is_retried(tmp_path):
+    # Nothing listens: the request never left, so AWS cannot have applied it.
+    class Nowhere:
+        with socket.socket() as s:  # a port the OS just gave out and nobody listens on
+            s.bind(("127.0.0.1", 0))
+            endpoint = "http://127.0.0.1:%d" % s.getsockname()[1]
+    env = dict(probe_env(Nowhere, tmp_path), CALL_PROBE_DEBUG="1")
+    result = subprocess.run([PROBE, "ec2", "query", "CreateVpc", "CidrBlock=10.0.0.0/16"],
+                            capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 1, result.stdout
+    assert field(result, "code") == "ConnectError", result.stdout
+    assert result.stderr.count("ConnectError: retrying in") == 2, result.stderr
+    assert "may have been applied" not in result.stderr, result.stderr

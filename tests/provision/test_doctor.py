@@ -48,7 +48,7 @@ def test_fails_fast_where_nothing_listens(local_aws, tmp_path):
     elapsed = time.monotonic() - start
     assert result.returncode == 1
     assert elapsed < 15, "doctor took %.1f s" % elapsed
-    assert "FAILED TransportError" in result.stdout
+    assert "FAILED ConnectError" in result.stdout
     assert "Couldn't connect to server" in result.stdout or "Connection refused" in result.stdout
     assert dead in result.stdout
     assert re.search(r"doctor: 13 checks failed: STS, EC2, IAM", result.stderr), result.stderr
