@@ -44,7 +44,7 @@ void session_debug_log(void *ctx, const char *line)
 void session_print_error(const char *verb, const aws_error *err)
 {
     char text[1400];
-    aws_error_format(err, text, sizeof text);
+    aws_error_format_call(err, text, sizeof text);
     fprintf(stderr, "scribblectl%s%s: %s\n", verb[0] ? " " : "", verb, text);
 }
 

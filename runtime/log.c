@@ -118,7 +118,7 @@ void log_error(const char *fmt, ...)
 void log_aws_error(const char *what, const aws_error *err)
 {
     char detail[1400];
-    aws_error_format(err, detail, sizeof detail);
+    aws_error_format_call(err, detail, sizeof detail);
     aws_buf message = {0};
     aws_buf_printf(&message, "%s: %s", what, detail);
     write_line("ERROR", err->code, aws_buf_str(&message));
