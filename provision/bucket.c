@@ -21,6 +21,7 @@
 #include <string.h>
 
 
+#include "aws/s3_upload.h"
 #include "provision/kind_support.h"
 
 #define S3_NAMESPACE "http://s3.amazonaws.com/doc/2006-03-01/"
@@ -51,7 +52,7 @@ static int s3_call(op_ctx *ctx, const resource *r, const char *method, const cha
     for (size_t i = 0; extra && extra[i] && extra[i + 1]; i += 2)
         aws_params_add(&query, extra[i], extra[i + 1]);
     if (body) {
-        add_content_md5(&headers, body->data, body->len);
+        aws_s3_add_content_md5(&headers, body->data, body->len);
         aws_headers_add(&headers, "Content-Type", "application/xml");
     }
     int rc = aws_rest_xml_call(ctx->client, &aws_service_s3, method, path, &query, &headers,

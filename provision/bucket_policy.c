@@ -14,6 +14,7 @@
 #include <string.h>
 
 
+#include "aws/s3_upload.h"
 #include "provision/kind_support.h"
 
 #define TEMPLATE "site-bucket-policy.json"
@@ -32,7 +33,7 @@ static int policy_call(op_ctx *ctx, const char *method, const aws_buf *body, aws
     aws_params query = {0}, headers = {0};
     aws_params_add(&query, "policy", "");
     if (body) {
-        add_content_md5(&headers, body->data, body->len);
+        aws_s3_add_content_md5(&headers, body->data, body->len);
         aws_headers_add(&headers, "Content-Type", "application/json");
     }
     int rc = aws_rest_xml_call(ctx->client, &aws_service_s3, method, path, &query, &headers,

@@ -8,7 +8,6 @@
  */
 #include "provision/kind_support.h"
 
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,12 +294,3 @@ bool private_subnet_ids(const op_ctx *ctx, id_set *out)
     return true;
 }
 
-void add_content_md5(aws_headers *headers, const void *body, size_t len)
-{
-    unsigned char md5[EVP_MAX_MD_SIZE];
-    unsigned int md5_len = 0;
-    char base64[64];
-    EVP_Digest(body ? body : "", len, md5, &md5_len, EVP_md5(), NULL);
-    EVP_EncodeBlock((unsigned char *)base64, md5, (int)md5_len);
-    aws_headers_add(headers, "Content-MD5", base64);
-}

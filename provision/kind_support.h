@@ -70,9 +70,6 @@ bool private_subnet_ids(const op_ctx *ctx, id_set *out);
 /* Drift line "setting: is a, b, config says c, d". */
 void id_set_drift(resource *r, const char *setting, const id_set *live, const id_set *wanted);
 
-/* Adds Content-MD5 (base64 of the body's MD5), which S3 requires on
- * configuration PUTs and DeleteObjects. */
-void add_content_md5(aws_headers *headers, const void *body, size_t len);
 
 /* True when err is the AWS error `code` (a service error). */
 bool error_is(const aws_error *err, const char *code);
