@@ -14,6 +14,7 @@
 
 #include <openssl/rand.h>
 
+#include "clock.h"
 #include "credentials_providers.h"
 #include "operations.h"
 #include "protocol.h"
@@ -273,13 +274,6 @@ static int sign(aws_client *c, const aws_service *svc, aws_http_request *req, aw
     return rc;
 }
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0)
-        ;
-}
-
 static int attempt_once(aws_client *c, const aws_service *svc, aws_http_request *req,
                         aws_http_response *resp, aws_error *err)
 {
@@ -378,7 +372,7 @@ int aws_client_send_operation(aws_client *c, const aws_service *svc, const char 
             name_call(svc, operation, listed, req, err);
             return -1;
         }
-        sleep_ms(delay);
+        aws_sleep_ms(delay);
     }
 }
 

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "credentials_parse.h"
 #include "credentials_providers.h"
 
@@ -102,21 +103,14 @@ static void run_child(const char *command, int out_fd[2], int err_fd[2], bool te
     _exit(127);
 }
 
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Reads both pipes until they close or the deadline passes; then kills the
  * whole group, whatever is left of it. */
 static void collect(const process *proc, pid_t pid, int out_fd, int err_fd, run_result *r)
 {
-    long deadline = now_ms() + proc->timeout_ms;
+    long deadline = aws_monotonic_ms() + proc->timeout_ms;
     struct pollfd fds[2] = {{.fd = out_fd, .events = POLLIN}, {.fd = err_fd, .events = POLLIN}};
     while (fds[0].fd >= 0 || fds[1].fd >= 0) {
-        long left = deadline - now_ms();
+        long left = deadline - aws_monotonic_ms();
         if (left <= 0) {
             r->timed_out = true;
             break;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "aws/clock.h"
 #include "aws/credentials_providers.h"
 #include "provision/commands.h"
 #include "provision/doctor.h"
@@ -28,13 +29,6 @@ typedef struct check_run {
     long latency_ms;
 } check_run;
 
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static void *run_check(void *arg)
 {
     check_run *r = arg;
@@ -46,9 +40,9 @@ static void *run_check(void *arg)
         return NULL;
     char source[AWS_ENDPOINT_SOURCE_SIZE];
     aws_client_endpoint(client, r->check->service, &r->endpoint, source, &r->error);
-    long start = now_ms();
+    long start = aws_monotonic_ms();
     r->rc = r->check->run(client, &r->error);
-    r->latency_ms = now_ms() - start;
+    r->latency_ms = aws_monotonic_ms() - start;
     aws_client_free(client);
     return NULL;
 }
@@ -84,9 +78,9 @@ static int check_identity(aws_client *client, aws_credentials *creds, int *failu
         return -1;
     }
     char account[64], arn[512], result[1500];
-    long start = now_ms();
+    long start = aws_monotonic_ms();
     int rc = doctor_caller_identity(client, account, sizeof account, arn, sizeof arn, &err);
-    long latency = now_ms() - start;
+    long latency = aws_monotonic_ms() - start;
     if (rc == 0)
         snprintf(result, sizeof result, "OK account %s, %s (credentials from %s)", account, arn,
                  creds->source);

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "aws/clock.h"
 #include "aws/credentials_providers.h"
 #include "aws/retry.h"
 
@@ -59,19 +60,6 @@ typedef struct node_run {
     int deletions;
 } node_run;
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void pause_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0)
-        ;
-}
 
 double walk_time_scale(aws_error *err)
 {
@@ -159,7 +147,7 @@ static long fault_backoff(const node_run *n)
 
 static bool retry_fault(node_run *n, const aws_error *err)
 {
-    double now = now_s();
+    double now = aws_monotonic_s();
     if (n->faults++ == 0)
         n->fault_since = now;
     n->out->tries = n->faults;
@@ -175,13 +163,13 @@ static bool retry_fault(node_run *n, const aws_error *err)
              (double)delay / 1000, err->call, err->call[0] ? ": " : "", err->code, n->faults + 1,
              WALK_FAULT_TRIES);
     report(n->w, n->r, phase, NULL);
-    pause_ms(delay);
+    aws_sleep_ms(delay);
     return true;
 }
 
 static bool retry_refusal(node_run *n, const aws_error *err)
 {
-    double now = now_s();
+    double now = aws_monotonic_s();
     if (!n->refused_since) {
         n->refused_since = now;
         n->refusal_ms = interval_ms(n);
@@ -198,7 +186,7 @@ static bool retry_refusal(node_run *n, const aws_error *err)
                  allowed);
         report(n->w, n->r, phase, NULL);
     }
-    pause_ms(n->refusal_ms);
+    aws_sleep_ms(n->refusal_ms);
     n->refusal_ms = grown(n, n->refusal_ms);
     return true;
 }
@@ -256,7 +244,7 @@ static int wait_for(node_run *n, bool removing)
             n->waiting_since = 0;
             return 0;
         }
-        double now = now_s();
+        double now = aws_monotonic_s();
         if (!n->waiting_since) {
             n->waiting_since = now;
             n->wait_ms = interval_ms(n);
@@ -276,7 +264,7 @@ static int wait_for(node_run *n, bool removing)
                                  r->state[0] ? r->state : removing ? "there" : "not ready", took,
                                  n->ops->kind, allowed, removing ? "go" : "become ready");
         }
-        pause_ms(n->wait_ms);
+        aws_sleep_ms(n->wait_ms);
         n->wait_ms = grown(n, n->wait_ms);
     }
 }
@@ -287,7 +275,7 @@ static int settled(node_run *n)
 {
     if (!n->created_at)
         return 0;
-    double since = now_s() - n->created_at;
+    double since = aws_monotonic_s() - n->created_at;
     if (since >= WALK_SETTLE_S * n->w->scale) {
         n->created_at = 0;
         return 0;
@@ -302,7 +290,7 @@ static int create(node_run *n)
 {
     TRY(settled(n));
     report_step(n, "creating");
-    n->created_at = now_s();
+    n->created_at = aws_monotonic_s();
     if (n->ops->create(n->ctx, n->r, &n->out->error) == 0)
         return 0;
     /* Refused before AWS made anything: nothing to wait for. */
@@ -401,7 +389,7 @@ static void run_node(walk *w, op_ctx *ctx, size_t i)
     node_run n = {.w = w, .ctx = ctx, .r = r, .ops = w->ops[i], .out = &w->outcomes[i]};
     ctx->say = say;
     ctx->say_ctx = &n;
-    double start = now_s();
+    double start = aws_monotonic_s();
     switch (w->options->mode) {
     case WALK_UP: n.out->action = run_tries(&n, up_try, ACTION_UNCHANGED); break;
     case WALK_DOWN:
@@ -415,7 +403,7 @@ static void run_node(walk *w, op_ctx *ctx, size_t i)
     }
     if (n.out->action != ACTION_FAILED)
         aws_error_clear(&n.out->error);
-    n.out->seconds = now_s() - start;
+    n.out->seconds = aws_monotonic_s() - start;
     ctx->say_ctx = NULL;
     report(w, r, "done", n.out);
 }

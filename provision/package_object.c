@@ -16,8 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "aws/clock.h"
 #include "aws/s3_upload.h"
 #include "provision/kind_support.h"
 #include "provision/package.h"
@@ -95,18 +95,12 @@ typedef struct upload_progress {
     double last_said;
 } upload_progress;
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Says how far the upload is, at most once a second and once at the end. */
 static void on_progress(void *ctx, size_t sent, size_t total)
 {
     upload_progress *u = ctx;
-    double now = now_s();
+    double now = aws_monotonic_s();
     if (sent < total && now - u->last_said < PROGRESS_EVERY_S)
         return;
     u->last_said = now;
@@ -125,7 +119,7 @@ static int package_create(op_ctx *ctx, resource *r, aws_error *err)
     object_key(p, key, sizeof key);
     aws_s3_object object = {.bucket = bucket_of(ctx), .key = key, .data = p->zip.data,
                             .size = p->zip.len, .content_type = "application/zip"};
-    upload_progress progress = {.ctx = ctx, .r = r, .last_said = now_s()};
+    upload_progress progress = {.ctx = ctx, .r = r, .last_said = aws_monotonic_s()};
     aws_s3_upload_options options = {.progress = on_progress, .progress_ctx = &progress};
     TRY(aws_s3_upload(ctx->client, &object, &options, err));
     fill(ctx, r, p);

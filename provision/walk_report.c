@@ -13,6 +13,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "aws/clock.h"
+
 #define TICK_MS 250
 /* Plain output (not a terminal) repeats a resource's running account of a
  * long activity (a phase starting with one of these words, the same but for
@@ -46,12 +48,6 @@ struct walk_display {
     bool ticking;
 };
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static row_state *row_of(walk_display *d, const resource *r)
 {
@@ -74,7 +70,7 @@ static int terminal_columns(void)
 /* Redraws the live table in place (called with d->lock held). */
 static void redraw(walk_display *d)
 {
-    double now = now_s();
+    double now = aws_monotonic_s();
     int columns = terminal_columns();
     if (d->lines_drawn)
         fprintf(stderr, "\033[%dA", d->lines_drawn);
@@ -115,7 +111,7 @@ walk_display *walk_display_start(stack *s, walk_mode mode)
     walk_display *d = aws_xcalloc(1, sizeof *d);
     d->stack = s;
     d->mode = mode;
-    d->start = now_s();
+    d->start = aws_monotonic_s();
     d->live = isatty(STDERR_FILENO) && getenv("TERM") && strcmp(getenv("TERM"), "dumb") != 0;
     d->count = stack_count(s);
     d->rows = aws_xcalloc(d->count, sizeof *d->rows);
@@ -228,7 +224,7 @@ void walk_report_progress(void *ctx, const resource *r, const char *phase, const
     walk_display *d = ctx;
     pthread_mutex_lock(&d->lock);
     row_state *row = row_of(d, r);
-    double now = now_s();
+    double now = aws_monotonic_s();
     char text[1700];
     if (done) {
         describe_outcome(d, r, done, text, sizeof text);
