@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "aws/sigv4.h"
+#include "provision/file_write.h"
 
 #define HEX_LEN 64
 #define ENTRY_SUFFIX ".zip"
@@ -211,20 +212,6 @@ static void prune(const package_cache *cache)
     free(entries);
 }
 
-static bool write_all(int fd, const char *data, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, data, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        data += n;
-        len -= (size_t)n;
-    }
-    return true;
-}
-
 bool package_cache_store(const package_cache *cache, const char *inputs_key, const aws_buf *zip,
                          const char *sha256_hex)
 {
@@ -237,7 +224,7 @@ bool package_cache_store(const package_cache *cache, const char *inputs_key, con
     int fd = mkostemp(temp, O_CLOEXEC);
     if (fd < 0)
         return false;
-    bool ok = write_all(fd, zip->data, zip->len);
+    bool ok = file_write_all(fd, zip->data, zip->len);
     ok = close(fd) == 0 && ok;
     ok = ok && rename(temp, path) == 0;
     if (!ok)

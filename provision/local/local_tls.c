@@ -31,6 +31,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "provision/file_write.h"
+
 #define UNUSABLE "LocalTlsUnusable"
 /* Certificates start a little in the past, so a clock a few minutes behind still accepts them. */
 #define CLOCK_SKEW_SECONDS 300L
@@ -185,20 +187,6 @@ static X509 *make_server(EVP_PKEY *key, X509 *ca, EVP_PKEY *ca_key, const char *
                             sizeof extensions / sizeof extensions[0]);
 }
 
-static bool write_whole(int fd, const char *data, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, data, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        data += n;
-        len -= (size_t)n;
-    }
-    return true;
-}
-
 /* Writes <path>.tmp with mode, then renames it over path. */
 static int replace_file(const char *path, const char *data, size_t len, mode_t mode,
                         aws_error *err)
@@ -209,7 +197,7 @@ static int replace_file(const char *path, const char *data, size_t len, mode_t m
     if (fd < 0)
         return aws_error_set(err, AWS_ERROR_CONFIG, "LocalTlsWrite", "creating %s: %s",
                              temporary, strerror(errno));
-    bool ok = fchmod(fd, mode) == 0 && write_whole(fd, data, len);
+    bool ok = fchmod(fd, mode) == 0 && file_write_all(fd, data, len);
     int saved = errno;
     if (close(fd) != 0 && ok) {
         ok = false;
