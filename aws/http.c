@@ -23,6 +23,7 @@
 
 #include "ca_bundle.h"
 #include "debug_log.h"
+#include "http_transfer.h"
 
 void aws_headers_add(aws_headers *h, const char *name, const char *value)
 {
@@ -294,39 +295,31 @@ static bool before_sending(CURLcode rc)
            rc == CURLE_COULDNT_CONNECT || rc == CURLE_SSL_CONNECT_ERROR;
 }
 
-static int transport_error(aws_error *err, CURLcode rc, bool transfer, const char *url,
+static int transport_error(aws_error *err, CURLcode rc, bool stalled, const char *url,
                            const char *detail)
 {
-    const char *code = before_sending(rc)              ? AWS_CONNECT_ERROR
-                       : rc != CURLE_OPERATION_TIMEDOUT ? "TransportError"
-                       : transfer                       ? "TransferStalled"
-                                                        : "RequestTimeout";
+    const char *code = stalled                          ? "TransferStalled"
+                       : before_sending(rc)              ? AWS_CONNECT_ERROR
+                       : rc == CURLE_OPERATION_TIMEDOUT ? "RequestTimeout"
+                                                        : "TransportError";
     aws_error_set(err, AWS_ERROR_TRANSPORT, code, "%s: %s", url,
                   detail[0] ? detail : curl_easy_strerror(rc));
     err->retryable = true;
     return -1;
 }
 
-static int on_transfer_progress(void *ctx, curl_off_t download_total, curl_off_t downloaded,
-                                curl_off_t upload_total, curl_off_t uploaded)
-{
-    (void)download_total, (void)downloaded, (void)upload_total;
-    const aws_http_request *req = ctx;
-    req->progress(req->progress_ctx, uploaded > 0 ? (size_t)uploaded : 0, req->body.len);
-    return 0;
-}
-
-/* How long the exchange may take: a call has a deadline, a transfer a stall limit. */
-static void set_time_limits(aws_transport *t, CURL *curl, const aws_http_request *req)
+/* A call must be answered by its deadline; a transfer is watched for stalls
+ * instead (http_transfer.h). Progress is watched whenever it is asked for. */
+static void set_time_limits(aws_transport *t, CURL *curl, const aws_http_request *req,
+                            aws_transfer_watch *watch)
 {
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, t->opts.connect_timeout_ms);
-    if (req->body.len <= AWS_TRANSPORT_LARGE_BODY) {
-        curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, t->opts.timeout_ms);
-        return;
-    }
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 0L);
-    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, t->opts.stall_bytes_per_s);
-    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, t->opts.stall_seconds);
+    bool transfer = req->body.len > AWS_TRANSPORT_LARGE_BODY;
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, transfer ? 0L : t->opts.timeout_ms);
+    if (transfer || req->progress)
+        aws_transfer_watch_attach(watch, curl, req,
+                                  transfer ? t->opts.stall_bytes_per_s : 0,
+                                  transfer ? t->opts.stall_seconds : 0x7fffffffL);
 }
 
 int aws_transport_send(aws_transport *t, const aws_http_request *req, aws_http_response *resp,
@@ -353,12 +346,8 @@ int aws_transport_send(aws_transport *t, const aws_http_request *req, aws_http_r
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &resp->body);
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, resp);
-    set_time_limits(t, curl, req);
-    if (req->progress) {
-        curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_transfer_progress);
-        curl_easy_setopt(curl, CURLOPT_XFERINFODATA, (void *)req);
-        curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-    }
+    aws_transfer_watch watch = {0};
+    set_time_limits(t, curl, req, &watch);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_NOPROXY, t->no_proxy);
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, detail);
@@ -371,8 +360,10 @@ int aws_transport_send(aws_transport *t, const aws_http_request *req, aws_http_r
     curl_slist_free_all(headers);
     int result = 0;
     if (rc != CURLE_OK) {
-        result = transport_error(err, rc, req->body.len > AWS_TRANSPORT_LARGE_BODY,
-                                 aws_buf_str(&url), detail);
+        if (watch.stalled)
+            snprintf(detail, sizeof detail, "stalled: fewer than %ld bytes a second arrived for %ld s",
+                     watch.stall_bytes_per_s, watch.stall_seconds);
+        result = transport_error(err, rc, watch.stalled, aws_buf_str(&url), detail);
         aws_debug_log_line(t->opts.debug_log, t->opts.debug_ctx, "<< transport error: %s",
                            err->message);
     } else {

@@ -7,9 +7,11 @@ at most 8 MB in all (the package once, to the artifacts bucket; the seven
 functions are created from it); a second `up` sends no package, rebuilds
 none (the package cache's entry is untouched) and changes nothing. A package
 too large for one part, whose upload is cut by killing `up`, is continued by
-the next `up`: only the parts S3 lacks are sent.
+the next `up`: only the parts S3 lacks are sent. On a terminal, the live
+table shows the upload's progress.
 """
 import os
+import re
 import shutil
 import subprocess
 
@@ -112,3 +114,40 @@ def test_an_interrupted_upload_is_continued(tmp_path):
         assert 1 <= operations["s3:UploadPart"] <= 2, operations
         assert operations["s3:CompleteMultipartUpload"] == 1, operations
         assert aws.requests.count(service="lambda", operation="CreateFunction") == 7
+
+
+def test_a_long_upload_shows_its_progress_on_a_terminal(tmp_path):
+    """On a terminal, the live table shows how far the package's upload is."""
+    import pty
+    import select
+
+    cache = tmp_path / "cache"
+    profile = RealAwsProfile.default(uplink_bytes_per_s=1_000_000)  # the package takes seconds
+    with LocalAws(profile=profile) as aws:
+        env = aws.env(XDG_CACHE_HOME=str(cache), TERM="xterm")
+        controller, terminal = pty.openpty()
+        process = subprocess.Popen([SCRIBBLECTL, "up"], cwd=tmp_path, env=env,
+                                   stdout=subprocess.DEVNULL, stderr=terminal)
+        os.close(terminal)
+        shown = b""
+        try:
+            while True:  # until the process closes the terminal
+                ready, _, _ = select.select([controller], [], [], 600)
+                if not ready:
+                    break
+                try:
+                    chunk = os.read(controller, 65536)
+                except OSError:  # EIO: every writer has closed the terminal
+                    break
+                if not chunk:
+                    break
+                shown += chunk
+        finally:
+            os.close(controller)
+            process.kill()
+            process.wait()
+    text = shown.decode(errors="replace")
+    shown_progress = r"function-package +[0-9.]+s +uploading [0-9.]+ MB of [0-9.]+ MB \((\d+)%\)"
+    percents = [int(p) for p in re.findall(shown_progress, text)]
+    assert len(set(percents)) >= 2, text[-3000:]
+    assert percents == sorted(percents), percents
