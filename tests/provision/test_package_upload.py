@@ -78,6 +78,7 @@ def test_first_up_on_a_slow_uplink_sends_the_package_once(tmp_path):
         assert cache_entries(cache) == entries, "the second up rebuilt the package"
         resent = sum(r.bytes for r in aws.requests)
         assert resent < MB, f"the second up sent {resent / MB:.2f} MB"
+        print(f"second up: {resent / MB:.3f} MB sent in {len(aws.requests)} requests")
 
 
 def test_an_interrupted_upload_is_continued(tmp_path):
