@@ -235,6 +235,8 @@ class FakeServer:
             self.context.load_cert_chain(tls_files.cert_file, tls_files.key_file)
         self.thread = threading.Thread(target=self._serve, daemon=True)
         self.connections = []
+        self.closed = 0  # connections this server has closed after answering
+        self.changed = threading.Condition()
 
     def _serve(self):
         for answer in self.answers:
@@ -253,8 +255,16 @@ class FakeServer:
                     conn.sendall(data)
                 if close == "close":
                     conn.close()
+                    with self.changed:
+                        self.closed += 1
+                        self.changed.notify_all()
             except OSError:
                 pass
+
+    def wait_closed(self, count, timeout=10):
+        """Until this server has closed `count` connections (its answers' "close")."""
+        with self.changed:
+            assert self.changed.wait_for(lambda: self.closed >= count, timeout), self.closed
 
     def __enter__(self):
         self.thread.start()
@@ -314,6 +324,9 @@ def test_only_idempotent_commands_are_resent():
         error = p.run("INCR", "{s}:n")["error"]
         assert error["kind"] == "transport", error
         assert value(p.run("PING")["reply"]) == b"OK"   # the next command reconnects
+        # That connection closes after its answer: once it has, the next command sees
+        # it closed and reconnects before sending (else it could send into it first).
+        server.wait_closed(2)
         assert value(p.run("GET", "{s}:k", idempotent=True)["reply"]) == b"OK"  # resent once
         assert len(server.requests) == 4
         assert server.requests[2] == server.requests[3] == b"*2\r\n$3\r\nGET\r\n$5\r\n{s}:k\r\n"
