@@ -28,6 +28,7 @@
 #define DELETE_BATCH 1000
 #define ABORT_UPLOADS_RULE "abort-unfinished-uploads"
 #define ABORT_UPLOADS_AFTER_DAYS "7"
+#define ABORT_ROUNDS 10 /* of up to 1000 uploads each */
 
 static const char *const public_access_blocks[] = {
     "BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets",
@@ -392,9 +393,11 @@ static void abort_upload(void *ctx, xmlNodePtr element)
     free(id);
 }
 
+/* Lists and aborts until none is listed; a listing that lags behind the
+ * aborts is asked again by the walk (a retryable refusal), not here forever. */
 static int abort_unfinished_uploads(op_ctx *ctx, const resource *r, aws_error *err)
 {
-    for (;;) {
+    for (int round = 0; round < ABORT_ROUNDS; round++) {
         xmlDocPtr listing = NULL;
         TRY(s3_call(ctx, r, "GET", "uploads", NULL, NULL, &listing, err));
         unfinished_upload u = {.ctx = ctx, .bucket = r, .err = err};
@@ -404,6 +407,10 @@ static int abort_unfinished_uploads(op_ctx *ctx, const resource *r, aws_error *e
         if (u.aborted == 0)
             return 0;
     }
+    aws_error_set(err, AWS_ERROR_SERVICE, "UploadsStillListed",
+                  "S3 bucket %s still lists unfinished uploads after aborting them", r->name);
+    err->retryable = true;
+    return -1;
 }
 
 static int bucket_remove(op_ctx *ctx, resource *r, aws_error *err)

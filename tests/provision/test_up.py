@@ -232,8 +232,15 @@ def test_down_removes_everything_and_is_safe_to_repeat(local_aws, tmp_path, stac
     assert refused.returncode == 1 and "without --yes" in refused.stderr
     local_aws.client("s3").put_object(Bucket=bucket_name(local_aws, "site"),
                                       Key="scribble.html", Body=b"<p>hi</p>")
+    # An upload left unfinished: its parts are stored though no object shows them.
+    s3 = local_aws.client("s3")
+    started = s3.create_multipart_upload(Bucket=bucket_name(local_aws, "artifacts"),
+                                         Key="packages/unfinished.zip")
+    s3.upload_part(Bucket=bucket_name(local_aws, "artifacts"), Key="packages/unfinished.zip",
+                   UploadId=started["UploadId"], PartNumber=1, Body=b"part")
     result = scribblectl(local_aws, tmp_path, "down", "--yes")
     assert "already absent" in result.stdout
+    assert local_aws.requests.count(service="s3", operation="AbortMultipartUpload") == 1
     check_nothing_left(local_aws)
     again = scribblectl(local_aws, tmp_path, "down", "--yes")
     assert "0 deleted" in again.stdout
