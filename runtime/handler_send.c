@@ -18,6 +18,7 @@
 #include "runtime/event.h"
 #include "runtime/handler.h"
 #include "runtime/log.h"
+#include "runtime/placing.h"
 #include "runtime/queue.h"
 
 static void answer(app *a, const char *connection_id, const aws_buf *message)
@@ -42,14 +43,11 @@ static void place(const handler_ctx *ctx, const char *connection_id, const clien
 {
     app *a = ctx->app;
     const runtime_settings *s = &a->settings;
-    canvas_store *store;
     aws_client *aws;
     aws_error err = {0};
     long long now = app_now_ms();
     place_outcome outcome;
-    if (app_store(a, &store, &err) != 0 ||
-        store_place(store, connection_id, m->pixels, m->count, s->cooldown_ms, now, &outcome,
-                    &err) != 0) {
+    if (placing_place(ctx, connection_id, m->pixels, m->count, now, &outcome, &err) != 0) {
         log_aws_error("placing pixels", &err);
         refuse(a, connection_id, "Unavailable", "the canvas could not be reached; nothing was placed",
                m->ref, -1);
