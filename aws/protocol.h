@@ -28,6 +28,9 @@ int aws_client_send_operation(aws_client *c, const aws_service *svc, const char 
 /* Parses a successful JSON response body; empty is *out = NULL. */
 int aws_json_parse_body(const aws_service *svc, const char *operation, const aws_buf *body,
                         cJSON **out, aws_error *err);
+/* Appends doc to body as compact JSON; -1 (err filled, body unchanged) when
+ * cJSON cannot allocate the text. */
+int aws_json_append_body(aws_buf *body, const cJSON *doc, aws_error *err);
 /* Appends each parameter to req's query string. */
 void aws_request_add_params(aws_http_request *req, const aws_headers *params);
 

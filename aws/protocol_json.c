@@ -48,6 +48,15 @@ void aws_json_parse_error(const aws_http_response *resp, aws_error *err)
     cJSON_Delete(doc);
 }
 
+int aws_json_append_body(aws_buf *body, const cJSON *doc, aws_error *err)
+{
+    char *json = cJSON_PrintUnformatted(doc);
+    ENSURE(json, err, AWS_ERROR_INVALID, "OutOfMemory", "no memory to write the request's JSON body");
+    aws_buf_append_str(body, json);
+    free(json);
+    return 0;
+}
+
 /* Parses a successful JSON body; an empty body is NULL, not an error. */
 int aws_json_parse_body(const aws_service *svc, const char *operation, const aws_buf *body,
                         cJSON **out, aws_error *err)
@@ -74,9 +83,13 @@ int aws_json_call(aws_client *c, const aws_service *svc, const char *operation,
     snprintf(target, sizeof target, "%s.%s", svc->target_prefix, operation);
     aws_headers_add(&req.headers, "Content-Type", content_type);
     aws_headers_add(&req.headers, "X-Amz-Target", target);
-    char *json = input ? cJSON_PrintUnformatted(input) : NULL;
-    aws_buf_append_str(&req.body, json ? json : "{}");
-    free(json);
+    if (!input)
+        aws_buf_append_str(&req.body, "{}");
+    else if (aws_json_append_body(&req.body, input, err) != 0) {
+        aws_error_set_call(err, svc->service_id, operation);
+        aws_http_request_free(&req);
+        return -1;
+    }
     aws_http_response resp = {0};
     int rc = aws_client_send_operation(c, svc, operation, &req, &resp, err);
     if (rc == 0)

@@ -4,7 +4,6 @@
  * the method and path, the input a JSON body. Errors read as in
  * protocol_json.c.
  */
-#include <stdlib.h>
 
 #include "client.h"
 #include "operations.h"
@@ -24,9 +23,14 @@ int aws_rest_json_call(aws_client *c, const aws_service *svc, const char *method
     TRY(aws_client_request(c, svc, method, path, &req, err));
     aws_request_add_params(&req, query);
     if (body) {
-        char *json = cJSON_PrintUnformatted(body);
-        aws_buf_append_str(&req.body, json);
-        free(json);
+        if (aws_json_append_body(&req.body, body, err) != 0) {
+            aws_buf what = {0};
+            aws_operation_rest_name(svc, method, path, &what);
+            aws_error_set_call(err, svc->service_id, aws_buf_str(&what));
+            aws_buf_free(&what);
+            aws_http_request_free(&req);
+            return -1;
+        }
         aws_headers_add(&req.headers, "Content-Type", "application/json");
     }
     aws_http_response resp = {0};

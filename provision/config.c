@@ -712,13 +712,15 @@ static void append_given(aws_buf *out, const char *value)
     size_t hide_from = 0, hide_to = 0;
     bool hide = url_password(value, &hide_from, &hide_to);
     size_t i = 0;
-    for (; value[i] && i < 80; i++) {
+    while (value[i] && i < 80) {
+        /* Once only: an empty password ends where it starts. */
         if (hide && i == hide_from) {
             aws_buf_append_str(out, "****");
-            i = hide_to - 1;
+            hide = false;
+            i = hide_to;
             continue;
         }
-        unsigned char c = (unsigned char)value[i];
+        unsigned char c = (unsigned char)value[i++];
         if (c < ' ' || c == 0x7f || c == '"' || c == '\\')
             aws_buf_printf(out, c == '"' || c == '\\' ? "\\%c" : "\\x%02x", c);
         else

@@ -3,9 +3,8 @@
  *
  * Owns one socket, its TLS session and a read buffer. Blocking I/O with
  * SO_RCVTIMEO/SO_SNDTIMEO, because a handler has nothing else to do while it
- * waits. Replies are parsed from cursors over the read buffer, never past
- * what was received; each reply tree is charged against a byte budget and a
- * depth limit before anything is allocated for it. The reconnection rule is
+ * waits. Replies are parsed by cache_reply.c's reader, which this file feeds
+ * from the connection (receive); the reconnection rule is
  * in cache_client.h. Must not print, and must not change the process's
  * signal dispositions: SIGPIPE from a write to a dropped TLS connection is
  * blocked for the write and swallowed instead.
@@ -38,9 +37,6 @@
 #define DEFAULT_TIMEOUT_MS 5000
 #define DEFAULT_MAX_REPLY_BYTES ((size_t)64 << 20)
 #define DEFAULT_MAX_DEPTH 8
-#define READ_CHUNK 16384
-/* A simple string, error, integer, bulk or array header line; Redis keeps them short. */
-#define MAX_LINE 65536
 
 struct cache_client {
     cache_config config; /* the strings point at the copies below */
@@ -48,8 +44,7 @@ struct cache_client {
     SSL_CTX *tls_context;
     SSL *tls;
     int fd; /* -1 when not connected */
-    char *in;
-    size_t in_len, in_pos, in_cap;
+    cache_reply_reader reader;
     unsigned long connections;
 };
 
@@ -63,7 +58,7 @@ static void disconnect(cache_client *c)
         close(c->fd);
         c->fd = -1;
     }
-    c->in_len = c->in_pos = 0;
+    cache_reply_reader_reset(&c->reader);
 }
 
 static int transport_error(cache_client *c, aws_error *err, const char *what)
@@ -262,7 +257,7 @@ static int connect_client(cache_client *c, aws_error *err)
  * session tickets arrive unasked after the handshake and are consumed here. */
 static bool idle_connection_alive(cache_client *c)
 {
-    if (c->fd < 0 || c->in_len > c->in_pos)
+    if (c->fd < 0 || cache_reply_reader_pending(&c->reader) > 0)
         return false;
     struct pollfd p = {.fd = c->fd, .events = POLLIN};
     if (poll(&p, 1, 0) == 0 && (!c->tls || SSL_pending(c->tls) == 0))
@@ -344,32 +339,25 @@ static void append_command(aws_buf *request, const cache_command *command)
 
 /* -- reading --------------------------------------------------------------- */
 
-/* Reads at least one more byte into the buffer. */
-static int fill(cache_client *c, aws_error *err)
+/* The reader's source: one read from the connection. */
+static int receive(void *ctx, char *dst, size_t cap, size_t *got, aws_error *err)
 {
-    if (c->in_pos > 0) {
-        memmove(c->in, c->in + c->in_pos, c->in_len - c->in_pos);
-        c->in_len -= c->in_pos;
-        c->in_pos = 0;
-    }
-    if (c->in_cap - c->in_len < READ_CHUNK) {
-        c->in_cap = c->in_len + READ_CHUNK;
-        c->in = aws_xrealloc(c->in, c->in_cap);
-    }
+    cache_client *c = ctx;
+    *got = 0;
     for (;;) {
         if (c->tls) {
             ERR_clear_error();
             errno = 0;
-            int n = SSL_read(c->tls, c->in + c->in_len, READ_CHUNK);
+            int n = SSL_read(c->tls, dst, cap > INT_MAX ? INT_MAX : (int)cap);
             if (n > 0) {
-                c->in_len += (size_t)n;
+                *got = (size_t)n;
                 return 0;
             }
             return tls_error(c, err, "reading from");
         }
-        ssize_t n = recv(c->fd, c->in + c->in_len, READ_CHUNK, 0);
+        ssize_t n = recv(c->fd, dst, cap, 0);
         if (n > 0) {
-            c->in_len += (size_t)n;
+            *got = (size_t)n;
             return 0;
         }
         if (n < 0 && errno == EINTR)
@@ -380,157 +368,16 @@ static int fill(cache_client *c, aws_error *err)
     }
 }
 
-/* The next line (without CRLF) as a cursor, consumed from the buffer. The
- * cursor stays valid until the next fill. */
-static int next_line(cache_client *c, aws_cursor *line, aws_error *err)
-{
-    size_t scanned = 0;
-    for (;;) {
-        aws_cursor rest = aws_cursor_of(c->in + c->in_pos, c->in_len - c->in_pos);
-        for (size_t i = scanned; i + 1 < rest.len; i++) {
-            if (rest.ptr[i] == '\r' && rest.ptr[i + 1] == '\n') {
-                if (i > MAX_LINE)
-                    break;
-                *line = aws_cursor_of(rest.ptr, i);
-                c->in_pos += i + 2;
-                return 0;
-            }
-        }
-        if (rest.len > MAX_LINE + 2)
-            return parse_error(c, err, "a line longer than 64 KiB");
-        scanned = rest.len ? rest.len - 1 : 0;
-        TRY(fill(c, err));
-    }
-}
-
-static int need_bytes(cache_client *c, size_t n, aws_error *err)
-{
-    while (c->in_len - c->in_pos < n)
-        TRY(fill(c, err));
-    return 0;
-}
-
-/* A RESP integer: an optional '-' and 1..18 digits, nothing else. */
-static bool parse_integer(aws_cursor text, long long *out)
-{
-    bool negative = text.len > 0 && text.ptr[0] == '-';
-    if (negative) {
-        text.ptr++;
-        text.len--;
-    }
-    if (text.len == 0 || text.len > 18)
-        return false;
-    long long value = 0;
-    for (size_t i = 0; i < text.len; i++) {
-        if (text.ptr[i] < '0' || text.ptr[i] > '9')
-            return false;
-        value = value * 10 + (text.ptr[i] - '0');
-    }
-    *out = negative ? -value : value;
-    return true;
-}
-
-typedef struct parse_limits {
-    size_t budget; /* bytes the rest of this reply may still allocate */
-    int max_depth;
-} parse_limits;
-
-static bool charge(parse_limits *limits, size_t bytes)
-{
-    if (bytes > limits->budget)
-        return false;
-    limits->budget -= bytes;
-    return true;
-}
-
-static void free_contents(cache_reply *r)
-{
-    free(r->str);
-    for (size_t i = 0; i < r->count; i++)
-        free_contents(&r->elements[i]);
-    free(r->elements);
-}
-
-static int parse_reply(cache_client *c, cache_reply *r, int depth, parse_limits *limits, aws_error *err)
-{
-    aws_cursor line;
-    TRY(next_line(c, &line, err));
-    if (line.len == 0)
-        return parse_error(c, err, "empty reply line");
-    char kind = line.ptr[0];
-    aws_cursor rest = aws_cursor_of(line.ptr + 1, line.len - 1);
-    long long n = 0;
-    switch (kind) {
-    case '+':
-    case '-':
-        if (!charge(limits, rest.len + 1))
-            return parse_error(c, err, "reply exceeds the size cap");
-        r->type = kind == '+' ? CACHE_REPLY_STRING : CACHE_REPLY_ERROR;
-        r->str = aws_xstrndup(rest.ptr, rest.len);
-        r->len = rest.len;
-        return 0;
-    case ':':
-        if (!parse_integer(rest, &n))
-            return parse_error(c, err, "malformed integer");
-        r->type = CACHE_REPLY_INTEGER;
-        r->integer = n;
-        return 0;
-    case '$':
-        if (!parse_integer(rest, &n) || n < -1)
-            return parse_error(c, err, "malformed bulk string length");
-        if (n == -1) {
-            r->type = CACHE_REPLY_NIL;
-            return 0;
-        }
-        if (!charge(limits, (size_t)n + 1))
-            return parse_error(c, err, "bulk string exceeds the size cap");
-        TRY(need_bytes(c, (size_t)n + 2, err));
-        {
-            const char *data = c->in + c->in_pos;
-            if (data[n] != '\r' || data[n + 1] != '\n')
-                return parse_error(c, err, "bulk string not followed by CRLF");
-            r->type = CACHE_REPLY_BULK;
-            r->str = aws_xstrndup(data, (size_t)n);
-            r->len = (size_t)n;
-            c->in_pos += (size_t)n + 2;
-        }
-        return 0;
-    case '*':
-        if (!parse_integer(rest, &n) || n < -1)
-            return parse_error(c, err, "malformed array length");
-        if (n == -1) {
-            r->type = CACHE_REPLY_NIL_ARRAY;
-            return 0;
-        }
-        if (depth >= limits->max_depth)
-            return parse_error(c, err, "arrays nested deeper than the cap");
-        if ((unsigned long long)n > limits->budget / sizeof(cache_reply) ||
-            !charge(limits, (size_t)n * sizeof(cache_reply)))
-            return parse_error(c, err, "array exceeds the size cap");
-        r->type = CACHE_REPLY_ARRAY;
-        r->count = (size_t)n;
-        r->elements = n ? aws_xcalloc((size_t)n, sizeof(cache_reply)) : NULL;
-        for (size_t i = 0; i < r->count; i++)
-            TRY(parse_reply(c, &r->elements[i], depth + 1, limits, err));
-        return 0;
-    default:
-        return parse_error(c, err, "unknown RESP type byte");
-    }
-}
-
 static int read_reply(cache_client *c, cache_reply **out, aws_error *err)
 {
-    parse_limits limits = {.budget = c->config.max_reply_bytes, .max_depth = c->config.max_depth};
-    cache_reply *r = aws_xcalloc(1, sizeof *r);
-    if (parse_reply(c, r, 0, &limits, err) != 0) {
-        if (c->fd >= 0 && err && err->kind == AWS_ERROR_PARSE)
-            disconnect(c);
-        cache_reply_free(r);
-        *out = NULL;
-        return -1;
+    if (cache_reply_read(&c->reader, out, err) == 0)
+        return 0;
+    if (err && err->kind == AWS_ERROR_PARSE) {
+        char message[sizeof err->message];
+        snprintf(message, sizeof message, "%s", err->message);
+        parse_error(c, err, message);
     }
-    *out = r;
-    return 0;
+    return -1;
 }
 
 /* -- commands -------------------------------------------------------------- */
@@ -610,27 +457,6 @@ int cache_command_argv(cache_client *c, int argc, const char *const *argv, bool 
     return rc;
 }
 
-void cache_reply_free(cache_reply *reply)
-{
-    if (!reply)
-        return;
-    free_contents(reply);
-    free(reply);
-}
-
-int cache_reply_error(const cache_reply *reply, aws_error *err)
-{
-    if (!reply || reply->type != CACHE_REPLY_ERROR)
-        return 0;
-    /* "WRONGTYPE Operation against a key ..." -> code WRONGTYPE */
-    aws_cursor text = aws_cursor_of(reply->str, reply->len), prefix;
-    aws_cursor_next_token(&text, ' ', &prefix);
-    char code[64];
-    snprintf(code, sizeof code, "%.*s", (int)(prefix.len < 63 ? prefix.len : 63), prefix.ptr);
-    return aws_error_set(err, AWS_ERROR_SERVICE, code, "%.*s", (int)(reply->len < 1000 ? reply->len : 1000),
-                         reply->str);
-}
-
 /* -- lifetime -------------------------------------------------------------- */
 
 int cache_client_open(cache_client **out, const cache_config *config, aws_error *err)
@@ -657,6 +483,10 @@ int cache_client_open(cache_client **out, const cache_config *config, aws_error 
         c->config.max_reply_bytes = DEFAULT_MAX_REPLY_BYTES;
     if (c->config.max_depth <= 0)
         c->config.max_depth = DEFAULT_MAX_DEPTH;
+    c->reader = (cache_reply_reader){.source = receive,
+                                     .source_ctx = c,
+                                     .max_reply_bytes = c->config.max_reply_bytes,
+                                     .max_depth = c->config.max_depth};
 
     if (!config->plaintext) {
         ERR_clear_error();
@@ -693,7 +523,7 @@ void cache_client_close(cache_client *c)
     disconnect(c);
     if (c->tls_context)
         SSL_CTX_free(c->tls_context);
-    free(c->in);
+    cache_reply_reader_free(&c->reader);
     free(c->host);
     free(c->username);
     aws_free_secret(c->password);

@@ -6,8 +6,8 @@
  * host name checked, because ElastiCache serverless only speaks TLS; plain
  * TCP only when the caller asks for it. One connection, blocking I/O with
  * timeouts, commands as arrays of binary-safe arguments, pipelines of many
- * commands per round trip. Replies are parsed from a bounds-checked cursor
- * into a tree whose total size and depth are capped, so a broken or hostile
+ * commands per round trip. Replies are read by cache_reply.h's reader, into
+ * a tree whose total size and depth are capped, so a broken or hostile
  * server yields an error, never an unbounded allocation.
  *
  * Reconnection rule: a connection found closed before anything is written
@@ -35,6 +35,7 @@
 #include <stddef.h>
 
 #include "aws/error.h"
+#include "runtime/cache_reply.h"
 
 typedef struct cache_config {
     const char *host;
@@ -48,25 +49,6 @@ typedef struct cache_config {
     size_t max_reply_bytes; /* 0: 64 MiB; the cap on one reply tree */
     int max_depth;          /* 0: 8; the cap on array nesting */
 } cache_config;
-
-typedef enum cache_reply_type {
-    CACHE_REPLY_STRING,  /* +OK */
-    CACHE_REPLY_ERROR,   /* -ERR ... */
-    CACHE_REPLY_INTEGER, /* :42 */
-    CACHE_REPLY_BULK,    /* $3 abc */
-    CACHE_REPLY_NIL,     /* $-1 */
-    CACHE_REPLY_ARRAY,   /* *2 ... */
-    CACHE_REPLY_NIL_ARRAY, /* *-1 */
-} cache_reply_type;
-
-typedef struct cache_reply {
-    cache_reply_type type;
-    long long integer;              /* INTEGER */
-    char *str;                      /* STRING, ERROR, BULK: NUL-terminated */
-    size_t len;                     /* ... and its length (may hold NULs) */
-    struct cache_reply *elements;   /* ARRAY */
-    size_t count;                   /* ARRAY */
-} cache_reply;
 
 /* One command: argc arguments, each argv[i] of argv_len[i] bytes. */
 typedef struct cache_command {
@@ -99,10 +81,7 @@ int cache_command_argv(cache_client *client, int argc, const char *const *argv, 
 int cache_pipeline(cache_client *client, const cache_command *commands, size_t count,
                    bool idempotent, cache_reply **replies, aws_error *err);
 
-void cache_reply_free(cache_reply *reply);
-/* 0 if reply is not an error reply; otherwise fills err (SERVICE, the prefix
- * as the code) and returns -1. */
-int cache_reply_error(const cache_reply *reply, aws_error *err);
+/* cache_reply_free and cache_reply_error are in cache_reply.h. */
 
 /* Writes "{<stack>}:<name>" into out. -1 if it does not fit, or if stack is
  * empty or holds a brace (the hash tag would then not be the stack name). */

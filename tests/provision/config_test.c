@@ -402,6 +402,18 @@ static void test_structure_errors(void)
     scribble_config_free(&cfg);
 }
 
+/* A URL's password never shows in an error, even an empty one (which once
+ * made the loader loop forever, found by fuzzing). */
+static void test_url_password_hidden(void)
+{
+    static const char *const want =
+        "2: local.cache_url: got \"rediss://user:****@host:99999\"; allowed: rediss://host:port or "
+        "redis://host:port, with user:password@ if any, or empty\n";
+    EXPECT_ERRORS("[local]\ncache_url = rediss://user:secret@host:99999\n", want);
+    EXPECT_ERRORS("[local]\ncache_url = rediss://user:@host:99999\n", want);
+    EXPECT_ERRORS("= x://:@\n", "1: syntax: got \"= x://:****@\"; allowed: key = value\n");
+}
+
 /* Keys under a bad or unknown header are not blamed a second time. */
 static void test_no_cascade_after_bad_header(void)
 {
@@ -863,6 +875,7 @@ int main(void)
     test_string_syntax();
     test_structure_errors();
     test_no_cascade_after_bad_header();
+    test_url_password_hidden();
     test_applicability();
     test_required_when_applicable();
     test_cross_rules();
