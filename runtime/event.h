@@ -4,7 +4,9 @@
  *
  * The event comes from AWS, but its body and query string come from a
  * browser: everything is checked, and a connection id is accepted only in
- * API Gateway's alphabet, as it ends up in cache keys and URLs.
+ * API Gateway's alphabet, as it ends up in cache keys and URLs. A frame may
+ * hold NUL bytes, which the event carries as \u0000 and cJSON would cut the
+ * body at, so the body is decoded from the event's text, whole.
  */
 #ifndef SCRIBBLE_RUNTIME_EVENT_H
 #define SCRIBBLE_RUNTIME_EVENT_H
@@ -22,12 +24,15 @@
 
 typedef struct websocket_event {
     char connection_id[CONNECTION_ID_MAX + 1];
-    const char *body;   /* the message (routes other than $connect/$disconnect); NULL when none */
+    const char *body;   /* the message (routes other than $connect/$disconnect), NUL bytes
+                           included; NULL when none */
     size_t body_len;
+    const char *route_key; /* requestContext.routeKey; "" when absent */
     bool binary;        /* API Gateway base64-encoded it: a binary frame */
     bool has_since;     /* $connect's ?since=, when it is a valid seq */
     uint64_t since;
-    cJSON *doc;         /* owns body */
+    cJSON *doc;         /* owns route_key */
+    aws_buf body_text;  /* owns body */
 } websocket_event;
 
 int websocket_event_parse(const char *json, size_t len, websocket_event *out, aws_error *err);
