@@ -1,7 +1,15 @@
 /*
  * websocket_routes.c - what makes the WebSocket API call the functions: for
- * $connect, $disconnect and sendMessage a Lambda proxy integration, a route
- * and the function's permission for API Gateway; then the stage, deployed.
+ * $connect, $disconnect, sendMessage and $default a Lambda proxy
+ * integration, a route and the function's permission for API Gateway; then
+ * the stage, deployed.
+ *
+ * $default takes every frame the route selection expression
+ * ($request.body.action) matches no route for: not JSON, not an object, no
+ * or another action. Without it API Gateway answers those itself with
+ * {"message": "Forbidden"}; with it the send handler answers them with the
+ * protocol's errors (docs/protocol.md). Each route has its own integration
+ * and permission statement, so a row here is all a route needs.
  *
  * Its parts have AWS-chosen ids and no tags, so they are found under the
  * API (websocket-api's api_id) by route key. The stage's deployment carries
@@ -29,6 +37,7 @@ static const route_plan routes[] = {
     {"$connect", "connect-function", "scribble-websocket-connect"},
     {"$disconnect", "disconnect-function", "scribble-websocket-disconnect"},
     {"sendMessage", "send-function", "scribble-websocket-sendMessage"},
+    {"$default", "send-function", "scribble-websocket-default"},
 };
 #define ROUTE_COUNT (sizeof routes / sizeof routes[0])
 #define TARGET_PREFIX "integrations/"

@@ -1,6 +1,7 @@
-"""The WebSocket API and the schedules of `scribblectl up`: the API, its three
-routes with Lambda proxy integrations, the functions' permissions for API
-Gateway and the deployed stage; the snapshot and save schedules — all as
+"""The WebSocket API and the schedules of `scribblectl up`: the API, its four
+routes with Lambda proxy integrations ($default, for frames no route
+matches, goes to the send function like sendMessage), the functions'
+permissions for API Gateway and the deployed stage; the snapshot and save schedules — all as
 boto3 sees them; a route deleted behind the stack's back reported by
 `status` and restored by `up`; and `down` removing them."""
 import json
@@ -10,7 +11,7 @@ import subprocess
 SCRIBBLECTL = os.environ["SCRIBBLECTL"]
 STACK = "ws"
 STAGE = "live"
-ROUTES = {"$connect": "connect", "$disconnect": "disconnect", "sendMessage": "send"}
+ROUTES = {"$connect": "connect", "$disconnect": "disconnect", "sendMessage": "send", "$default": "send"}
 
 
 def write_config(tmp_path):
@@ -67,14 +68,16 @@ def check_api(local_aws):
     assert set(integrations) == used
 
     awslambda = local_aws.client("lambda")
-    for key, handler in ROUTES.items():
+    for handler in sorted(set(ROUTES.values())):
         policy = json.loads(awslambda.get_policy(FunctionName=f"{STACK}-{handler}-function")["Policy"])
         mine = [s for s in policy["Statement"]
                 if s.get("Principal") == {"Service": "apigateway.amazonaws.com"}]
-        assert len(mine) == 1, (handler, policy)
-        assert mine[0]["Effect"] == "Allow" and mine[0]["Action"] == "lambda:InvokeFunction"
-        assert mine[0]["Condition"] == {
-            "ArnLike": {"AWS:SourceArn": f"{execution_arn(local_aws, api_id)}/*/{key}"}}, mine
+        # One statement per route the function serves, each for that route only.
+        wanted = sorted(f"{execution_arn(local_aws, api_id)}/*/{key}"
+                        for key, h in ROUTES.items() if h == handler)
+        assert sorted(s["Condition"]["ArnLike"]["AWS:SourceArn"] for s in mine) == wanted, (handler, policy)
+        for statement in mine:
+            assert statement["Effect"] == "Allow" and statement["Action"] == "lambda:InvokeFunction", mine
 
     stage = apigw.get_stage(ApiId=api_id, StageName=STAGE)
     assert stage.get("AutoDeploy") is False
@@ -103,15 +106,21 @@ def test_websocket_api_and_schedules(local_aws, tmp_path):
     api_id, deployment = check_api(local_aws)
     check_schedules(local_aws)
 
-    # A second up changes nothing, and in particular does not deploy again.
+    # A second up changes nothing, and in particular does not deploy again;
+    # status and plan see nothing to do.
     local_aws.requests.clear()
     scribblectl(local_aws, tmp_path, "up")
     assert local_aws.requests.mutating() == []
+    status = scribblectl(local_aws, tmp_path, "status", check=False)
+    assert status.returncode == 0 and "$default" not in status.stdout + status.stderr, status
+    plan = scribblectl(local_aws, tmp_path, "plan", check=False)
+    assert "route $default" not in plan.stdout + plan.stderr, plan.stdout + plan.stderr
 
     # A route deleted behind the stack's back: status says so, up restores and redeploys.
     apigw = local_aws.client("apigatewayv2")
-    [send] = [r for r in apigw.get_routes(ApiId=api_id)["Items"] if r["RouteKey"] == "sendMessage"]
-    apigw.delete_route(ApiId=api_id, RouteId=send["RouteId"])
+    for key in ("sendMessage", "$default"):
+        [route] = [r for r in apigw.get_routes(ApiId=api_id)["Items"] if r["RouteKey"] == key]
+        apigw.delete_route(ApiId=api_id, RouteId=route["RouteId"])
     scheduler = local_aws.client("scheduler")
     schedule = scheduler.get_schedule(Name=f"{STACK}-save-schedule")
     scheduler.update_schedule(Name=schedule["Name"], ScheduleExpression="rate(5 minutes)",
@@ -121,7 +130,7 @@ def test_websocket_api_and_schedules(local_aws, tmp_path):
     status = scribblectl(local_aws, tmp_path, "status", check=False)
     report = status.stdout + status.stderr
     assert status.returncode != 0, report
-    for line in ("route sendMessage: is (missing)",
+    for line in ("route sendMessage: is (missing)", "route $default: is (missing)",
                  "schedule expression: is rate(5 minutes), config says rate(1 minute)",
                  "flexible time window: is FLEXIBLE, config says OFF"):
         assert line in report, report
