@@ -2,17 +2,44 @@
  * local_server.c - the libwebsockets side of scribblectl local (local_server.h):
  * reads requests and WebSocket messages into sessions, hands them to the
  * listener's endpoint, and writes the answers back.
+ *
+ * libwebsockets does not listen itself. Each listener is our socket, watched
+ * by the loop as a raw descriptor (the "door"): a new connection's head is
+ * peeked at (MSG_PEEK, so nothing is consumed) until local_request_head.c
+ * gives a verdict. A head it refuses gets its answer here (414, 431, 400),
+ * whatever its size, because libwebsockets would close without one (docs/
+ * local.md, "Request limits"); a head it passes is handed to libwebsockets
+ * on a duplicate of the descriptor, and reads the same bytes again. The
+ * endpoint travels with the connection as its opaque user data: all
+ * connections share one vhost, since libwebsockets picks a vhost by port
+ * and Host, which a connection it did not accept has not got.
+ *
+ * Only a connection's first head passes the door, so every HTTP answer says
+ * "Connection: close" and the connection closes after it; WebSocket
+ * upgrades keep theirs.
  */
 #include "provision/local/local_server.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "provision/local/local_request_head.h"
+
+#define VHOST_NAME "scribble"
+#define DOOR_PROTOCOL "scribble-door"
+/* libwebsockets' header buffer: room for any head the door passes (our
+ * limits, plus its own bookkeeping of a few bytes per header). */
+#define LWS_HEADER_BUFFER (32u << 10)
+#define HEAD_TIMEOUT_SECONDS 60   /* for a head to arrive whole */
+#define DRAIN_TIMEOUT_SECONDS 10  /* reading what follows a refused head */
 
 static const struct {
     enum lws_token_indexes token;
@@ -26,7 +53,7 @@ static const struct {
 
 static local_endpoint *endpoint_of(struct lws *wsi)
 {
-    return lws_get_vhost_user(lws_get_vhost(wsi));
+    return lws_get_opaque_user_data(wsi);
 }
 
 static void session_clear(local_session *s)
@@ -139,7 +166,10 @@ static int write_reply(struct lws *wsi, local_session *s)
                                                    (const unsigned char *)r->etag,
                                                    (int)strlen(r->etag), &p, end))
         return -1;
-    if (add_extra_headers(wsi, &r->headers, &p, end) || lws_finalize_write_http_header(wsi, start, &p, end))
+    static const char close_value[] = "close";
+    if (lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)close_value,
+                                     (int)sizeof close_value - 1, &p, end) ||
+        add_extra_headers(wsi, &r->headers, &p, end) || lws_finalize_write_http_header(wsi, start, &p, end))
         return -1;
     if (r->body.len && !s->head) {
         unsigned char *body = aws_xmalloc(LWS_PRE + r->body.len);
@@ -150,7 +180,7 @@ static int write_reply(struct lws *wsi, local_session *s)
             return -1;
     }
     session_clear(s);
-    return lws_http_transaction_completed(wsi) ? -1 : 0;
+    return -1; /* "Connection: close": the next request comes through the door again */
 }
 
 static int on_ws_receive(struct lws *wsi, local_session *s, const void *in, size_t len)
@@ -197,7 +227,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_HTTP_WRITEABLE:
         return s && s->reply_ready ? write_reply(wsi, s) : 0;
     case LWS_CALLBACK_HTTP_FILE_COMPLETION:
-        return lws_http_transaction_completed(wsi) ? -1 : 0;
+        return -1;
     case LWS_CALLBACK_CLOSED_HTTP:
         if (s && s->waiting) {
             ep = endpoint_of(wsi);
@@ -229,8 +259,143 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     }
 }
 
+/* ------------------------------------------------------------------ door */
+
+typedef struct door {
+    bool listener;        /* the listening socket, else one new connection */
+    local_endpoint *ep;
+    struct lws_vhost *vhost;
+    bool draining;        /* refused: reading what follows until the peer closes */
+} door;
+
+/* Asks poll to wake only once more than `seen` bytes have arrived, so a
+ * head that is still coming does not spin the loop on MSG_PEEK. */
+static void wake_after(int fd, size_t seen)
+{
+    int lowat = (int)seen + 1;
+    setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof lowat);
+}
+
+/* The answer to a refused head: written at once (a few hundred bytes into a
+ * fresh socket's empty send buffer), then our side of the connection is
+ * shut, and what the client still sends is read and dropped, so that the
+ * kernel does not reset the connection before the client reads the answer. */
+static int door_refuse(struct lws *wsi, door *d, int fd, const local_head_verdict *v)
+{
+    char answer[512];
+    int n = snprintf(answer, sizeof answer,
+                     "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n"
+                     "Connection: close\r\n\r\n%s\n",
+                     v->status, local_head_status_text(v->status), strlen(v->reason) + 1, v->reason);
+    if (n <= 0 || write(fd, answer, (size_t)n) < 0)
+        return -1; /* the peer is gone */
+    shutdown(fd, SHUT_WR);
+    wake_after(fd, 0);
+    d->draining = true;
+    lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, DRAIN_TIMEOUT_SECONDS);
+    return 0;
+}
+
+/* Hands a passed head's connection to libwebsockets, on a duplicate of the
+ * descriptor: the door's own closes with the door. */
+static int door_pass(door *d, int fd)
+{
+    wake_after(fd, 0);
+    int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (dup_fd < 0)
+        return -1;
+    lws_adopt_desc_t adopt = {
+        .vh = d->vhost,
+        .type = LWS_ADOPT_SOCKET | LWS_ADOPT_HTTP,
+        .fd.sockfd = dup_fd,
+        .opaque = d->ep,
+    };
+    lws_adopt_descriptor_vhost_via_info(&adopt); /* closes dup_fd when it fails */
+    return -1;
+}
+
+static int door_read(struct lws *wsi, door *d, int fd)
+{
+    static char head[LOCAL_MAX_HEAD + 1]; /* the loop has one thread */
+    if (d->draining) {
+        ssize_t n;
+        while ((n = read(fd, head, sizeof head)) > 0)
+            ;
+        return n < 0 && (errno == EAGAIN || errno == EINTR) ? 0 : -1;
+    }
+    ssize_t n = recv(fd, head, sizeof head, MSG_PEEK);
+    if (n < 0)
+        return errno == EAGAIN || errno == EINTR ? 0 : -1;
+    local_head_verdict v = local_head_check(head, (size_t)n);
+    switch (v.result) {
+    case LOCAL_HEAD_PASS:
+        return door_pass(d, fd);
+    case LOCAL_HEAD_REFUSE:
+        return door_refuse(wsi, d, fd, &v);
+    case LOCAL_HEAD_INCOMPLETE:
+        break;
+    }
+    if (n == 0)
+        return -1; /* closed before a whole head */
+    wake_after(fd, (size_t)n);
+    return 0;
+}
+
+static void door_accept(door *listener, int listen_fd)
+{
+    for (;;) {
+        int fd = accept(listen_fd, NULL, NULL);
+        if (fd < 0)
+            return; /* EAGAIN, or an error the next wake-up meets again */
+        fcntl(fd, F_SETFD, FD_CLOEXEC);
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        door *d = aws_xcalloc(1, sizeof *d);
+        d->ep = listener->ep;
+        d->vhost = listener->vhost;
+        lws_adopt_desc_t adopt = {
+            .vh = listener->vhost,
+            .type = LWS_ADOPT_RAW_FILE_DESC,
+            .fd.filefd = fd,
+            .vh_prot_name = DOOR_PROTOCOL,
+            .opaque = d,
+        };
+        struct lws *wsi = lws_adopt_descriptor_vhost_via_info(&adopt);
+        if (!wsi) {
+            free(d); /* lws closed fd */
+            continue;
+        }
+        lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, HEAD_TIMEOUT_SECONDS);
+    }
+}
+
+static int door_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                         size_t len)
+{
+    (void)user, (void)in, (void)len;
+    door *d = wsi ? lws_get_opaque_user_data(wsi) : NULL;
+    if (!d)
+        return 0;
+    switch (reason) {
+    case LWS_CALLBACK_RAW_RX_FILE:
+        if (d->listener) {
+            door_accept(d, lws_get_socket_fd(wsi));
+            return 0;
+        }
+        return door_read(wsi, d, lws_get_socket_fd(wsi));
+    case LWS_CALLBACK_RAW_CLOSE_FILE:
+        lws_set_opaque_user_data(wsi, NULL);
+        free(d);
+        return 0;
+    default:
+        return 0;
+    }
+}
+
 static const struct lws_protocols protocols[] = {
     {"scribble", callback, sizeof(local_session), 64 * 1024, 0, NULL, 0},
+    {DOOR_PROTOCOL, door_callback, 0, 0, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
@@ -241,29 +406,48 @@ int local_server_new(struct lws_context **out, aws_error *err)
     memset(&info, 0, sizeof info);
     info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_DISABLE_IPV6;
     info.port = CONTEXT_PORT_NO_LISTEN;
+    info.max_http_header_data2 = LWS_HEADER_BUFFER;
     *out = lws_create_context(&info);
     ENSURE(*out, err, AWS_ERROR_CONFIG, "ServerFailed", "the local server could not start");
+
+    memset(&info, 0, sizeof info);
+    info.vhost_name = VHOST_NAME;
+    info.port = CONTEXT_PORT_NO_LISTEN_SERVER; /* the doors accept */
+    info.protocols = protocols;
+    info.keepalive_timeout = 60;
+    info.timeout_secs = 60;
+    info.options = LWS_SERVER_OPTION_DISABLE_IPV6;
+    if (!lws_create_vhost(*out, &info)) {
+        lws_context_destroy(*out);
+        *out = NULL;
+        ENSURE(false, err, AWS_ERROR_CONFIG, "ServerFailed", "the local server could not start");
+    }
     return 0;
 }
 
-/* Tries the address first, to say plainly why listening fails. */
-static int check_bindable(const char *address, int port, const char *setting, aws_error *err)
+/* A listening socket on address:port, errors saying plainly why not. */
+static int open_listener(const char *address, int port, const char *setting, int *out,
+                         aws_error *err)
 {
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     ENSURE(inet_pton(AF_INET, address, &sa.sin_addr) == 1, err, AWS_ERROR_CONFIG, "BadBind",
            "cannot listen on %s: not an IPv4 address", address);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     ENSURE(fd >= 0, err, AWS_ERROR_CONFIG, "ListenFailed", "socket: %s", strerror(errno));
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     int rc = bind(fd, (struct sockaddr *)&sa, sizeof sa);
+    if (rc == 0)
+        rc = listen(fd, SOMAXCONN);
     int saved = errno;
-    close(fd);
+    if (rc != 0)
+        close(fd);
     ENSURE(rc == 0 || saved != EADDRINUSE, err, AWS_ERROR_CONFIG, "PortInUse",
            "port %d on %s is in use (another scribblectl local?): stop that program, or choose "
            "another port with %s", port, address, setting ? setting : "another setting");
     ENSURE(rc == 0, err, AWS_ERROR_CONFIG, "ListenFailed", "cannot listen on %s:%d: %s", address,
            port, strerror(saved));
+    *out = fd;
     return 0;
 }
 
@@ -271,26 +455,35 @@ int local_server_listen(struct lws_context *ctx, const char *bind, int port, loc
                         aws_error *err)
 {
     const char *address = strcmp(bind, "localhost") == 0 ? "127.0.0.1" : bind;
-    if (port)
-        TRY(check_bindable(address, port, ep->port_setting, err));
-    struct lws_context_creation_info info;
-    memset(&info, 0, sizeof info);
-    info.port = port;
-    info.iface = strcmp(address, "0.0.0.0") == 0 ? NULL : address;
-    info.protocols = protocols;
-    info.user = ep;
-    info.keepalive_timeout = 60;
-    info.timeout_secs = 60;
-    info.options = LWS_SERVER_OPTION_DISABLE_IPV6;
-    struct lws_vhost *vhost = lws_create_vhost(ctx, &info);
+    struct lws_vhost *vhost = lws_get_vhost_by_name(ctx, VHOST_NAME);
     ENSURE(vhost, err, AWS_ERROR_CONFIG, "ListenFailed", "cannot listen on %s:%d", address, port);
-    ep->port = lws_get_vhost_listen_port(vhost);
+    int fd = -1;
+    TRY(open_listener(address, port, ep->port_setting, &fd, err));
+    struct sockaddr_in sa;
+    socklen_t sa_len = sizeof sa;
+    getsockname(fd, (struct sockaddr *)&sa, &sa_len);
+    door *d = aws_xcalloc(1, sizeof *d);
+    d->listener = true;
+    d->ep = ep;
+    d->vhost = vhost;
+    lws_adopt_desc_t adopt = {
+        .vh = vhost,
+        .type = LWS_ADOPT_RAW_FILE_DESC,
+        .fd.filefd = fd,
+        .vh_prot_name = DOOR_PROTOCOL,
+        .opaque = d,
+    };
+    if (!lws_adopt_descriptor_vhost_via_info(&adopt)) {
+        free(d);
+        ENSURE(false, err, AWS_ERROR_CONFIG, "ListenFailed", "cannot listen on %s:%d", address, port);
+    }
+    ep->port = ntohs(sa.sin_port);
     return 0;
 }
 
 int local_session_serve_file(struct lws *wsi, const char *path, const char *content_type)
 {
-    static const char no_cache[] = "cache-control: no-cache\r\n";
+    static const char no_cache[] = "cache-control: no-cache\r\nconnection: close\r\n";
     int n = lws_serve_http_file(wsi, path, content_type, no_cache, sizeof no_cache - 1);
     return n < 0 ? -1 : 0;
 }

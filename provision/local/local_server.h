@@ -5,7 +5,9 @@
  *
  * Each listener is a local_endpoint: its ops get whole HTTP requests (body
  * read) and WebSocket events, and answer through the session. Everything
- * runs on the loop's one thread, so nothing here locks.
+ * runs on the loop's one thread, so nothing here locks. Request heads over
+ * the limits of local_request_head.h, with a bad %-escape or a bad
+ * Sec-WebSocket-Key are answered before any endpoint sees them.
  */
 #ifndef SCRIBBLE_LOCAL_SERVER_H
 #define SCRIBBLE_LOCAL_SERVER_H
@@ -18,13 +20,14 @@
 #include "aws/buf.h"
 #include "aws/error.h"
 #include "provision/local/local_reply.h"
+#include "provision/local/local_request_head.h"
 
 #define LOCAL_MAX_BODY (16u << 20)        /* the largest HTTP body read */
 #define LOCAL_MAX_WS_MESSAGE (128u << 10) /* API Gateway's WebSocket message limit */
 
 typedef struct local_request {
     char method[8];
-    char path[2048];  /* decoded, without the query */
+    char path[LOCAL_MAX_TARGET + 1]; /* decoded, without the query */
     char target[160]; /* X-Amz-Target */
     char content_type[160];
     char host[256];

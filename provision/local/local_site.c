@@ -109,12 +109,12 @@ static void canvas_png(local_site *site, struct lws *wsi, local_session *s)
 static void static_file(local_site *site, struct lws *wsi, local_session *s)
 {
     const char *path = strcmp(s->req.path, "/") == 0 ? NULL : s->req.path + 1;
-    char relative[1024];
-    snprintf(relative, sizeof relative, "%s", path ? path : site->cfg->site.default_root_object);
-    char full[PATH_MAX + 1100];
+    const char *relative = path ? path : site->cfg->site.default_root_object;
+    char full[PATH_MAX + sizeof s->req.path];
     struct stat st;
-    snprintf(full, sizeof full, "%s/%s", site->static_dir, relative);
-    if (strstr(relative, "..") || relative[0] == '.' || strstr(relative, "/.") ||
+    int n = snprintf(full, sizeof full, "%s/%s", site->static_dir, relative);
+    if (n < 0 || (size_t)n >= sizeof full || strstr(relative, "..") || relative[0] == '.' ||
+        strstr(relative, "/.") ||
         stat(full, &st) != 0 || !S_ISREG(st.st_mode)) {
         not_found(wsi, s);
         return;
