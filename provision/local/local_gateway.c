@@ -1,5 +1,9 @@
 /*
  * local_gateway.c - the local WebSocket API (local_gateway.h).
+ *
+ * Route selection is the runtime's own reading of $request.body.action
+ * (client_message_route), so it cannot disagree with the handler about
+ * what a frame says; a frame's bytes reach the event whole, NULs included.
  */
 #include "provision/local/local_gateway.h"
 #include "provision/local/local_clock.h"
@@ -13,6 +17,9 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "runtime/client_message.h"
+#include "runtime/strict_json.h"
+
 #define CONNECTIONS_PATH "/@connections/"
 #define MAX_POST (128u << 10)
 
@@ -21,6 +28,7 @@ typedef enum connection_state { CONNECTING, OPEN, CLOSING, CLOSED } connection_s
 typedef struct frame {
     struct frame *next;
     aws_buf data;
+    bool binary;
 } frame;
 
 typedef struct frame_queue {
@@ -34,6 +42,7 @@ struct local_connection {
     char id[24];
     connection_state state;
     bool connect_ok;  /* $connect answered 2xx */
+    int close_status; /* CLOSING: the close code to send; 0: by connect_ok */
     int refs;         /* invocations still to report back */
     long long connected_at_ms, last_active_ms;
     char source_ip[64];
@@ -60,10 +69,11 @@ static void random_id(char out[24])
         *c = *c == '+' ? '-' : *c == '/' ? '_' : *c;
 }
 
-static void frames_push(frame_queue *q, const char *data, size_t len)
+static void frames_push(frame_queue *q, const char *data, size_t len, bool binary)
 {
     frame *f = aws_xcalloc(1, sizeof *f);
     aws_buf_append(&f->data, data, len);
+    f->binary = binary;
     if (q->tail)
         q->tail->next = f;
     else
@@ -240,19 +250,30 @@ static void invoke(local_function *f, char *event, local_connection *conn, local
 
 static void queue_frame(local_connection *conn, const char *data, size_t len)
 {
-    frames_push(&conn->out, data, len);
+    frames_push(&conn->out, data, len, false);
     if (conn->wsi && conn->state != CONNECTING)
         lws_callback_on_writable(conn->wsi);
 }
 
-/* What API Gateway tells a client about a message it could not route or handle. */
+/* What API Gateway tells a client about a message whose function failed. */
 static void tell_client(local_connection *conn, const char *message, const char *request_id)
 {
-    aws_buf text = {0};
-    aws_buf_printf(&text, "{\"message\": \"%s\", \"connectionId\":\"%s\", \"requestId\":\"%s\"}",
-                   message, conn->id, request_id);
-    queue_frame(conn, text.data, text.len);
-    aws_buf_free(&text);
+    cJSON *doc = cJSON_CreateObject();
+    cJSON_AddStringToObject(doc, "message", message);
+    cJSON_AddStringToObject(doc, "connectionId", conn->id);
+    cJSON_AddStringToObject(doc, "requestId", request_id);
+    char *text = event_text(doc);
+    queue_frame(conn, text, strlen(text));
+    cJSON_free(text);
+}
+
+/* Closes the connection with status (then $disconnect runs, as on AWS). */
+static void close_with(local_connection *conn, int status)
+{
+    conn->state = CLOSING;
+    conn->close_status = status;
+    if (conn->wsi)
+        lws_callback_on_writable(conn->wsi);
 }
 
 static void message_done(void *ctx, bool ok, const char *body, size_t len)
@@ -289,26 +310,27 @@ static void send_disconnect(local_connection *conn)
     invoke(conn->gw->disconnect, event_text(event), conn, disconnect_done, request_id);
 }
 
-static void route_message(local_connection *conn, const char *data, size_t len)
+/* As API Gateway: a binary frame closes the connection with 1003 (it takes
+ * text only), as does text that is not UTF-8 with 1007 (RFC 6455 requires
+ * it); any other frame goes to the send function on the route
+ * $request.body.action selects, sendMessage or $default. */
+static void route_message(local_connection *conn, const char *data, size_t len, bool binary)
 {
     conn->last_active_ms = local_now_ms();
-    cJSON *body = cJSON_ParseWithLength(data, len);
-    const char *action = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "action"));
-    bool routed = action && strcmp(action, "sendMessage") == 0;
-    cJSON_Delete(body);
-    char request_id[24];
-    cJSON *ctx = request_context(conn, routed ? "sendMessage" : "$default", "MESSAGE", request_id);
-    if (!routed) {
-        cJSON_Delete(ctx);
-        tell_client(conn, "Forbidden", request_id);
+    if (binary || !strict_json_utf8(data, len)) {
+        close_with(conn, binary ? LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE
+                                : LWS_CLOSE_STATUS_INVALID_PAYLOAD);
         return;
     }
+    char request_id[24];
     cJSON *event = cJSON_CreateObject();
-    cJSON_AddItemToObject(event, "requestContext", ctx);
-    aws_buf text = {0};
-    aws_buf_append(&text, data, len);
-    cJSON_AddStringToObject(event, "body", aws_buf_str(&text));
-    aws_buf_free(&text);
+    cJSON_AddItemToObject(event, "requestContext",
+                          request_context(conn, client_message_route(data, len), "MESSAGE", request_id));
+    /* cJSON's strings end at NUL; the frame's bytes go in whole. */
+    aws_buf body = {0};
+    strict_json_quote(data, len, &body);
+    cJSON_AddRawToObject(event, "body", aws_buf_str(&body));
+    aws_buf_free(&body);
     cJSON_AddBoolToObject(event, "isBase64Encoded", false);
     invoke(conn->gw->send, event_text(event), conn, message_done, request_id);
 }
@@ -339,7 +361,7 @@ static void connect_done(void *ctx, bool ok, const char *body, size_t len)
         conn->state = OPEN;
         frame *f;
         while (conn->state == OPEN && (f = frames_pop(&conn->in))) {
-            route_message(conn, f->data.data ? f->data.data : "", f->data.len);
+            route_message(conn, f->data.data ? f->data.data : "", f->data.len, f->binary);
             frame_free(f);
         }
         if (conn->out.head && conn->wsi)
@@ -417,10 +439,12 @@ void local_gateway_message(local_gateway *gw, local_session *s, const char *data
     local_connection *conn = s->connection;
     if (!conn || conn->state == CLOSING)
         return;
+    /* Called for the message's last fragment: the opcode is the message's. */
+    bool binary = conn->wsi && lws_frame_is_binary(conn->wsi);
     if (conn->state == CONNECTING)
-        frames_push(&conn->in, data, len);
+        frames_push(&conn->in, data, len, binary);
     else
-        route_message(conn, data, len);
+        route_message(conn, data, len, binary);
 }
 
 int local_gateway_writable(local_gateway *gw, struct lws *wsi, local_session *s)
@@ -445,9 +469,14 @@ int local_gateway_writable(local_gateway *gw, struct lws *wsi, local_session *s)
         return 0;
     }
     if (conn->state == CLOSING) {
-        static const char reason[] = "Going away";
-        lws_close_reason(wsi, conn->connect_ok ? LWS_CLOSE_STATUS_NORMAL : LWS_CLOSE_STATUS_POLICY_VIOLATION,
-                         (unsigned char *)reason, sizeof reason - 1);
+        const char *reason = conn->close_status == LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE
+                                 ? "Binary frames are not supported"
+                             : conn->close_status == LWS_CLOSE_STATUS_INVALID_PAYLOAD
+                                 ? "Text frames must be UTF-8"
+                                 : "Going away";
+        int status = conn->close_status ? conn->close_status
+                     : conn->connect_ok ? LWS_CLOSE_STATUS_NORMAL : LWS_CLOSE_STATUS_POLICY_VIOLATION;
+        lws_close_reason(wsi, (enum lws_close_status)status, (unsigned char *)reason, strlen(reason));
         return -1;
     }
     return 0;

@@ -1,16 +1,20 @@
 /*
  * local_gateway.h - the WebSocket API as API Gateway runs it, on the local
- * server: each connection gets an id; $connect, $disconnect and sendMessage
- * (selected by $request.body.action) invoke their functions with API
- * Gateway's event shapes; the management API's @connections (POST, GET,
- * DELETE) reaches the connections by id.
+ * server: each connection gets an id; $connect, $disconnect, sendMessage and
+ * $default invoke their functions with API Gateway's event shapes; the
+ * management API's @connections (POST, GET, DELETE) reaches the connections
+ * by id.
  *
- * As on API Gateway: a connection whose $connect does not answer 2xx is
- * closed without $disconnect; a message whose action matches no route gets
- * {"message": "Forbidden", ...}; a route whose function fails gets
- * {"message": "Internal server error", ...}; a message over 128 KiB closes
- * the connection (1009). Unlike it, posts to a connection whose $connect is
- * still running are held and sent once it succeeds.
+ * As on API Gateway: the route selection expression $request.body.action
+ * picks sendMessage for a JSON object whose action is exactly that string,
+ * and $default (the send function too) for any other text frame, so the
+ * handler answers it with the protocol's errors; a binary frame closes the
+ * connection with 1003, text that is not UTF-8 with 1007; a connection
+ * whose $connect does not answer 2xx is closed without $disconnect; a route
+ * whose function fails gets {"message": "Internal server error", ...}; a
+ * message over 128 KiB closes the connection (1009). Unlike it, posts to a
+ * connection whose $connect is still running are held and sent once it
+ * succeeds.
  */
 #ifndef SCRIBBLE_LOCAL_GATEWAY_H
 #define SCRIBBLE_LOCAL_GATEWAY_H

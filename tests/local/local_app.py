@@ -31,6 +31,7 @@ import secrets
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -685,10 +686,18 @@ class LocalApp:
 # -- a WebSocket client of the page's port -----------------------------------------------
 
 def open_websocket(app: LocalApp, query: str = "", timeout: float = 10.0) -> Any:
-    """A websockets (sync) connection to the app's WebSocket endpoint; use with `with`."""
+    """A websockets (sync) connection to the app's WebSocket endpoint; use with `with`.
+
+    Its User-Agent ("Python/..." as websockets' own) ends with a token of its
+    own, by which connection_id() finds it.
+    """
     from websockets.sync.client import connect
-    return connect(app.ws_url + query, open_timeout=timeout, close_timeout=5, proxy=None,
-                   compression=None, ping_interval=None)
+    agent = (f"Python/{sys.version_info.major}.{sys.version_info.minor} "
+             f"scribble-test/{secrets.token_hex(8)}")
+    ws = connect(app.ws_url + query, open_timeout=timeout, close_timeout=5, proxy=None,
+                 compression=None, ping_interval=None, user_agent_header=agent)
+    ws.scribble_app, ws.scribble_agent = app, agent
+    return ws
 
 
 def recv_json(ws: Any, timeout: float = 10.0) -> Any:
@@ -722,10 +731,34 @@ def catch_up(ws: Any, timeout: float = 15.0) -> list[Any]:
 
 
 def connection_id(ws: Any, timeout: float = 10.0) -> str:
-    """The connection's id, from the gateway's "Forbidden" answer to an unrouted action.
+    """The connection's id (a socket from open_websocket, its $connect done).
 
-    Other messages (live pixels) that come first are skipped.
+    With a $default route nothing answers a client with its id, as on AWS:
+    it is the one of the connections the cache holds whose GetConnection
+    names this socket's own User-Agent. The cache is the one the handlers'
+    environment names.
     """
-    ws.send(json.dumps({"action": "nope"}))
-    got = recv_until(ws, lambda m: isinstance(m, dict) and m.get("message") == "Forbidden", timeout)
-    return got[-1]["connectionId"]
+    from harness.local_redis import RedisConnection
+    app = ws.scribble_app
+    env = next((e for e in (proc_environ(p.pid) for p in app.children())
+                if e.get("SCRIBBLE_CACHE_ENDPOINT")), None)
+    assert env, f"no handler names the cache\n{app.output_tail()}"
+    host, port = env["SCRIBBLE_CACHE_ENDPOINT"].rsplit(":", 1)
+    gw = app.client("apigatewaymanagementapi")
+
+    def find() -> str | None:
+        with RedisConnection(host, int(port), env.get("SCRIBBLE_CACHE_CA_FILE") or None) as cache:
+            if env.get("SCRIBBLE_CACHE_PASSWORD"):
+                user = [env["SCRIBBLE_CACHE_USERNAME"]] if env.get("SCRIBBLE_CACHE_USERNAME") else []
+                cache.command("AUTH", *user, env["SCRIBBLE_CACHE_PASSWORD"])
+            ids = cache.command("ZRANGE", f"{{{app.config.stack}}}:connections", 0, -1)
+        for cid in (i.decode() for i in ids):
+            try:
+                if gw.get_connection(ConnectionId=cid)["Identity"]["UserAgent"] == ws.scribble_agent:
+                    return cid
+            except gw.exceptions.GoneException:
+                pass
+        return None
+    return wait_for(find, timeout, lambda: f"no connection with User-Agent {ws.scribble_agent}")
+
+
