@@ -31,6 +31,18 @@ static int mentions_secret(const char *name, size_t len)
     return 0;
 }
 
+/* The length of the run at s of characters from set (a credential scope, a
+ * signed-header list): nothing else of an Authorization value is shown, so
+ * no separator a fuzzer leaves out can carry the signature along (found by
+ * fuzzing: "SignedHeaders=host\nSignature=..." once showed it). */
+static size_t run_of(const char *s, const char *set)
+{
+    size_t n = 0;
+    while (s[n] && (isalnum((unsigned char)s[n]) || strchr(set, s[n])))
+        n++;
+    return n;
+}
+
 void aws_redact_header(aws_buf *out, const char *name, const char *value)
 {
     if (strcasecmp(name, "Authorization") == 0 && strncmp(value, "AWS4-HMAC-SHA256 ", 17) == 0) {
@@ -41,12 +53,16 @@ void aws_redact_header(aws_buf *out, const char *name, const char *value)
             credential += strlen("Credential=");
             size_t key_len = strcspn(credential, "/");
             size_t shown = key_len > 4 ? 4 : key_len;
-            aws_buf_append(out, credential, shown);
+            aws_buf_append(out, credential, run_of(credential, "") < shown ? 0 : shown);
             aws_buf_append_str(out, "****");
-            aws_buf_append(out, credential + key_len, strcspn(credential + key_len, ","));
+            const char *scope = credential + key_len;
+            aws_buf_append(out, scope, *scope == '/' ? run_of(scope, "/_-") : 0);
         }
-        if (signed_headers)
-            aws_buf_printf(out, ", %.*s", (int)strcspn(signed_headers, ","), signed_headers);
+        if (signed_headers) {
+            signed_headers += strlen("SignedHeaders=");
+            aws_buf_append_str(out, ", SignedHeaders=");
+            aws_buf_append(out, signed_headers, run_of(signed_headers, ";-"));
+        }
         aws_buf_append_str(out, ", Signature=" REDACTED);
     } else if (mentions_secret(name, strlen(name))) {
         aws_buf_append_str(out, REDACTED);
@@ -93,12 +109,34 @@ static size_t redact_json_value(aws_buf *out, const char *body, size_t len, size
     return (e < len ? e : len) - i;
 }
 
-/* XML: <Name>value</  or form: name=value& -> redacts value when name mentions a secret. */
+/* The element name of the start tag whose '>' is body[i]: "<Name attr=\"x\">" is
+ * Name, attributes and spaces skipped (found by fuzzing: an xmlns once hid
+ * the name and left the value shown). */
+static size_t xml_tag_name(const char *body, size_t i, const char **name)
+{
+    size_t open = i;
+    while (open > 0 && body[open - 1] != '<' && body[open - 1] != '>')
+        open--;
+    if (open == 0 || body[open - 1] != '<')
+        return 0;
+    size_t n = 0;
+    while (open + n < i && !isspace((unsigned char)body[open + n]) && body[open + n] != '/')
+        n++;
+    *name = body + open;
+    return n;
+}
+
+/* XML: <Name ...>value</  or form: name=value& -> redacts value when name mentions a secret. */
 static size_t redact_delimited_value(aws_buf *out, const char *body, size_t len, size_t i,
                                      char stop)
 {
-    size_t name_len = name_before(body, body + i);
-    if (!mentions_secret(body + i - name_len, name_len))
+    const char *name = NULL;
+    size_t name_len = stop == '<' ? xml_tag_name(body, i, &name) : 0;
+    if (!name) {
+        name_len = name_before(body, body + i);
+        name = body + i - name_len;
+    }
+    if (!mentions_secret(name, name_len))
         return 0;
     size_t e = i + 1;
     while (e < len && body[e] != stop)
