@@ -14,9 +14,11 @@
  * and its pages are stable: the store's ordered range read, from after
  * ExclusiveStartKey, is the whole pagination.
  *
+ * UpdateItem runs one form, `ADD name :value` on a whole number
+ * (local_dynamodb_update.h), read and written in one store transaction.
  * Not supported, and refused with a ValidationException that says so rather
  * than ignored: conditions, filters, indexes, parallel scans, nested
- * projection paths, UpdateItem and Query.
+ * projection paths, other update expressions and Query.
  */
 #include "provision/local/local_dynamodb.h"
 
@@ -29,6 +31,7 @@
 #include "aws/client.h"
 #include "provision/local/local_dynamodb_error.h"
 #include "provision/local/local_dynamodb_projection.h"
+#include "provision/local/local_dynamodb_update.h"
 #include "provision/local/local_dynamodb_value.h"
 #include "provision/local/local_json.h"
 
@@ -490,6 +493,99 @@ static int get_item(const ddb_request *r, cJSON *in, cJSON *out, aws_error *e)
     return rc;
 }
 
+/* UpdateItem's ReturnValues and what each answers as Attributes. */
+static const char *const return_values[] = {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW",
+                                            "UPDATED_NEW"};
+
+static int update_returns(const cJSON *in, const char **returns, aws_error *e)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(in, "ReturnValues");
+    *returns = "NONE";
+    if (!v)
+        return 0;
+    for (size_t i = 0; i < sizeof return_values / sizeof return_values[0]; i++)
+        if (strcmp(v->valuestring, return_values[i]) == 0) {
+            *returns = return_values[i];
+            return 0;
+        }
+    char shown[80];
+    snprintf(shown, sizeof shown, "'%.64s'", v->valuestring);
+    return constraint_failed(shown, "ReturnValues",
+                             "satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, "
+                             "UPDATED_NEW]", e);
+}
+
+static cJSON *attributes_answer(const char *returns, const cJSON *old, const cJSON *updated,
+                                const char *attribute)
+{
+    const cJSON *from = strstr(returns, "OLD") ? old : updated;
+    if (!from || strcmp(returns, "NONE") == 0)
+        return NULL;
+    if (strncmp(returns, "ALL", 3) == 0)
+        return cJSON_Duplicate(from, 1);
+    const cJSON *value = cJSON_GetObjectItemCaseSensitive(from, attribute);
+    if (!value)
+        return NULL;
+    cJSON *answer = cJSON_CreateObject();
+    cJSON_AddItemToObject(answer, attribute, cJSON_Duplicate(value, 1));
+    return answer;
+}
+
+/* Reads the item, adds to it and writes it back in one transaction. */
+static int add_to_item(const ddb_request *r, const local_table_schema *t, cJSON *key_attributes,
+                       const local_dynamodb_add *add, cJSON **old, cJSON **updated, aws_error *e)
+{
+    aws_buf key = {0}, stored_key = {0};
+    char *text = NULL;
+    int rc = local_dynamodb_key_of(t, key_attributes, "Key", &key, e);
+    for (size_t i = 0; rc == 0 && i < local_dynamodb_key_count(t); i++)
+        if (strcmp(local_dynamodb_key_name(t, i), add->attribute) == 0)
+            rc = VALIDATION(e, "One or more parameter values were invalid: Cannot update "
+                               "attribute %s. This attribute is part of the key", add->attribute);
+    if (rc == 0)
+        rc = local_store_begin(r->store, e);
+    if (rc != 0) {
+        aws_buf_free(&key);
+        return -1;
+    }
+    rc = read_item(r->store, t, aws_buf_str(&key), old, e);
+    if (rc == 0) {
+        *updated = *old ? cJSON_Duplicate(*old, 1) : cJSON_Duplicate(key_attributes, 1);
+        rc = local_dynamodb_update_apply(*updated, add, e);
+    }
+    if (rc == 0)
+        rc = local_dynamodb_item_of(t, *updated, &stored_key, &text, e);
+    if (rc == 0)
+        rc = local_store_put_item(r->store, t->name, aws_buf_str(&stored_key), text, e);
+    if (rc == 0)
+        rc = local_store_commit(r->store, e);
+    else
+        local_store_rollback(r->store);
+    cJSON_free(text);
+    aws_buf_free(&stored_key);
+    aws_buf_free(&key);
+    return rc;
+}
+
+static int update_item(const ddb_request *r, cJSON *in, cJSON *out, aws_error *e)
+{
+    const local_table_schema *t;
+    const char *returns;
+    local_dynamodb_add add;
+    TRY(table_named(r, in, &t, e));
+    TRY(update_returns(in, &returns, e));
+    TRY(local_dynamodb_update_parse(in, &add, e));
+    cJSON *old = NULL, *updated = NULL;
+    int rc = add_to_item(r, t, cJSON_GetObjectItemCaseSensitive(in, "Key"), &add, &old, &updated,
+                         e);
+    cJSON *attributes = rc == 0 ? attributes_answer(returns, old, updated, add.attribute) : NULL;
+    if (attributes)
+        cJSON_AddItemToObject(out, "Attributes", attributes);
+    cJSON_Delete(old);
+    cJSON_Delete(updated);
+    return rc;
+}
+
 /* ------------------------------------------------------- tables themselves */
 
 static void add_key_schema(const local_table_schema *t, cJSON *table)
@@ -607,6 +703,14 @@ static const member_rule delete_item_members[] = {{"TableName", JSON_STRING, tru
                                                   {"ReturnValues", JSON_STRING, false},
                                                   IGNORED_MEMBERS,
                                                   {NULL, JSON_STRING, false}};
+static const member_rule update_item_members[] = {{"TableName", JSON_STRING, true},
+                                                  {"Key", JSON_OBJECT, true},
+                                                  {"UpdateExpression", JSON_STRING, true},
+                                                  {"ExpressionAttributeNames", JSON_OBJECT, false},
+                                                  {"ExpressionAttributeValues", JSON_OBJECT, false},
+                                                  {"ReturnValues", JSON_STRING, false},
+                                                  IGNORED_MEMBERS,
+                                                  {NULL, JSON_STRING, false}};
 static const member_rule describe_table_members[] = {{"TableName", JSON_STRING, true},
                                                      {NULL, JSON_STRING, false}};
 static const member_rule list_tables_members[] = {{"ExclusiveStartTableName", JSON_STRING, false},
@@ -623,6 +727,7 @@ static const struct ddb_operation {
     {"PutItem", put_item, put_item_members},
     {"GetItem", get_item, get_item_members},
     {"DeleteItem", delete_item, delete_item_members},
+    {"UpdateItem", update_item, update_item_members},
     {"DescribeTable", describe_table, describe_table_members},
     {"ListTables", list_tables, list_tables_members},
 };

@@ -489,7 +489,7 @@ static void test_malformed(local_store *store)
     dynamodb_error(store, "PutItem", aws_buf_str(&deep), "ValidationException");
     aws_buf_free(&deep);
     /* operations */
-    dynamodb_error(store, "DynamoDB_20120810.UpdateItem", "{}", "UnknownOperationException");
+    dynamodb_error(store, "DynamoDB_20120810.Query", "{}", "UnknownOperationException");
     dynamodb_error(store, "Nope", "{}", "UnknownOperationException");
     dynamodb_error(store, NULL, "{}", "UnknownOperationException");
     CHECK_INT_EQ(item_count(store, "pixels"), pixels);

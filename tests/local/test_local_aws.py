@@ -193,6 +193,54 @@ def test_dynamodb_errors(app):
     assert error_code(excinfo) == "ValidationException"
 
 
+def test_dynamodb_update_item_adds(app):
+    """UpdateItem's one supported form, ADD on a whole number, as the handlers raise the seq
+    mark (runtime/seq_mark.c); anything else is refused, never half-applied."""
+    ddb = app.client("dynamodb")
+    table = names(app)["history"]
+    key = {"minute": {"N": "777"}, "seq": {"N": "1"}}
+
+    def add(amount, returns="UPDATED_NEW", **extra):
+        return ddb.update_item(TableName=table, Key=key, UpdateExpression="ADD #r :n",
+                               ExpressionAttributeNames={"#r": "reserved"},
+                               ExpressionAttributeValues={":n": {"N": str(amount)}},
+                               ReturnValues=returns, **extra)
+
+    assert "Attributes" not in add(5, "UPDATED_OLD")  # created at 0: nothing old
+    assert add(100000)["Attributes"] == {"reserved": {"N": "100005"}}
+    assert add(-5, "ALL_NEW")["Attributes"] == {**key, "reserved": {"N": "100000"}}
+    assert add(1, "NONE").get("Attributes") is None
+    plain = ddb.update_item(TableName=table, Key=key, UpdateExpression="add reserved :n",
+                            ExpressionAttributeValues={":n": {"N": "9"}}, ReturnValues="ALL_OLD")
+    assert plain["Attributes"]["reserved"] == {"N": "100001"}
+    assert ddb.get_item(TableName=table, Key=key)["Item"]["reserved"] == {"N": "100010"}
+
+    refused = [
+        dict(UpdateExpression="SET #r = :n"),                                   # not ADD
+        dict(UpdateExpression="ADD #r :n, #q :n",
+             ExpressionAttributeNames={"#r": "reserved", "#q": "other"}),         # two actions
+        dict(ExpressionAttributeNames={"#r": "reserved", "#unused": "x"}),       # unused name
+        dict(ExpressionAttributeValues={":n": {"N": "1"}, ":m": {"N": "2"}}),    # unused value
+        dict(ExpressionAttributeValues={":n": {"S": "1"}}),                      # not a number
+        dict(ExpressionAttributeValues={":n": {"N": "1.5"}}),                    # not whole
+        dict(ExpressionAttributeNames={"#r": "seq"}),                            # a key attribute
+        dict(ExpressionAttributeNames={"#r": "note"}),                           # holds a string
+        dict(UpdateExpression="ADD #missing :n"),                                # undefined name
+        dict(ExpressionAttributeValues={":n": {"N": str(2**63 - 1)}}),           # overflows
+    ]
+    ddb.put_item(TableName=table, Item={**key, "reserved": {"N": "100010"}, "note": {"S": "x"}})
+    for change in refused:
+        request = dict(TableName=table, Key=key, UpdateExpression="ADD #r :n",
+                       ExpressionAttributeNames={"#r": "reserved"},
+                       ExpressionAttributeValues={":n": {"N": "1"}})
+        request.update(change)
+        with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+            ddb.update_item(**request)
+        assert error_code(excinfo) == "ValidationException", (change, excinfo.value)
+    assert ddb.get_item(TableName=table, Key=key)["Item"] == {
+        **key, "reserved": {"N": "100010"}, "note": {"S": "x"}}
+
+
 # -- S3 ------------------------------------------------------------------------------------
 
 def test_s3_objects(app):
