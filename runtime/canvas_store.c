@@ -19,11 +19,15 @@
 
 static cache_script place_script = {.source =
     "if redis.call('EXISTS', KEYS[5]) == 0 then return {2} end\n"
+    "local count = (#ARGV - 3) / 2\n"
+    "local want = tonumber(redis.call('GET', KEYS[2]) or '0') + count\n"
+    "if want > tonumber(redis.call('GET', KEYS[6]) or '0') then\n"
+    "  return {3, string.format('%.0f', want)}\n"
+    "end\n"
     "local cooldown = tonumber(ARGV[2])\n"
     "if cooldown > 0 and not redis.call('SET', KEYS[4], '1', 'PX', cooldown, 'NX') then\n"
     "  return {0, redis.call('PTTL', KEYS[4])}\n"
     "end\n"
-    "local count = (#ARGV - 3) / 2\n"
     "local last = redis.call('INCRBY', KEYS[2], count)\n"
     "local first = last - count + 1\n"
     "local kind = 'u' .. ARGV[1]\n"
@@ -58,8 +62,16 @@ static cache_script restore_script = {.source =
     "redis.call('SET', KEYS[2], ARGV[2])\n"
     "redis.call('SET', KEYS[3], ARGV[2])\n"
     "redis.call('SET', KEYS[5], ARGV[2])\n"
-    "redis.call('SET', KEYS[7], ARGV[2])\n"
+    "redis.call('SET', KEYS[8], ARGV[4])\n"
     "if ARGV[3] == 'blank' then redis.call('HSET', KEYS[6], 'seq', ARGV[2], 'url', '') end\n"
+    "return 1\n"};
+
+/* Raises the reservation of a loaded canvas; a cache whose canvas is not
+ * loaded gets its reservation when it is. */
+static cache_script reserved_raise_script = {.source =
+    "if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end\n"
+    "if tonumber(ARGV[1]) <= tonumber(redis.call('GET', KEYS[1]) or '0') then return 0 end\n"
+    "redis.call('SET', KEYS[1], ARGV[1])\n"
     "return 1\n"};
 
 static cache_script snapshot_set_script = {.source =
@@ -156,13 +168,15 @@ int store_place(canvas_store *s, const char *connection_id, const pixel_request 
                 aws_error *err)
 {
     ENSURE(count > 0, err, AWS_ERROR_INVALID, "NoPixels", "nothing to place");
-    char canvas[KEY_SIZE], seq[KEY_SIZE], recent[KEY_SIZE], cooldown[KEY_SIZE], loaded[KEY_SIZE];
+    char canvas[KEY_SIZE], seq[KEY_SIZE], recent[KEY_SIZE], cooldown[KEY_SIZE], loaded[KEY_SIZE],
+        reserved[KEY_SIZE];
     TRY(key(s, "canvas", canvas, err));
     TRY(key(s, "seq", seq, err));
     TRY(key(s, "recent", recent, err));
     TRY(cooldown_key(s, connection_id, cooldown, err));
     TRY(key(s, "loaded", loaded, err));
-    const char *keys[] = {canvas, seq, recent, cooldown, loaded};
+    TRY(key(s, "reserved", reserved, err));
+    const char *keys[] = {canvas, seq, recent, cooldown, loaded, reserved};
 
     size_t arg_count = 3 + 2 * count;
     char (*numbers)[24] = aws_xcalloc(arg_count, sizeof *numbers);
@@ -177,7 +191,7 @@ int store_place(canvas_store *s, const char *connection_id, const pixel_request 
     for (size_t i = 0; i < arg_count; i++)
         args[i] = numbers[i];
     cache_reply *reply = NULL;
-    int rc = run_script(s, &place_script, 5, keys, arg_count, args, false, &reply, err);
+    int rc = run_script(s, &place_script, 6, keys, arg_count, args, false, &reply, err);
     free(args);
     free(numbers);
     TRY(rc);
@@ -187,6 +201,10 @@ int store_place(canvas_store *s, const char *connection_id, const pixel_request 
         reply->elements[0].type == CACHE_REPLY_INTEGER && reply->elements[0].integer == 2) {
         out->not_loaded = true;
         rc = 0;
+    } else if (reply->type == CACHE_REPLY_ARRAY && reply->count == 2 &&
+               reply->elements[0].type == CACHE_REPLY_INTEGER && reply->elements[0].integer == 3) {
+        if (reply_u64(&reply->elements[1], &out->reserve_up_to) && out->reserve_up_to > 0)
+            rc = 0;
     } else if (reply->type == CACHE_REPLY_ARRAY && reply->count >= 2 &&
         reply->elements[0].type == CACHE_REPLY_INTEGER) {
         if (reply->elements[0].integer == 0) {
@@ -323,24 +341,52 @@ int store_loaded(canvas_store *s, bool *loaded, aws_error *err)
 }
 
 int store_restore(canvas_store *s, const uint8_t *bits, size_t len, uint64_t seq, bool blank,
-                  bool *restored, aws_error *err)
+                  uint64_t reserved, bool *restored, aws_error *err)
 {
-    static const char *const names[] = {"canvas", "seq", "saved", "recent", "floor", "snapshot",
-                                        "loaded"};
-    char keys[7][KEY_SIZE];
-    const char *key_list[7];
-    for (size_t i = 0; i < 7; i++) {
+    static const char *const names[] = {"canvas",   "seq",    "saved",  "recent",
+                                        "floor",    "snapshot", "loaded", "reserved"};
+    enum { KEY_COUNT = sizeof names / sizeof names[0] };
+    char keys[KEY_COUNT][KEY_SIZE];
+    const char *key_list[KEY_COUNT];
+    for (size_t i = 0; i < KEY_COUNT; i++) {
         TRY(key(s, names[i], keys[i], err));
         key_list[i] = keys[i];
     }
-    char seq_text[24];
+    char seq_text[24], reserved_text[24];
     snprintf(seq_text, sizeof seq_text, "%" PRIu64, seq);
+    snprintf(reserved_text, sizeof reserved_text, "%" PRIu64, reserved);
     const char *mode = blank ? "blank" : "drawn";
-    const char *args[] = {(const char *)bits, seq_text, mode};
-    const size_t lens[] = {len, strlen(seq_text), strlen(mode)};
+    const char *args[] = {(const char *)bits, seq_text, mode, reserved_text};
+    const size_t lens[] = {len, strlen(seq_text), strlen(mode), strlen(reserved_text)};
     cache_reply *reply = NULL;
-    TRY(cache_script_run(s->cache, &restore_script, 7, key_list, 3, args, lens, true, &reply, err));
+    TRY(cache_script_run(s->cache, &restore_script, KEY_COUNT, key_list, 4, args, lens, true,
+                         &reply, err));
     *restored = reply->type == CACHE_REPLY_INTEGER && reply->integer == 1;
+    cache_reply_free(reply);
+    return 0;
+}
+
+int store_reserved_raise(canvas_store *s, uint64_t reserved, aws_error *err)
+{
+    char reserved_key[KEY_SIZE], loaded[KEY_SIZE], reserved_text[24];
+    TRY(key(s, "reserved", reserved_key, err));
+    TRY(key(s, "loaded", loaded, err));
+    snprintf(reserved_text, sizeof reserved_text, "%" PRIu64, reserved);
+    const char *keys[] = {reserved_key, loaded};
+    const char *args[] = {reserved_text};
+    cache_reply *reply = NULL;
+    TRY(run_script(s, &reserved_raise_script, 2, keys, 1, args, true, &reply, err));
+    cache_reply_free(reply);
+    return 0;
+}
+
+int store_loaded_set(canvas_store *s, aws_error *err)
+{
+    char loaded[KEY_SIZE];
+    TRY(key(s, "loaded", loaded, err));
+    const char *argv[] = {"SET", loaded, "1"};
+    cache_reply *reply = NULL;
+    TRY(cache_command_argv(s->cache, 3, argv, true, &reply, err));
     cache_reply_free(reply);
     return 0;
 }
@@ -451,6 +497,19 @@ int store_connection_add(canvas_store *s, const char *connection_id, long long n
     const char *argv[] = {"ZADD", connections, score, connection_id};
     cache_reply *reply = NULL;
     TRY(cache_command_argv(s->cache, 4, argv, true, &reply, err));
+    cache_reply_free(reply);
+    return 0;
+}
+
+int store_connection_seen(canvas_store *s, const char *connection_id, long long now_ms,
+                          aws_error *err)
+{
+    char connections[KEY_SIZE], score[24];
+    TRY(key(s, "connections", connections, err));
+    snprintf(score, sizeof score, "%lld", now_ms);
+    const char *argv[] = {"ZADD", connections, "NX", score, connection_id};
+    cache_reply *reply = NULL;
+    TRY(cache_command_argv(s->cache, 5, argv, true, &reply, err));
     cache_reply_free(reply);
     return 0;
 }

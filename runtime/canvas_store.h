@@ -41,13 +41,16 @@ typedef struct placement {
 
 typedef struct place_outcome {
     bool not_loaded;          /* refused: the canvas has not been loaded (store_restore) */
+    uint64_t reserve_up_to;   /* refused: seqs up to this must be reserved first (0: not that) */
     bool accepted;
     long long retry_after_ms; /* when refused for the cooldown */
     uint64_t first_seq, last_seq;
 } place_outcome;
 
 /* Places pixels[0..count) for connection_id as one atomic step: refused whole
- * while the canvas is not loaded or the connection's cooldown runs; otherwise starts a new cooldown of
+ * while the canvas is not loaded, when the seqs it needs are beyond the
+ * cache's reservation (seq_mark.h; store_reserved_raise), or while the
+ * connection's cooldown runs; otherwise starts a new cooldown of
  * cooldown_ms (0: none), gives the pixels consecutive seqs, sets them and
  * records them in the recent placements. */
 int store_place(canvas_store *s, const char *connection_id, const pixel_request *pixels,
@@ -77,12 +80,19 @@ int store_recent_after(canvas_store *s, uint64_t after, size_t limit, recent_pag
  * one whose cache was replaced or flushed) holds none until store_restore
  * loads it from the pixels table; until then placements are refused. */
 int store_loaded(canvas_store *s, bool *loaded, aws_error *err);
-/* Loads a canvas value and the seq it is at, forgetting recent placements
+/* Writes a canvas value and the seq it is at, forgetting recent placements
  * and snapshots of the cache's previous life; a blank canvas is recorded as
- * its own snapshot (no URL), as there is nothing to publish. *restored is
- * false when a canvas was loaded meanwhile (nothing changes). */
+ * its own snapshot (no URL), as there is nothing to publish. The cache may
+ * give out seqs up to `reserved` (seq_mark.h). Placing waits until
+ * store_loaded_set, so the loader can publish a snapshot first. *restored
+ * is false when a canvas was loaded meanwhile (nothing changes). */
 int store_restore(canvas_store *s, const uint8_t *bits, size_t len, uint64_t seq, bool blank,
-                  bool *restored, aws_error *err);
+                  uint64_t reserved, bool *restored, aws_error *err);
+/* Marks the canvas written by store_restore as loaded: placing starts. */
+int store_loaded_set(canvas_store *s, aws_error *err);
+/* Lets a loaded canvas give out seqs up to `reserved`, a value the durable
+ * mark reached (seq_mark.h); never lowers it. */
+int store_reserved_raise(canvas_store *s, uint64_t reserved, aws_error *err);
 
 /* The latest snapshot's seq and URL; *found false when there is none. */
 int store_snapshot_get(canvas_store *s, bool *found, uint64_t *seq, char url[256], aws_error *err);
@@ -113,6 +123,11 @@ int store_lock_release(canvas_store *s, const char *token, aws_error *err);
 /* Connections, scored by when they connected (Unix ms). */
 int store_connection_add(canvas_store *s, const char *connection_id, long long now_ms,
                          aws_error *err);
+/* Registers a connection that is alive (it sent a message, or is being
+ * caught up) unless it is registered: a lost cache forgets the connections
+ * it had, and they receive live pixels again once they are seen. */
+int store_connection_seen(canvas_store *s, const char *connection_id, long long now_ms,
+                          aws_error *err);
 /* Whether the connection may ask for a catch-up now: at most one per
  * interval_ms, as each one can cost a snapshot's worth of messages. */
 int store_catchup_allowed(canvas_store *s, const char *connection_id, int interval_ms,

@@ -7,7 +7,10 @@
  * the connection is younger than SCRIBBLE_CONNECT_GRACE_MS (and the
  * invocation has time) the post is tried again. A connection gone for good,
  * or a request that is not one, is dropped; a record that failed otherwise
- * is named in batchItemFailures so SQS delivers it again.
+ * is named in batchItemFailures so SQS delivers it again. A cache that
+ * holds no canvas is loaded first (load.h); while another invocation is
+ * loading it, the requests are delivered again. A connection being caught
+ * up is alive: it is registered again if a lost cache forgot it.
  */
 #include <stdlib.h>
 #include <time.h>
@@ -16,6 +19,7 @@
 #include "runtime/catchup.h"
 #include "runtime/event.h"
 #include "runtime/handler.h"
+#include "runtime/load.h"
 #include "runtime/log.h"
 #include "runtime/queue.h"
 
@@ -67,6 +71,7 @@ static int serve_request(const handler_ctx *ctx, const char *body)
     fanout *f = NULL;
     message_list messages = {0};
     int rc = app_store(a, &store, &err) == 0 && app_fanout(a, &f, &err) == 0 &&
+                     store_connection_seen(store, request.connection_id, app_now_ms(), &err) == 0 &&
                      catchup_messages(store, request.has_since, request.since, 0, &messages,
                                       &err) == 0
                  ? deliver(ctx, store, f, request.connection_id, &messages, &err)
@@ -90,6 +95,10 @@ int handler_catchup(const handler_ctx *ctx, const char *event_json, size_t len, 
     cJSON *doc;
     const cJSON *records, *record;
     TRY(sqs_event_records(event_json, len, &doc, &records, err));
+    bool loaded = false;
+    aws_error load_err = {0};
+    if (load_canvas(ctx, &loaded, &load_err) != 0) /* the records fail and come again */
+        log_aws_error("loading the canvas", &load_err);
     size_t total = (size_t)cJSON_GetArraySize(records), failed = 0;
     const char **failures = aws_xcalloc(total ? total : 1, sizeof *failures);
     cJSON_ArrayForEach(record, records) {

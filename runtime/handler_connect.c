@@ -2,9 +2,10 @@
  * handler_connect.c - the $connect route: registers the connection and
  * queues its catch-up, from the ?since= it passed when that is a valid seq.
  *
- * On a new stack's first connection the cache holds no canvas yet: a blank
- * one is loaded at once when the pixels table is empty (restore.h).
- * Otherwise the snapshot handler loads it, and placements wait for that.
+ * A cache that holds no canvas (a new stack, or a lost cache) is loaded
+ * here (load.h), so the first page to connect finds the canvas ready to
+ * place on; when another invocation is loading it, the connection is
+ * registered all the same and its catch-up waits for the canvas.
  *
  * Failing here refuses the connection (API Gateway answers the browser's
  * handshake with an error), which is right: a client that could not be
@@ -13,8 +14,8 @@
 #include "runtime/app.h"
 #include "runtime/event.h"
 #include "runtime/handler.h"
+#include "runtime/load.h"
 #include "runtime/queue.h"
-#include "runtime/restore.h"
 
 int handler_connect(const handler_ctx *ctx, const char *event_json, size_t len, aws_buf *response,
                     aws_error *err)
@@ -28,9 +29,7 @@ int handler_connect(const handler_ctx *ctx, const char *event_json, size_t len, 
     websocket_event ev;
     TRY(websocket_event_parse(event_json, len, &ev, err));
     bool loaded = false;
-    int rc = a->settings.pixels_table
-                 ? restore_if_new(store, aws, a->settings.pixels_table, &loaded, err)
-                 : 0;
+    int rc = load_canvas(ctx, &loaded, err);
     if (rc == 0)
         rc = store_connection_add(store, ev.connection_id, app_now_ms(), err);
     if (rc == 0)

@@ -55,7 +55,8 @@ static void place(const handler_ctx *ctx, const char *connection_id, const clien
     }
     if (outcome.not_loaded) {
         refuse(a, connection_id, "Unavailable",
-               "the canvas is being loaded; nothing was placed, try again in a minute", m->ref, -1);
+               "the canvas is being loaded; nothing was placed, try again in a second", m->ref,
+               1000);
         return;
     }
     if (!outcome.accepted) {

@@ -10,14 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "aws/paginate.h"
-
-/* A loaded canvas continues at the tables' highest seq plus this. Seqs the
- * lost cache gave out after the last save may still be in flight (queued
- * broadcasts, clients' own canvases); numbering on above them, and loading
- * at a seq above them, makes every such pixel older than the loaded canvas,
- * so the protocol's rules discard it. No cache gives out a billion seqs
- * between two saves. */
-#define RESTORE_SEQ_GAP 1000000000ULL
+#include "runtime/seq_mark.h"
 
 typedef struct restore_scan {
     const canvas_geometry *canvas;
@@ -61,10 +54,23 @@ static int on_page(void *ctx, const cJSON *page, bool *stop, aws_error *err)
     return 0;
 }
 
+/* The seq a loaded canvas stands at: above every seq the mark let a lost
+ * cache give out and every seq saved; 0 for a stack that never gave out
+ * one. */
+static uint64_t loaded_seq(uint64_t mark_before, uint64_t highest_saved)
+{
+    uint64_t top = mark_before > highest_saved ? mark_before : highest_saved;
+    return top ? top + 1 : 0;
+}
+
 int restore_canvas(canvas_store *store, aws_client *aws, const char *table,
                    restore_outcome *out, aws_error *err)
 {
     memset(out, 0, sizeof *out);
+    /* The mark first: any seq given out before this point is at most
+     * mark_before, whatever happens to the cache that gave it out. */
+    uint64_t mark_before, mark_after;
+    TRY(seq_mark_reserve(aws, table, 0, &mark_before, &mark_after, err));
     size_t size = canvas_byte_count(&store->canvas);
     restore_scan scan = {.canvas = &store->canvas, .bits = aws_xcalloc(size ? size : 1, 1)};
     cJSON *input = cJSON_CreateObject();
@@ -74,43 +80,23 @@ int restore_canvas(canvas_store *store, aws_client *aws, const char *table,
     cJSON_AddStringToObject(names, "#idx", "idx"); /* names, not reserved words, whatever they are */
     cJSON_AddStringToObject(names, "#colour", "colour");
     cJSON_AddStringToObject(names, "#seq", "seq");
+    /* The last save may have written just now: an eventually consistent read
+     * could miss it and load a canvas older than its seq says. */
+    cJSON_AddBoolToObject(input, "ConsistentRead", true);
     int rc = aws_json_paginate(aws, &aws_service_dynamodb, "Scan", input, "ExclusiveStartKey",
                                "LastEvaluatedKey", on_page, &scan, err);
     cJSON_Delete(input);
-    uint64_t seq = scan.seq + RESTORE_SEQ_GAP;
+    uint64_t seq = loaded_seq(mark_before, scan.seq);
+    if (rc == 0 && seq >= mark_after)
+        rc = seq_mark_reserve(aws, table, seq + 1, &mark_before, &mark_after, err);
     if (rc == 0)
-        rc = store_restore(store, scan.bits, size, seq, scan.pixels == 0, &out->restored, err);
+        rc = store_restore(store, scan.bits, size, seq, scan.pixels == 0, mark_after,
+                           &out->restored, err);
     free(scan.bits);
     TRY(rc);
     out->pixels = scan.pixels;
+    out->blank = scan.pixels == 0;
     out->seq = seq;
     return 0;
 }
 
-int restore_if_new(canvas_store *store, aws_client *aws, const char *table, bool *loaded,
-                   aws_error *err)
-{
-    TRY(store_loaded(store, loaded, err));
-    if (*loaded)
-        return 0;
-    cJSON *input = cJSON_CreateObject();
-    cJSON_AddStringToObject(input, "TableName", table);
-    cJSON_AddNumberToObject(input, "Limit", 1);
-    cJSON *out = NULL;
-    int rc = aws_json_call(aws, &aws_service_dynamodb, "Scan", input, &out, err);
-    cJSON_Delete(input);
-    TRY(rc);
-    bool empty = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(out, "Items")) == 0 &&
-                 !cJSON_GetObjectItemCaseSensitive(out, "LastEvaluatedKey");
-    cJSON_Delete(out);
-    if (!empty)
-        return 0;
-    size_t size = canvas_byte_count(&store->canvas);
-    uint8_t *blank = aws_xcalloc(size ? size : 1, 1);
-    bool restored = false;
-    rc = store_restore(store, blank, size, RESTORE_SEQ_GAP, true, &restored, err);
-    free(blank);
-    TRY(rc);
-    *loaded = true; /* by this call or, if it lost a race, by another */
-    return 0;
-}

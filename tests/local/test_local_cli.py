@@ -297,7 +297,8 @@ def test_stop_saves_the_canvas(tmp_path):
 
     with LocalApp(config, schedule_interval=3600) as again:
         items = again.client("dynamodb").scan(TableName=f"{config.stack}-pixels")["Items"]
-        stored = {int(i["idx"]["N"]): (int(i["colour"]["N"]), int(i["seq"]["N"])) for i in items}
+        stored = {int(i["idx"]["N"]): (int(i["colour"]["N"]), int(i["seq"]["N"])) for i in items
+                  if "colour" in i}  # not the seq mark (docs/protocol.md, "Persistence")
         want = {2 * width + 7: (1, placed["first"]), 9 * width + 0: (1, placed["last"])}
         assert stored == want, (stored, placed)
 

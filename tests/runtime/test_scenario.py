@@ -28,9 +28,11 @@ from harness.local_lambda import LocalFunction, pump_queue, schedule_event, webs
 from protocol_client import ProtocolClient, decode_canvas, decode_png  # noqa: E402
 
 STACK = "scn"
-# A canvas loaded into an empty cache continues a billion seqs on (runtime/restore.c),
-# a new stack's blank one included: seqs here are counted from BASE.
-BASE = 1_000_000_000
+# A new stack's blank canvas stands at seq 0 (runtime/restore.c); seqs here are counted from
+# BASE. A canvas loaded into a lost cache stands above the durable seq mark, which grows a
+# block at a time (runtime/seq_mark.h).
+BASE = 0
+SEQ_MARK_BLOCK = 100_000
 BUCKET = "scn-site"
 HANDLERS = ("connect", "disconnect", "send", "broadcast", "catchup", "snapshot", "save")
 
@@ -149,7 +151,8 @@ class Stack:
         table = {}
         for page in self.ddb.get_paginator("scan").paginate(TableName=f"{STACK}-pixels"):
             for item in page["Items"]:
-                table[int(item["idx"]["N"])] = (int(item["colour"]["N"]), int(item["seq"]["N"]))
+                if "colour" in item:  # not the seq mark (runtime/seq_mark.h)
+                    table[int(item["idx"]["N"])] = (int(item["colour"]["N"]), int(item["seq"]["N"]))
         return table
 
     def connections_received(self) -> int:
@@ -431,10 +434,17 @@ def test_bad_messages_are_answered_and_change_nothing(make_stack):
     assert client.colours[5 * 16 + 5] == 5
 
 
+def seq_mark(stack: Stack) -> int:
+    item = stack.ddb.get_item(TableName=f"{STACK}-pixels", Key={"idx": {"N": "-1"}},
+                              ConsistentRead=True).get("Item")
+    return int(item["reserved"]["N"]) if item else 0
+
+
 def test_an_emptied_cache_is_loaded_again_from_the_pixels_table(make_stack):
     stack = make_stack(width=32, height=16, depth=2)
     rng = random.Random(11)
     first = stack.connect("first")
+    assert seq_mark(stack) == SEQ_MARK_BLOCK  # reserved when the blank canvas was loaded
     stack.place(first, random_pixels(rng, stack, 30))
     assert stack.save()["saved"] == BASE + 30
     at_save = stack.canvas()
@@ -442,31 +452,65 @@ def test_an_emptied_cache_is_loaded_again_from_the_pixels_table(make_stack):
     assert stack.seq() == BASE + 35
 
     stack.redis.command("FLUSHALL")  # ElastiCache replaced the cache, or local restarted
-    again = stack.connect("again")
-    stack.place(again, [[0, 0, 1]], ref="early")
-    stack.pump()
-    stack.update(again)
-    assert again.answers[-1]["code"] == "Unavailable" and again.answers[-1]["ref"] == "early"
-    assert not again.snapshots and again.caught_up is None  # its catch-up waits for the load
     assert stack.save().get("skipped"), "a save ran on an unloaded canvas"
-
-    published = stack.snapshot()  # loads the canvas, then publishes it
-    loaded = BASE + 30 + BASE  # above anything the lost cache gave out
-    assert published["seq"] == loaded, published
+    again = stack.connect("again")  # the first request that needs the canvas loads it
+    loaded = SEQ_MARK_BLOCK + 1  # above every seq the lost cache could give out
     assert stack.canvas() == at_save and stack.seq() == loaded
-    assert decode_png(stack.fetch(f"snapshots/{loaded}.png"), 2) == at_save
-    logs = [line["message"] for line in stack.functions["snapshot"].logs]
+    assert seq_mark(stack) == 2 * SEQ_MARK_BLOCK
+    logs = [line["message"] for line in stack.functions["connect"].logs]
     assert any("loaded the canvas" in m and f"at seq {loaded}" in m for m in logs), logs
+    stack.place(again, [[0, 0, 1]], ref="at once")
     stack.pump()
     stack.update(again)
-    assert again.snapshots[0]["seq"] == loaded and again.caught_up == loaded, again.snapshots
+    placed = [a for a in again.answers if a["type"] == "placed"]
+    assert placed and placed[0]["ref"] == "at once" and placed[0]["first"] == loaded + 1, again.answers
+    # The loader published the loaded canvas, so catch-ups start from it at once.
+    assert again.snapshots[0] == {"type": "snapshot", "seq": loaded, "url": f"snapshots/{loaded}.png",
+                                  "width": 32, "height": 16, "depth": 2}, again.snapshots
+    assert decode_png(stack.fetch(f"snapshots/{loaded}.png"), 2) == at_save
     assert_same_canvas(stack, again)
 
-    # Placing carries on from the saved seq; nothing collides in the history.
+    published = stack.snapshot()
+    assert published["seq"] == loaded + 1, published
+    assert decode_png(stack.fetch(f"snapshots/{loaded + 1}.png"), 2) == stack.canvas()
+
+    # Placing carries on above the mark; nothing collides in the history.
     stack.place(again, random_pixels(rng, stack, 10))
     stack.pump()
     stack.update(again)
-    assert again.known == loaded + 10
+    assert again.known == loaded + 11
     assert_same_canvas(stack, again)
-    assert stack.save()["placements"] == 10
-    assert sorted(int(i["seq"]["N"]) for i in stack.history()) == list(range(BASE + 1, BASE + 31)) + list(range(loaded + 1, loaded + 11))
+    assert stack.save()["placements"] == 11
+    assert sorted(int(i["seq"]["N"]) for i in stack.history()) == list(range(BASE + 1, BASE + 31)) + list(range(loaded + 1, loaded + 12))
+
+
+@pytest.mark.parametrize("reconnect", [True, False], ids=["reconnects", "stays"])
+def test_a_cache_lost_before_the_first_save_never_gives_a_seq_twice(make_stack, reconnect):
+    """A client that saw seqs the lost cache gave out ends with the server's canvas, whether
+    it reconnects with ?since= (as the page does after a restart) or stays connected and
+    catches up when it sees the gap."""
+    stack = make_stack(width=32, height=16, depth=2)
+    rng = random.Random(5)
+    alice = stack.connect("alice")
+    for _ in range(4):
+        stack.place(alice, random_pixels(rng, stack, 25))
+    stack.pump()
+    stack.update(alice)
+    assert alice.known == 100 and stack.pixels_table() == {}  # nothing saved
+
+    stack.redis.command("FLUSHALL")  # the process or the cache died before the first save
+    if reconnect:
+        alice = stack.connect("alice2", resume=alice)
+    bob = stack.connect("bob")
+    stack.place(bob, random_pixels(rng, stack, 25), ref="b")
+    stack.pump()
+    stack.update(alice, bob)
+    first = [a for a in bob.answers if a["type"] == "placed"][0]["first"]
+    assert first > 100, "a seq the lost cache gave out was given again"
+    if not reconnect:
+        assert alice.known == 100  # the gap: it asks for a catch-up from what it knows
+        stack.send(alice, {"type": "catchup", "since": alice.known})
+        stack.pump()
+        stack.update(alice)
+    assert alice.known == stack.seq() == bob.known
+    assert_same_canvas(stack, alice, bob)

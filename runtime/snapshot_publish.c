@@ -1,0 +1,92 @@
+/*
+ * snapshot_publish.c - the canvas as a PNG in the bucket (snapshot_publish.h).
+ */
+#include "runtime/snapshot_publish.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "runtime/app.h"
+#include "runtime/png_encode.h"
+
+static int put_object(aws_client *aws, const char *bucket, const char *key,
+                      const char *content_type, const char *cache_control, const aws_buf *body,
+                      aws_error *err)
+{
+    aws_buf path = {0};
+    aws_buf_append_char(&path, '/');
+    aws_uri_encode(&path, bucket, strlen(bucket), 0);
+    aws_buf_append_char(&path, '/');
+    aws_uri_encode(&path, key, strlen(key), 1);
+    aws_headers headers = {0};
+    aws_headers_add(&headers, "Content-Type", content_type);
+    aws_headers_add(&headers, "Cache-Control", cache_control);
+    int rc = aws_rest_xml_call(aws, &aws_service_s3, "PUT", aws_buf_str(&path), NULL, &headers,
+                               body->data ? body->data : "", body->len, NULL, NULL, err);
+    aws_headers_free(&headers);
+    aws_buf_free(&path);
+    return rc;
+}
+
+static void pointer_document(const canvas_geometry *g, uint64_t seq, const char *url,
+                             long long now_ms, aws_buf *out)
+{
+    cJSON *doc = cJSON_CreateObject();
+    cJSON_AddNumberToObject(doc, "seq", (double)seq);
+    cJSON_AddStringToObject(doc, "url", url);
+    cJSON_AddNumberToObject(doc, "width", g->width);
+    cJSON_AddNumberToObject(doc, "height", g->height);
+    cJSON_AddNumberToObject(doc, "depth", g->depth);
+    cJSON_AddNumberToObject(doc, "createdAt", (double)now_ms);
+    char *text = cJSON_PrintUnformatted(doc);
+    cJSON_Delete(doc);
+    if (!text)
+        abort(); /* cJSON's allocator failed: out of memory */
+    aws_buf_append_str(out, text);
+    cJSON_free(text);
+}
+
+static int upload(canvas_store *store, aws_client *aws, const char *bucket, uint64_t seq,
+                  const aws_buf *bits, snapshot_outcome *out, aws_error *err)
+{
+    const canvas_geometry *g = &store->canvas;
+    aws_buf png = {0}, pointer = {0};
+    snprintf(out->url, sizeof out->url, "snapshots/%" PRIu64 ".png", seq);
+    int rc = canvas_encode_png(g, (const uint8_t *)bits->data, bits->len, &png, err);
+    if (rc == 0)
+        rc = put_object(aws, bucket, out->url, "image/png", "public, max-age=31536000, immutable",
+                        &png, err);
+    if (rc == 0) {
+        pointer_document(g, seq, out->url, app_now_ms(), &pointer);
+        rc = put_object(aws, bucket, "snapshots/latest.json", "application/json",
+                        "public, max-age=5", &pointer, err);
+    }
+    if (rc == 0)
+        rc = store_snapshot_set(store, seq, out->url, err);
+    out->published = rc == 0;
+    out->bytes = png.len;
+    aws_buf_free(&png);
+    aws_buf_free(&pointer);
+    return rc;
+}
+
+int snapshot_publish(canvas_store *store, aws_client *aws, const char *bucket,
+                     snapshot_outcome *out, aws_error *err)
+{
+    memset(out, 0, sizeof *out);
+    aws_buf bits = {0};
+    uint64_t latest = 0;
+    bool found = false;
+    char url[256];
+    int rc = store_read_canvas(store, &bits, &out->seq, err);
+    if (rc == 0)
+        rc = store_snapshot_get(store, &found, &latest, url, err);
+    if (rc == 0 && out->seq != 0 && !(found && latest >= out->seq))
+        rc = upload(store, aws, bucket, out->seq, &bits, out, err);
+    aws_buf_free(&bits);
+    return rc;
+}
