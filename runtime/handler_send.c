@@ -1,6 +1,7 @@
 /*
- * handler_send.c - the sendMessage route: a browser's place or catchup
- * message (docs/protocol.md, "Client to server").
+ * handler_send.c - the sendMessage and $default routes: a browser's place
+ * or catchup message, or a frame no route matched, which gets the
+ * protocol's error (docs/protocol.md, "Client to server").
  *
  * A message is checked whole before the cache is touched; a refused one is
  * answered with an error message to that connection and changes nothing.
