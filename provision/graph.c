@@ -49,8 +49,9 @@ typedef struct node_run {
     bool said;            /* the kind told what it is doing during this try */
     bool given_up;        /* the wait's allowance is spent: no further try */
     const char *step;     /* the last step reported ("reading", "creating", ...) */
-    int faults;           /* consecutive tries that ended on a fault */
+    int faults;           /* consecutive tries that ended on a fault of the same call */
     double fault_since;
+    char fault_call[sizeof ((aws_error *)0)->call]; /* the call those faults were of */
     double refused_since; /* 0: not being refused */
     long refusal_ms;      /* the next pause between refusals */
     double waiting_since; /* 0: not waiting for a state */
@@ -148,6 +149,11 @@ static long fault_backoff(const node_run *n)
 static bool retry_fault(node_run *n, const aws_error *err)
 {
     double now = aws_monotonic_s();
+    /* A fault of another call means the one that kept failing got through
+     * (a try repeats its calls in order): that is progress, a new streak. */
+    if (n->faults > 0 && strcmp(n->fault_call, err->call) != 0)
+        n->faults = 0;
+    snprintf(n->fault_call, sizeof n->fault_call, "%s", err->call);
     if (n->faults++ == 0)
         n->fault_since = now;
     n->out->tries = n->faults;
