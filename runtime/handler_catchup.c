@@ -13,8 +13,8 @@
  * up is alive: it is registered again if a lost cache forgot it.
  */
 #include <stdlib.h>
-#include <time.h>
 
+#include "aws/clock.h"
 #include "runtime/app.h"
 #include "runtime/catchup.h"
 #include "runtime/event.h"
@@ -25,12 +25,6 @@
 
 #define RETRY_PAUSE_MS 200
 #define DEADLINE_MARGIN_MS 1000
-
-static void pause_ms(long long ms)
-{
-    struct timespec t = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
-    nanosleep(&t, NULL);
-}
 
 /* Is the connection new enough that a 410 may only mean "not open yet"? */
 static bool still_opening(app *a, canvas_store *store, const char *connection_id)
@@ -53,7 +47,7 @@ static int deliver(const handler_ctx *ctx, canvas_store *store, fanout *f,
         if (!fanout_is_gone(err) || !still_opening(ctx->app, store, connection_id) ||
             handler_remaining_ms(ctx) < RETRY_PAUSE_MS + DEADLINE_MARGIN_MS)
             return -1;
-        pause_ms(RETRY_PAUSE_MS);
+        aws_sleep_ms(RETRY_PAUSE_MS);
     }
 }
 

@@ -7,13 +7,14 @@
 
 #include <cjson/cJSON.h>
 
+#include "aws/protocol.h"
 #include "runtime/app.h"
 #include "runtime/handler.h"
 #include "runtime/load.h"
 #include "runtime/log.h"
 #include "runtime/snapshot_publish.h"
 
-static void answer(const snapshot_outcome *outcome, aws_buf *response)
+static int answer(const snapshot_outcome *outcome, aws_buf *response, aws_error *err)
 {
     cJSON *doc = cJSON_CreateObject();
     cJSON_AddNumberToObject(doc, "seq", (double)outcome->seq);
@@ -23,12 +24,9 @@ static void answer(const snapshot_outcome *outcome, aws_buf *response)
     } else {
         cJSON_AddBoolToObject(doc, "skipped", true);
     }
-    char *text = cJSON_PrintUnformatted(doc);
+    int rc = aws_json_append_body(response, doc, err);
     cJSON_Delete(doc);
-    if (!text)
-        abort(); /* cJSON's allocator failed: out of memory */
-    aws_buf_append_str(response, text);
-    cJSON_free(text);
+    return rc;
 }
 
 int handler_snapshot(const handler_ctx *ctx, const char *event_json, size_t len,
@@ -50,6 +48,5 @@ int handler_snapshot(const handler_ctx *ctx, const char *event_json, size_t len,
     TRY(snapshot_publish(store, aws, a->settings.bucket, &outcome, err));
     if (outcome.published)
         log_info("published %s (%zu bytes)", outcome.url, outcome.bytes);
-    answer(&outcome, response);
-    return 0;
+    return answer(&outcome, response, err);
 }

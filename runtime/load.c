@@ -11,7 +11,8 @@
 #include "runtime/load.h"
 
 #include <inttypes.h>
-#include <time.h>
+
+#include "aws/clock.h"
 
 #include "runtime/app.h"
 #include "runtime/log.h"
@@ -41,12 +42,6 @@ static int load_locked(const handler_ctx *ctx, canvas_store *store, aws_client *
     return 0;
 }
 
-static void pause_ms(long long ms)
-{
-    struct timespec t = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
-    nanosleep(&t, NULL);
-}
-
 /* Waits for the invocation holding the lock to load the canvas. */
 static int wait_for_load(const handler_ctx *ctx, canvas_store *store, bool *loaded,
                          aws_error *err)
@@ -54,7 +49,7 @@ static int wait_for_load(const handler_ctx *ctx, canvas_store *store, bool *load
     for (long long waited = 0; waited < WAIT_LIMIT_MS; waited += WAIT_STEP_MS) {
         if (handler_remaining_ms(ctx) < WAIT_STEP_MS + DEADLINE_MARGIN_MS)
             return 0;
-        pause_ms(WAIT_STEP_MS);
+        aws_sleep_ms(WAIT_STEP_MS);
         TRY(store_loaded(store, loaded, err));
         if (*loaded)
             return 0;

@@ -5,11 +5,11 @@
 
 #include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
+#include "aws/protocol.h"
 #include "runtime/app.h"
 #include "runtime/png_encode.h"
 
@@ -32,8 +32,8 @@ static int put_object(aws_client *aws, const char *bucket, const char *key,
     return rc;
 }
 
-static void pointer_document(const canvas_geometry *g, uint64_t seq, const char *url,
-                             long long now_ms, aws_buf *out)
+static int pointer_document(const canvas_geometry *g, uint64_t seq, const char *url,
+                            long long now_ms, aws_buf *out, aws_error *err)
 {
     cJSON *doc = cJSON_CreateObject();
     cJSON_AddNumberToObject(doc, "seq", (double)seq);
@@ -42,12 +42,9 @@ static void pointer_document(const canvas_geometry *g, uint64_t seq, const char 
     cJSON_AddNumberToObject(doc, "height", g->height);
     cJSON_AddNumberToObject(doc, "depth", g->depth);
     cJSON_AddNumberToObject(doc, "createdAt", (double)now_ms);
-    char *text = cJSON_PrintUnformatted(doc);
+    int rc = aws_json_append_body(out, doc, err);
     cJSON_Delete(doc);
-    if (!text)
-        abort(); /* cJSON's allocator failed: out of memory */
-    aws_buf_append_str(out, text);
-    cJSON_free(text);
+    return rc;
 }
 
 static int upload(canvas_store *store, aws_client *aws, const char *bucket, uint64_t seq,
@@ -60,11 +57,11 @@ static int upload(canvas_store *store, aws_client *aws, const char *bucket, uint
     if (rc == 0)
         rc = put_object(aws, bucket, out->url, "image/png", "public, max-age=31536000, immutable",
                         &png, err);
-    if (rc == 0) {
-        pointer_document(g, seq, out->url, app_now_ms(), &pointer);
+    if (rc == 0)
+        rc = pointer_document(g, seq, out->url, app_now_ms(), &pointer, err);
+    if (rc == 0)
         rc = put_object(aws, bucket, "snapshots/latest.json", "application/json",
                         "public, max-age=5", &pointer, err);
-    }
     if (rc == 0)
         rc = store_snapshot_set(store, seq, out->url, err);
     out->published = rc == 0;
