@@ -221,6 +221,39 @@ static bool valid_cache_url(const char *v)
     return p && !*p;
 }
 
+/* One origin as a browser sends it in Origin: http:// or https://, a host,
+ * a port unless it is the scheme's default (which browsers leave out), and
+ * nothing after it; n is its length in v. */
+static bool valid_origin(const char *v, size_t n)
+{
+    bool https = starts_with(v, "https://");
+    const char *host = https ? v + 8 : starts_with(v, "http://") ? v + 7 : NULL;
+    const char *end = host ? parse_host_port(host) : NULL;
+    if (!end || end != v + n)
+        return false;
+    const char *after_host = *host == '[' ? strchr(host, ']') + 1 : host + strcspn(host, ":");
+    return !(*after_host == ':' && !strcmp(after_host + 1, https ? "443" : "80"));
+}
+
+/* Origins separated by spaces, or none. */
+static bool valid_origins(const char *v)
+{
+    for (;;) {
+        v += strspn(v, " ");
+        if (!*v)
+            return true;
+        size_t n = strcspn(v, " ");
+        char one[1100];
+        if (n >= sizeof one)
+            return false;
+        memcpy(one, v, n);
+        one[n] = '\0';
+        if (!valid_origin(one, n))
+            return false;
+        v += n;
+    }
+}
+
 static bool valid_path(const char *v)
 {
     for (; *v; v++)
@@ -432,6 +465,12 @@ static const scribble_setting settings[] = {
     {AT(local, cache_url),
      STRING("", 512, valid_cache_url, "rediss://host:port or redis://host:port, with user:password@ if any"),
      .doc = "A cache to use instead; empty: start redis-server with TLS on a free port."},
+    {AT(local, allowed_origins),
+     STRING("", 1024, valid_origins,
+            "origins such as http://192.168.1.20:8080, separated by spaces: http:// or https://, a "
+            "host, a port unless 80 for http or 443 for https, no path"),
+     .doc = "Origins besides the page's own whose pages may open the WebSocket; empty: only the "
+            "page's own (http://<bind>:<port>; 127.0.0.1 for localhost or 0.0.0.0)."},
     {AT(local, schedule_interval), INT("60", 1, 3600),
      .doc = "Seconds between local runs of snapshot and save."},
     {AT(local, data_dir), STRING(".scribble-local", 4096, valid_path, "a path"),

@@ -131,6 +131,7 @@ typedef struct scribble_config {
         int port;
         int aws_port;
         char *cache_url;
+        char *allowed_origins; /* separated by spaces */
         int schedule_interval;
         char *data_dir;
     } local;

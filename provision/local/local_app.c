@@ -58,6 +58,7 @@ struct local_app {
     bool final_save_done;        /* set by the last save's end, whenever that comes */
     volatile sig_atomic_t *stop; /* local_app_run's: 1 stop, 2 stop without the last save */
     aws_buf environment;         /* "NAME=value\0" pairs */
+    aws_buf origins;             /* whose pages may open the WebSocket (site_endpoint.origins) */
     const char **env_list;
 };
 
@@ -204,7 +205,17 @@ static int start_listeners(local_app *a, aws_error *err)
     a->site_endpoint = (local_endpoint){.ops = &local_site_ops, .owner = &a->site,
                                         .port_setting = "--port or [local] port (0: any free port)"};
     TRY(local_server_listen(a->ctx, cfg->local.bind, cfg->local.aws_port, &a->aws_endpoint, err));
-    return local_server_listen(a->ctx, cfg->local.bind, a->options.port, &a->site_endpoint, err);
+    TRY(local_server_listen(a->ctx, cfg->local.bind, a->options.port, &a->site_endpoint, err));
+    /* The page's own origin is the address it is printed with, exactly:
+     * not localhost, which a browser may look up as ::1, where another
+     * program can listen on the same port (these listeners are IPv4 only). */
+    aws_buf_printf(&a->origins, "http://%s", a->host);
+    if (a->site_endpoint.port != 80)
+        aws_buf_printf(&a->origins, ":%d", a->site_endpoint.port);
+    if (cfg->local.allowed_origins && cfg->local.allowed_origins[0])
+        aws_buf_printf(&a->origins, " %s", cfg->local.allowed_origins);
+    a->site_endpoint.origins = a->origins.data;
+    return 0;
 }
 
 static void wire(local_app *a)
@@ -328,6 +339,7 @@ int local_app_stop(local_app *a, aws_error *err)
     local_store_close(a->store);
     stack_free(a->plan);
     aws_buf_free(&a->environment);
+    aws_buf_free(&a->origins);
     free(a->env_list);
     free(a);
     return rc;

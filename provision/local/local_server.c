@@ -8,7 +8,9 @@
  * peeked at (MSG_PEEK, so nothing is consumed) until local_request_head.c
  * gives a verdict. A head it refuses gets its answer here (414, 431, 400),
  * whatever its size, because libwebsockets would close without one (docs/
- * local.md, "Request limits"); a head it passes is handed to libwebsockets
+ * local.md, "Request limits"). A head asking to upgrade is also checked
+ * against the endpoint's allowed origins here (403), since libwebsockets
+ * would answer 101 to any Origin. A head that passes is handed to libwebsockets
  * on a duplicate of the descriptor, and reads the same bytes again. The
  * endpoint travels with the connection as its opaque user data: all
  * connections share one vhost, since libwebsockets picks a vhost by port
@@ -28,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -283,10 +286,11 @@ static void wake_after(int fd, size_t seen)
 static int door_refuse(struct lws *wsi, door *d, int fd, const local_head_verdict *v)
 {
     char answer[512];
+    const char *text = v->status == 403 ? "Forbidden" : local_head_status_text(v->status);
     int n = snprintf(answer, sizeof answer,
                      "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n"
                      "Connection: close\r\n\r\n%s\n",
-                     v->status, local_head_status_text(v->status), strlen(v->reason) + 1, v->reason);
+                     v->status, text, strlen(v->reason) + 1, v->reason);
     if (n <= 0 || write(fd, answer, (size_t)n) < 0)
         return -1; /* the peer is gone */
     shutdown(fd, SHUT_WR);
@@ -294,6 +298,66 @@ static int door_refuse(struct lws *wsi, door *d, int fd, const local_head_verdic
     d->draining = true;
     lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, DRAIN_TIMEOUT_SECONDS);
     return 0;
+}
+
+/* Whether the space-separated list holds value (origins compare without
+ * regard to case, as scheme and host do). */
+static bool listed(const char *list, const char *value, size_t len)
+{
+    for (const char *p = list; *(p += strspn(p, " "));) {
+        size_t n = strcspn(p, " ");
+        if (n == len && strncasecmp(p, value, len) == 0)
+            return true;
+        p += n;
+    }
+    return false;
+}
+
+/* Why a passed head may not upgrade here (static), or NULL. The head is
+ * whole and well formed (local_head_check passed it): lines end in LF,
+ * perhaps after CR, and the blank line ends it. Any Upgrade header counts
+ * as asking, whatever the protocol named. */
+static const char *origin_refusal(const local_endpoint *ep, const char *head, size_t len)
+{
+    if (!ep->origins)
+        return NULL;
+    bool upgrade = false;
+    int origins = 0;
+    const char *origin = NULL;
+    size_t origin_len = 0;
+    const char *end = head + len;
+    const char *line = memchr(head, '\n', len);
+    while (line && ++line < end) {
+        const char *eol = memchr(line, '\n', (size_t)(end - line));
+        size_t n = (size_t)((eol ? eol : end) - line);
+        if (n && line[n - 1] == '\r')
+            n--;
+        const char *colon = memchr(line, ':', n);
+        if (colon) {
+            size_t name = (size_t)(colon - line);
+            const char *v = colon + 1, *v_end = line + n;
+            while (v < v_end && (*v == ' ' || *v == '\t'))
+                v++;
+            while (v_end > v && (v_end[-1] == ' ' || v_end[-1] == '\t'))
+                v_end--;
+            if (name == 7 && strncasecmp(line, "Upgrade", 7) == 0)
+                upgrade = true;
+            if (name == 6 && strncasecmp(line, "Origin", 6) == 0) {
+                origins++;
+                origin = v;
+                origin_len = (size_t)(v_end - v);
+            }
+        }
+        line = eol;
+    }
+    if (!upgrade || origins == 0)
+        return NULL;
+    if (origins > 1)
+        return "Origin given more than once";
+    if (!listed(ep->origins, origin, origin_len))
+        return "this Origin may not open the WebSocket: only the page's own origin and "
+               "[local] allowed_origins may";
+    return NULL;
 }
 
 /* Hands a passed head's connection to libwebsockets, on a duplicate of the
@@ -328,8 +392,15 @@ static int door_read(struct lws *wsi, door *d, int fd)
         return errno == EAGAIN || errno == EINTR ? 0 : -1;
     local_head_verdict v = local_head_check(head, (size_t)n);
     switch (v.result) {
-    case LOCAL_HEAD_PASS:
+    case LOCAL_HEAD_PASS: {
+        const char *refusal = origin_refusal(d->ep, head, v.length);
+        if (refusal) {
+            local_head_verdict forbidden = {.result = LOCAL_HEAD_REFUSE, .status = 403,
+                                            .reason = refusal};
+            return door_refuse(wsi, d, fd, &forbidden);
+        }
         return door_pass(d, fd);
+    }
     case LOCAL_HEAD_REFUSE:
         return door_refuse(wsi, d, fd, &v);
     case LOCAL_HEAD_INCOMPLETE:

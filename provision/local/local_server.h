@@ -7,7 +7,8 @@
  * read) and WebSocket events, and answer through the session. Everything
  * runs on the loop's one thread, so nothing here locks. Request heads over
  * the limits of local_request_head.h, with a bad %-escape or a bad
- * Sec-WebSocket-Key are answered before any endpoint sees them.
+ * Sec-WebSocket-Key, and upgrades from an Origin the endpoint does not
+ * allow, are answered before any endpoint sees them.
  */
 #ifndef SCRIBBLE_LOCAL_SERVER_H
 #define SCRIBBLE_LOCAL_SERVER_H
@@ -68,6 +69,11 @@ typedef struct local_endpoint {
     void *owner;
     const char *port_setting; /* how to choose another port, for "in use" errors */
     int port; /* the port it listens on, once listening */
+    /* The origins (scheme://host[:port], separated by spaces) whose pages may
+     * open a WebSocket here; NULL: any. A request asking to upgrade with
+     * another Origin, or with Origin twice, is answered 403 before
+     * libwebsockets sees it; one without Origin passes (docs/local.md). */
+    const char *origins;
 } local_endpoint;
 
 int local_server_new(struct lws_context **out, aws_error *err);

@@ -242,6 +242,10 @@ static void test_value_errors(void)
                   "rate(N hours), rate(N days), or cron() with six fields\n");
     EXPECT_ERRORS("[local]\nbind = 127.0.0.256\n",
                   "2: local.bind: got \"127.0.0.256\"; allowed: an IP address or localhost\n");
+    EXPECT_ERRORS("[local]\n\nallowed_origins = http://a.example:8080 *\n",
+                  "3: local.allowed_origins: got \"http://a.example:8080 *\"; allowed: origins such as "
+                  "http://192.168.1.20:8080, separated by spaces: http:// or https://, a host, a port "
+                  "unless 80 for http or 443 for https, no path, or empty\n");
     /* control characters are shown escaped, and long values cut */
     EXPECT_ERRORS("[site]\ndefault_root_object = a\tb\n",
                   "2: site.default_root_object: got \"a\\x09b\"; allowed: a file of static/ such as "
@@ -352,6 +356,21 @@ static void test_string_syntax(void)
         {"local", "cache_url", "redis://user:secret@cache.local:6379", true},
         {"local", "cache_url", "rediss://", false},
         {"local", "cache_url", "https://cache:6379", false},
+        {"local", "allowed_origins", "http://192.168.1.20:8080", true},
+        {"local", "allowed_origins", "https://canvas.example  http://localhost:8080 http://[::1]:8080", true},
+        {"local", "allowed_origins", "http://Canvas.Example", true},
+        {"local", "allowed_origins", "HTTP://canvas.example", false},
+        {"local", "allowed_origins", "http://192.168.1.20:8080/", false},
+        {"local", "allowed_origins", "http://canvas.example/page", false},
+        {"local", "allowed_origins", "http://canvas.example:80", false},
+        {"local", "allowed_origins", "https://canvas.example:443", false},
+        {"local", "allowed_origins", "https://canvas.example:80", true},
+        {"local", "allowed_origins", "http://[::1]:80", false},
+        {"local", "allowed_origins", "http://canvas.example,http://other.example", false},
+        {"local", "allowed_origins", "ws://canvas.example", false},
+        {"local", "allowed_origins", "null", false},
+        {"local", "allowed_origins", "*", false},
+        {"local", "allowed_origins", "http://user@canvas.example", false},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         bool ok = accepts_value(cases[i].section, cases[i].key, cases[i].value);

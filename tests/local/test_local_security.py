@@ -1,0 +1,140 @@
+"""What scribblectl local refuses to strangers (docs/local.md, "Who may connect").
+
+The WebSocket: an upgrade whose Origin is neither the page's own
+(http://127.0.0.1:<port>, as the ready line prints it) nor one of
+`[local] allowed_origins` gets 403 and never 101, as does one naming Origin
+twice; an upgrade without Origin (a non-browser client, such as the tests'
+websockets client) is served, and so is plain HTTP with any Origin.
+
+Upgrades go over raw sockets, so the Origin sent is exactly the test's;
+the app is the real scribblectl local with its real redis-server.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import socket
+
+import pytest
+
+from local_app import LocalApp, catch_up, make_config, recv_until
+
+ALLOWED = "https://canvas.example http://192.168.7.9:8080"
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    config = make_config(tmp_path_factory.mktemp("security"),
+                         local={"allowed_origins": ALLOWED})
+    with LocalApp(config, schedule_interval=3600) as running:
+        yield running
+
+
+def page_port(app) -> int:
+    return int(app.url.rstrip("/").rsplit(":", 1)[1])
+
+
+def own_origin(app) -> str:
+    return app.url.rstrip("/")
+
+
+def upgrade(app, origin_lines: str) -> tuple[int, bytes]:
+    """Sends a valid WebSocket upgrade with the given Origin lines; (status, answer head)."""
+    port = page_port(app)
+    key = base64.b64encode(bytes(range(16))).decode()
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+                  f"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                  f"Sec-WebSocket-Key: {key}\r\n{origin_lines}\r\n".encode())
+        got = b""
+        while b"\r\n\r\n" not in got:
+            chunk = s.recv(4096)
+            assert chunk, f"closed before an answer: {got!r}"
+            got += chunk
+        if not got.startswith(b"HTTP/1.1 101 "):
+            while chunk:  # the body, up to the server's close
+                chunk = s.recv(4096)
+                got += chunk
+    line = got.split(b"\r\n", 1)[0]
+    assert line.startswith(b"HTTP/1.1 "), got[:200]
+    return int(line.split()[1]), got
+
+
+# Placing first: the raw upgrades below leave connections that are gone before their
+# catch-up, which the catch-up handler then spends a while on.
+
+def test_the_python_client_sends_no_origin_and_places(app):
+    """The tests' client (websockets) sends no Origin unless told: it is let in, and places."""
+    from websockets.sync.client import connect
+    with connect(app.ws_url + "?since=0", open_timeout=10, close_timeout=5, proxy=None,
+                 compression=None, ping_interval=None) as ws:
+        sent = {k.lower() for k in ws.request.headers.keys()}
+        assert "origin" not in sent, sent
+        catch_up(ws)
+        ws.send(json.dumps({"action": "sendMessage", "type": "place",
+                            "pixels": [[1, 2, 1]], "ref": 3}))
+        got = recv_until(ws, lambda m: m.get("ref") == 3, timeout=20)
+        assert got[-1]["type"] == "placed", got
+
+
+def test_a_browser_from_the_page_places(app):
+    """With the page's own Origin (as a browser on the printed URL sends it), placing works."""
+    from websockets.sync.client import connect
+    with connect(app.ws_url + "?since=0", open_timeout=10, close_timeout=5, proxy=None,
+                 compression=None, ping_interval=None, origin=own_origin(app)) as ws:
+        catch_up(ws)
+        ws.send(json.dumps({"action": "sendMessage", "type": "place",
+                            "pixels": [[2, 2, 1]], "ref": 4}))
+        got = recv_until(ws, lambda m: m.get("ref") == 4, timeout=20)
+        assert got[-1]["type"] == "placed", got
+
+
+@pytest.mark.parametrize("origin", [
+    "http://evil.example",
+    "null",
+    "http://localhost:{port}",           # not the printed origin: see docs/local.md
+    "http://127.0.0.1:{other}",          # another port is another origin
+    "https://127.0.0.1:{port}",          # another scheme too
+    "http://127.0.0.1:{port}/",          # not an origin as browsers send it
+    "https://canvas.example.evil.example",
+])
+def test_foreign_origin_gets_403(app, origin):
+    port = page_port(app)
+    status, answer = upgrade(app, f"Origin: {origin.format(port=port, other=port + 1)}\r\n")
+    assert status == 403, answer
+    assert b"101" not in answer.split(b"\r\n", 1)[0]
+    assert b"allowed_origins" in answer, answer
+
+
+def test_origin_twice_gets_403(app):
+    own = own_origin(app)
+    status, answer = upgrade(app, f"Origin: {own}\r\nOrigin: {own}\r\n")
+    assert status == 403, answer
+    assert b"more than once" in answer, answer
+
+
+@pytest.mark.parametrize("origin", ["{own}", "{own_upper}", "https://canvas.example",
+                                    "http://192.168.7.9:8080"])
+def test_own_and_allowed_origins_get_101(app, origin):
+    own = own_origin(app)
+    status, answer = upgrade(app, "Origin: " + origin.format(own=own, own_upper=own.upper())
+                             + "\r\n")
+    assert status == 101, answer
+
+
+def test_no_origin_gets_101(app):
+    status, answer = upgrade(app, "")
+    assert status == 101, answer
+
+
+def test_plain_http_with_a_foreign_origin_is_served(app):
+    port = page_port(app)
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(f"GET /config.json HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                  f"Origin: http://evil.example\r\n\r\n".encode())
+        got = b""
+        while chunk := s.recv(4096):
+            got += chunk
+    assert got.startswith(b"HTTP/1.1 200 "), got[:200]
+
