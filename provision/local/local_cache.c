@@ -11,6 +11,15 @@
  * fixed sleep. The child gets its own process group, so the terminal's ^C
  * reaches scribblectl alone, which then stops redis-server in order.
  * Passwords from the URL stay in the settings: no error message quotes one.
+ *
+ * The started redis-server requires a password made for each run (AUTH; TLS
+ * client certificates stay off, as with ElastiCache's AUTH tokens), so other
+ * users of the machine, or of the network when [local] bind is not
+ * loopback, cannot read or change the canvas. It reaches redis-server in a
+ * configuration file only this user can read, created anew (O_EXCL, never
+ * through a symlink) and removed once the server has started: on the
+ * command line every user would see it in /proc. The handlers get it as
+ * SCRIBBLE_CACHE_PASSWORD, as in AWS.
  */
 #include "provision/local/local_cache.h"
 
@@ -31,7 +40,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/rand.h>
+
 #include "aws/http.h"
+#include "provision/file_write.h"
 #include "provision/local/local_child.h"
 #include "provision/local/local_clock.h"
 #include "runtime/cache_client.h"
@@ -47,6 +59,7 @@
 #define PORT_ATTEMPTS 5
 #define LOG_TAIL_BYTES 2048
 #define LOG_TAIL_LINES 3
+#define PASSWORD_BYTES 32 /* 256 bits, written as 64 hex digits */
 
 /* ---- local.cache_url ---- */
 
@@ -374,10 +387,12 @@ static bool has_exited(pid_t pid, int *status)
 
 void local_cache_stop(local_cache *cache)
 {
-    if (!cache || cache->pid <= 0)
+    if (!cache)
         return;
-    local_child_stop(cache->pid, STOP_DEADLINE_MS, NULL);
+    if (cache->pid > 0)
+        local_child_stop(cache->pid, STOP_DEADLINE_MS, NULL);
     cache->pid = 0;
+    explicit_bzero(cache->settings.password, sizeof cache->settings.password);
 }
 
 /* The last LOG_TAIL_BYTES the child wrote to log_file (from offset from). */
@@ -464,9 +479,53 @@ static start_result wait_ready(local_cache *cache, off_t log_from, aws_error *er
     }
 }
 
+/* A password for this run: PASSWORD_BYTES from OpenSSL's generator, in hex. */
+static int make_password(char *out, size_t size, aws_error *err)
+{
+    unsigned char raw[PASSWORD_BYTES];
+    ENSURE(size > 2 * sizeof raw && RAND_bytes(raw, sizeof raw) == 1, err, AWS_ERROR_CONFIG,
+           "RedisPassword", "could not make a password for redis-server: OpenSSL gave no random bytes");
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < sizeof raw; i++) {
+        out[2 * i] = hex[raw[i] >> 4];
+        out[2 * i + 1] = hex[raw[i] & 15];
+    }
+    out[2 * sizeof raw] = '\0';
+    explicit_bzero(raw, sizeof raw);
+    return 0;
+}
+
+/* dir/redis.conf saying requirepass, mode 0600, made anew: what was there
+ * (a symlink included, which unlink removes rather than follows) goes, and
+ * O_EXCL | O_NOFOLLOW refuse whatever appears meanwhile. */
+static int write_config(const char *dir, const char *password, char *path, size_t size,
+                        aws_error *err)
+{
+    int n = snprintf(path, size, "%s/redis.conf", dir);
+    ENSURE(n > 0 && (size_t)n < size, err, AWS_ERROR_INVALID, "InvalidDataDir",
+           "the data directory %s is too long a path", dir);
+    ENSURE(unlink(path) == 0 || errno == ENOENT, err, AWS_ERROR_CONFIG, "RedisConfigWrite",
+           "removing the old %s: %s", path, strerror(errno));
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    ENSURE(fd >= 0, err, AWS_ERROR_CONFIG, "RedisConfigWrite", "creating %s: %s", path,
+           strerror(errno));
+    char text[64 + 2 * PASSWORD_BYTES];
+    n = snprintf(text, sizeof text, "requirepass %s\n", password);
+    bool ok = n > 0 && (size_t)n < sizeof text && fchmod(fd, 0600) == 0 &&
+              file_write_all(fd, text, (size_t)n);
+    int saved = errno;
+    explicit_bzero(text, sizeof text);
+    ok = close(fd) == 0 && ok;
+    if (!ok)
+        unlink(path);
+    ENSURE(ok, err, AWS_ERROR_CONFIG, "RedisConfigWrite", "writing %s: %s", path, strerror(saved));
+    return 0;
+}
+
 /* One try: a free port, the process, and its first PING. */
-static start_result start_once(const char *program, const char *dir, const char *listen_address,
-                               const local_tls_files *tls, local_cache *cache, aws_error *err)
+static start_result start_once(const char *program, const char *config, const char *dir,
+                               const char *listen_address, const local_tls_files *tls,
+                               local_cache *cache, aws_error *err)
 {
     if (pick_port(listen_address, &cache->settings.port, err) != 0)
         return FAILED;
@@ -474,6 +533,7 @@ static start_result start_once(const char *program, const char *dir, const char 
     snprintf(port, sizeof port, "%d", cache->settings.port);
     const char *const argv[] = {
         program,
+        config, /* requirepass: first, as redis-server wants its file */
         "--port", "0", /* no plain-text port: TLS only, as ElastiCache */
         "--tls-port", port,
         "--tls-cert-file", tls->cert_file,
@@ -520,11 +580,17 @@ int local_cache_start(const char *data_dir, const char *bind, local_cache *out, 
     TRY(resolve_bind(bind, &listen_address, &client_address, err));
     TRY(prepare_data_dir(data_dir, dir, err));
     TRY(prepare_files(dir, client_address, out, &tls, err));
+    TRY(make_password(out->settings.password, sizeof out->settings.password, err));
+    char config[PATH_MAX + 16];
+    TRY(write_config(dir, out->settings.password, config, sizeof config, err));
+    start_result result;
     for (int attempt = 1;; attempt++) {
-        start_result result = start_once(program, dir, listen_address, &tls, out, err);
-        if (result == STARTED)
-            return 0;
-        if (result == FAILED || attempt == PORT_ATTEMPTS)
-            return -1;
+        result = start_once(program, config, dir, listen_address, &tls, out, err);
+        if (result != PORT_TAKEN || attempt == PORT_ATTEMPTS)
+            break;
     }
+    unlink(config); /* read at start; nothing reads it again */
+    if (result != STARTED)
+        explicit_bzero(out->settings.password, sizeof out->settings.password);
+    return result == STARTED ? 0 : -1;
 }

@@ -32,7 +32,7 @@ typedef struct local_cache_settings {
 } local_cache_settings;
 
 /* A redis-server started by local_cache_start. settings holds its host,
- * port (its TLS port) and CA file. */
+ * port (its TLS port), CA file and the password made for this run. */
 typedef struct local_cache {
     pid_t pid;                          /* 0: not running */
     char log_file[LOCAL_TLS_PATH_MAX];  /* <data_dir>/redis.log: its stdout and stderr */
@@ -47,8 +47,9 @@ int local_cache_parse_url(const char *url, local_cache_settings *out, aws_error 
 
 /* Starts redis-server (found on PATH) listening with TLS only on a free port
  * of bind (an address, or localhost), with its TLS material in <data_dir>/tls
- * (local_tls.h) and its output in <data_dir>/redis.log, and returns once it
- * answers a TLS PING verified against the CA. data_dir is created when
+ * (local_tls.h) and its output in <data_dir>/redis.log, requiring a password
+ * made for this run (out->settings.password, 64 hex digits), and returns
+ * once it answers an authenticated TLS PING verified against the CA. data_dir is created when
  * missing (mode 0700) and the paths in *out are absolute. Errors (codes):
  * "RedisServerMissing" (not on PATH: says how to install it or to set
  * local.cache_url), "RedisServerExited" (quoting the end of redis.log),
@@ -57,7 +58,7 @@ int local_cache_parse_url(const char *url, local_cache_settings *out, aws_error 
 int local_cache_start(const char *data_dir, const char *bind, local_cache *out, aws_error *err);
 
 /* SIGTERM to its process group, up to 5 s for it to exit, then SIGKILL; reaps
- * it and sets pid to 0. Does nothing when pid is 0. */
+ * it, sets pid to 0 and overwrites the password. Stops nothing when pid is 0. */
 void local_cache_stop(local_cache *cache);
 
 /* Connects as the handlers would (TLS verified against ca_file or the

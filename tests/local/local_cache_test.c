@@ -362,12 +362,46 @@ static int run(cache_client *client, int argc, const char *const *argv, cache_re
     return rc;
 }
 
+/* Without the run's password the server answers NOAUTH, and with a wrong
+ * one AUTH fails. */
+static void check_password_required(const local_cache *cache)
+{
+    aws_error err = {0};
+    cache_config config = {.host = cache->settings.host,
+                           .port = cache->settings.port,
+                           .ca_file = cache->settings.ca_file,
+                           .connect_timeout_ms = 2000,
+                           .io_timeout_ms = 2000};
+    cache_client *client = NULL;
+    if (cache_client_open(&client, &config, &err) == 0) {
+        cache_reply *reply = NULL;
+        const char *const ping[] = {"PING"};
+        CHECK(cache_command_argv(client, 1, ping, true, &reply, &err) != 0);
+        CHECK_STR_EQ(err.code, "NOAUTH");
+        cache_reply_free(reply);
+        cache_client_close(client);
+    } else {
+        CHECK_STR_EQ(err.code, "NOAUTH");
+    }
+    err = (aws_error){0};
+    char wrong[sizeof cache->settings.password];
+    snprintf(wrong, sizeof wrong, "%s", cache->settings.password);
+    wrong[0] = wrong[0] == '0' ? '1' : '0';
+    config.password = wrong;
+    client = NULL;
+    CHECK(cache_client_open(&client, &config, &err) != 0);
+    CHECK(err.code[0] != '\0');
+    CHECK(!strstr(err.message, wrong));
+    cache_client_close(client);
+}
+
 static void check_through_client(const local_cache *cache)
 {
     aws_error err = {0};
     cache_config config = {.host = cache->settings.host,
                            .port = cache->settings.port,
-                           .ca_file = cache->settings.ca_file};
+                           .ca_file = cache->settings.ca_file,
+                           .password = cache->settings.password};
     cache_client *client = NULL;
     if (cache_client_open(&client, &config, &err) != 0) {
         fprintf(stderr, "connecting over TLS: %s: %s\n", err.code, err.message);
@@ -437,10 +471,23 @@ static void test_start_ping_stop(void)
     CHECK(access(cache.log_file, R_OK) == 0);
     CHECK_INT_EQ(getpgid(pid), pid);
     CHECK_INT_EQ(local_cache_ping(&cache.settings, 2000, &err), 0);
+    /* A password of 64 hex digits for this run; its file is gone once started. */
+    CHECK_INT_EQ(strlen(cache.settings.password), 64);
+    CHECK_INT_EQ(strspn(cache.settings.password, "0123456789abcdef"), 64);
+    char conf[600];
+    snprintf(conf, sizeof conf, "%s/data/nested/redis.conf", root);
+    CHECK(access(conf, F_OK) != 0);
+    char *log = read_file(cache.log_file);
+    CHECK(log && !strstr(log, cache.settings.password));
+    free(log);
+    char first_password[sizeof cache.settings.password];
+    snprintf(first_password, sizeof first_password, "%s", cache.settings.password);
+    check_password_required(&cache);
     check_through_client(&cache);
 
     local_cache_stop(&cache);
     CHECK_INT_EQ(cache.pid, 0);
+    CHECK_STR_EQ(cache.settings.password, ""); /* overwritten */
     errno = 0;
     CHECK(kill(pid, 0) == -1 && errno == ESRCH);
     CHECK(local_cache_ping(&cache.settings, 500, &err) != 0);
@@ -455,6 +502,7 @@ static void test_start_ping_stop(void)
     } else {
         CHECK(same_file(second.settings.ca_file, ca));
         CHECK_INT_EQ(local_cache_ping(&second.settings, 2000, &err), 0);
+        CHECK(strcmp(second.settings.password, first_password) != 0); /* one per run */
         local_cache_stop(&second);
     }
     free(ca);

@@ -8,17 +8,30 @@ websockets client) is served, and so is plain HTTP with any Origin.
 
 Upgrades go over raw sockets, so the Origin sent is exactly the test's;
 the app is the real scribblectl local with its real redis-server.
+
+The cache: the redis-server started here refuses a client without the
+password made for this run (NOAUTH) and one with a wrong password; the
+handlers have it as SCRIBBLE_CACHE_PASSWORD; it shows on no command line,
+in no file of the data directory (the tables aside) and in neither output
+of `scribblectl --debug local`. With [local] cache_url the handlers get
+that cache's own password instead.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import os
+import re
 import socket
+import subprocess
+import time
 
 import pytest
 
-from local_app import LocalApp, catch_up, make_config, recv_until
+from harness.local_redis import RedisConnection, RedisError
+from local_app import (LocalApp, catch_up, free_port, make_config, open_websocket, proc_environ,
+                       recv_until)
 
 ALLOWED = "https://canvas.example http://192.168.7.9:8080"
 
@@ -27,7 +40,9 @@ ALLOWED = "https://canvas.example http://192.168.7.9:8080"
 def app(tmp_path_factory):
     config = make_config(tmp_path_factory.mktemp("security"),
                          local={"allowed_origins": ALLOWED})
-    with LocalApp(config, schedule_interval=3600) as running:
+    app = LocalApp(config, schedule_interval=3600)
+    app.argv.insert(1, "--debug")  # whatever it shows, the cache's password is not among it
+    with app as running:
         yield running
 
 
@@ -138,3 +153,78 @@ def test_plain_http_with_a_foreign_origin_is_served(app):
             got += chunk
     assert got.startswith(b"HTTP/1.1 200 "), got[:200]
 
+
+# -- the cache's password ------------------------------------------------------------------
+
+def handler_environment(app) -> dict[str, str]:
+    for p in app.alive_of_it():
+        env = proc_environ(p.pid)
+        if env.get("SCRIBBLE_CACHE_ENDPOINT"):
+            return env
+    raise AssertionError(f"no handler of {app.command} names its cache")
+
+
+def test_redis_refuses_a_client_without_the_password(app):
+    env = handler_environment(app)
+    password = env["SCRIBBLE_CACHE_PASSWORD"]
+    assert re.fullmatch(r"[0-9a-f]{64}", password), "the handlers get no generated password"
+    host, port = env["SCRIBBLE_CACHE_ENDPOINT"].rsplit(":", 1)
+    with RedisConnection(host, int(port), env["SCRIBBLE_CACHE_CA_FILE"]) as anonymous:
+        with pytest.raises(RedisError, match="NOAUTH"):
+            anonymous.command("GET", "anything")
+    with pytest.raises(RedisError):
+        RedisConnection(host, int(port), env["SCRIBBLE_CACHE_CA_FILE"],
+                        password="0" * 64).close()
+    with RedisConnection(host, int(port), env["SCRIBBLE_CACHE_CA_FILE"],
+                         password=password) as cache:
+        assert cache.command("PING") == b"PONG"
+
+
+def test_the_password_is_not_shown(app):
+    """Not on any process's command line, in a file left behind, in a log or in the output."""
+    password = handler_environment(app)["SCRIBBLE_CACHE_PASSWORD"]
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/cmdline", "rb") as f:
+                    assert password.encode() not in f.read(), f"process {name} shows it"
+            except OSError:
+                pass  # gone meanwhile, or not ours to read
+    for path in app.config.data_dir.rglob("*"):
+        if path.is_file() and path.suffix != ".db":
+            assert password.encode() not in path.read_bytes(), f"{path} holds it"
+    assert not (app.config.data_dir / "cache" / "redis.conf").exists()
+    assert password not in app.stdout and password not in app.stderr
+
+
+def test_a_users_own_cache_keeps_its_own_password(tmp_path):
+    """[local] cache_url: the handlers get that cache's password, not one made here, and place."""
+    port, user_password = free_port(), "users-own-secret"
+    folder = tmp_path / "users-redis"
+    folder.mkdir()
+    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
+                               "--requirepass", user_password, "--save", "", "--appendonly", "no",
+                               "--dir", str(folder)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while subprocess.run(["redis-cli", "-p", str(port), "--no-auth-warning", "-a", user_password,
+                              "PING"], capture_output=True, text=True,
+                             timeout=10).stdout.strip() != "PONG":
+            assert time.monotonic() < deadline, "redis-server never answered PING"
+            assert server.poll() is None, "redis-server exited"
+        config = make_config(tmp_path / "app", local={
+            "cache_url": f"redis://:{user_password}@127.0.0.1:{port}"})
+        with LocalApp(config, schedule_interval=3600) as running:
+            env = handler_environment(running)
+            assert env["SCRIBBLE_CACHE_ENDPOINT"] == f"127.0.0.1:{port}"
+            assert env["SCRIBBLE_CACHE_PASSWORD"] == user_password
+            with open_websocket(running, "?since=0") as ws:
+                catch_up(ws)
+                ws.send(json.dumps({"action": "sendMessage", "type": "place",
+                                    "pixels": [[1, 1, 1]], "ref": 5}))
+                got = recv_until(ws, lambda m: m.get("ref") == 5, timeout=20)
+                assert got[-1]["type"] == "placed", got
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
