@@ -139,7 +139,6 @@ static int start_cache(local_app *a, aws_error *err)
     }
     char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%s/cache", a->options.data_dir);
-    TRY(make_dir(dir, err));
     TRY(local_cache_start(dir, a->host, &a->cache, err));
     a->cache_settings = a->cache.settings;
     return 0;

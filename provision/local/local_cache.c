@@ -260,7 +260,8 @@ static bool find_program(const char *name, char *out, size_t size)
     }
 }
 
-/* mkdir -p with mode 0700, then the absolute path into out (PATH_MAX bytes). */
+/* mkdir -p with mode 0700, the last folder checked as local_private_dir
+ * does, then the absolute path into out (PATH_MAX bytes). */
 static int prepare_data_dir(const char *data_dir, char *out, aws_error *err)
 {
     char path[PATH_MAX];
@@ -278,6 +279,7 @@ static int prepare_data_dir(const char *data_dir, char *out, aws_error *err)
             break;
         *slash = '/';
     }
+    TRY(local_private_dir(path, err)); /* it holds the password's file and the TLS key */
     if (!realpath(data_dir, out))
         return aws_error_set(err, AWS_ERROR_CONFIG, "InvalidDataDir", "%s: %s", data_dir,
                              strerror(errno));
@@ -352,10 +354,11 @@ static void run_child(const char *const *argv, int null_fd, int log_fd, pid_t pa
 static int spawn(const char *const *argv, const char *log_file, pid_t *pid, off_t *log_from,
                  aws_error *err)
 {
-    int log_fd = open(log_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    int log_fd = open(log_file, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (log_fd < 0)
         return aws_error_set(err, AWS_ERROR_CONFIG, "RedisServerStart", "opening %s: %s",
-                             log_file, strerror(errno));
+                             log_file, errno == ELOOP ? "a symbolic link, which is not followed: "
+                                                        "remove it" : strerror(errno));
     int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     *log_from = lseek(log_fd, 0, SEEK_END);
     pid_t parent = getpid();

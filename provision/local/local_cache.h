@@ -49,8 +49,10 @@ int local_cache_parse_url(const char *url, local_cache_settings *out, aws_error 
  * of bind (an address, or localhost), with its TLS material in <data_dir>/tls
  * (local_tls.h) and its output in <data_dir>/redis.log, requiring a password
  * made for this run (out->settings.password, 64 hex digits), and returns
- * once it answers an authenticated TLS PING verified against the CA. data_dir is created when
- * missing (mode 0700) and the paths in *out are absolute. Errors (codes):
+ * once it answers an authenticated TLS PING verified against the CA.
+ * data_dir is created when missing (mode 0700) and refused as
+ * local_private_dir refuses ("UnsafeDirectory", naming it); the paths in
+ * *out are absolute. Errors (codes):
  * "RedisServerMissing" (not on PATH: says how to install it or to set
  * local.cache_url), "RedisServerExited" (quoting the end of redis.log),
  * "RedisServerTimeout" (no answer within 10 s; the process is stopped),

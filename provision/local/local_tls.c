@@ -9,6 +9,11 @@
  * Reuse is decided by verifying the files as a client would (chain, purpose,
  * names, dates) plus the key matching the certificate, so anything a client
  * would refuse is made anew instead.
+ *
+ * The directory holds a private key, and its parent the cache's password,
+ * so both must be the user's own: local_private_dir refuses a symlink, a
+ * directory of another user's, or one others may write to (they could swap
+ * the files), rather than repair it.
  */
 #include "provision/local/local_tls.h"
 
@@ -34,6 +39,7 @@
 #include "provision/file_write.h"
 
 #define UNUSABLE "LocalTlsUnusable"
+#define UNSAFE "UnsafeDirectory"
 /* Certificates start a little in the past, so a clock a few minutes behind still accepts them. */
 #define CLOCK_SKEW_SECONDS 300L
 #define DNS_NAME_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-"
@@ -93,14 +99,35 @@ static int file_paths(const char *dir, local_tls_files *out, aws_error *err)
     return 0;
 }
 
-static int make_directory(const char *dir, aws_error *err)
+int local_private_dir(const char *dir, aws_error *err)
 {
-    struct stat st;
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
         return aws_error_set(err, AWS_ERROR_CONFIG, "LocalTlsWrite", "creating %s: %s", dir,
                              strerror(errno));
-    ENSURE(stat(dir, &st) == 0 && S_ISDIR(st.st_mode), err, AWS_ERROR_CONFIG, "LocalTlsWrite",
-           "%s is not a directory", dir);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int open_error = errno;
+    struct stat link;
+    if (fd < 0 && (open_error == ELOOP || (open_error == ENOTDIR && lstat(dir, &link) == 0 &&
+                                           S_ISLNK(link.st_mode))))
+        return aws_error_set(err, AWS_ERROR_CONFIG, UNSAFE,
+                             "%s is a symbolic link; scribblectl local keeps its keys and "
+                             "passwords only in a directory of its own: remove the link, or "
+                             "choose another data_dir", dir);
+    ENSURE(fd >= 0, err, AWS_ERROR_CONFIG, UNSAFE, "%s: %s", dir,
+           open_error == ENOTDIR ? "not a directory" : strerror(open_error));
+    struct stat st;
+    bool stat_ok = fstat(fd, &st) == 0;
+    int saved = errno;
+    close(fd);
+    ENSURE(stat_ok, err, AWS_ERROR_CONFIG, UNSAFE, "%s: %s", dir, strerror(saved));
+    ENSURE(st.st_uid == geteuid(), err, AWS_ERROR_CONFIG, UNSAFE,
+           "%s belongs to user %lu, not to you (user %lu); scribblectl local keeps its keys and "
+           "passwords only in a directory of your own: remove it, or choose another data_dir",
+           dir, (unsigned long)st.st_uid, (unsigned long)geteuid());
+    ENSURE(!(st.st_mode & (S_IWGRP | S_IWOTH)), err, AWS_ERROR_CONFIG, UNSAFE,
+           "%s is writable by %s (mode %04o); allowed: writable by you alone (chmod 700 %s)",
+           dir, st.st_mode & S_IWOTH ? "every user" : "its group", (unsigned)(st.st_mode & 07777),
+           dir);
     return 0;
 }
 
@@ -187,13 +214,19 @@ static X509 *make_server(EVP_PKEY *key, X509 *ca, EVP_PKEY *ca_key, const char *
                             sizeof extensions / sizeof extensions[0]);
 }
 
-/* Writes <path>.tmp with mode, then renames it over path. */
+/* Writes <path>.tmp with mode, then renames it over path. The temporary
+ * file is made anew: whatever had its name goes first (unlink removes a
+ * symlink rather than following it), and O_EXCL | O_NOFOLLOW refuse one
+ * that appears meanwhile; rename replaces a symlink at path itself. */
 static int replace_file(const char *path, const char *data, size_t len, mode_t mode,
                         aws_error *err)
 {
     char temporary[LOCAL_TLS_PATH_MAX + 8];
     snprintf(temporary, sizeof temporary, "%s.tmp", path);
-    int fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    if (unlink(temporary) != 0 && errno != ENOENT)
+        return aws_error_set(err, AWS_ERROR_CONFIG, "LocalTlsWrite", "removing %s: %s",
+                             temporary, strerror(errno));
+    int fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
     if (fd < 0)
         return aws_error_set(err, AWS_ERROR_CONFIG, "LocalTlsWrite", "creating %s: %s",
                              temporary, strerror(errno));
@@ -237,7 +270,7 @@ int local_tls_generate(const char *dir, const char *address, long lifetime_secon
 {
     TRY(check_address(address, err));
     TRY(file_paths(dir, out, err));
-    TRY(make_directory(dir, err));
+    TRY(local_private_dir(dir, err));
     ENSURE(lifetime_seconds > 0, err, AWS_ERROR_INVALID, "LocalTlsLifetime",
            "a certificate lifetime of %ld seconds; allowed: more than 0", lifetime_seconds);
     out->generated = false;
@@ -374,7 +407,7 @@ int local_tls_ensure(const char *dir, const char *address, local_tls_files *out,
 {
     TRY(check_address(address, err));
     TRY(file_paths(dir, out, err));
-    TRY(make_directory(dir, err));
+    TRY(local_private_dir(dir, err));
     aws_error reason = {0};
     if (check_files(out, address, LOCAL_TLS_MIN_REMAINING_SECONDS, &reason) == 0) {
         out->generated = false;

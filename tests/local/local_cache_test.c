@@ -587,6 +587,100 @@ static void test_port_always_taken(void)
     remove_dir(data);
 }
 
+/* ---- folders and files that are not safely ours ---- */
+
+static void expect_unsafe(const char *dir, const char *words)
+{
+    local_tls_files files;
+    aws_error err = {0};
+    CHECK_INT_EQ(local_tls_ensure(dir, "127.0.0.1", &files, &err), -1);
+    CHECK_STR_EQ(err.code, "UnsafeDirectory");
+    CHECK_CONTAINS(err.message, dir);
+    CHECK_CONTAINS(err.message, words);
+}
+
+static void test_unsafe_directories(void)
+{
+    char *root = make_temp_dir();
+    char real[512], link[512], path[1200], victim[600];
+    snprintf(real, sizeof real, "%s/real", root);
+    snprintf(link, sizeof link, "%s/tls", root);
+    CHECK(mkdir(real, 0700) == 0 && symlink(real, link) == 0);
+
+    /* A symlink, even to a folder of one's own: refused, nothing written through it. */
+    expect_unsafe(link, "symbolic link");
+    snprintf(path, sizeof path, "%s/ca.crt", real);
+    CHECK(access(path, F_OK) != 0);
+    /* Writable by others. */
+    CHECK(chmod(real, 0770) == 0);
+    expect_unsafe(real, "writable by its group");
+    CHECK(chmod(real, 0703) == 0);
+    expect_unsafe(real, "writable by every user");
+    CHECK(chmod(real, 0700) == 0);
+    /* Someone else's: as root, the folder given to nobody; else one of root's. */
+    if (geteuid() == 0) {
+        CHECK(chown(real, 65534, 65534) == 0);
+        expect_unsafe(real, "belongs to user 65534");
+        CHECK(chown(real, 0, 0) == 0);
+    } else {
+        expect_unsafe("/usr", "belongs to user 0");
+    }
+    /* Not a folder. */
+    snprintf(path, sizeof path, "%s/file", root);
+    write_file(path, "x", 0600);
+    expect_unsafe(path, "not a directory");
+    CHECK(access(path, F_OK) == 0);
+
+    /* The cache's folder (the password's) gets the same checks, before anything starts. */
+    local_cache cache;
+    aws_error err = {0};
+    CHECK_INT_EQ(local_cache_start(link, "127.0.0.1", &cache, &err), -1);
+    CHECK_STR_EQ(err.code, "UnsafeDirectory");
+    CHECK_CONTAINS(err.message, link);
+    CHECK_INT_EQ(cache.pid, 0);
+    CHECK(chmod(real, 0777) == 0);
+    CHECK_INT_EQ(local_cache_start(real, "127.0.0.1", &cache, &err), -1);
+    CHECK_STR_EQ(err.code, "UnsafeDirectory");
+    CHECK_CONTAINS(err.message, "writable by every user");
+    CHECK(chmod(real, 0700) == 0);
+
+    /* Symlinks planted where the key, its temporary file and the password's
+     * file go are replaced, never written through. */
+    snprintf(victim, sizeof victim, "%s/victim", root);
+    write_file(victim, "untouched", 0644);
+    static const char *const planted[] = {"server.key", "server.key.tmp", "ca.crt.tmp",
+                                          "redis.conf", "redis.log"};
+    char tls_dir[600];
+    snprintf(tls_dir, sizeof tls_dir, "%s/tls", real);
+    CHECK(mkdir(tls_dir, 0700) == 0);
+    for (size_t i = 0; i < sizeof planted / sizeof planted[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", i < 3 ? tls_dir : real, planted[i]);
+        CHECK(symlink(victim, path) == 0);
+    }
+    /* The log is not followed either: a clear refusal, then a start without the link. */
+    CHECK_INT_EQ(local_cache_start(real, "127.0.0.1", &cache, &err), -1);
+    CHECK_STR_EQ(err.code, "RedisServerStart");
+    CHECK_CONTAINS(err.message, "redis.log: a symbolic link");
+    snprintf(path, sizeof path, "%s/redis.log", real);
+    CHECK(unlink(path) == 0);
+    snprintf(path, sizeof path, "%s/redis.conf", real);
+    CHECK(symlink(victim, path) == 0); /* removed by the failed start: planted again */
+    if (local_cache_start(real, "127.0.0.1", &cache, &err) != 0) {
+        fprintf(stderr, "local_cache_start past planted links: %s: %s\n", err.code, err.message);
+        test_failures++;
+    } else {
+        CHECK_INT_EQ(local_cache_ping(&cache.settings, 2000, &err), 0);
+        local_cache_stop(&cache);
+    }
+    CHECK(same_file(victim, "untouched"));
+    struct stat st;
+    snprintf(path, sizeof path, "%s/server.key", tls_dir);
+    CHECK(lstat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0777) == 0600);
+    snprintf(path, sizeof path, "%s/redis.conf", real);
+    CHECK(lstat(path, &st) != 0); /* removed once started (or failed) */
+    remove_dir(root);
+}
+
 int main(void)
 {
     test_url_good();
@@ -594,6 +688,7 @@ int main(void)
     test_environment();
     test_tls_made_and_reused();
     test_tls_replaced();
+    test_unsafe_directories();
     test_start_ping_stop();
     test_missing_redis_server();
     test_redis_server_exits();

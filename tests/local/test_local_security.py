@@ -15,6 +15,11 @@ handlers have it as SCRIBBLE_CACHE_PASSWORD; it shows on no command line,
 in no file of the data directory (the tables aside) and in neither output
 of `scribblectl --debug local`. With [local] cache_url the handlers get
 that cache's own password instead.
+
+The folders: <data_dir>/cache (the password's file) and its tls/ (the key)
+are made 0700, the key 0600; a cache folder that is a symlink, is
+writable by its group or by everyone, or is another user's makes
+scribblectl local refuse to start, naming the folder.
 """
 
 from __future__ import annotations
@@ -228,3 +233,59 @@ def test_a_users_own_cache_keeps_its_own_password(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+# -- the folders that hold secrets ---------------------------------------------------------
+
+def failed_run(config, timeout=30):
+    """Runs local until it exits by itself; (app, status). Nothing of it may remain."""
+    app = LocalApp(config).launch()
+    try:
+        status = app.wait(timeout)
+    except BaseException:
+        app.kill()
+        raise
+    assert app.reap() == [], app.output_tail()
+    app.check_sanitizers()
+    return app, status
+
+
+def unsafe_cache_folder(kind, config, elsewhere):
+    """Makes <data_dir>/cache unsafe in one way; what the refusal must say."""
+    cache = config.data_dir / "cache"
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    if kind == "symlink":
+        elsewhere.mkdir(mode=0o700)
+        cache.symlink_to(elsewhere)
+        return "is a symbolic link"
+    cache.mkdir(mode=0o700)
+    if kind == "group-writable":
+        cache.chmod(0o770)
+        return "writable by its group"
+    if kind == "world-writable":
+        cache.chmod(0o777)
+        return "writable by every user"
+    if os.geteuid() != 0:
+        pytest.skip("making a folder another user's needs root")
+    os.chown(cache, 65534, 65534)
+    return "belongs to user 65534"
+
+
+@pytest.mark.parametrize("kind", ["symlink", "group-writable", "world-writable", "someone else's"])
+def test_an_unsafe_cache_folder_is_refused(tmp_path, kind):
+    config = make_config(tmp_path / "app")
+    words = unsafe_cache_folder(kind, config, tmp_path / "elsewhere")
+    app, status = failed_run(config)
+    assert status == 1, app.output_tail()
+    assert str(config.data_dir / "cache") in app.stderr, app.stderr
+    assert words in app.stderr, app.stderr
+    assert "Scribble is running" not in app.stdout
+    assert not [p for p in app.recorded() if "redis-server" in p.command], app.recorded()
+    assert not (tmp_path / "elsewhere" / "tls").exists()
+
+
+def test_the_folders_are_made_private(app):
+    cache = app.config.data_dir / "cache"
+    assert (cache.stat().st_mode & 0o777) == 0o700
+    assert ((cache / "tls").stat().st_mode & 0o777) == 0o700
+    assert ((cache / "tls" / "server.key").stat().st_mode & 0o777) == 0o600
