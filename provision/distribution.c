@@ -1,7 +1,8 @@
 /*
  * distribution.c - the CloudFront distribution in front of the site's
  * private bucket: one S3 origin reached through the stack's origin access
- * control, the stack's cache policy, HTTPS only (HTTP is redirected), GET
+ * control, the stack's cache policy and response headers policy (the
+ * page's security headers), HTTPS only (HTTP is redirected), GET
  * and HEAD, compressed, the default root object and price class of [site].
  *
  * Distributions have no name: this one is found by its Comment
@@ -67,6 +68,7 @@ typedef struct wanted {
     const char *origin_domain;
     const char *cache_policy_id;
     const char *oac_id;
+    const char *response_headers_policy_id;
 } wanted;
 
 static wanted wanted_of(const op_ctx *ctx)
@@ -75,14 +77,17 @@ static wanted wanted_of(const op_ctx *ctx)
         .origin_domain = stack_output(ctx->stack, "site-bucket", "bucket_regional_domain"),
         .cache_policy_id = stack_output(ctx->stack, "cache-policy", "cache_policy_id"),
         .oac_id = stack_output(ctx->stack, "origin-access-control", "oac_id"),
+        .response_headers_policy_id = stack_output(ctx->stack, "response-headers-policy",
+                                                   "response_headers_policy_id"),
     };
 }
 
 static int require_wanted(const resource *r, const wanted *w, aws_error *err)
 {
-    ENSURE(w->origin_domain && w->cache_policy_id && w->oac_id, err, AWS_ERROR_INVALID,
-           "DependencyMissing", "%s needs the site bucket, the cache policy and the origin access "
-           "control, and one of them does not exist", r->name);
+    ENSURE(w->origin_domain && w->cache_policy_id && w->oac_id && w->response_headers_policy_id, err,
+           AWS_ERROR_INVALID, "DependencyMissing", "%s needs the site bucket, the cache policy, the "
+           "origin access control and the response headers policy, and one of them does not exist",
+           r->name);
     return 0;
 }
 
@@ -122,6 +127,7 @@ static void build_config(const op_ctx *ctx, const wanted *w, const char *referen
     add_methods(child(behavior, "AllowedMethods"), "CachedMethods");
     cloudfront_add_text(behavior, "Compress", "true");
     cloudfront_add_text(behavior, "CachePolicyId", w->cache_policy_id);
+    cloudfront_add_text(behavior, "ResponseHeadersPolicyId", w->response_headers_policy_id);
     char comment[160];
     wanted_comment(ctx, comment);
     cloudfront_add_text(config, "Comment", comment);
@@ -189,7 +195,8 @@ static void fill(const op_ctx *ctx, resource *r, xmlNodePtr distribution)
                              *const oac[] = {"Origins", "Items", "Origin", "OriginAccessControlId", NULL},
                              *const viewer[] = {"DefaultCacheBehavior", "ViewerProtocolPolicy", NULL},
                              *const compress[] = {"DefaultCacheBehavior", "Compress", NULL},
-                             *const cache_policy[] = {"DefaultCacheBehavior", "CachePolicyId", NULL};
+                             *const cache_policy[] = {"DefaultCacheBehavior", "CachePolicyId", NULL},
+                             *const headers_policy[] = {"DefaultCacheBehavior", "ResponseHeadersPolicyId", NULL};
     drift_setting(r, config, enabled, "true");
     drift_setting(r, config, root_object, ctx->cfg->site.default_root_object);
     drift_setting(r, config, price_class, price_class_name(ctx->cfg->site.price_class));
@@ -198,6 +205,7 @@ static void fill(const op_ctx *ctx, resource *r, xmlNodePtr distribution)
     drift_setting(r, config, viewer, "redirect-to-https");
     drift_setting(r, config, compress, "true");
     drift_setting(r, config, cache_policy, w.cache_policy_id);
+    drift_setting(r, config, headers_policy, w.response_headers_policy_id);
 }
 
 static void distribution_path(const resource *r, const char *suffix, char out[PATH_SIZE])

@@ -33,6 +33,7 @@ extern const resource_ops websocket_routes_ops;
 extern const resource_ops schedule_ops;
 extern const resource_ops cache_policy_ops;
 extern const resource_ops origin_access_control_ops;
+extern const resource_ops response_headers_policy_ops;
 extern const resource_ops distribution_ops;
 extern const resource_ops bucket_policy_ops;
 extern const resource_ops site_content_ops;

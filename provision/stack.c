@@ -232,10 +232,13 @@ static void plan_site(stack *s)
 {
     add(s, &cache_policy_ops, "cache-policy");
     add(s, &origin_access_control_ops, "origin-access-control");
+    /* Its Content-Security-Policy names the WebSocket API's URL. */
+    depends(add(s, &response_headers_policy_ops, "response-headers-policy"), "websocket-api");
     resource *distribution = add(s, &distribution_ops, "distribution");
     depends(distribution, "site-bucket");
     depends(distribution, "cache-policy");
     depends(distribution, "origin-access-control");
+    depends(distribution, "response-headers-policy");
     resource *policy = add(s, &bucket_policy_ops, "site-bucket-policy");
     depends(policy, "site-bucket");
     depends(policy, "distribution");

@@ -1,4 +1,4 @@
-"""CloudFront cache policies for moto, added in-process.
+"""CloudFront cache policies and response headers policies for moto, added in-process.
 
 moto 5.2.5 serves distributions and origin access controls but no cache
 policies, which the static site's distribution uses. install() adds
@@ -12,6 +12,16 @@ update; Update and Delete need it in If-Match (missing: InvalidIfMatchVersion,
 stale: PreconditionFailed); names are unique; a policy used by a
 distribution cannot be deleted; two AWS-managed policies are listed and
 cannot be changed.
+
+Response headers policies (the page's security headers) are added the same
+way and behave the same: CreateResponseHeadersPolicy, GetResponseHeadersPolicy,
+GetResponseHeadersPolicyConfig, ListResponseHeadersPolicies,
+UpdateResponseHeadersPolicy and DeleteResponseHeadersPolicy, with ETags and
+If-Match, unique names, ResponseHeadersPolicyInUse while a distribution's
+cache behaviour names the policy, AWS's limit of 1783 characters on the
+Content-Security-Policy (TooLongCSPInResponseHeadersPolicy), the required
+members of each security header, and AWS's managed
+Managed-SecurityHeadersPolicy listed and unchangeable.
 
 It must not change anything moto already implements, with one repair:
 moto 5.2.5 drops an origin's OriginAccessControlId and S3OriginConfig when
@@ -37,7 +47,13 @@ from moto.core.responses import ActionResult, EmptyResult
 
 API = "/2020-05-31"
 LOCATION = "https://cloudfront.amazonaws.com" + API + "/cache-policy/"
+HEADERS_LOCATION = "https://cloudfront.amazonaws.com" + API + "/response-headers-policy/"
 URL_PATHS = {
+    "{0}" + API + "/response-headers-policy$": CloudFrontResponse.dispatch,
+    "{0}" + API + "/response-headers-policy/(?P<response_headers_policy_id>[^/]+)$":
+        CloudFrontResponse.dispatch,
+    "{0}" + API + "/response-headers-policy/(?P<response_headers_policy_id>[^/]+)/config$":
+        CloudFrontResponse.dispatch,
     "{0}" + API + "/cache-policy$": CloudFrontResponse.dispatch,
     "{0}" + API + "/cache-policy/(?P<cache_policy_id>[^/]+)$": CloudFrontResponse.dispatch,
     "{0}" + API + "/cache-policy/(?P<cache_policy_id>[^/]+)/config$": CloudFrontResponse.dispatch,
@@ -314,3 +330,198 @@ def install() -> None:
     _keep_origin_access(cloudfront_models.Origin)
     cloudfront_urls.url_paths.update(URL_PATHS)
     _installed = True
+
+
+# -- response headers policies ---------------------------------------------------
+CSP_LIMIT = 1783
+# AWS's managed security headers policy, with its id; every account sees it.
+MANAGED_HEADERS_POLICIES = {
+    "67f7725c-6f97-4210-82d7-5512b31e9d03": {
+        "Id": "67f7725c-6f97-4210-82d7-5512b31e9d03",
+        "LastModifiedTime": _MANAGED_TIME,
+        "ETag": "E23ZP02F085DFQ",
+        "ResponseHeadersPolicyConfig": {
+            "Comment": "Adds a set of security headers to every response",
+            "Name": "Managed-SecurityHeadersPolicy",
+            "SecurityHeadersConfig": {
+                "XSSProtection": {"Override": False, "Protection": True, "ModeBlock": True},
+                "FrameOptions": {"Override": False, "FrameOption": "SAMEORIGIN"},
+                "ReferrerPolicy": {"Override": False,
+                                   "ReferrerPolicy": "strict-origin-when-cross-origin"},
+                "ContentTypeOptions": {"Override": True},
+                "StrictTransportSecurity": {"Override": False, "IncludeSubdomains": False,
+                                            "Preload": False, "AccessControlMaxAgeSec": 31536000},
+            },
+        },
+    },
+}
+# Each security header's members AWS requires.
+SECURITY_HEADER_REQUIRED = {
+    "XSSProtection": ("Override", "Protection"),
+    "FrameOptions": ("Override", "FrameOption"),
+    "ReferrerPolicy": ("Override", "ReferrerPolicy"),
+    "ContentSecurityPolicy": ("Override", "ContentSecurityPolicy"),
+    "ContentTypeOptions": ("Override",),
+    "StrictTransportSecurity": ("Override", "AccessControlMaxAgeSec"),
+}
+
+
+class NoSuchResponseHeadersPolicy(ServiceException):
+    code = "NoSuchResponseHeadersPolicy"
+    message = "The response headers policy does not exist."
+
+
+class ResponseHeadersPolicyAlreadyExists(ServiceException):
+    code = "ResponseHeadersPolicyAlreadyExists"
+
+
+class ResponseHeadersPolicyInUse(ServiceException):
+    code = "ResponseHeadersPolicyInUse"
+    message = ("Cannot delete the response headers policy because it is attached to one or more "
+               "cache behaviors.")
+
+
+class TooLongCSPInResponseHeadersPolicy(ServiceException):
+    code = "TooLongCSPInResponseHeadersPolicy"
+
+
+def _headers_policies(backend: CloudFrontBackend) -> dict[str, dict[str, Any]]:
+    """The account's own (custom) response headers policies by id, in creation order."""
+    return backend.__dict__.setdefault("response_headers_policies", {})
+
+
+def _checked_headers_config(config: Any) -> dict[str, Any]:
+    if not isinstance(config, dict) or not config.get("Name"):
+        raise InvalidArgument("The parameter Name is required.")
+    security = config.get("SecurityHeadersConfig") or {}
+    for header, required in SECURITY_HEADER_REQUIRED.items():
+        if header not in security:
+            continue
+        for member in required:
+            if (security[header] or {}).get(member) is None:
+                raise InvalidArgument(f"The parameter {header}.{member} is required.")
+    csp = (security.get("ContentSecurityPolicy") or {}).get("ContentSecurityPolicy")
+    if csp is not None and len(csp) > CSP_LIMIT:
+        raise TooLongCSPInResponseHeadersPolicy(
+            f"The Content-Security-Policy is {len(csp)} characters; the limit is {CSP_LIMIT}.")
+    return dict(config)
+
+
+def _find_headers_policy(backend: CloudFrontBackend, policy_id: str | None) -> dict[str, Any]:
+    policy = (_headers_policies(backend).get(policy_id or "")
+              or MANAGED_HEADERS_POLICIES.get(policy_id or ""))
+    if policy is None:
+        raise NoSuchResponseHeadersPolicy()
+    return policy
+
+
+def _check_headers_name_free(backend: CloudFrontBackend, name: str,
+                             policy_id: str | None = None) -> None:
+    for other in list(_headers_policies(backend).values()) + list(MANAGED_HEADERS_POLICIES.values()):
+        if other["ResponseHeadersPolicyConfig"]["Name"] == name and other["Id"] != policy_id:
+            raise ResponseHeadersPolicyAlreadyExists(
+                f"A response headers policy with the name {name} already exists: {other['Id']}.")
+
+
+def _headers_policy_in_use(backend: CloudFrontBackend, policy_id: str) -> bool:
+    for distribution in backend.distributions.values():
+        config = distribution.distribution_config
+        behaviors = [config.DefaultCacheBehavior]
+        behaviors += (config.CacheBehaviors or {}).get("Items") or []
+        if any(getattr(b, "response_headers_policy_id", None) == policy_id for b in behaviors):
+            return True
+    return False
+
+
+def _headers_payload(policy: dict[str, Any]) -> dict[str, Any]:
+    return {key: policy[key] for key in ("Id", "LastModifiedTime", "ResponseHeadersPolicyConfig")}
+
+
+def create_response_headers_policy(self: CloudFrontResponse) -> ActionResult:
+    backend = self.backend
+    config = _checked_headers_config(self._get_param("ResponseHeadersPolicyConfig"))
+    _check_headers_name_free(backend, config["Name"])
+    policy = {
+        "Id": str(uuid.uuid4()),
+        "LastModifiedTime": datetime.now(timezone.utc),
+        "ResponseHeadersPolicyConfig": config,
+        "ETag": _etag(),
+    }
+    _headers_policies(backend)[policy["Id"]] = policy
+    return ActionResult({"ResponseHeadersPolicy": _headers_payload(policy), "ETag": policy["ETag"],
+                         "Location": HEADERS_LOCATION + policy["Id"]})
+
+
+def get_response_headers_policy(self: CloudFrontResponse) -> ActionResult:
+    policy = _find_headers_policy(self.backend, self._get_param("Id"))
+    return ActionResult({"ResponseHeadersPolicy": _headers_payload(policy), "ETag": policy["ETag"]})
+
+
+def get_response_headers_policy_config(self: CloudFrontResponse) -> ActionResult:
+    policy = _find_headers_policy(self.backend, self._get_param("Id"))
+    return ActionResult({"ResponseHeadersPolicyConfig": policy["ResponseHeadersPolicyConfig"],
+                         "ETag": policy["ETag"]})
+
+
+def list_response_headers_policies(self: CloudFrontResponse) -> ActionResult:
+    kind = self._get_param("Type")
+    if kind not in (None, "managed", "custom"):
+        raise InvalidArgument(f"Invalid Type {kind!r}: must be managed or custom.")
+    summaries = []
+    if kind in (None, "managed"):
+        summaries += [{"Type": "managed", "ResponseHeadersPolicy": _headers_payload(p)}
+                      for p in MANAGED_HEADERS_POLICIES.values()]
+    if kind in (None, "custom"):
+        summaries += [{"Type": "custom", "ResponseHeadersPolicy": _headers_payload(p)}
+                      for p in _headers_policies(self.backend).values()]
+    start = 0
+    marker = self._get_param("Marker")
+    if marker:
+        ids = [s["ResponseHeadersPolicy"]["Id"] for s in summaries]
+        if marker not in ids:
+            raise InvalidArgument(f"Invalid Marker {marker!r}.")
+        start = ids.index(marker)
+    try:
+        max_items = int(self._get_param("MaxItems") or 100)
+    except ValueError:
+        max_items = 0
+    if not 1 <= max_items <= 1000:
+        raise InvalidArgument(f"Invalid MaxItems {self._get_param('MaxItems')!r}.")
+    page = summaries[start:start + max_items]
+    rest = summaries[start + max_items:]
+    result: dict[str, Any] = {"MaxItems": max_items, "Quantity": len(page), "Items": page}
+    if rest:
+        result["NextMarker"] = rest[0]["ResponseHeadersPolicy"]["Id"]
+    return ActionResult({"ResponseHeadersPolicyList": result})
+
+
+def update_response_headers_policy(self: CloudFrontResponse) -> ActionResult:
+    backend = self.backend
+    policy_id = self._get_param("Id")
+    policy = _find_headers_policy(backend, policy_id)
+    if policy_id in MANAGED_HEADERS_POLICIES:
+        raise IllegalUpdate("Managed response headers policies cannot be updated.")
+    _check_if_match(policy, self._get_param("IfMatch"))
+    config = _checked_headers_config(self._get_param("ResponseHeadersPolicyConfig"))
+    _check_headers_name_free(backend, config["Name"], policy_id)
+    policy.update(ResponseHeadersPolicyConfig=config, ETag=_etag(),
+                  LastModifiedTime=datetime.now(timezone.utc))
+    return ActionResult({"ResponseHeadersPolicy": _headers_payload(policy), "ETag": policy["ETag"]})
+
+
+def delete_response_headers_policy(self: CloudFrontResponse) -> ActionResult:
+    backend = self.backend
+    policy_id = self._get_param("Id")
+    policy = _find_headers_policy(backend, policy_id)
+    if policy_id in MANAGED_HEADERS_POLICIES:
+        raise IllegalDelete("Managed response headers policies cannot be deleted.")
+    _check_if_match(policy, self._get_param("IfMatch"))
+    if _headers_policy_in_use(backend, policy_id):
+        raise ResponseHeadersPolicyInUse()
+    del _headers_policies(backend)[policy_id]
+    return EmptyResult()
+
+
+ACTIONS += (create_response_headers_policy, get_response_headers_policy,
+            get_response_headers_policy_config, list_response_headers_policies,
+            update_response_headers_policy, delete_response_headers_policy)

@@ -341,6 +341,76 @@ def test_cache_policy_refusals(local_aws):
     assert error_of(excinfo) == ("CachePolicyInUse", 409)
 
 
+def headers_policy_config(name, csp="default-src 'none'"):
+    return {
+        "Name": name, "Comment": "static site",
+        "SecurityHeadersConfig": {
+            "FrameOptions": {"Override": True, "FrameOption": "DENY"},
+            "ContentSecurityPolicy": {"Override": True, "ContentSecurityPolicy": csp},
+            "ContentTypeOptions": {"Override": True},
+            "StrictTransportSecurity": {"Override": True, "IncludeSubdomains": True,
+                                        "AccessControlMaxAgeSec": 63072000},
+        },
+    }
+
+
+def test_response_headers_policy_lifecycle_with_etags(local_aws):
+    cf = local_aws.client("cloudfront")
+    created = cf.create_response_headers_policy(ResponseHeadersPolicyConfig=headers_policy_config("site"))
+    policy_id, etag = created["ResponseHeadersPolicy"]["Id"], created["ETag"]
+    assert created["ResponseMetadata"]["HTTPStatusCode"] == 201
+    assert created["Location"].endswith("/2020-05-31/response-headers-policy/" + policy_id)
+    assert created["ResponseHeadersPolicy"]["ResponseHeadersPolicyConfig"] == headers_policy_config("site")
+    got = cf.get_response_headers_policy(Id=policy_id)
+    assert (got["ETag"], got["ResponseHeadersPolicy"]["Id"]) == (etag, policy_id)
+    custom = cf.list_response_headers_policies(Type="custom")["ResponseHeadersPolicyList"]
+    assert [i["ResponseHeadersPolicy"]["Id"] for i in custom["Items"]] == [policy_id]
+    every = cf.list_response_headers_policies()["ResponseHeadersPolicyList"]["Items"]
+    assert "Managed-SecurityHeadersPolicy" in [
+        i["ResponseHeadersPolicy"]["ResponseHeadersPolicyConfig"]["Name"] for i in every]
+
+    with pytest.raises(ClientError) as excinfo:
+        cf.create_response_headers_policy(ResponseHeadersPolicyConfig=headers_policy_config("site"))
+    assert error_of(excinfo) == ("ResponseHeadersPolicyAlreadyExists", 409)
+    with pytest.raises(ClientError) as excinfo:
+        cf.create_response_headers_policy(
+            ResponseHeadersPolicyConfig=headers_policy_config("long", csp="x" * 1784))
+    assert error_of(excinfo) == ("TooLongCSPInResponseHeadersPolicy", 400)
+
+    changed = headers_policy_config("site", csp="default-src 'self'")
+    updated = cf.update_response_headers_policy(Id=policy_id, IfMatch=etag,
+                                                ResponseHeadersPolicyConfig=changed)
+    assert updated["ETag"] != etag
+    config = cf.get_response_headers_policy_config(Id=policy_id)["ResponseHeadersPolicyConfig"]
+    assert config == changed
+    with pytest.raises(ClientError) as excinfo:
+        cf.update_response_headers_policy(Id=policy_id, IfMatch=etag, ResponseHeadersPolicyConfig=changed)
+    assert error_of(excinfo) == ("PreconditionFailed", 412)
+
+    cf.create_distribution(DistributionConfig={
+        "CallerReference": "scribble", "Comment": "", "Enabled": True,
+        "Origins": {"Quantity": 1, "Items": [{
+            "Id": "site", "DomainName": "scribble-site.s3.us-east-1.amazonaws.com",
+            "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
+        "DefaultCacheBehavior": {"TargetOriginId": "site", "ViewerProtocolPolicy": "redirect-to-https",
+                                 "ResponseHeadersPolicyId": policy_id},
+    })
+    with pytest.raises(ClientError) as excinfo:
+        cf.delete_response_headers_policy(Id=policy_id, IfMatch=updated["ETag"])
+    assert error_of(excinfo) == ("ResponseHeadersPolicyInUse", 409)
+    managed = "67f7725c-6f97-4210-82d7-5512b31e9d03"
+    with pytest.raises(ClientError) as excinfo:
+        cf.delete_response_headers_policy(Id=managed, IfMatch="E23ZP02F085DFQ")
+    assert error_of(excinfo) == ("IllegalDelete", 400)
+
+    created = cf.create_response_headers_policy(ResponseHeadersPolicyConfig=headers_policy_config("free"))
+    free_id = created["ResponseHeadersPolicy"]["Id"]
+    cf.delete_response_headers_policy(Id=free_id, IfMatch=created["ETag"])
+    with pytest.raises(ClientError) as excinfo:
+        cf.get_response_headers_policy(Id=free_id)
+    assert error_of(excinfo) == ("NoSuchResponseHeadersPolicy", 404)
+
+
 # -- python -m harness.local_aws ---------------------------------------------------------------
 def test_command_line_serves_until_sigterm():
     process = subprocess.Popen([sys.executable, "-m", "harness.local_aws"], cwd=TESTS_DIR,

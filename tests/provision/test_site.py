@@ -1,5 +1,6 @@
-"""The static site of `scribblectl up`: the cache policy, the origin access
-control, the CloudFront distribution, the bucket policy that lets only that
+"""The static site of `scribblectl up`: the cache policy, the response headers
+policy (the page's security headers), the origin access control, the
+CloudFront distribution, the bucket policy that lets only that
 distribution read the bucket, and the uploaded static/ files with the
 generated config.json. Everything is checked through boto3; uploads and
 invalidations are counted at the endpoint. Each test uses its own static/
@@ -60,8 +61,37 @@ def custom_cache_policies(cloudfront):
     return [p["CachePolicy"] for p in items]
 
 
+def custom_headers_policies(cloudfront):
+    items = cloudfront.list_response_headers_policies(Type="custom")["ResponseHeadersPolicyList"]
+    return [p["ResponseHeadersPolicy"] for p in items.get("Items", [])]
+
+
+def expected_csp(local_aws):
+    [api] = local_aws.client("apigatewayv2").get_apis()["Items"]
+    return ("default-src 'none'; script-src 'self'; style-src 'self'; img-src data:; "
+            f"connect-src 'self' wss://{api['ApiId']}.execute-api.{local_aws.region}.amazonaws.com; "
+            "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+
+
+def check_headers_policy(local_aws, cloudfront):
+    [policy] = custom_headers_policies(cloudfront)
+    config = policy["ResponseHeadersPolicyConfig"]
+    assert config["Name"] == f"{STACK}-response-headers-policy"
+    assert "CorsConfig" not in config and "CustomHeadersConfig" not in config
+    assert config["SecurityHeadersConfig"] == {
+        "StrictTransportSecurity": {"Override": True, "IncludeSubdomains": True, "Preload": False,
+                                    "AccessControlMaxAgeSec": 63072000},
+        "ContentTypeOptions": {"Override": True},
+        "FrameOptions": {"Override": True, "FrameOption": "DENY"},
+        "ReferrerPolicy": {"Override": True, "ReferrerPolicy": "no-referrer"},
+        "ContentSecurityPolicy": {"Override": True, "ContentSecurityPolicy": expected_csp(local_aws)},
+    }
+    return policy
+
+
 def check_cloudfront(local_aws):
     cloudfront = local_aws.client("cloudfront")
+    headers_policy = check_headers_policy(local_aws, cloudfront)
     [policy] = custom_cache_policies(cloudfront)
     config = policy["CachePolicyConfig"]
     assert config["Name"] == f"{STACK}-cache-policy"
@@ -91,6 +121,7 @@ def check_cloudfront(local_aws):
     assert behavior["TargetOriginId"] == origin["Id"]
     assert behavior["ViewerProtocolPolicy"] == "redirect-to-https"
     assert behavior["CachePolicyId"] == policy["Id"]
+    assert behavior["ResponseHeadersPolicyId"] == headers_policy["Id"]
     assert behavior["Compress"] is True
     assert sorted(behavior["AllowedMethods"]["Items"]) == ["GET", "HEAD"]
     tags = cloudfront.list_tags_for_resource(Resource=distribution["ARN"])["Tags"]["Items"]
@@ -165,7 +196,8 @@ def test_a_changed_file_is_uploaded_alone_and_invalidated(local_aws, site_dir):
     assert etag.strip('"') == hashlib.md5(b"fetch('config.json'); // v2\n").hexdigest()
 
 
-@pytest.mark.parametrize("kill_after", ["CreateCachePolicy", "CreateDistributionWithTags",
+@pytest.mark.parametrize("kill_after", ["CreateCachePolicy", "CreateResponseHeadersPolicy",
+                                        "CreateDistributionWithTags",
                                         "CreateInvalidation"])
 def test_up_killed_during_the_site_then_run_again_converges(local_aws, site_dir, kill_after):
     env = local_aws.env(SCRIBBLE_STATIC_DIR=str(site_dir / "static"))
@@ -209,6 +241,42 @@ def test_drift_is_corrected(local_aws, site_dir):
     check_bucket_policy(local_aws, distribution)
 
 
+def test_response_headers_policy_drift_is_corrected(local_aws, site_dir):
+    scribblectl(local_aws, site_dir, "up")
+    cloudfront = local_aws.client("cloudfront")
+    [policy] = custom_headers_policies(cloudfront)
+    got = cloudfront.get_response_headers_policy_config(Id=policy["Id"])
+    config = got["ResponseHeadersPolicyConfig"]
+    security = config["SecurityHeadersConfig"]
+    security["ContentSecurityPolicy"]["ContentSecurityPolicy"] = "default-src *"
+    security["FrameOptions"]["FrameOption"] = "SAMEORIGIN"
+    security["StrictTransportSecurity"]["AccessControlMaxAgeSec"] = 300
+    del security["ContentTypeOptions"]
+    cloudfront.update_response_headers_policy(Id=policy["Id"], IfMatch=got["ETag"],
+                                              ResponseHeadersPolicyConfig=config)
+    # Someone also points the distribution at AWS's managed policy.
+    distribution = the_distribution(cloudfront)
+    dist_config = cloudfront.get_distribution_config(Id=distribution["Id"])
+    changed = dist_config["DistributionConfig"]
+    changed["DefaultCacheBehavior"]["ResponseHeadersPolicyId"] = "67f7725c-6f97-4210-82d7-5512b31e9d03"
+    cloudfront.update_distribution(Id=distribution["Id"], IfMatch=dist_config["ETag"],
+                                   DistributionConfig=changed)
+
+    status = scribblectl(local_aws, site_dir, "status", check=False)
+    for what in ("ContentSecurityPolicy.ContentSecurityPolicy", "FrameOptions.FrameOption",
+                 "StrictTransportSecurity.AccessControlMaxAgeSec", "ContentTypeOptions.Override",
+                 "ResponseHeadersPolicyId"):
+        assert what in status.stdout, status.stdout
+    scribblectl(local_aws, site_dir, "up")
+    check_cloudfront(local_aws)
+    [after] = custom_headers_policies(cloudfront)
+    assert after["Id"] == policy["Id"]  # corrected in place, not replaced
+
+    local_aws.requests.clear()
+    result = scribblectl(local_aws, site_dir, "up")
+    assert local_aws.requests.mutating() == [], result.stdout
+
+
 def test_down_disables_then_deletes(local_aws, site_dir):
     scribblectl(local_aws, site_dir, "up")
     distribution_id = the_distribution(local_aws.client("cloudfront"))["Id"]
@@ -222,6 +290,9 @@ def test_down_disables_then_deletes(local_aws, site_dir):
     cloudfront = local_aws.client("cloudfront")
     assert cloudfront.list_distributions()["DistributionList"].get("Items", []) == []
     assert custom_cache_policies(cloudfront) == []
+    assert custom_headers_policies(cloudfront) == []
+    headers_calls = [call for call in calls if call[0] == "DeleteResponseHeadersPolicy"]
+    assert headers_calls and calls.index(headers_calls[0]) > delete, calls
     assert cloudfront.list_origin_access_controls()["OriginAccessControlList"].get("Items", []) == []
     with pytest.raises(cloudfront.exceptions.NoSuchDistribution):
         cloudfront.get_distribution(Id=distribution_id)

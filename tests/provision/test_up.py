@@ -225,6 +225,8 @@ def check_nothing_left(local_aws):
     assert cloudfront.list_distributions()["DistributionList"].get("Items", []) == []
     assert cloudfront.list_origin_access_controls()["OriginAccessControlList"].get("Items", []) == []
     assert cloudfront.list_cache_policies(Type="custom")["CachePolicyList"].get("Items", []) == []
+    assert cloudfront.list_response_headers_policies(
+        Type="custom")["ResponseHeadersPolicyList"].get("Items", []) == []
 
 
 def test_down_removes_everything_and_is_safe_to_repeat(local_aws, tmp_path, stack_up):

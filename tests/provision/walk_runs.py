@@ -151,6 +151,9 @@ def leftovers(aws, stack):
     found += [f"cache policy: {p['CachePolicy']['Id']}" for p in
               patiently(cloudfront.list_cache_policies, "CachePolicyList", Type="custom")
               .get("Items", [])]
+    found += [f"response headers policy: {p['ResponseHeadersPolicy']['Id']}" for p in
+              patiently(cloudfront.list_response_headers_policies, "ResponseHeadersPolicyList",
+                        Type="custom").get("Items", [])]
     found += [f"origin access control: {o['Id']}" for o in
               patiently(cloudfront.list_origin_access_controls, "OriginAccessControlList")
               .get("Items", [])]
