@@ -1,5 +1,10 @@
 /*
- * local_site.c - the page's listener (local_site.h).
+ * local_site.c - the page's listener (local_site.h). Every answer carries
+ * the page's security headers (provision/security_headers.h), as CloudFront
+ * adds its response headers policy to every answer of the distribution;
+ * the CSP's connect-src names this listener's WebSocket URL. So static
+ * files are read and sent as one reply rather than streamed by
+ * libwebsockets, which could not add them.
  */
 #include "provision/local/local_site.h"
 
@@ -8,29 +13,55 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "provision/security_headers.h"
 #include "provision/static_site.h"
 #include "runtime/cache_client.h"
 #include "runtime/canvas_store.h"
 #include "runtime/png_encode.h"
 
 #define SNAPSHOTS "/snapshots/"
+#define STATIC_FILE_LIMIT (16u << 20) /* static/ holds a page, not downloads */
+
+/* The host the browser asked for, which config.json's URLs name. */
+static const char *page_host(const local_session *s)
+{
+    return s->req.host[0] ? s->req.host : "localhost";
+}
+
+/* Sends s->reply with the page's security headers. A Host that cannot be
+ * an origin (a browser never sends one) gets 400 instead. */
+static void site_reply(struct lws *wsi, local_session *s)
+{
+    char websocket[300];
+    snprintf(websocket, sizeof websocket, "ws://%s", page_host(s));
+    aws_buf lines = {0};
+    aws_error err = {0};
+    if (security_headers_lines(websocket, &lines, &err) != 0) {
+        local_reply_set(&s->reply, 400, "text/plain", "the Host header is not a host and port\n");
+        aws_error_clear(&err);
+    } else {
+        aws_buf_append(&s->reply.headers, lines.data, lines.len);
+    }
+    aws_buf_free(&lines);
+    local_session_reply(wsi, s);
+}
 
 static void not_found(struct lws *wsi, local_session *s)
 {
     local_reply_set(&s->reply, 404, "text/plain", "not found\n");
-    local_session_reply(wsi, s);
+    site_reply(wsi, s);
 }
 
 static void config_json(local_site *site, struct lws *wsi, local_session *s)
 {
-    const char *host = s->req.host[0] ? s->req.host : "localhost";
+    const char *host = page_host(s);
     char websocket[300], snapshot[320];
     snprintf(websocket, sizeof websocket, "ws://%s/", host);
     snprintf(snapshot, sizeof snapshot, "http://%s/snapshots/latest.json", host);
     local_reply_set(&s->reply, 200, "application/json", NULL);
     static_site_config(site->cfg, websocket, snapshot, &s->reply.body);
     aws_buf_append_str(&s->reply.headers, "Cache-Control: no-store\r\n");
-    local_session_reply(wsi, s);
+    site_reply(wsi, s);
 }
 
 static void snapshot_object(local_site *site, struct lws *wsi, local_session *s)
@@ -51,7 +82,7 @@ static void snapshot_object(local_site *site, struct lws *wsi, local_session *s)
         aws_buf_append_str(&s->reply.headers, "Cache-Control: no-cache\r\n");
     }
     local_object_free(&object);
-    local_session_reply(wsi, s);
+    site_reply(wsi, s);
 }
 
 static int open_cache(local_site *site, aws_error *err)
@@ -102,7 +133,21 @@ static void canvas_png(local_site *site, struct lws *wsi, local_session *s)
         aws_buf_printf(&s->reply.headers, "X-Scribble-Seq: %" PRIu64 "\r\nCache-Control: no-store\r\n", seq);
     }
     aws_buf_free(&png);
-    local_session_reply(wsi, s);
+    site_reply(wsi, s);
+}
+
+static int read_file(const char *path, aws_buf *out)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    char chunk[16384];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && out->len <= STATIC_FILE_LIMIT)
+        aws_buf_append(out, chunk, n);
+    int failed = ferror(f) || out->len > STATIC_FILE_LIMIT;
+    fclose(f);
+    return failed ? -1 : 0;
 }
 
 /* A file of static/; only plain paths below it. */
@@ -119,8 +164,17 @@ static void static_file(local_site *site, struct lws *wsi, local_session *s)
         not_found(wsi, s);
         return;
     }
-    if (local_session_serve_file(wsi, full, static_content_type(relative)) != 0)
-        lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+    aws_buf body = {0};
+    if (read_file(full, &body) != 0) {
+        local_reply_set(&s->reply, 500, "text/plain", "the file could not be read\n");
+    } else {
+        local_reply_set(&s->reply, 200, static_content_type(relative), NULL);
+        s->reply.body = body;
+        body = (aws_buf){0};
+        aws_buf_append_str(&s->reply.headers, "Cache-Control: no-cache\r\n");
+    }
+    aws_buf_free(&body);
+    site_reply(wsi, s);
 }
 
 static void site_request(void *owner, struct lws *wsi, local_session *s)
@@ -129,7 +183,7 @@ static void site_request(void *owner, struct lws *wsi, local_session *s)
     bool read = strcmp(s->req.method, "GET") == 0 || strcmp(s->req.method, "HEAD") == 0;
     if (!read) {
         local_reply_set(&s->reply, 405, "text/plain", "method not allowed\n");
-        local_session_reply(wsi, s);
+        site_reply(wsi, s);
     } else if (strcmp(s->req.path, "/config.json") == 0) {
         config_json(site, wsi, s);
     } else if (strncmp(s->req.path, SNAPSHOTS, strlen(SNAPSHOTS)) == 0) {

@@ -2,7 +2,8 @@
  * local_site.h - the page's listener in scribblectl local, standing in for
  * CloudFront and the WebSocket API's URL: static/ (the configured root
  * object at /), config.json pointing at this listener, snapshots/ from the
- * bucket, and WebSocket connections handed to the gateway.
+ * bucket, and WebSocket connections handed to the gateway. Every answer
+ * carries the security headers CloudFront adds (provision/security_headers.h).
  *
  * Also GET /_local/canvas.png: the canvas as the cache holds it now, with
  * its seq in X-Scribble-Seq, for tests and for anyone checking what the

@@ -69,8 +69,12 @@ async function scenario(id, canvas, body, { port = 0 } = {}) {
   try {
     await s.start();
     await body(s);
-    for (const page of s.pages)
+    for (const page of s.pages) {
       assert.deepEqual(page.errors, [], `${page.scribbleName}: uncaught errors in the page`);
+      /* The listener sends the CloudFront policy's Content-Security-Policy: the page must keep to it. */
+      assert.deepEqual(page.consoleLines.filter((line) => /Content Security Policy/i.test(line)), [],
+                       `${page.scribbleName}: the page did something its Content-Security-Policy forbids`);
+    }
   } catch (error) {
     await browser.saveEvidence(id).catch(() => {});
     const dir = B.artifactsDir();
