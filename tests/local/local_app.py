@@ -216,7 +216,13 @@ def wait_for(condition: Callable[[], Any], timeout: float, message: str | Callab
 
 @dataclass(frozen=True)
 class Proc:
-    """One process as /proc/<pid>/stat shows it; start tells a reused pid apart."""
+    """One process as /proc/<pid>/stat shows it; start tells a reused pid apart.
+
+    exit_signal is what its parent is told when it ends: SIGCHLD for every
+    process made by fork, vfork or posix_spawn; 0 for a task cloned without
+    one, such as LeakSanitizer's tracer, which a sanitized scribblectl clones
+    (sharing its memory) to stop its threads for the leak check at exit.
+    """
 
     pid: int
     ppid: int
@@ -224,6 +230,12 @@ class Proc:
     start: int
     state: str
     command: str
+    exit_signal: int = signal.SIGCHLD
+
+    @property
+    def is_process(self) -> bool:
+        """Not a task sharing its parent's memory without an exit signal (the tracer)."""
+        return self.exit_signal != 0
 
     @property
     def key(self) -> tuple[int, int]:
@@ -242,7 +254,8 @@ def read_proc(pid: int) -> Proc | None:
     close = stat.rfind(")")
     fields = stat[close + 2:].split()
     return Proc(pid=pid, ppid=int(fields[1]), pgid=int(fields[2]), start=int(fields[19]),
-                state=fields[0], command=stat[stat.find("(") + 1:close])
+                state=fields[0], command=stat[stat.find("(") + 1:close],
+                exit_signal=int(fields[35]))
 
 
 def all_processes() -> list[Proc]:
@@ -256,8 +269,8 @@ def all_processes() -> list[Proc]:
 
 
 def descendants(pid: int, processes: Iterable[Proc] | None = None) -> list[Proc]:
-    """Every live descendant of pid."""
-    processes = list(all_processes() if processes is None else processes)
+    """Every live descendant of pid that is a process (Proc.is_process)."""
+    processes = [p for p in (all_processes() if processes is None else processes) if p.is_process]
     out: list[Proc] = []
     parents = [pid]
     while parents:
@@ -557,7 +570,7 @@ class LocalApp:
         home = str(self.config.dir)
         out = []
         for p in all_processes():
-            if p.pid in (own, me) or p.state in ("Z", "X"):
+            if p.pid in (own, me) or p.state in ("Z", "X") or not p.is_process:
                 continue
             cwd = proc_cwd(p.pid)
             if cwd == home or cwd.startswith(home + "/"):
