@@ -229,8 +229,6 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return 0;
     case LWS_CALLBACK_HTTP_WRITEABLE:
         return s && s->reply_ready ? write_reply(wsi, s) : 0;
-    case LWS_CALLBACK_HTTP_FILE_COMPLETION:
-        return -1;
     case LWS_CALLBACK_CLOSED_HTTP:
         if (s && s->waiting) {
             ep = endpoint_of(wsi);
@@ -550,12 +548,5 @@ int local_server_listen(struct lws_context *ctx, const char *bind, int port, loc
     }
     ep->port = ntohs(sa.sin_port);
     return 0;
-}
-
-int local_session_serve_file(struct lws *wsi, const char *path, const char *content_type)
-{
-    static const char no_cache[] = "cache-control: no-cache\r\nconnection: close\r\n";
-    int n = lws_serve_http_file(wsi, path, content_type, no_cache, sizeof no_cache - 1);
-    return n < 0 ? -1 : 0;
 }
 

@@ -86,7 +86,5 @@ int local_server_listen(struct lws_context *ctx, const char *bind, int port, loc
 void local_session_reply(struct lws *wsi, local_session *s);
 /* Sets s->reply to a JSON or text answer. */
 void local_reply_set(local_reply *r, int status, const char *content_type, const char *body);
-/* Serves a file from disk (libwebsockets streams it). */
-int local_session_serve_file(struct lws *wsi, const char *path, const char *content_type);
 
 #endif
