@@ -78,7 +78,7 @@ typedef struct cloudfront_search {
     bool done;
 } cloudfront_search;
 
-static xmlNodePtr child_element(xmlNodePtr node, const char *name)
+xmlNodePtr cloudfront_child(xmlNodePtr node, const char *name)
 {
     for (xmlNodePtr c = node ? node->children : NULL; c; c = c->next)
         if (c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, name) == 0)
@@ -86,12 +86,28 @@ static xmlNodePtr child_element(xmlNodePtr node, const char *name)
     return NULL;
 }
 
+xmlNodePtr cloudfront_element_at(xmlNodePtr node, const char *const *path)
+{
+    for (size_t i = 0; node && path[i]; i++)
+        node = cloudfront_child(node, path[i]);
+    return node;
+}
+
+char *cloudfront_text_at(xmlNodePtr node, const char *const *path)
+{
+    node = cloudfront_element_at(node, path);
+    if (!node)
+        return NULL;
+    xmlChar *content = xmlNodeGetContent(node);
+    char *text = aws_xstrdup((const char *)content);
+    xmlFree(content);
+    return text;
+}
+
 static void match_summary(void *ctx, xmlNodePtr summary)
 {
     cloudfront_search *search = ctx;
-    xmlNodePtr field = summary;
-    for (size_t i = 0; field && search->field[i]; i++)
-        field = child_element(field, search->field[i]);
+    xmlNodePtr field = cloudfront_element_at(summary, search->field);
     if (search->done || !field)
         return;
     xmlChar *text = xmlNodeGetContent(field);

@@ -37,6 +37,13 @@ int cloudfront_find(op_ctx *ctx, const char *path, const aws_params *query, cons
                     const char *const *field, const char *value, cloudfront_found_fn found,
                     void *arg, aws_error *err);
 
+/* The first child element of node named name; NULL when there is none (or no node). */
+xmlNodePtr cloudfront_child(xmlNodePtr node, const char *name);
+/* The element at a path of child names (NULL-terminated) below node, or NULL. */
+xmlNodePtr cloudfront_element_at(xmlNodePtr node, const char *const *path);
+/* That element's text (caller frees), or NULL when there is no such element. */
+char *cloudfront_text_at(xmlNodePtr node, const char *const *path);
+
 /* <name>value</name> under parent, escaped. */
 void cloudfront_add_text(xmlNodePtr parent, const char *name, const char *value);
 

@@ -26,28 +26,6 @@
 #define DISTRIBUTION_PATH "/2020-05-31/distribution"
 #define ORIGIN_ID "site-bucket"
 
-/* The first child element of node named name, or NULL. */
-static xmlNodePtr child(xmlNodePtr node, const char *name)
-{
-    for (xmlNodePtr n = node ? node->children : NULL; n; n = n->next)
-        if (n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0)
-            return n;
-    return NULL;
-}
-
-/* The text of the element at a path of child names (NULL-terminated); caller frees. */
-static char *text_at(xmlNodePtr node, const char *const *path)
-{
-    for (size_t i = 0; node && path[i]; i++)
-        node = child(node, path[i]);
-    if (!node)
-        return NULL;
-    xmlChar *content = xmlNodeGetContent(node);
-    char *text = aws_xstrdup((const char *)content);
-    xmlFree(content);
-    return text;
-}
-
 static const char *price_class_name(scribble_price_class price_class)
 {
     switch (price_class) {
@@ -124,7 +102,7 @@ static void build_config(const op_ctx *ctx, const wanted *w, const char *referen
     cloudfront_add_text(behavior, "TargetOriginId", ORIGIN_ID);
     cloudfront_add_text(behavior, "ViewerProtocolPolicy", "redirect-to-https");
     add_methods(behavior, "AllowedMethods");
-    add_methods(child(behavior, "AllowedMethods"), "CachedMethods");
+    add_methods(cloudfront_child(behavior, "AllowedMethods"), "CachedMethods");
     cloudfront_add_text(behavior, "Compress", "true");
     cloudfront_add_text(behavior, "CachePolicyId", w->cache_policy_id);
     cloudfront_add_text(behavior, "ResponseHeadersPolicyId", w->response_headers_policy_id);
@@ -158,7 +136,7 @@ static void drift_setting(resource *r, xmlNodePtr config, const char *const *pat
     size_t last = 0;
     while (path[last + 1])
         last++;
-    char *live = text_at(config, path);
+    char *live = cloudfront_text_at(config, path);
     if (!live || strcmp(live, want) != 0)
         resource_add_drift(r, path[last], live, want);
     free(live);
@@ -170,8 +148,10 @@ static void fill(const op_ctx *ctx, resource *r, xmlNodePtr distribution)
     static const char *const id_path[] = {"Id", NULL}, *const arn_path[] = {"ARN", NULL},
                              *const status_path[] = {"Status", NULL},
                              *const domain_path[] = {"DomainName", NULL};
-    char *id = text_at(distribution, id_path), *arn = text_at(distribution, arn_path),
-         *status = text_at(distribution, status_path), *domain = text_at(distribution, domain_path);
+    char *id = cloudfront_text_at(distribution, id_path);
+    char *arn = cloudfront_text_at(distribution, arn_path);
+    char *status = cloudfront_text_at(distribution, status_path);
+    char *domain = cloudfront_text_at(distribution, domain_path);
     r->exists = true;
     snprintf(r->id, sizeof r->id, "%s", id ? id : "");
     snprintf(r->arn, sizeof r->arn, "%s", arn ? arn : "");
@@ -184,7 +164,7 @@ static void fill(const op_ctx *ctx, resource *r, xmlNodePtr distribution)
     free(status);
     free(domain);
 
-    xmlNodePtr config = child(distribution, "DistributionConfig");
+    xmlNodePtr config = cloudfront_child(distribution, "DistributionConfig");
     if (!config)
         return;
     wanted w = wanted_of(ctx);
@@ -225,7 +205,7 @@ static int get_distribution(op_ctx *ctx, const resource *r, xmlDocPtr *doc, char
 static void take_id(void *arg, xmlNodePtr summary)
 {
     static const char *const id_path[] = {"Id", NULL};
-    *(char **)arg = text_at(summary, id_path);
+    *(char **)arg = cloudfront_text_at(summary, id_path);
 }
 
 /* The id of the distribution whose Comment is ours; NULL when there is none. */
@@ -303,7 +283,7 @@ static int distribution_update(op_ctx *ctx, resource *r, aws_error *err)
     TRY(cloudfront_call(ctx, "GET", path, NULL, NULL, NULL, &live, etag, err));
     /* The CallerReference is fixed at creation and must be sent back unchanged. */
     static const char *const reference_path[] = {"CallerReference", NULL};
-    char *reference = text_at(xmlDocGetRootElement(live), reference_path);
+    char *reference = cloudfront_text_at(xmlDocGetRootElement(live), reference_path);
     xmlFreeDoc(live);
     xmlDocPtr body;
     build_config(ctx, &w, reference ? reference : "", new_document("DistributionConfig", &body));
@@ -329,7 +309,7 @@ static int distribution_poll(op_ctx *ctx, resource *r, bool removing, bool *done
         return -1;
     }
     static const char *const status_path[] = {"Status", NULL};
-    char *status = text_at(xmlDocGetRootElement(doc), status_path);
+    char *status = cloudfront_text_at(xmlDocGetRootElement(doc), status_path);
     xmlFreeDoc(doc);
     snprintf(r->state, sizeof r->state, "%s", status ? status : "");
     *done = !removing && status && strcmp(status, "Deployed") == 0;
@@ -353,7 +333,7 @@ static int distribution_remove(op_ctx *ctx, resource *r, aws_error *err)
     xmlDocPtr config = NULL;
     if (cloudfront_call(ctx, "GET", path, NULL, NULL, NULL, &config, etag, err) != 0)
         return allow_error(-1, err, "NoSuchDistribution");
-    xmlNodePtr enabled = child(xmlDocGetRootElement(config), "Enabled");
+    xmlNodePtr enabled = cloudfront_child(xmlDocGetRootElement(config), "Enabled");
     xmlChar *value = enabled ? xmlNodeGetContent(enabled) : NULL;
     bool is_enabled = value && strcmp((const char *)value, "true") == 0;
     xmlFree(value);
@@ -369,7 +349,7 @@ static int distribution_remove(op_ctx *ctx, resource *r, aws_error *err)
     if (get_distribution(ctx, r, &doc, etag, err) != 0)
         return allow_error(-1, err, "NoSuchDistribution");
     static const char *const status_path[] = {"Status", NULL};
-    char *status = text_at(xmlDocGetRootElement(doc), status_path);
+    char *status = cloudfront_text_at(xmlDocGetRootElement(doc), status_path);
     xmlFreeDoc(doc);
     bool deployed = status && strcmp(status, "Deployed") == 0;
     snprintf(r->state, sizeof r->state, "%s", deployed ? "disabled" : "disabling");

@@ -64,37 +64,13 @@ static xmlDocPtr policy_config(op_ctx *ctx, const resource *r, const char *csp)
     return doc;
 }
 
-/* The element at a path of child names below node, or NULL. */
-static xmlNodePtr element_at(xmlNodePtr node, const char *const *path)
-{
-    for (size_t i = 0; node && path[i]; i++) {
-        xmlNodePtr n = node->children;
-        while (n && !(n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, path[i]) == 0))
-            n = n->next;
-        node = n;
-    }
-    return node;
-}
-
-/* The text of the element at a path of child names below node; caller frees. */
-static char *text_at(xmlNodePtr node, const char *const *path)
-{
-    node = element_at(node, path);
-    if (!node)
-        return NULL;
-    xmlChar *content = xmlNodeGetContent(node);
-    char *text = aws_xstrdup((const char *)content);
-    xmlFree(content);
-    return text;
-}
-
 /* Compares SecurityHeadersConfig/<header>/<field> with wanted; an absent
  * element reads as absent_as ("false" for booleans CloudFront may omit). */
 static void drift_header(resource *r, xmlNodePtr security, const char *header, const char *field,
                          const char *wanted, const char *absent_as)
 {
     const char *const path[] = {header, field, NULL};
-    char *live = text_at(security, path);
+    char *live = cloudfront_text_at(security, path);
     const char *seen = live ? live : absent_as;
     if (!seen || strcmp(seen, wanted) != 0) {
         char setting[96];
@@ -110,13 +86,13 @@ static void fill(resource *r, xmlNodePtr policy, const char *csp)
     const security_headers *h = &page_security_headers;
     static const char *const id_path[] = {"Id", NULL};
     static const char *const security_path[] = {"ResponseHeadersPolicyConfig", "SecurityHeadersConfig", NULL};
-    char *id = text_at(policy, id_path);
+    char *id = cloudfront_text_at(policy, id_path);
     r->exists = true;
     snprintf(r->id, sizeof r->id, "%s", id ? id : "");
     snprintf(r->state, sizeof r->state, "available");
     resource_set_output(r, "response_headers_policy_id", r->id);
     free(id);
-    xmlNodePtr security = element_at(policy, security_path);
+    xmlNodePtr security = cloudfront_element_at(policy, security_path);
     if (!security) {
         resource_add_drift(r, "SecurityHeadersConfig", NULL, "the page's security headers");
         return;
@@ -149,7 +125,7 @@ static void take_policy(void *arg, xmlNodePtr summary)
 {
     found_policy *f = arg;
     static const char *const policy_path[] = {"ResponseHeadersPolicy", NULL};
-    xmlNodePtr policy = element_at(summary, policy_path);
+    xmlNodePtr policy = cloudfront_element_at(summary, policy_path);
     if (policy)
         fill(f->r, policy, f->csp);
 }
