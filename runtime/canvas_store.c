@@ -19,7 +19,8 @@
 
 static cache_script place_script = {.source =
     "if redis.call('EXISTS', KEYS[5]) == 0 then return {2} end\n"
-    "local count = (#ARGV - 3) / 2\n"
+    "redis.call('ZADD', KEYS[7], 'NX', ARGV[3], ARGV[#ARGV])\n"
+    "local count = (#ARGV - 4) / 2\n"
     "local want = tonumber(redis.call('GET', KEYS[2]) or '0') + count\n"
     "if want > tonumber(redis.call('GET', KEYS[6]) or '0') then\n"
     "  return {3, string.format('%.0f', want)}\n"
@@ -169,16 +170,18 @@ int store_place(canvas_store *s, const char *connection_id, const pixel_request 
 {
     ENSURE(count > 0, err, AWS_ERROR_INVALID, "NoPixels", "nothing to place");
     char canvas[KEY_SIZE], seq[KEY_SIZE], recent[KEY_SIZE], cooldown[KEY_SIZE], loaded[KEY_SIZE],
-        reserved[KEY_SIZE];
+        reserved[KEY_SIZE], connections[KEY_SIZE];
     TRY(key(s, "canvas", canvas, err));
     TRY(key(s, "seq", seq, err));
     TRY(key(s, "recent", recent, err));
     TRY(cooldown_key(s, connection_id, cooldown, err));
     TRY(key(s, "loaded", loaded, err));
     TRY(key(s, "reserved", reserved, err));
-    const char *keys[] = {canvas, seq, recent, cooldown, loaded, reserved};
+    TRY(key(s, "connections", connections, err));
+    const char *keys[] = {canvas, seq, recent, cooldown, loaded, reserved, connections};
 
-    size_t arg_count = 3 + 2 * count;
+    /* depth, cooldown, now, (idx, colour) per pixel, then the connection id */
+    size_t arg_count = 4 + 2 * count;
     char (*numbers)[24] = aws_xcalloc(arg_count, sizeof *numbers);
     const char **args = aws_xcalloc(arg_count, sizeof *args);
     snprintf(numbers[0], 24, "%d", s->canvas.depth);
@@ -188,10 +191,11 @@ int store_place(canvas_store *s, const char *connection_id, const pixel_request 
         snprintf(numbers[3 + 2 * i], 24, "%zu", canvas_index(&s->canvas, pixels[i].x, pixels[i].y));
         snprintf(numbers[4 + 2 * i], 24, "%" PRIu32, pixels[i].colour);
     }
-    for (size_t i = 0; i < arg_count; i++)
+    for (size_t i = 0; i + 1 < arg_count; i++)
         args[i] = numbers[i];
+    args[arg_count - 1] = connection_id;
     cache_reply *reply = NULL;
-    int rc = run_script(s, &place_script, 6, keys, arg_count, args, false, &reply, err);
+    int rc = run_script(s, &place_script, 7, keys, arg_count, args, false, &reply, err);
     free(args);
     free(numbers);
     TRY(rc);

@@ -47,8 +47,10 @@ typedef struct place_outcome {
     uint64_t first_seq, last_seq;
 } place_outcome;
 
-/* Places pixels[0..count) for connection_id as one atomic step: refused whole
- * while the canvas is not loaded, when the seqs it needs are beyond the
+/* Places pixels[0..count) for connection_id as one atomic step. Once the
+ * canvas is loaded it registers the connection if it is not (a lost cache
+ * forgot it; store_connection_seen). Refused whole while the canvas is not
+ * loaded, when the seqs it needs are beyond the
  * cache's reservation (seq_mark.h; store_reserved_raise), or while the
  * connection's cooldown runs; otherwise starts a new cooldown of
  * cooldown_ms (0: none), gives the pixels consecutive seqs, sets them and

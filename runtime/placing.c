@@ -5,8 +5,8 @@
  * loaded or its seqs are not reserved; each is put right here and the
  * placement tried again. Two rounds cover both, and a third a cache lost
  * in between; past that the cache is changing faster than it can be used.
- * A connection that places is alive, so it is registered again if a lost
- * cache forgot it.
+ * A connection that places is alive: the placing script registers it
+ * again if a lost cache forgot it.
  */
 #include "runtime/placing.h"
 
@@ -33,7 +33,6 @@ int placing_place(const handler_ctx *ctx, const char *connection_id, const pixel
     app *a = ctx->app;
     canvas_store *store;
     TRY(app_store(a, &store, err));
-    TRY(store_connection_seen(store, connection_id, now_ms, err));
     for (int round = 1;; round++) {
         TRY(store_place(store, connection_id, pixels, count, a->settings.cooldown_ms, now_ms, out,
                         err));
