@@ -21,6 +21,8 @@
 
 typedef struct check_run {
     const doctor_check *check;
+    const scribble_config *cfg;
+    char detail[512];
     aws_client_options options;
     const aws_credentials *credentials;
     char *endpoint;
@@ -41,7 +43,9 @@ static void *run_check(void *arg)
     char source[AWS_ENDPOINT_SOURCE_SIZE];
     aws_client_endpoint(client, r->check->service, &r->endpoint, source, &r->error);
     long start = aws_monotonic_ms();
-    r->rc = r->check->run(client, &r->error);
+    r->rc = r->check->report
+                ? r->check->report(client, r->cfg, r->detail, sizeof r->detail, &r->error)
+                : r->check->run(client, &r->error);
     r->latency_ms = aws_monotonic_ms() - start;
     aws_client_free(client);
     return NULL;
@@ -92,13 +96,14 @@ static int check_identity(aws_client *client, aws_credentials *creds, int *failu
     return rc;
 }
 
-static int run_service_checks(const aws_client_options *options, const aws_credentials *creds,
-                              aws_buf *failed)
+static int run_service_checks(const scribble_config *cfg, const aws_client_options *options,
+                              const aws_credentials *creds, aws_buf *failed)
 {
     check_run *runs = aws_xcalloc(doctor_check_count, sizeof *runs);
     pthread_t *threads = aws_xcalloc(doctor_check_count, sizeof *threads);
     for (size_t i = 0; i < doctor_check_count; i++) {
-        runs[i] = (check_run){.check = &doctor_checks[i], .options = *options, .credentials = creds};
+        runs[i] = (check_run){.check = &doctor_checks[i], .cfg = cfg, .options = *options,
+                              .credentials = creds};
         if (pthread_create(&threads[i], NULL, run_check, &runs[i]) != 0)
             run_check(&runs[i]), threads[i] = 0;
     }
@@ -109,7 +114,7 @@ static int run_service_checks(const aws_client_options *options, const aws_crede
         char label[96], result[1500];
         snprintf(label, sizeof label, "%s %s", runs[i].check->service->service_id, runs[i].check->operation);
         if (runs[i].rc == 0) {
-            snprintf(result, sizeof result, "OK");
+            snprintf(result, sizeof result, "OK%s%s", runs[i].detail[0] ? " " : "", runs[i].detail);
         } else {
             describe_failure(&runs[i].error, result, sizeof result);
             aws_buf_printf(failed, "%s%s", failed->len ? ", " : "", runs[i].check->service->service_id);
@@ -152,7 +157,7 @@ int cmd_doctor(int argc, char **argv, const scribble_globals *g)
     if (check_identity(client, &creds, &failures) != 0)
         aws_buf_append_str(&failed, creds.access_key_id ? "STS" : "credentials");
     if (creds.access_key_id)
-        failures += run_service_checks(&options, &creds, &failed);
+        failures += run_service_checks(&cfg, &options, &creds, &failed);
     if (failures)
         fprintf(stderr, "\ndoctor: %d check%s failed: %s\n", failures, failures == 1 ? "" : "s",
                 aws_buf_str(&failed));

@@ -312,6 +312,9 @@ static const scribble_config_section sections[] = {
      NULL},
     {"site", "The page: a private S3 bucket behind a CloudFront distribution.", false, NULL},
     {"canvas", "The canvas and the rules of placing pixels.", false, NULL},
+    {"limits", "What clients may ask and the stack may spend: throttling, allowances per source "
+               "address, reserved Lambda concurrency (docs/protocol.md: what a client sees).", false,
+     NULL},
     {"local", "scribblectl local: the whole app on this machine, without an AWS account.", false, NULL},
     {"tags", "Extra tags on every taggable resource, key = value (scribble:stack is always added).", true,
      "team = canvas"},
@@ -453,8 +456,28 @@ static const scribble_setting settings[] = {
     {AT(canvas, depth), INT_OF("1", depth_values),
      .doc = "Bits per pixel: 1 black and white; 2, 4, 8 palettes of 4, 16, 256 colours; 24 RGB."},
     {AT(canvas, cooldown), INT("0", 0, 86400),
-     .doc = "Seconds a connection waits between placements; 0: no cooldown."},
+     .doc = "Seconds a connection waits after each pixel it places (after a message of n pixels, n "
+            "times as long); 0: no cooldown."},
     {AT(canvas, max_batch), INT("100", 1, 1000), .doc = "Most pixels one message may place."},
+
+    {AT(limits, throttle_rate), INT("500", 1, 10000),
+     .doc = "Messages a second the WebSocket API takes on each route, on average; API Gateway "
+            "refuses more before any function runs (the account's 10,000 is shared by every API)."},
+    {AT(limits, throttle_burst), INT("1000", 1, 5000),
+     .doc = "Messages the WebSocket API takes at once on each route above the average (the account "
+            "allows 5,000)."},
+    {AT(limits, address_allowance), INT("20", 0, 100000),
+     .doc = "Pixels per cooldown all connections of one source address (IPv6: its /64) place "
+            "together: reconnecting keeps the cooldown, people behind a NAT still play; 0: no limit."},
+    {AT(limits, address_catchups), INT("60", 0, 60000),
+     .doc = "Catch-ups a minute all connections of one source address may ask for (each "
+            "connection at most one every 2 s); 0: no limit by address."},
+    {AT(limits, route_concurrency), INT("0", 0, 100000),
+     .doc = "Executions reserved for each of connect, disconnect, send (also the most each runs); "
+            "0: none. AWS keeps 100 of the account's unreserved: up and doctor check."},
+    {AT(limits, worker_concurrency), INT("0", 0, 100000),
+     .doc = "Executions reserved for each of broadcast, catchup, snapshot, save (also the most "
+            "each runs); 0: none."},
 
     {AT(local, bind), STRING("127.0.0.1", 64, valid_bind, "an IP address or localhost"),
      .doc = "Address the page, the WebSocket and the local AWS listen on."},
@@ -1380,7 +1403,8 @@ static const char *const reference_preamble[] =
      "",
      "`scribblectl` reads `scribble.ini` from the current folder, or the file given with "
      "`--config FILE`. `scribblectl validate [FILE]` checks a file without touching anything: "
-     "it prints `FILE: OK (...)` and exits 0, or prints every problem on stderr and exits 2.",
+     "it prints `FILE: OK (...)` and what the cooldown and `[limits]` let clients do, and exits 0, "
+     "or prints every problem on stderr and exits 2.",
      "",
      "This page, the shipped `scribble.ini` and the loader are all generated from one table, "
      "`settings[]` in `provision/config.c`; a test checks they match.",

@@ -127,6 +127,14 @@ typedef struct scribble_config {
         int max_batch;
     } canvas;
     struct {
+        int throttle_rate;      /* the WebSocket stage's messages per second, per route */
+        int throttle_burst;
+        int address_allowance;  /* pixels per cooldown one source address may place; 0: no limit */
+        int address_catchups;   /* catch-ups per minute of one source address; 0: no limit */
+        int route_concurrency;  /* reserved for each of connect, disconnect, send; 0: none */
+        int worker_concurrency; /* reserved for each of broadcast, catchup, snapshot, save */
+    } limits;
+    struct {
         char *bind;
         int port;
         int aws_port;

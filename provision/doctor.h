@@ -8,11 +8,15 @@
 #include <stddef.h>
 
 #include "aws/client.h"
+#include "provision/config.h"
 
 typedef struct doctor_check {
     const aws_service *service;
     const char *operation;
     int (*run)(aws_client *c, aws_error *err);
+    /* Instead of run, for a check with figures to show after OK. */
+    int (*report)(aws_client *c, const scribble_config *cfg, char *detail, size_t size,
+                  aws_error *err);
 } doctor_check;
 
 extern const doctor_check doctor_checks[];

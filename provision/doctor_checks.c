@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "provision/function_limits.h"
+
 static int query_check(aws_client *c, const aws_service *svc, const char *action,
                        const char *param, const char *value, aws_error *err)
 {
@@ -93,9 +95,25 @@ static int check_logs(aws_client *c, aws_error *err)
     return json_check(c, &aws_service_logs, "DescribeLogGroups", "limit", err);
 }
 
-static int check_lambda(aws_client *c, aws_error *err)
+/* The account's Lambda concurrency, and whether the reservations the config
+ * asks for fit it (function_limits.h). */
+static int report_lambda(aws_client *c, const scribble_config *cfg, char *detail, size_t size,
+                         aws_error *err)
 {
-    return rest_json_check(c, &aws_service_lambda, "/2015-03-31/functions/", "MaxItems", err);
+    account_concurrency account;
+    TRY(account_concurrency_read(c, &account, err));
+    stack *s = NULL;
+    long now = 0, wanted = 0;
+    int rc = stack_build(cfg, &s, err);
+    if (rc == 0)
+        rc = stack_reservations(c, s, &now, &wanted, err);
+    if (rc == 0)
+        rc = reservations_fit(cfg, &account, now, wanted, err);
+    stack_free(s);
+    TRY(rc);
+    snprintf(detail, size, "concurrency limit %ld, %ld unreserved; this stack reserves %ld%s",
+             account.limit, account.unreserved, wanted, wanted == now ? "" : " once up");
+    return 0;
 }
 
 static int check_apigatewayv2(aws_client *c, aws_error *err)
@@ -119,18 +137,18 @@ static int check_s3(aws_client *c, aws_error *err)
 }
 
 const doctor_check doctor_checks[] = {
-    {&aws_service_ec2, "DescribeVpcs", check_ec2},
-    {&aws_service_iam, "ListRoles", check_iam},
-    {&aws_service_elasticache, "DescribeServerlessCaches", check_elasticache},
-    {&aws_service_sqs, "ListQueues", check_sqs},
-    {&aws_service_dynamodb, "ListTables", check_dynamodb},
-    {&aws_service_lambda, "ListFunctions", check_lambda},
-    {&aws_service_apigatewayv2, "GetApis", check_apigatewayv2},
-    {&aws_service_scheduler, "ListSchedules", check_scheduler},
-    {&aws_service_cloudfront, "ListDistributions", check_cloudfront},
-    {&aws_service_s3, "ListBuckets", check_s3},
-    {&aws_service_logs, "DescribeLogGroups", check_logs},
-    {&aws_service_tagging, "GetResources", check_tagging},
+    {&aws_service_ec2, "DescribeVpcs", check_ec2, NULL},
+    {&aws_service_iam, "ListRoles", check_iam, NULL},
+    {&aws_service_elasticache, "DescribeServerlessCaches", check_elasticache, NULL},
+    {&aws_service_sqs, "ListQueues", check_sqs, NULL},
+    {&aws_service_dynamodb, "ListTables", check_dynamodb, NULL},
+    {&aws_service_lambda, "GetAccountSettings", NULL, report_lambda},
+    {&aws_service_apigatewayv2, "GetApis", check_apigatewayv2, NULL},
+    {&aws_service_scheduler, "ListSchedules", check_scheduler, NULL},
+    {&aws_service_cloudfront, "ListDistributions", check_cloudfront, NULL},
+    {&aws_service_s3, "ListBuckets", check_s3, NULL},
+    {&aws_service_logs, "DescribeLogGroups", check_logs, NULL},
+    {&aws_service_tagging, "GetResources", check_tagging, NULL},
 };
 const size_t doctor_check_count = sizeof doctor_checks / sizeof doctor_checks[0];
 

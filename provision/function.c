@@ -27,14 +27,13 @@
 #include <string.h>
 
 #include "provision/kind_support.h"
+#include "provision/function_limits.h"
+#include "provision/handler_numbers.h"
 #include "provision/package.h"
 
 #define FUNCTIONS_PATH "/2015-03-31/functions"
 #define RUNTIME "provided.al2023"
 #define MAX_SUBNETS 8
-
-/* Handlers answering a WebSocket route have route_timeout; the rest, worker_timeout. */
-static const char *const route_handlers[] = {"connect", "disconnect", "send"};
 
 /* Where each environment variable's value comes from. */
 typedef enum env_source {
@@ -42,11 +41,6 @@ typedef enum env_source {
     ENV_RESOURCE_NAME, /* the planned name of resource `role` */
     ENV_CACHE,         /* the cache's address and port */
     ENV_STACK,         /* the stack's name: the runtime's cache keys carry it */
-    ENV_CANVAS_WIDTH,
-    ENV_CANVAS_HEIGHT,
-    ENV_CANVAS_DEPTH,
-    ENV_COOLDOWN,
-    ENV_MAX_BATCH,
 } env_source;
 
 typedef struct env_variable {
@@ -65,18 +59,12 @@ static const env_variable environment[] = {
     {"SCRIBBLE_HISTORY_TABLE", ENV_RESOURCE_NAME, "history-table", NULL},
     {"SCRIBBLE_BUCKET", ENV_RESOURCE_NAME, "site-bucket", NULL},
     {"SCRIBBLE_WEBSOCKET_ENDPOINT", ENV_OUTPUT, "websocket-api", "management_endpoint"},
-    {"SCRIBBLE_CANVAS_WIDTH", ENV_CANVAS_WIDTH, NULL, NULL},
-    {"SCRIBBLE_CANVAS_HEIGHT", ENV_CANVAS_HEIGHT, NULL, NULL},
-    {"SCRIBBLE_CANVAS_DEPTH", ENV_CANVAS_DEPTH, NULL, NULL},
-    {"SCRIBBLE_COOLDOWN", ENV_COOLDOWN, NULL, NULL},
-    {"SCRIBBLE_MAX_BATCH", ENV_MAX_BATCH, NULL, NULL},
 };
 
 /* The value of one variable, or NULL when its resource does not exist. */
 static const char *env_value(const op_ctx *ctx, const env_variable *v, char buf[512])
 {
     const scribble_config *cfg = ctx->cfg;
-    int number;
     switch (v->source) {
     case ENV_OUTPUT:
         return stack_output(ctx->stack, v->role, v->key);
@@ -95,15 +83,15 @@ static const char *env_value(const op_ctx *ctx, const env_variable *v, char buf[
     }
     case ENV_STACK:
         return cfg->stack.name;
-    case ENV_CANVAS_WIDTH: number = cfg->canvas.width; break;
-    case ENV_CANVAS_HEIGHT: number = cfg->canvas.height; break;
-    case ENV_CANVAS_DEPTH: number = cfg->canvas.depth; break;
-    case ENV_COOLDOWN: number = cfg->canvas.cooldown; break;
-    case ENV_MAX_BATCH: number = cfg->canvas.max_batch; break;
-    default: return NULL;
     }
-    snprintf(buf, 512, "%d", number);
-    return buf;
+    return NULL;
+}
+
+static void add_number(void *variables, const char *name, int value)
+{
+    char text[24];
+    snprintf(text, sizeof text, "%d", value);
+    cJSON_AddStringToObject(variables, name, text);
 }
 
 static const char *architecture(const scribble_config *cfg)
@@ -119,14 +107,6 @@ static const char *architecture(const scribble_config *cfg)
         return "x86_64";
 #endif
     }
-}
-
-static int timeout_of(const scribble_config *cfg, const char *handler)
-{
-    for (size_t i = 0; i < sizeof route_handlers / sizeof route_handlers[0]; i++)
-        if (strcmp(handler, route_handlers[i]) == 0)
-            return cfg->functions.route_timeout;
-    return cfg->functions.worker_timeout;
 }
 
 /* The role's ARN: live when the role has been read, else from its planned name. */
@@ -150,7 +130,7 @@ static cJSON *wanted_configuration(const op_ctx *ctx, const resource *r)
     cJSON_AddStringToObject(c, "Handler", r->variant);
     cJSON_AddStringToObject(c, "Role", arn);
     cJSON_AddNumberToObject(c, "MemorySize", cfg->functions.memory_mb);
-    cJSON_AddNumberToObject(c, "Timeout", timeout_of(cfg, r->variant));
+    cJSON_AddNumberToObject(c, "Timeout", function_timeout(cfg, r->variant));
     cJSON *vpc = cJSON_AddObjectToObject(c, "VpcConfig");
     cJSON *subnets = cJSON_AddArrayToObject(vpc, "SubnetIds");
     for (int z = 1; z <= cfg->network.availability_zones; z++) {
@@ -171,6 +151,7 @@ static cJSON *wanted_configuration(const op_ctx *ctx, const resource *r)
         if (value)
             cJSON_AddStringToObject(variables, environment[i].name, value);
     }
+    handler_numbers_each(cfg, add_number, variables);
     return c;
 }
 
@@ -336,6 +317,29 @@ static void take_live(op_ctx *ctx, resource *r, const cJSON *function)
     resource_set_output(r, "code_sha256", sha ? sha : "");
 }
 
+/* GetFunction's Concurrency.ReservedConcurrentExecutions; 0: none reserved. */
+static long live_reservation(const cJSON *function)
+{
+    long reserved = number_at(cJSON_GetObjectItemCaseSensitive(function, "Concurrency"),
+                              "ReservedConcurrentExecutions");
+    return reserved > 0 ? reserved : 0;
+}
+
+/* True when the handler's reservation differs; appends a drift line to r. */
+static bool compare_reservation(op_ctx *ctx, const char *handler, resource *r,
+                                const cJSON *function)
+{
+    long live = live_reservation(function);
+    long wanted = function_reserved_concurrency(ctx->cfg, handler);
+    if (live == wanted)
+        return false;
+    char live_text[32], wanted_text[32];
+    snprintf(live_text, sizeof live_text, live ? "%ld" : "(none)", live);
+    snprintf(wanted_text, sizeof wanted_text, wanted ? "%ld" : "(none)", wanted);
+    resource_add_drift(r, "function reserved concurrency", live_text, wanted_text);
+    return true;
+}
+
 static int function_read(op_ctx *ctx, resource *r, aws_error *err)
 {
     cJSON *function = NULL;
@@ -347,6 +351,7 @@ static int function_read(op_ctx *ctx, resource *r, aws_error *err)
     cJSON *wanted = wanted_configuration(ctx, r);
     compare_configuration(r, live, wanted);
     compare_code(ctx, r, live);
+    compare_reservation(ctx, r->variant, r, function);
     cJSON_Delete(wanted);
     cJSON_Delete(function);
     return 0;
@@ -382,6 +387,24 @@ static int retry_transient(int rc, aws_error *err)
     return rc;
 }
 
+/* PutFunctionConcurrency, or DeleteFunctionConcurrency for none. */
+static int put_reservation(op_ctx *ctx, const resource *r, aws_error *err)
+{
+    char path[256];
+    snprintf(path, sizeof path, "/2017-10-31/functions/%s/concurrency", r->name);
+    long wanted = function_reserved_concurrency(ctx->cfg, r->variant);
+    cJSON *in = NULL, *out = NULL;
+    if (wanted) {
+        in = cJSON_CreateObject();
+        cJSON_AddNumberToObject(in, "ReservedConcurrentExecutions", (double)wanted);
+    }
+    int rc = aws_rest_json_call(ctx->client, &aws_service_lambda, wanted ? "PUT" : "DELETE", path,
+                                NULL, in, &out, err);
+    cJSON_Delete(in);
+    cJSON_Delete(out);
+    return retry_transient(rc, err);
+}
+
 static int function_create(op_ctx *ctx, resource *r, aws_error *err)
 {
     cJSON *in = wanted_configuration(ctx, r);
@@ -404,6 +427,8 @@ static int function_create(op_ctx *ctx, resource *r, aws_error *err)
         rc = 0;
     }
     TRY(retry_transient(rc, err));
+    if (function_reserved_concurrency(ctx->cfg, r->variant))
+        TRY(put_reservation(ctx, r, err));
     resource_reset_live(r);
     return function_read(ctx, r, err);
 }
@@ -452,11 +477,15 @@ static int function_update(op_ctx *ctx, resource *r, aws_error *err)
     cJSON *wanted = wanted_configuration(ctx, r);
     bool configuration = compare_configuration(&probe, live, wanted);
     bool code = compare_code(ctx, &probe, live);
+    bool reservation = compare_reservation(ctx, r->variant, &probe, function);
     const char *status = string_at(live, "LastUpdateStatus");
     bool in_progress = status && strcmp(status, "InProgress") == 0;
     cJSON_Delete(wanted);
     cJSON_Delete(function);
     aws_buf_free(&probe.drift);
+    /* A function's concurrency is not part of its configuration updates. */
+    if (reservation)
+        TRY(put_reservation(ctx, r, err));
     int rc = 0;
     if (in_progress && (configuration || code)) {
         rc = aws_error_set(err, AWS_ERROR_SERVICE, "ResourceConflictException",

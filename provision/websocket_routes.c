@@ -15,7 +15,10 @@
  * API (websocket-api's api_id) by route key. The stage's deployment carries
  * a fingerprint of the routes and integrations it was made from in its
  * description: a deployment is a snapshot, and a new one is made only when
- * the live routes no longer match that fingerprint. Deleting the API deletes
+ * the live routes no longer match that fingerprint. The stage's default
+ * route settings throttle every route to [limits] throttle_rate and
+ * throttle_burst (the account's limits are shared by every API in the
+ * region). Deleting the API deletes
  * routes, integrations, stage and deployments, so removing this resource
  * only takes the permissions back from the functions (which outlive it in
  * the walk); those are found by statement id, even without the API.
@@ -307,7 +310,46 @@ static void compare_routes(op_ctx *ctx, resource *r, const live_api *l, bool *an
     }
 }
 
-static void compare_stage(resource *r, const live_api *l, bool *any)
+/* The stage's throttling as the config asks: defaultRouteSettings' members. */
+static cJSON *wanted_route_settings(const scribble_config *cfg)
+{
+    cJSON *settings = cJSON_CreateObject();
+    cJSON_AddNumberToObject(settings, "throttlingBurstLimit", cfg->limits.throttle_burst);
+    cJSON_AddNumberToObject(settings, "throttlingRateLimit", cfg->limits.throttle_rate);
+    return settings;
+}
+
+/* "rate N/s, burst M" of defaultRouteSettings (or of the config when NULL). */
+static void describe_throttling(const cJSON *settings, char *out, size_t size)
+{
+    const cJSON *rate = cJSON_GetObjectItemCaseSensitive(settings, "throttlingRateLimit");
+    const cJSON *burst = cJSON_GetObjectItemCaseSensitive(settings, "throttlingBurstLimit");
+    if (!cJSON_IsNumber(rate) || !cJSON_IsNumber(burst))
+        snprintf(out, size, "(none)");
+    else
+        snprintf(out, size, "rate %g/s, burst %g", rate->valuedouble, burst->valuedouble);
+}
+
+static bool throttling_as_configured(const op_ctx *ctx, const live_api *l, char *live, char *wanted,
+                                     size_t size)
+{
+    cJSON *settings = wanted_route_settings(ctx->cfg);
+    describe_throttling(cJSON_GetObjectItemCaseSensitive(l->stage, "defaultRouteSettings"), live,
+                        size);
+    describe_throttling(settings, wanted, size);
+    cJSON_Delete(settings);
+    return strcmp(live, wanted) == 0;
+}
+
+static void compare_throttling(const op_ctx *ctx, resource *r, const live_api *l)
+{
+    char setting[160], live[96], wanted[96];
+    snprintf(setting, sizeof setting, "stage %s throttling", l->stage_name);
+    if (!throttling_as_configured(ctx, l, live, wanted, sizeof live))
+        resource_add_drift(r, setting, live, wanted);
+}
+
+static void compare_stage(const op_ctx *ctx, resource *r, const live_api *l, bool *any)
 {
     char setting[160], wanted[64];
     snprintf(setting, sizeof setting, "stage %s", l->stage_name);
@@ -318,6 +360,7 @@ static void compare_stage(resource *r, const live_api *l, bool *any)
         return;
     }
     *any = true;
+    compare_throttling(ctx, r, l);
     const char *description = json_string(l->deployment, "description");
     if (!l->deployment) {
         resource_add_drift(r, setting, "not deployed", "deployed");
@@ -364,7 +407,7 @@ static int routes_read(op_ctx *ctx, resource *r, aws_error *err)
     TRY(read_live(ctx, api_id, stage_name, &l, err));
     compare_routes(ctx, r, &l, &any);
     compare_unused(r, &l);
-    compare_stage(r, &l, &any);
+    compare_stage(ctx, r, &l, &any);
     live_free(&l);
     TRY(read_permissions(ctx, r, execution_arn, &any, err));
     r->exists = any;
@@ -512,14 +555,23 @@ static int delete_unused(op_ctx *ctx, const live_api *l, aws_error *err)
  * the routes as they are now. */
 static int converge_stage(op_ctx *ctx, const live_api *l, bool routes_changed, aws_error *err)
 {
-    char path[512], wanted[64];
+    char path[512], wanted[64], live_throttling[96], wanted_throttling[96];
     if (!l->stage) {
         cJSON *in = cJSON_CreateObject();
         cJSON_AddStringToObject(in, "stageName", l->stage_name);
         cJSON_AddBoolToObject(in, "autoDeploy", false);
         cJSON_AddStringToObject(in, "description", "Scribble's canvas");
+        cJSON_AddItemToObject(in, "defaultRouteSettings", wanted_route_settings(ctx->cfg));
         snprintf(path, sizeof path, "/v2/apis/%s/stages", l->api_id);
         int rc = apigw_call(ctx, "POST", path, NULL, in, NULL, err);
+        cJSON_Delete(in);
+        TRY(rc);
+    } else if (!throttling_as_configured(ctx, l, live_throttling, wanted_throttling,
+                                         sizeof live_throttling)) {
+        cJSON *in = cJSON_CreateObject();
+        cJSON_AddItemToObject(in, "defaultRouteSettings", wanted_route_settings(ctx->cfg));
+        snprintf(path, sizeof path, "/v2/apis/%s/stages/%s", l->api_id, l->stage_name);
+        int rc = apigw_call(ctx, "PATCH", path, NULL, in, NULL, err);
         cJSON_Delete(in);
         TRY(rc);
     }

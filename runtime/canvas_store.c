@@ -17,24 +17,57 @@
 
 #define KEY_SIZE 320
 
-static cache_script place_script = {.source =
+/* An address's clock (canvas_store.h, address_limit): a Unix time in ms,
+ * never behind now, kept until it is. clock_wait is how long an act of
+ * `units` must wait. Both limiting scripts start with these. */
+#define ADDRESS_CLOCK_LUA                                                                      \
+    "local function clock_read(key, now)\n"                                                    \
+    "  return math.max(tonumber(redis.call('GET', key) or '0'), now)\n"                         \
+    "end\n"                                                                                    \
+    "local function clock_wait(clock, now, units, step, tolerance)\n"                          \
+    "  if clock <= now then return 0 end\n"                                                    \
+    "  return math.max(0, math.min(clock - now, clock + units * step - now - tolerance))\n"     \
+    "end\n"                                                                                    \
+    "local function clock_set(key, clock, now)\n"                                              \
+    "  redis.call('SET', key, string.format('%.0f', clock), 'PX',\n"                           \
+    "             string.format('%.0f', math.max(clock - now, 1)))\n"                          \
+    "end\n"
+
+/* KEYS: canvas seq recent cooldown loaded reserved connections address-clock;
+ * ARGV: depth, cooldown per pixel, now, address step, (idx, colour) per
+ * pixel, connection id. */
+static cache_script place_script = {.source = ADDRESS_CLOCK_LUA
     "if redis.call('EXISTS', KEYS[5]) == 0 then return {2} end\n"
     "redis.call('ZADD', KEYS[7], 'NX', ARGV[3], ARGV[#ARGV])\n"
-    "local count = (#ARGV - 4) / 2\n"
+    "local count = (#ARGV - 5) / 2\n"
     "local want = tonumber(redis.call('GET', KEYS[2]) or '0') + count\n"
     "if want > tonumber(redis.call('GET', KEYS[6]) or '0') then\n"
     "  return {3, string.format('%.0f', want)}\n"
     "end\n"
-    "local cooldown = tonumber(ARGV[2])\n"
-    "if cooldown > 0 and not redis.call('SET', KEYS[4], '1', 'PX', cooldown, 'NX') then\n"
-    "  return {0, redis.call('PTTL', KEYS[4])}\n"
+    "local cooldown, now, step = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])\n"
+    "local wait, clock = 0, now\n"
+    "if cooldown > 0 then wait = math.max(redis.call('PTTL', KEYS[4]), 0) end\n"
+    "if step > 0 then\n"
+    "  clock = clock_read(KEYS[8], now)\n"
+    "  wait = math.max(wait, clock_wait(clock, now, count, step, cooldown))\n"
+    "end\n"
+    "if wait > 0 then return {0, math.ceil(wait)} end\n"
+    "local next_at = 0\n"
+    "if cooldown > 0 then\n"
+    "  redis.call('SET', KEYS[4], '1', 'PX', string.format('%.0f', cooldown * count))\n"
+    "  next_at = now + cooldown * count\n"
+    "end\n"
+    "if step > 0 then\n"
+    "  clock = clock + step * count\n"
+    "  clock_set(KEYS[8], clock, now)\n"
+    "  next_at = math.max(next_at, math.ceil(clock + step - cooldown))\n"
     "end\n"
     "local last = redis.call('INCRBY', KEYS[2], count)\n"
     "local first = last - count + 1\n"
     "local kind = 'u' .. ARGV[1]\n"
     "local bits, recent = {}, {}\n"
     "for i = 0, count - 1 do\n"
-    "  local idx, colour = ARGV[4 + 2 * i], ARGV[5 + 2 * i]\n"
+    "  local idx, colour = ARGV[5 + 2 * i], ARGV[6 + 2 * i]\n"
     "  local seq = string.format('%.0f', first + i)\n"
     "  bits[#bits + 1] = 'SET'; bits[#bits + 1] = kind\n"
     "  bits[#bits + 1] = '#' .. idx; bits[#bits + 1] = colour\n"
@@ -43,7 +76,22 @@ static cache_script place_script = {.source =
     "end\n"
     "redis.call('BITFIELD', KEYS[1], unpack(bits))\n"
     "redis.call('ZADD', KEYS[3], unpack(recent))\n"
-    "return {1, first, last}\n"};
+    "return {1, first, last, string.format('%.0f', next_at)}\n"};
+
+/* KEYS: the connection's catch-up limit, the address's clock; ARGV:
+ * interval, now, address step, address tolerance. Returns the ms to wait,
+ * 0 when allowed (and counted). */
+static cache_script catchup_limit_script = {.source = ADDRESS_CLOCK_LUA
+    "local now, step, tolerance = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])\n"
+    "local wait, clock = math.max(redis.call('PTTL', KEYS[1]), 0), now\n"
+    "if step > 0 then\n"
+    "  clock = clock_read(KEYS[2], now)\n"
+    "  wait = math.max(wait, clock_wait(clock, now, 1, step, tolerance))\n"
+    "end\n"
+    "if wait > 0 then return math.ceil(wait) end\n"
+    "redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])\n"
+    "if step > 0 then clock_set(KEYS[2], clock + step, now) end\n"
+    "return 0\n"};
 
 static cache_script read_canvas_script = {.source =
     "return {redis.call('GET', KEYS[1]) or '', redis.call('GET', KEYS[2]) or '0'}\n"};
@@ -123,6 +171,21 @@ static int cooldown_key(const canvas_store *s, const char *connection_id, char o
     return connection_key(s, "cooldown", connection_id, out, err);
 }
 
+/* The clock of an address's limit: "<kind>:<address>" ("<kind>:" and
+ * unused when the limit does not apply). */
+static int address_clock_key(const canvas_store *s, const char *kind, const address_limit *limit,
+                             char out[KEY_SIZE], aws_error *err)
+{
+    return connection_key(s, kind, limit && limit->address ? limit->address : "", out, err);
+}
+
+/* The limit's step as a script argument; "0" when it does not apply. */
+static void address_step(const address_limit *limit, char out[32])
+{
+    bool applies = limit && limit->address && limit->address[0] && limit->step_ms > 0;
+    snprintf(out, 32, "%.3f", applies ? limit->step_ms : 0.0);
+}
+
 static int unexpected(aws_error *err, const char *what)
 {
     return aws_error_set(err, AWS_ERROR_PARSE, "UnexpectedReply",
@@ -164,13 +227,48 @@ static int run_script(canvas_store *s, cache_script *script, size_t key_count,
 
 /* ---- placing ------------------------------------------------------------- */
 
-int store_place(canvas_store *s, const char *connection_id, const pixel_request *pixels,
-                size_t count, int cooldown_ms, long long now_ms, place_outcome *out,
-                aws_error *err)
+/* The placing script's answer: {2} not loaded, {3, want} not reserved,
+ * {0, wait} refused by a limit, {1, first, last, next at} placed. */
+static int read_place_reply(const cache_reply *reply, place_outcome *out)
+{
+    memset(out, 0, sizeof *out);
+    if (reply->type != CACHE_REPLY_ARRAY || reply->count < 1 ||
+        reply->elements[0].type != CACHE_REPLY_INTEGER)
+        return -1;
+    const cache_reply *e = reply->elements;
+    switch (e[0].integer) {
+    case 2:
+        out->not_loaded = true;
+        return reply->count == 1 ? 0 : -1;
+    case 3:
+        return reply->count == 2 && reply_u64(&e[1], &out->reserve_up_to) && out->reserve_up_to > 0
+                   ? 0 : -1;
+    case 0:
+        if (reply->count != 2 || e[1].type != CACHE_REPLY_INTEGER)
+            return -1;
+        out->retry_after_ms = e[1].integer > 0 ? e[1].integer : 1;
+        return 0;
+    case 1: {
+        uint64_t next_at;
+        if (reply->count != 4 || !reply_u64(&e[1], &out->first_seq) ||
+            !reply_u64(&e[2], &out->last_seq) || !reply_u64(&e[3], &next_at))
+            return -1;
+        out->next_at_ms = (long long)next_at;
+        out->accepted = true;
+        return 0;
+    }
+    default:
+        return -1;
+    }
+}
+
+int store_place(canvas_store *s, const char *connection_id, const address_limit *address,
+                const pixel_request *pixels, size_t count, int cooldown_ms, long long now_ms,
+                place_outcome *out, aws_error *err)
 {
     ENSURE(count > 0, err, AWS_ERROR_INVALID, "NoPixels", "nothing to place");
     char canvas[KEY_SIZE], seq[KEY_SIZE], recent[KEY_SIZE], cooldown[KEY_SIZE], loaded[KEY_SIZE],
-        reserved[KEY_SIZE], connections[KEY_SIZE];
+        reserved[KEY_SIZE], connections[KEY_SIZE], clock[KEY_SIZE];
     TRY(key(s, "canvas", canvas, err));
     TRY(key(s, "seq", seq, err));
     TRY(key(s, "recent", recent, err));
@@ -178,48 +276,30 @@ int store_place(canvas_store *s, const char *connection_id, const pixel_request 
     TRY(key(s, "loaded", loaded, err));
     TRY(key(s, "reserved", reserved, err));
     TRY(key(s, "connections", connections, err));
-    const char *keys[] = {canvas, seq, recent, cooldown, loaded, reserved, connections};
+    TRY(address_clock_key(s, "placing", address, clock, err));
+    const char *keys[] = {canvas, seq, recent, cooldown, loaded, reserved, connections, clock};
 
-    /* depth, cooldown, now, (idx, colour) per pixel, then the connection id */
-    size_t arg_count = 4 + 2 * count;
-    char (*numbers)[24] = aws_xcalloc(arg_count, sizeof *numbers);
+    /* depth, cooldown, now, address step, (idx, colour) per pixel, then the connection id */
+    size_t arg_count = 5 + 2 * count;
+    char (*numbers)[32] = aws_xcalloc(arg_count, sizeof *numbers);
     const char **args = aws_xcalloc(arg_count, sizeof *args);
-    snprintf(numbers[0], 24, "%d", s->canvas.depth);
-    snprintf(numbers[1], 24, "%d", cooldown_ms);
-    snprintf(numbers[2], 24, "%lld", now_ms);
+    snprintf(numbers[0], 32, "%d", s->canvas.depth);
+    snprintf(numbers[1], 32, "%d", cooldown_ms);
+    snprintf(numbers[2], 32, "%lld", now_ms);
+    address_step(cooldown_ms > 0 ? address : NULL, numbers[3]);
     for (size_t i = 0; i < count; i++) {
-        snprintf(numbers[3 + 2 * i], 24, "%zu", canvas_index(&s->canvas, pixels[i].x, pixels[i].y));
-        snprintf(numbers[4 + 2 * i], 24, "%" PRIu32, pixels[i].colour);
+        snprintf(numbers[4 + 2 * i], 32, "%zu", canvas_index(&s->canvas, pixels[i].x, pixels[i].y));
+        snprintf(numbers[5 + 2 * i], 32, "%" PRIu32, pixels[i].colour);
     }
     for (size_t i = 0; i + 1 < arg_count; i++)
         args[i] = numbers[i];
     args[arg_count - 1] = connection_id;
     cache_reply *reply = NULL;
-    int rc = run_script(s, &place_script, 7, keys, arg_count, args, false, &reply, err);
+    int rc = run_script(s, &place_script, 8, keys, arg_count, args, false, &reply, err);
     free(args);
     free(numbers);
     TRY(rc);
-    memset(out, 0, sizeof *out);
-    rc = -1;
-    if (reply->type == CACHE_REPLY_ARRAY && reply->count == 1 &&
-        reply->elements[0].type == CACHE_REPLY_INTEGER && reply->elements[0].integer == 2) {
-        out->not_loaded = true;
-        rc = 0;
-    } else if (reply->type == CACHE_REPLY_ARRAY && reply->count == 2 &&
-               reply->elements[0].type == CACHE_REPLY_INTEGER && reply->elements[0].integer == 3) {
-        if (reply_u64(&reply->elements[1], &out->reserve_up_to) && out->reserve_up_to > 0)
-            rc = 0;
-    } else if (reply->type == CACHE_REPLY_ARRAY && reply->count >= 2 &&
-        reply->elements[0].type == CACHE_REPLY_INTEGER) {
-        if (reply->elements[0].integer == 0) {
-            out->retry_after_ms = reply->elements[1].integer > 0 ? reply->elements[1].integer : 1;
-            rc = 0;
-        } else if (reply->count == 3 && reply_u64(&reply->elements[1], &out->first_seq) &&
-                   reply_u64(&reply->elements[2], &out->last_seq)) {
-            out->accepted = true;
-            rc = 0;
-        }
-    }
+    rc = read_place_reply(reply, out);
     cache_reply_free(reply);
     return rc == 0 ? 0 : unexpected(err, "the placement");
 }
@@ -518,18 +598,25 @@ int store_connection_seen(canvas_store *s, const char *connection_id, long long 
     return 0;
 }
 
-int store_catchup_allowed(canvas_store *s, const char *connection_id, int interval_ms,
-                          bool *allowed, aws_error *err)
+int store_catchup_allowed(canvas_store *s, const char *connection_id, const address_limit *address,
+                          int interval_ms, long long now_ms, long long *retry_after_ms,
+                          aws_error *err)
 {
-    char limit[KEY_SIZE], ms[24];
+    char limit[KEY_SIZE], clock[KEY_SIZE], interval[24], now[24], step[32], tolerance[24];
     TRY(connection_key(s, "catchup", connection_id, limit, err));
-    snprintf(ms, sizeof ms, "%d", interval_ms > 0 ? interval_ms : 1);
-    const char *argv[] = {"SET", limit, "1", "PX", ms, "NX"};
+    TRY(address_clock_key(s, "catchups", address, clock, err));
+    snprintf(interval, sizeof interval, "%d", interval_ms > 0 ? interval_ms : 1);
+    snprintf(now, sizeof now, "%lld", now_ms);
+    address_step(address, step);
+    snprintf(tolerance, sizeof tolerance, "%lld", address ? address->tolerance_ms : 0);
+    const char *keys[] = {limit, clock};
+    const char *args[] = {interval, now, step, tolerance};
     cache_reply *reply = NULL;
-    TRY(cache_command_argv(s->cache, 6, argv, false, &reply, err));
-    *allowed = reply->type == CACHE_REPLY_STRING;
+    TRY(run_script(s, &catchup_limit_script, 2, keys, 4, args, false, &reply, err));
+    int rc = reply->type == CACHE_REPLY_INTEGER && reply->integer >= 0 ? 0 : -1;
+    *retry_after_ms = rc == 0 ? reply->integer : 0;
     cache_reply_free(reply);
-    return 0;
+    return rc == 0 ? 0 : unexpected(err, "the catch-up limit");
 }
 
 int store_connection_remove(canvas_store *s, const char *connection_id, aws_error *err)

@@ -45,19 +45,33 @@ typedef struct place_outcome {
     bool accepted;
     long long retry_after_ms; /* when refused for the cooldown */
     uint64_t first_seq, last_seq;
+    long long next_at_ms;     /* accepted: when the connection may place again (0: at once) */
 } place_outcome;
+
+/* A limit by source address (source_address.h): each unit of an act (a
+ * pixel, a catch-up) moves the address's clock on by step_ms, and an act
+ * is refused while it would take the clock more than tolerance_ms ahead of
+ * now, unless the clock is not ahead at all. So an address may act
+ * tolerance_ms / step_ms units per tolerance_ms, and an idle one always
+ * gets its act. An empty address or a step of 0: no limit by address. */
+typedef struct address_limit {
+    const char *address;
+    double step_ms;
+    long long tolerance_ms;
+} address_limit;
 
 /* Places pixels[0..count) for connection_id as one atomic step. Once the
  * canvas is loaded it registers the connection if it is not (a lost cache
  * forgot it; store_connection_seen). Refused whole while the canvas is not
  * loaded, when the seqs it needs are beyond the
- * cache's reservation (seq_mark.h; store_reserved_raise), or while the
- * connection's cooldown runs; otherwise starts a new cooldown of
- * cooldown_ms (0: none), gives the pixels consecutive seqs, sets them and
- * records them in the recent placements. */
-int store_place(canvas_store *s, const char *connection_id, const pixel_request *pixels,
-                size_t count, int cooldown_ms, long long now_ms, place_outcome *out,
-                aws_error *err);
+ * cache's reservation (seq_mark.h; store_reserved_raise), while the
+ * connection's cooldown runs, or while the address's limit refuses it;
+ * otherwise starts a cooldown of count x cooldown_ms (0: none), moves the
+ * address's clock on by count steps, gives the pixels consecutive seqs,
+ * sets them and records them in the recent placements. */
+int store_place(canvas_store *s, const char *connection_id, const address_limit *address,
+                const pixel_request *pixels, size_t count, int cooldown_ms, long long now_ms,
+                place_outcome *out, aws_error *err);
 
 /* The whole canvas value and the seq it is at, read atomically. */
 int store_read_canvas(canvas_store *s, aws_buf *bits, uint64_t *seq, aws_error *err);
@@ -130,10 +144,13 @@ int store_connection_add(canvas_store *s, const char *connection_id, long long n
  * it had, and they receive live pixels again once they are seen. */
 int store_connection_seen(canvas_store *s, const char *connection_id, long long now_ms,
                           aws_error *err);
-/* Whether the connection may ask for a catch-up now: at most one per
- * interval_ms, as each one can cost a snapshot's worth of messages. */
-int store_catchup_allowed(canvas_store *s, const char *connection_id, int interval_ms,
-                          bool *allowed, aws_error *err);
+/* Whether the connection may ask for a catch-up now, as each one can cost
+ * a snapshot's worth of messages: at most one per interval_ms, and as the
+ * address's limit allows. *retry_after_ms is 0 when it may (and the ask is
+ * counted), else how long it must wait. */
+int store_catchup_allowed(canvas_store *s, const char *connection_id, const address_limit *address,
+                          int interval_ms, long long now_ms, long long *retry_after_ms,
+                          aws_error *err);
 /* Forgets a connection, its cooldown and its catch-up limit. */
 int store_connection_remove(canvas_store *s, const char *connection_id, aws_error *err);
 /* When the connection connected; *found false when it is not registered. */

@@ -59,6 +59,9 @@ int websocket_event_parse(const char *json, size_t len, websocket_event *out, aw
     memcpy(out->connection_id, id, strlen(id) + 1);
     const char *route = cJSON_GetStringValue(member(member(out->doc, "requestContext"), "routeKey"));
     out->route_key = route ? route : "";
+    source_address_key(cJSON_GetStringValue(member(member(member(out->doc, "requestContext"),
+                                                           "identity"), "sourceIp")),
+                       out->source_address);
     const char *body_token = NULL;
     size_t body_token_len = 0;
     if (cJSON_IsString(member(out->doc, "body"))) {

@@ -19,6 +19,7 @@
 
 #include "aws/buf.h"
 #include "aws/error.h"
+#include "runtime/source_address.h"
 
 #define CONNECTION_ID_MAX 128
 
@@ -28,6 +29,8 @@ typedef struct websocket_event {
                            included; NULL when none */
     size_t body_len;
     const char *route_key; /* requestContext.routeKey; "" when absent */
+    char source_address[SOURCE_ADDRESS_SIZE]; /* requestContext.identity.sourceIp as a limit
+                                                 key (source_address.h); "" when absent */
     bool binary;        /* API Gateway base64-encoded it: a binary frame */
     bool has_since;     /* $connect's ?since=, when it is a valid seq */
     uint64_t since;

@@ -40,7 +40,8 @@ static void refuse(app *a, const char *connection_id, const char *code, const ch
     aws_buf_free(&message);
 }
 
-static void place(const handler_ctx *ctx, const char *connection_id, const client_message *m)
+static void place(const handler_ctx *ctx, const char *connection_id, const char *source_address,
+                  const client_message *m)
 {
     app *a = ctx->app;
     const runtime_settings *s = &a->settings;
@@ -48,7 +49,8 @@ static void place(const handler_ctx *ctx, const char *connection_id, const clien
     aws_error err = {0};
     long long now = app_now_ms();
     place_outcome outcome;
-    if (placing_place(ctx, connection_id, m->pixels, m->count, now, &outcome, &err) != 0) {
+    if (placing_place(ctx, connection_id, source_address, m->pixels, m->count, now, &outcome,
+                      &err) != 0) {
         log_aws_error("placing pixels", &err);
         refuse(a, connection_id, "Unavailable", "the canvas could not be reached; nothing was placed",
                m->ref, -1);
@@ -78,34 +80,45 @@ static void place(const handler_ctx *ctx, const char *connection_id, const clien
         log_aws_error("queueing pixels for broadcast", &err);
     free(placed);
     aws_buf message = {0};
-    server_message_placed(&message, m->ref, outcome.first_seq, outcome.last_seq,
-                          s->cooldown_ms ? now + s->cooldown_ms : 0);
+    server_message_placed(&message, m->ref, outcome.first_seq, outcome.last_seq, outcome.next_at_ms);
     answer(a, connection_id, &message);
     aws_buf_free(&message);
     log_info("placed %zu pixels, seq %" PRIu64 " to %" PRIu64, m->count, outcome.first_seq,
              outcome.last_seq);
 }
 
-/* One catch-up a connection asks for per this many ms. */
+/* One catch-up a connection asks for per this many ms; the connections of
+ * one address share address_catchups per minute. */
 #define CATCHUP_INTERVAL_MS 2000
+#define ADDRESS_CATCHUPS_PERIOD_MS 60000
 
-static void catch_up(const handler_ctx *ctx, const char *connection_id, const client_message *m)
+static void catch_up(const handler_ctx *ctx, const char *connection_id, const char *source_address,
+                     const client_message *m)
 {
     app *a = ctx->app;
     aws_client *aws;
     canvas_store *store;
     aws_error err = {0};
-    bool allowed = false;
+    int per_minute = a->settings.address_catchups;
+    address_limit address = {
+        .address = source_address,
+        .step_ms = per_minute ? (double)ADDRESS_CATCHUPS_PERIOD_MS / per_minute : 0,
+        .tolerance_ms = ADDRESS_CATCHUPS_PERIOD_MS,
+    };
+    long long wait_ms = 0;
     if (app_store(a, &store, &err) != 0 ||
-        store_catchup_allowed(store, connection_id, CATCHUP_INTERVAL_MS, &allowed, &err) != 0) {
+        store_catchup_allowed(store, connection_id, &address, CATCHUP_INTERVAL_MS, app_now_ms(),
+                              &wait_ms, &err) != 0) {
         log_aws_error("checking the catch-up limit", &err);
         refuse(a, connection_id, "Unavailable", "the catch-up could not be queued; try again",
                m->ref, -1);
         return;
     }
-    if (!allowed) {
-        refuse(a, connection_id, "Throttled", "one catch-up every 2 s; wait before asking again",
-               m->ref, CATCHUP_INTERVAL_MS);
+    if (wait_ms > 0) {
+        char text[96];
+        snprintf(text, sizeof text, "too many catch-ups; wait %.1f s before asking again",
+                 (double)wait_ms / 1000.0);
+        refuse(a, connection_id, "Throttled", text, m->ref, wait_ms);
         return;
     }
     if (settings_require(a->settings.catchup_queue_url, "SCRIBBLE_CATCHUP_QUEUE_URL", &err) != 0 ||
@@ -134,9 +147,9 @@ int handler_send(const handler_ctx *ctx, const char *event_json, size_t len, aws
         refuse(a, ev.connection_id, refusal.code, refusal.message, m.ref, -1);
     } else {
         if (m.type == CLIENT_PLACE)
-            place(ctx, ev.connection_id, &m);
+            place(ctx, ev.connection_id, ev.source_address, &m);
         else
-            catch_up(ctx, ev.connection_id, &m);
+            catch_up(ctx, ev.connection_id, ev.source_address, &m);
         client_message_free(&m);
     }
     websocket_event_free(&ev);

@@ -27,14 +27,22 @@ static int reserve(const handler_ctx *ctx, canvas_store *store, uint64_t up_to, 
     return store_reserved_raise(store, after, err);
 }
 
-int placing_place(const handler_ctx *ctx, const char *connection_id, const pixel_request *pixels,
-                  size_t count, long long now_ms, place_outcome *out, aws_error *err)
+int placing_place(const handler_ctx *ctx, const char *connection_id, const char *source_address,
+                  const pixel_request *pixels, size_t count, long long now_ms, place_outcome *out,
+                  aws_error *err)
 {
     app *a = ctx->app;
+    const runtime_settings *s = &a->settings;
     canvas_store *store;
     TRY(app_store(a, &store, err));
+    /* The connections of one address share address_allowance pixels per cooldown. */
+    address_limit address = {
+        .address = source_address,
+        .step_ms = s->address_allowance ? (double)s->cooldown_ms / s->address_allowance : 0,
+        .tolerance_ms = s->cooldown_ms,
+    };
     for (int round = 1;; round++) {
-        TRY(store_place(store, connection_id, pixels, count, a->settings.cooldown_ms, now_ms, out,
+        TRY(store_place(store, connection_id, &address, pixels, count, s->cooldown_ms, now_ms, out,
                         err));
         if (!out->not_loaded && !out->reserve_up_to)
             return 0;

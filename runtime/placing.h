@@ -15,7 +15,8 @@
 
 /* store_place's outcome; out->not_loaded only when another invocation is
  * loading the canvas right now. */
-int placing_place(const handler_ctx *ctx, const char *connection_id, const pixel_request *pixels,
-                  size_t count, long long now_ms, place_outcome *out, aws_error *err);
+int placing_place(const handler_ctx *ctx, const char *connection_id, const char *source_address,
+                  const pixel_request *pixels, size_t count, long long now_ms, place_outcome *out,
+                  aws_error *err);
 
 #endif

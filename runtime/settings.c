@@ -86,7 +86,7 @@ static int cache_endpoint(runtime_settings *s, aws_error *err)
 
 static int canvas_settings(runtime_settings *s, aws_error *err)
 {
-    long width, height, depth, cooldown, batch;
+    long width, height, depth, cooldown, batch, allowance, catchups;
     TRY(number("SCRIBBLE_CANVAS_WIDTH", 1, 1L << 20, 0, &width, err));
     TRY(number("SCRIBBLE_CANVAS_HEIGHT", 1, 1L << 20, 0, &height, err));
     TRY(number("SCRIBBLE_CANVAS_DEPTH", 1, 24, 0, &depth, err));
@@ -95,8 +95,12 @@ static int canvas_settings(runtime_settings *s, aws_error *err)
     TRY(canvas_geometry_init(&s->canvas, width, height, depth, err));
     TRY(number("SCRIBBLE_COOLDOWN", 0, 86400, 0, &cooldown, err));
     TRY(number("SCRIBBLE_MAX_BATCH", 1, 1000, 100, &batch, err));
+    TRY(number("SCRIBBLE_ADDRESS_ALLOWANCE", 0, 100000, 0, &allowance, err));
+    TRY(number("SCRIBBLE_ADDRESS_CATCHUPS", 0, 60000, 0, &catchups, err));
     s->cooldown_ms = (int)cooldown * 1000;
     s->max_batch = (int)batch;
+    s->address_allowance = (int)allowance;
+    s->address_catchups = (int)catchups;
     return 0;
 }
 

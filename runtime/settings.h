@@ -25,8 +25,10 @@ typedef struct runtime_settings {
     const char *cache_username; /* NULL: the default user */
     const char *cache_password; /* NULL: no AUTH */
     canvas_geometry canvas;
-    int cooldown_ms;            /* 0: no cooldown */
+    int cooldown_ms;            /* per pixel placed; 0: no cooldown */
     int max_batch;
+    int address_allowance;      /* pixels per cooldown of one source address; 0: no limit */
+    int address_catchups;       /* catch-ups per minute of one source address; 0: no limit */
     const char *pixel_queue_url;
     const char *catchup_queue_url;
     const char *pixels_table;

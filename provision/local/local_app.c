@@ -11,13 +11,13 @@
 #include "provision/local/local_clock.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
+#include "provision/handler_numbers.h"
 #include "provision/local/local_aws.h"
 #include "provision/local/local_cache.h"
 #include "provision/local/local_gateway.h"
@@ -83,16 +83,11 @@ static void env_add(void *ctx, const char *name, const char *value)
     aws_buf_append(&a->environment, "", 1);
 }
 
-static void env_addf(local_app *a, const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void env_addf(local_app *a, const char *name, const char *fmt, ...)
+static void env_add_number(void *ctx, const char *name, int value)
 {
-    char value[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(value, sizeof value, fmt, ap);
-    va_end(ap);
-    env_add(a, name, value);
+    char text[24];
+    snprintf(text, sizeof text, "%d", value);
+    env_add(ctx, name, text);
 }
 
 static void build_environment(local_app *a)
@@ -108,11 +103,7 @@ static void build_environment(local_app *a)
     env_add(a, "SCRIBBLE_HISTORY_TABLE", cfg->tables.history);
     env_add(a, "SCRIBBLE_BUCKET", a->buckets[0]);
     env_add(a, "SCRIBBLE_WEBSOCKET_ENDPOINT", endpoint);
-    env_addf(a, "SCRIBBLE_CANVAS_WIDTH", "%d", cfg->canvas.width);
-    env_addf(a, "SCRIBBLE_CANVAS_HEIGHT", "%d", cfg->canvas.height);
-    env_addf(a, "SCRIBBLE_CANVAS_DEPTH", "%d", cfg->canvas.depth);
-    env_addf(a, "SCRIBBLE_COOLDOWN", "%d", cfg->canvas.cooldown);
-    env_addf(a, "SCRIBBLE_MAX_BATCH", "%d", cfg->canvas.max_batch);
+    handler_numbers_each(cfg, env_add_number, a);
     env_add(a, "AWS_ENDPOINT_URL", endpoint);
     env_add(a, "AWS_REGION", cfg->aws.region[0] ? cfg->aws.region : "us-east-1");
     env_add(a, "AWS_DEFAULT_REGION", cfg->aws.region[0] ? cfg->aws.region : "us-east-1");

@@ -37,6 +37,7 @@ from . import (
     moto_ext_apigatewayv2,
     moto_ext_cloudfront,
     moto_ext_elasticache,
+    moto_ext_lambda,
     moto_ext_sqs,
     real_aws,
 )
@@ -100,6 +101,7 @@ def _install_moto_extensions() -> None:
     moto_ext_apigatewayv2.install()
     moto_ext_apigatewaymanagementapi.install()
     moto_ext_sqs.install()
+    moto_ext_lambda.install()
     for section, settings in MOTO_CONFIG.items():
         default_user_config.setdefault(section, {}).update(settings)  # type: ignore[misc]
 
@@ -275,6 +277,11 @@ class LocalAws:
                 raise ValueError(f"message {index} of {len(raw)} posted to {connection_id!r} "
                                  f"is not JSON ({error}): {data[:500]!r}") from None
         return decoded
+
+    def set_lambda_concurrency_limit(self, limit: int) -> None:
+        """The account's concurrent Lambda executions in this region (AWS's default: 1,000)."""
+        from moto.awslambda.utils import get_backend
+        moto_ext_lambda.set_concurrency_limit(get_backend(self.account_id, self.region), limit)
 
     def fail_posts(self, connection_id: str, count: int, status: int) -> None:
         """The next `count` posts to this id answer `status` (429 LimitExceededException,

@@ -1,7 +1,8 @@
 """API Gateway v2 deployments for moto, added in-process.
 
 moto 5.2.5 serves APIs, routes, integrations and stages but no deployments
-and no UpdateStage, and its stages have no deploymentId; the WebSocket API's
+and no UpdateStage (deployment, description, default route settings such as
+throttling), and its stages have no deploymentId; the WebSocket API's
 stage is deployed by CreateDeployment then UpdateStage. install() adds
 CreateDeployment, GetDeployment, GetDeployments, DeleteDeployment and
 UpdateStage to moto's own ApiGatewayV2Response, the deployments paths to its
@@ -127,6 +128,10 @@ def update_stage(self: ApiGatewayV2Response) -> tuple[int, dict[str, str], str]:
         stage.auto_deploy = params["autoDeploy"]
     if "description" in params:
         stage.description = params["description"]
+    if "defaultRouteSettings" in params:
+        # As in AWS, the members given replace those of the stage; the rest stay.
+        stage.default_route_settings = {**stage.default_route_settings,
+                                        **params["defaultRouteSettings"]}
     stage.updated = datetime.now()
     # moto's own stage answers are dicts in the wire form; keep to that form
     return 200, {"Content-Type": "application/json"}, json.dumps(stage.to_json())

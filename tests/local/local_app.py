@@ -698,17 +698,20 @@ class LocalApp:
 
 # -- a WebSocket client of the page's port -----------------------------------------------
 
-def open_websocket(app: LocalApp, query: str = "", timeout: float = 10.0) -> Any:
+def open_websocket(app: LocalApp, query: str = "", timeout: float = 10.0,
+                   source_address: str | None = None) -> Any:
     """A websockets (sync) connection to the app's WebSocket endpoint; use with `with`.
 
     Its User-Agent ("Python/..." as websockets' own) ends with a token of its
-    own, by which connection_id() finds it.
+    own, by which connection_id() finds it. source_address: the local address
+    to connect from (any of 127.0.0.0/8 reaches a loopback listener).
     """
     from websockets.sync.client import connect
     agent = (f"Python/{sys.version_info.major}.{sys.version_info.minor} "
              f"scribble-test/{secrets.token_hex(8)}")
+    extra = {"source_address": (source_address, 0)} if source_address else {}
     ws = connect(app.ws_url + query, open_timeout=timeout, close_timeout=5, proxy=None,
-                 compression=None, ping_interval=None, user_agent_header=agent)
+                 compression=None, ping_interval=None, user_agent_header=agent, **extra)
     ws.scribble_app, ws.scribble_agent = app, agent
     return ws
 

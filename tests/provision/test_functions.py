@@ -225,3 +225,54 @@ def test_down_removes_functions_and_triggers(local_aws, tmp_path, handler_binary
     lam = local_aws.client("lambda")
     assert lam.list_functions()["Functions"] == []
     assert lam.list_event_source_mappings()["EventSourceMappings"] == []
+
+
+def test_reserved_concurrency_as_configured_and_refused_when_the_account_has_no_room(
+        local_aws, tmp_path, handler_binary):
+    write_config(tmp_path)
+    with open(tmp_path / "scribble.ini", "a") as f:
+        f.write("[limits]\nroute_concurrency = 30\nworker_concurrency = 5\n")
+    scribblectl(local_aws, tmp_path, handler_binary, "up")
+    lam = local_aws.client("lambda")
+    for handler in HANDLERS:
+        reserved = lam.get_function_concurrency(FunctionName=function_name(handler))
+        assert reserved["ReservedConcurrentExecutions"] == (5 if handler in WORKERS else 30), handler
+    settings = lam.get_account_settings()["AccountLimit"]
+    assert settings["UnreservedConcurrentExecutions"] == 1000 - 3 * 30 - 4 * 5
+    doctor = scribblectl(local_aws, tmp_path, handler_binary, "doctor")
+    assert "OK concurrency limit 1000, 890 unreserved; this stack reserves 110" in doctor.stdout, \
+        doctor.stdout
+
+    # Changed behind its back: status names it; up puts it back.
+    lam.delete_function_concurrency(FunctionName=function_name("send"))
+    status = scribblectl(local_aws, tmp_path, handler_binary, "status", check=False)
+    assert "function reserved concurrency: is (none), config says 30" in status.stdout + status.stderr
+    scribblectl(local_aws, tmp_path, handler_binary, "up")
+    assert lam.get_function_concurrency(
+        FunctionName=function_name("send"))["ReservedConcurrentExecutions"] == 30
+
+    # An account whose limit leaves no room: up and plan refuse before any change,
+    # saying why; doctor's Lambda row fails with the same reason.
+    local_aws.set_lambda_concurrency_limit(300)
+    write_config(tmp_path)
+    with open(tmp_path / "scribble.ini", "a") as f:
+        f.write("[limits]\nroute_concurrency = 70\nworker_concurrency = 5\n")
+    local_aws.requests.clear()
+    for verb in ("up", "plan"):
+        refused = scribblectl(local_aws, tmp_path, handler_binary, verb, check=False)
+        assert refused.returncode == 2, refused.stdout + refused.stderr
+        assert "ReservedConcurrencyTooHigh" in refused.stderr, refused.stderr
+        assert "reserve 230 Lambda executions" in refused.stderr, refused.stderr
+        assert "the account's limit in this region is 300" in refused.stderr, refused.stderr
+        assert "AWS keeps 100 unreserved: at most 200 can be reserved here" in refused.stderr, \
+            refused.stderr
+    assert local_aws.requests.mutating() == [], [str(r) for r in local_aws.requests.mutating()]
+    doctor = scribblectl(local_aws, tmp_path, handler_binary, "doctor", check=False)
+    assert doctor.returncode == 1 and "at most 200 can be reserved here" in doctor.stdout, doctor.stdout
+
+    # Back to none: up removes the reservations.
+    write_config(tmp_path)
+    scribblectl(local_aws, tmp_path, handler_binary, "up")
+    for handler in HANDLERS:
+        assert lam.get_function_concurrency(
+            FunctionName=function_name(handler)).get("ReservedConcurrentExecutions") is None, handler

@@ -12,7 +12,7 @@ import pytest
 SCRIBBLECTL = os.environ["SCRIBBLECTL"]
 SOURCE = os.environ["SCRIBBLE_SOURCE_DIR"]
 SECTIONS = ("[stack], [aws], [network], [cache], [queues], [tables], [functions], [schedules], [site], "
-            "[canvas], [local], [tags]")
+            "[canvas], [limits], [local], [tags]")
 STACK_NAME_RULE = ("1 to 24 lowercase letters, digits and single hyphens, starting with a letter, "
                    "not ending with a hyphen")
 
@@ -32,8 +32,29 @@ def scribblectl(cwd, *args, env=None, prefix=()):
 def test_shipped_scribble_ini_is_clean():
     result = scribblectl(SOURCE, "validate")
     assert (result.returncode, result.stderr) == (0, "")
-    assert result.stdout == ("scribble.ini: OK (stack scribble, region from AWS_REGION or the profile, "
-                             "canvas 1000x1000 depth 1)\n")
+    assert result.stdout.splitlines()[0] == (
+        "scribble.ini: OK (stack scribble, region from AWS_REGION or the profile, canvas 1000x1000 depth 1)")
+    assert result.stdout.splitlines()[1:] == [
+        "limits:",
+        "  messages: API Gateway takes 500 a second on each route, in bursts of up to 1000",
+        "  placing: no cooldown, up to 100 pixels a message",
+        "  catch-ups: one every 2 s per connection, 60 a minute per address",
+        "  Lambda: no reserved concurrency; the functions share the account's",
+    ], result.stdout
+
+
+def test_limits_are_explained(tmp_path):
+    (tmp_path / "limits.ini").write_text(
+        "[canvas]\ncooldown = 300\nmax_batch = 4\n[limits]\naddress_allowance = 12\n"
+        "address_catchups = 0\nroute_concurrency = 20\nworker_concurrency = 2\n")
+    lines = scribblectl(tmp_path, "validate", "limits.ini").stdout.splitlines()
+    assert lines[3:] == [
+        "  placing: a connection waits 300 s per pixel placed (up to 4 a message); all connections of "
+        "one address place 12 pixels per 300 s together",
+        "  catch-ups: one every 2 s per connection; no limit by address",
+        "  Lambda: 20 executions reserved for each of connect, disconnect and send, 2 for each of "
+        "broadcast, catchup, snapshot and save (up and doctor check the account has room)",
+    ], lines
 
 
 PLACE = "[stack]\nname = place\n[aws]\nregion = eu-west-3\n[canvas]\nwidth = 640\nheight = 480\ndepth = 4\n"
@@ -43,15 +64,16 @@ def test_file_argument_and_config_option(tmp_path):
     (tmp_path / "place.ini").write_text(PLACE)
     (tmp_path / "other.ini").write_text("[stack]\nname = other\n")
     want = "place.ini: OK (stack place, region eu-west-3, canvas 640x480 depth 4)\n"
-    assert scribblectl(tmp_path, "validate", "place.ini").stdout == want
-    assert scribblectl(tmp_path, "--config", "place.ini", "validate").stdout == want
-    assert scribblectl(tmp_path, "--config=other.ini", "validate", "place.ini").stdout == want
+    assert scribblectl(tmp_path, "validate", "place.ini").stdout.startswith(want)
+    assert scribblectl(tmp_path, "--config", "place.ini", "validate").stdout.startswith(want)
+    assert scribblectl(tmp_path, "--config=other.ini", "validate", "place.ini").stdout.startswith(want)
 
 
 def test_global_options_are_checked_and_shown(tmp_path):
     (tmp_path / "place.ini").write_text(PLACE)
     result = scribblectl(tmp_path, "--region", "ap-southeast-2", "validate", "place.ini")
-    assert result.stdout == "place.ini: OK (stack place, region ap-southeast-2, canvas 640x480 depth 4)\n"
+    assert result.stdout.startswith(
+        "place.ini: OK (stack place, region ap-southeast-2, canvas 640x480 depth 4)\n")
     result = scribblectl(tmp_path, "--region", "ap-southest-2", "--endpoint-url", "localhost:1", "validate",
                          "place.ini")
     assert (result.returncode, result.stdout) == (2, "")

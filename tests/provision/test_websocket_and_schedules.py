@@ -81,6 +81,9 @@ def check_api(local_aws):
 
     stage = apigw.get_stage(ApiId=api_id, StageName=STAGE)
     assert stage.get("AutoDeploy") is False
+    # [limits]' defaults throttle every route of the stage.
+    throttling = stage["DefaultRouteSettings"]
+    assert throttling["ThrottlingRateLimit"] == 500 and throttling["ThrottlingBurstLimit"] == 1000, stage
     deployment = apigw.get_deployment(ApiId=api_id, DeploymentId=stage["DeploymentId"])
     assert deployment["DeploymentStatus"] == "DEPLOYED"
     return api_id, stage["DeploymentId"]
@@ -121,6 +124,8 @@ def test_websocket_api_and_schedules(local_aws, tmp_path):
     for key in ("sendMessage", "$default"):
         [route] = [r for r in apigw.get_routes(ApiId=api_id)["Items"] if r["RouteKey"] == key]
         apigw.delete_route(ApiId=api_id, RouteId=route["RouteId"])
+    apigw.update_stage(ApiId=api_id, StageName=STAGE,
+                       DefaultRouteSettings={"ThrottlingRateLimit": 9000, "ThrottlingBurstLimit": 4000})
     scheduler = local_aws.client("scheduler")
     schedule = scheduler.get_schedule(Name=f"{STACK}-save-schedule")
     scheduler.update_schedule(Name=schedule["Name"], ScheduleExpression="rate(5 minutes)",
@@ -131,6 +136,8 @@ def test_websocket_api_and_schedules(local_aws, tmp_path):
     report = status.stdout + status.stderr
     assert status.returncode != 0, report
     for line in ("route sendMessage: is (missing)", "route $default: is (missing)",
+                 f"stage {STAGE} throttling: is rate 9000/s, burst 4000, config says rate 500/s, "
+                 "burst 1000",
                  "schedule expression: is rate(5 minutes), config says rate(1 minute)",
                  "flexible time window: is FLEXIBLE, config says OFF"):
         assert line in report, report
@@ -138,6 +145,13 @@ def test_websocket_api_and_schedules(local_aws, tmp_path):
     scribblectl(local_aws, tmp_path, "up")
     assert check_api(local_aws)[1] != deployment
     check_schedules(local_aws)
+
+    # Other limits in scribble.ini: up changes the stage's throttling in place.
+    (tmp_path / "scribble.ini").write_text(
+        f"[stack]\nname = {STACK}\n[limits]\nthrottle_rate = 20\nthrottle_burst = 40\n")
+    scribblectl(local_aws, tmp_path, "up")
+    throttling = apigw.get_stage(ApiId=api_id, StageName=STAGE)["DefaultRouteSettings"]
+    assert (throttling["ThrottlingRateLimit"], throttling["ThrottlingBurstLimit"]) == (20, 40)
 
 
 def test_down_removes_the_api_and_schedules(local_aws, tmp_path):

@@ -18,6 +18,7 @@ import os
 import random
 import sys
 import threading
+import time
 from contextlib import ExitStack
 from typing import Any
 
@@ -42,7 +43,8 @@ class Stack:
     LocalFunction per handler."""
 
     def __init__(self, aws: Any, redis: Any, exits: ExitStack, width: int, height: int, depth: int,
-                 cooldown: int = 0, max_batch: int = 100, send_processes: int = 1):
+                 cooldown: int = 0, max_batch: int = 100, send_processes: int = 1,
+                 address_allowance: int = 0, address_catchups: int = 0):
         self.aws, self.redis = aws, redis
         self.width, self.height, self.depth = width, height, depth
         self.sqs, self.ddb, self.s3 = aws.client("sqs"), aws.client("dynamodb"), aws.client("s3")
@@ -65,7 +67,8 @@ class Stack:
             SCRIBBLE_CACHE_CA_FILE=redis.ca_file,
             SCRIBBLE_CANVAS_WIDTH=str(width), SCRIBBLE_CANVAS_HEIGHT=str(height),
             SCRIBBLE_CANVAS_DEPTH=str(depth), SCRIBBLE_COOLDOWN=str(cooldown),
-            SCRIBBLE_MAX_BATCH=str(max_batch),
+            SCRIBBLE_MAX_BATCH=str(max_batch), SCRIBBLE_ADDRESS_ALLOWANCE=str(address_allowance),
+            SCRIBBLE_ADDRESS_CATCHUPS=str(address_catchups),
             SCRIBBLE_PIXEL_QUEUE_URL=self.pixel_queue, SCRIBBLE_CATCHUP_QUEUE_URL=self.catchup_queue,
             SCRIBBLE_PIXELS_TABLE=f"{STACK}-pixels", SCRIBBLE_HISTORY_TABLE=f"{STACK}-history",
             SCRIBBLE_BUCKET=BUCKET, SCRIBBLE_WEBSOCKET_ENDPOINT=aws.endpoint,
@@ -75,16 +78,20 @@ class Stack:
                 name, self.env, processes=send_processes if name == "send" else 1))
             for name in HANDLERS}
         self.accepted = 0
+        self.source_ips: dict[str, str] = {}
 
     # -- API Gateway's side -----------------------------------------------------
     def connect(self, connection_id: str, since: int | None = None,
-                resume: ProtocolClient | None = None) -> ProtocolClient:
-        """A new connection; resume: a client reconnecting with what it had, from its known seq."""
+                resume: ProtocolClient | None = None, source_ip: str = "127.0.0.1") -> ProtocolClient:
+        """A new connection from source_ip; resume: a client reconnecting with what it
+        had, from its known seq."""
         if resume is not None:
             since = resume.known
         self.aws.open_connection(connection_id)
+        self.source_ips[connection_id] = source_ip
         query = {"since": str(since)} if since is not None else None
-        result = self.functions["connect"].invoke(websocket_event("$connect", connection_id, query=query))
+        result = self.functions["connect"].invoke(
+            websocket_event("$connect", connection_id, query=query, source_ip=source_ip))
         assert result.ok and result.payload == {"statusCode": 200}, result
         client = ProtocolClient(connection_id, self.width, self.height, self.depth, self.fetch)
         if resume is not None:
@@ -100,7 +107,9 @@ class Stack:
     def send(self, client: ProtocolClient, message: dict[str, Any] | str) -> None:
         body = message if isinstance(message, str) else __import__("json").dumps(
             {"action": "sendMessage", **message})
-        result = self.functions["send"].invoke(websocket_event("sendMessage", client.connection_id, body=body))
+        result = self.functions["send"].invoke(websocket_event(
+            "sendMessage", client.connection_id, body=body,
+            source_ip=self.source_ips.get(client.connection_id, "127.0.0.1")))
         assert result.ok and result.payload == {"statusCode": 200}, result
 
     def place(self, client: ProtocolClient, pixels: list[list[int]], ref: Any = None) -> None:
@@ -406,7 +415,7 @@ def test_bad_messages_are_answered_and_change_nothing(make_stack):
     stack.update(client)
     throttled = client.answers[-1]
     assert throttled["code"] == "Throttled" and throttled["ref"] == "c2", throttled
-    assert throttled["retryAfterMs"] == 2000, throttled
+    assert 0 < throttled["retryAfterMs"] <= 2000, throttled
     assert not any(a.get("ref") == "c1" for a in client.answers), "the first catch-up was refused"
     # A binary frame, and events that are not API Gateway's, are refused too.
     binary = websocket_event("sendMessage", "mallory", body="AAEC")
@@ -514,3 +523,72 @@ def test_a_cache_lost_before_the_first_save_never_gives_a_seq_twice(make_stack, 
         stack.update(alice)
     assert alice.known == stack.seq() == bob.known
     assert_same_canvas(stack, alice, bob)
+
+
+def last_answer(stack: Stack, client: ProtocolClient) -> dict[str, Any]:
+    """The client's latest answer to a message ({} when none yet)."""
+    stack.update(client)
+    return client.answers[-1] if client.answers else {}
+
+
+def test_a_cooldown_refused_client_stays_refused_after_reconnecting_from_its_address(make_stack):
+    # One pixel per minute per connection, and one per minute for an address.
+    stack = make_stack(width=8, height=8, depth=1, cooldown=60, address_allowance=1)
+    first = stack.connect("first", source_ip="198.51.100.7")
+    stack.place(first, [[0, 0, 1]], ref="a")
+    placed = last_answer(stack, first)
+    assert placed["type"] == "placed", placed
+    stack.place(first, [[1, 0, 1]], ref="b")
+    assert last_answer(stack, first)["code"] == "Cooldown"
+    # Reconnecting forgets the connection's cooldown, not the address's.
+    stack.disconnect(first)
+    again = stack.connect("again", source_ip="198.51.100.7")
+    stack.place(again, [[1, 0, 1]], ref="c")
+    refused = last_answer(stack, again)
+    assert refused["code"] == "Cooldown" and refused["ref"] == "c", refused
+    assert 50_000 < refused["retryAfterMs"] <= 60_000, refused
+    # Another address has its own allowance, as has an IPv6 /64 of its own.
+    other = stack.connect("other", source_ip="203.0.113.9")
+    stack.place(other, [[2, 0, 1]], ref="d")
+    assert last_answer(stack, other)["type"] == "placed"
+    six = stack.connect("six", source_ip="2001:db8:1:2::10")
+    stack.place(six, [[3, 0, 1]])
+    assert last_answer(stack, six)["type"] == "placed"
+    same_block = stack.connect("same-block", source_ip="2001:db8:1:2:ffff::1")
+    stack.place(same_block, [[4, 0, 1]])
+    assert last_answer(stack, same_block)["code"] == "Cooldown"
+    assert stack.seq() == 3, "a refused placement changed the canvas"
+
+
+def test_people_behind_one_address_share_its_allowance_and_a_batch_costs_its_size(make_stack):
+    stack = make_stack(width=8, height=8, depth=1, cooldown=60, address_allowance=4, max_batch=8)
+    a, b, c = (stack.connect(name, source_ip="192.0.2.1") for name in ("a", "b", "c"))
+    stack.place(a, [[0, 0, 1], [1, 0, 1]])
+    placed = last_answer(stack, a)
+    # Two pixels: the connection waits two cooldowns.
+    now = placed["nextAt"] - 120_000
+    assert placed["type"] == "placed" and abs(now - time.time() * 1000) < 10_000, placed
+    stack.place(b, [[2, 0, 1], [3, 0, 1]])
+    assert last_answer(stack, b)["type"] == "placed"
+    # The address's four pixels per cooldown are spent.
+    stack.place(c, [[4, 0, 1]])
+    refused = last_answer(stack, c)
+    assert refused["code"] == "Cooldown" and 0 < refused["retryAfterMs"] <= 15_000, refused
+    # An address that is idle gets a message larger than its allowance.
+    big = stack.connect("big", source_ip="192.0.2.2")
+    stack.place(big, [[x, 1, 1] for x in range(8)])
+    assert last_answer(stack, big)["type"] == "placed"
+    assert stack.seq() == 12
+
+
+def test_catch_ups_are_limited_per_address_too(make_stack):
+    stack = make_stack(width=8, height=8, depth=1, address_catchups=2)
+    clients = [stack.connect(f"reader{i}", source_ip="192.0.2.50") for i in range(3)]
+    for i, client in enumerate(clients):
+        stack.send(client, {"type": "catchup", "since": 0, "ref": i})
+    answers = [last_answer(stack, client) for client in clients]
+    assert all(a.get("code") != "Throttled" for a in answers[:2]), answers
+    assert answers[2]["code"] == "Throttled" and 0 < answers[2]["retryAfterMs"] <= 30_000, answers
+    elsewhere = stack.connect("elsewhere", source_ip="192.0.2.51")
+    stack.send(elsewhere, {"type": "catchup", "since": 0, "ref": "e"})
+    assert last_answer(stack, elsewhere).get("code") != "Throttled"

@@ -1,0 +1,111 @@
+/*
+ * function_limits.c - each function's timeout and reserved concurrency,
+ * and the account's room for the reservations (function_limits.h).
+ */
+#include "provision/function_limits.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "provision/kind_support.h"
+#include "provision/kinds.h"
+
+/* The handlers answering a WebSocket route; the rest are workers. */
+static const char *const route_handlers[] = {"connect", "disconnect", "send"};
+
+static bool answers_route(const char *handler)
+{
+    for (size_t i = 0; i < sizeof route_handlers / sizeof route_handlers[0]; i++)
+        if (strcmp(handler, route_handlers[i]) == 0)
+            return true;
+    return false;
+}
+
+int function_timeout(const scribble_config *cfg, const char *handler)
+{
+    return answers_route(handler) ? cfg->functions.route_timeout : cfg->functions.worker_timeout;
+}
+
+int function_reserved_concurrency(const scribble_config *cfg, const char *handler)
+{
+    return answers_route(handler) ? cfg->limits.route_concurrency : cfg->limits.worker_concurrency;
+}
+
+static long number_at(const cJSON *object, const char *key)
+{
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(object, key);
+    return cJSON_IsNumber(n) ? (long)n->valuedouble : -1;
+}
+
+int account_concurrency_read(aws_client *client, account_concurrency *out, aws_error *err)
+{
+    cJSON *answer = NULL;
+    TRY(aws_rest_json_call(client, &aws_service_lambda, "GET", "/2016-08-19/account-settings",
+                           NULL, NULL, &answer, err));
+    const cJSON *limit = cJSON_GetObjectItemCaseSensitive(answer, "AccountLimit");
+    out->limit = number_at(limit, "ConcurrentExecutions");
+    out->unreserved = number_at(limit, "UnreservedConcurrentExecutions");
+    cJSON_Delete(answer);
+    ENSURE(out->limit >= 0 && out->unreserved >= 0, err, AWS_ERROR_PARSE, "MalformedResponse",
+           "Lambda GetAccountSettings gave no AccountLimit concurrency");
+    return 0;
+}
+
+/* GetFunctionConcurrency; 0 when none is reserved or the function does not exist. */
+static int reserved_now(aws_client *client, const char *function, long *out, aws_error *err)
+{
+    char path[256];
+    snprintf(path, sizeof path, "/2019-09-30/functions/%s/concurrency", function);
+    cJSON *answer = NULL;
+    *out = 0;
+    int rc = aws_rest_json_call(client, &aws_service_lambda, "GET", path, NULL, NULL, &answer, err);
+    if (rc != 0)
+        return allow_error(rc, err, "ResourceNotFoundException");
+    long reserved = number_at(answer, "ReservedConcurrentExecutions");
+    *out = reserved > 0 ? reserved : 0;
+    cJSON_Delete(answer);
+    return 0;
+}
+
+int stack_reservations(aws_client *client, const stack *s, long *now, long *wanted,
+                       aws_error *err)
+{
+    *now = *wanted = 0;
+    for (size_t i = 0; i < stack_count(s); i++) {
+        const resource *r = stack_at((stack *)s, i);
+        if (r->ops != &function_ops)
+            continue;
+        long reserved;
+        TRY(reserved_now(client, r->name, &reserved, err));
+        *now += reserved;
+        *wanted += function_reserved_concurrency(stack_config(s), r->variant);
+    }
+    return 0;
+}
+
+int reservations_fit(const scribble_config *cfg, const account_concurrency *account, long now,
+                     long wanted, aws_error *err)
+{
+    long room = account->unreserved + now - LAMBDA_MIN_UNRESERVED;
+    ENSURE(wanted <= room, err, AWS_ERROR_CONFIG, "ReservedConcurrencyTooHigh",
+           "limits.route_concurrency = %d and limits.worker_concurrency = %d reserve %ld Lambda "
+           "executions for this stack's functions, but the account's limit in this region is %ld, "
+           "%ld of them not reserved by other functions, and AWS keeps %d unreserved: at most %ld "
+           "can be reserved here. Lower the settings, or ask AWS for a higher limit (Service "
+           "Quotas: AWS Lambda, Concurrent executions)",
+           cfg->limits.route_concurrency, cfg->limits.worker_concurrency, wanted, account->limit,
+           account->unreserved + now, LAMBDA_MIN_UNRESERVED, room > 0 ? room : 0);
+    return 0;
+}
+
+int function_limits_check(aws_client *client, const stack *s, aws_error *err)
+{
+    const scribble_config *cfg = stack_config(s);
+    if (!cfg->limits.route_concurrency && !cfg->limits.worker_concurrency)
+        return 0; /* reservations there may be are removed, which always fits */
+    long now, wanted;
+    account_concurrency account;
+    TRY(stack_reservations(client, s, &now, &wanted, err));
+    TRY(account_concurrency_read(client, &account, err));
+    return reservations_fit(cfg, &account, now, wanted, err);
+}
