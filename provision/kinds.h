@@ -25,6 +25,8 @@ extern const resource_ops cache_subnet_group_ops;
 extern const resource_ops cache_ops;
 extern const resource_ops websocket_api_ops;
 extern const resource_ops log_group_ops;
+/* The log group of the handler's function: /aws/lambda/<function name> (log_group.c). */
+void log_group_name(const stack *s, const char *handler, char *out, size_t size);
 extern const resource_ops function_ops;
 /* redeploy: a function's code alone (function.c). */
 extern const resource_ops function_code_ops;

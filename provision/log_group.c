@@ -10,11 +10,16 @@
 
 #include "provision/kind_support.h"
 
-static void group_name(const op_ctx *ctx, const resource *r, char *out, size_t size)
+void log_group_name(const stack *s, const char *handler, char *out, size_t size)
 {
     char role[96];
-    snprintf(role, sizeof role, "%s-function", r->variant);
-    snprintf(out, size, "/aws/lambda/%s", stack_resource_name(ctx->stack, role));
+    snprintf(role, sizeof role, "%s-function", handler);
+    snprintf(out, size, "/aws/lambda/%s", stack_resource_name(s, role));
+}
+
+static void group_name(const op_ctx *ctx, const resource *r, char *out, size_t size)
+{
+    log_group_name(ctx->stack, r->variant, out, size);
 }
 
 static int call(op_ctx *ctx, const char *operation, const resource *r, cJSON *input, cJSON **out,

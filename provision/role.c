@@ -1,40 +1,57 @@
 /*
  * role.c - the IAM roles (variant "functions" or "scheduler"), found by name.
  *
- * Each role is a trust policy, at most one AWS managed policy and one inline
- * policy named after the role, all from templates/. Every resource a policy
- * names is named by its planned name (stack_resource_name), so a role needs
- * nothing else to exist and nothing depends on the order of creation.
+ * Each role is a trust policy and one inline policy named after the role,
+ * both from templates/; no AWS managed policy, whose actions and resources
+ * are wider than what the code calls. The inline policy allows each call the
+ * runtime and the services acting for it make (runtime/aws-calls.md) on the
+ * resources it makes it on, and nothing else.
  *
- * The functions' WebSocket permission cannot name its API: the API's id is
- * chosen by AWS when it is created, and the API depends on the functions,
- * which depend on this role. It is scoped instead to this account and region,
- * any API and stage, and only POST on @connections (sending to a client).
+ * Most resources are named by their planned names (stack_resource_name). The
+ * functions' policy also names what AWS gives an id when it is created: the
+ * WebSocket API and its stage (posting to connections), the private subnets
+ * and the functions' security group (the network interfaces Lambda makes),
+ * so that role depends on them. Until they all exist (status, plan or down
+ * of a stack not yet built) that policy is unknown: it is neither compared
+ * nor put. Two of its lists are built here from the stack's rows rather than
+ * written in the template: one log group per function, one ARN per private
+ * subnet.
  *
  * Read compares policies as JSON (IAM returns them URL-encoded and
- * re-serialised); update puts them all back and detaches or deletes any
- * policy the stack did not put there. A role that was just created is not
- * assumable for a few seconds: the walker retries dependents, not this file.
+ * re-serialised); update puts them back and detaches or deletes any policy
+ * the stack did not put there (an older stack's managed policy included). A
+ * role that was just created is not assumable for a few seconds: the walker
+ * retries dependents, not this file.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "provision/kind_support.h"
+#include "provision/kinds.h"
+#include "provision/stack.h"
+
+/* The ARNs a variant's policy names beyond its template's variables: the
+ * ids AWS chose (live) and the lists built from the stack. */
+typedef struct live_arns {
+    char connections[ARN_SIZE];
+    char security_group[ARN_SIZE];
+    id_set subnets;
+} live_arns;
 
 typedef struct role_variant {
     const char *variant;
     const char *trust_template;
     const char *policy_template;
-    const char *managed_policy; /* after arn:<partition>:iam::aws:policy/; NULL: none */
+    bool names_live_ids; /* the policy names ids AWS chose (live_arns) */
     const char *description;
 } role_variant;
 
 static const role_variant variants[] = {
-    {"functions", "functions-trust.json", "functions-policy.json",
-     "service-role/AWSLambdaVPCAccessExecutionRole",
-     "Scribble's Lambda functions: this stack's queues, tables, bucket and WebSocket connections"},
-    {"scheduler", "scheduler-trust.json", "scheduler-policy.json", NULL,
+    {"functions", "functions-trust.json", "functions-policy.json", true,
+     "Scribble's Lambda functions: the calls they make on this stack's queues, tables, bucket, "
+     "WebSocket connections, log groups and network interfaces"},
+    {"scheduler", "scheduler-trust.json", "scheduler-policy.json", false,
      "Scribble's schedules: invoke the snapshot and save functions"},
 };
 
@@ -43,7 +60,7 @@ typedef struct role_plan {
     const role_variant *variant;
     aws_buf trust;
     aws_buf policy;
-    char managed_arn[ARN_SIZE]; /* "" when none */
+    bool policy_known; /* false while an id the policy names does not exist yet */
 } role_plan;
 
 static void plan_free(role_plan *p)
@@ -52,25 +69,109 @@ static void plan_free(role_plan *p)
     aws_buf_free(&p->policy);
 }
 
+/* The ids the functions' policy names, as ARNs; false while one is missing. */
+static bool find_live_arns(op_ctx *ctx, live_arns *live)
+{
+    const stack *s = ctx->stack;
+    const char *api_id = stack_output(s, "websocket-api", "api_id");
+    const char *stage = stack_output(s, "websocket-api", "stage");
+    const char *group = stack_output(s, "functions-security-group", "group_id");
+    if (!api_id || !stage || !group || !private_subnet_ids(ctx, &live->subnets))
+        return false;
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s/POST/@connections/*", api_id, stage);
+    arn_format(s, ARN_REGIONAL, "execute-api", path, live->connections);
+    snprintf(path, sizeof path, "security-group/%s", group);
+    arn_format(s, ARN_REGIONAL, "ec2", path, live->security_group);
+    return true;
+}
+
+/* The Resource list of the statement named sid in policy. */
+static cJSON *statement_resources(cJSON *policy, const char *sid)
+{
+    const cJSON *statement;
+    cJSON_ArrayForEach(statement, cJSON_GetObjectItemCaseSensitive(policy, "Statement")) {
+        const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(statement, "Sid"));
+        if (name && strcmp(name, sid) == 0)
+            return cJSON_GetObjectItemCaseSensitive(statement, "Resource");
+    }
+    return NULL;
+}
+
+/* Adds each function's log group and each private subnet to their
+ * statements' Resource lists. */
+static void add_stack_lists(op_ctx *ctx, const live_arns *live, cJSON *policy)
+{
+    cJSON *logs = statement_resources(policy, "FunctionLogs");
+    for (size_t i = 0; i < stack_count(ctx->stack); i++) {
+        const resource *r = stack_at(ctx->stack, i);
+        if (r->ops != &log_group_ops)
+            continue;
+        char name[256], path[300], arn[ARN_SIZE];
+        log_group_name(ctx->stack, r->variant, name, sizeof name);
+        snprintf(path, sizeof path, "log-group:%s:*", name);
+        arn_format(ctx->stack, ARN_REGIONAL, "logs", path, arn);
+        cJSON_AddItemToArray(logs, cJSON_CreateString(arn));
+    }
+    cJSON *subnets = statement_resources(policy, "NetworkInterfacesCreated");
+    for (int i = 0; i < live->subnets.count; i++) {
+        char path[96], arn[ARN_SIZE];
+        snprintf(path, sizeof path, "subnet/%s", live->subnets.id[i]);
+        arn_format(ctx->stack, ARN_REGIONAL, "ec2", path, arn);
+        cJSON_AddItemToArray(subnets, cJSON_CreateString(arn));
+    }
+}
+
+/* Renders the variant's policy and completes its lists; the text in out. */
+static int render_policy(op_ctx *ctx, const role_variant *v, const live_arns *live,
+                         const char *const *vars, aws_buf *out, aws_error *err)
+{
+    TRY(policy_render(v->policy_template, vars, out, err));
+    if (!v->names_live_ids)
+        return 0;
+    cJSON *policy = cJSON_Parse(aws_buf_str(out));
+    bool complete = cJSON_IsArray(statement_resources(policy, "FunctionLogs")) &&
+                    cJSON_IsArray(statement_resources(policy, "NetworkInterfacesCreated"));
+    if (complete) {
+        add_stack_lists(ctx, live, policy);
+        char *text = cJSON_PrintUnformatted(policy);
+        aws_buf_reset(out);
+        aws_buf_append_str(out, text);
+        free(text);
+    }
+    cJSON_Delete(policy);
+    ENSURE(complete, err, AWS_ERROR_INVALID, "BadTemplate",
+           "templates/%s has no FunctionLogs or NetworkInterfacesCreated statement with a "
+           "Resource list",
+           v->policy_template);
+    return 0;
+}
+
+static const role_variant *find_variant(const resource *r)
+{
+    for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++)
+        if (r->variant && strcmp(r->variant, variants[i].variant) == 0)
+            return &variants[i];
+    return NULL;
+}
+
 static int plan_role(op_ctx *ctx, const resource *r, role_plan *p, aws_error *err)
 {
     memset(p, 0, sizeof *p);
-    for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++)
-        if (r->variant && strcmp(r->variant, variants[i].variant) == 0)
-            p->variant = &variants[i];
+    p->variant = find_variant(r);
     ENSURE(p->variant, err, AWS_ERROR_INVALID, "UnknownVariant", "role %s: unknown variant %s",
            r->name, r->variant ? r->variant : "(none)");
     const stack *s = ctx->stack;
+    live_arns live = {0};
+    p->policy_known = !p->variant->names_live_ids || find_live_arns(ctx, &live);
     char catchup[ARN_SIZE], pixel[ARN_SIZE], pixels[ARN_SIZE], history[ARN_SIZE], bucket[ARN_SIZE];
-    char connections[ARN_SIZE], logs[ARN_SIZE], snapshot[ARN_SIZE], save[ARN_SIZE], prefix[256];
+    char interfaces[ARN_SIZE], snapshot[ARN_SIZE], save[ARN_SIZE];
     arn_of_role(s, ARN_REGIONAL, "sqs", "", "catchup-queue", catchup);
     arn_of_role(s, ARN_REGIONAL, "sqs", "", "pixel-queue", pixel);
     arn_of_role(s, ARN_REGIONAL, "dynamodb", "table/", "pixels-table", pixels);
     arn_of_role(s, ARN_REGIONAL, "dynamodb", "table/", "history-table", history);
     arn_of_role(s, ARN_NO_ACCOUNT, "s3", "", "site-bucket", bucket);
-    arn_format(s, ARN_REGIONAL, "execute-api", "*/*/POST/@connections/*", connections);
-    snprintf(prefix, sizeof prefix, "log-group:/aws/lambda/%s-*-function", stack_name(s));
-    arn_format(s, ARN_REGIONAL, "logs", prefix, logs);
+    arn_format(s, ARN_REGIONAL, "ec2", "network-interface/*", interfaces);
     arn_of_role(s, ARN_REGIONAL, "lambda", "function:", "snapshot-function", snapshot);
     arn_of_role(s, ARN_REGIONAL, "lambda", "function:", "save-function", save);
     const char *vars[] = {
@@ -80,21 +181,31 @@ static int plan_role(op_ctx *ctx, const resource *r, role_plan *p, aws_error *er
         "pixels_table_arn", pixels,
         "history_table_arn", history,
         "bucket_arn", bucket,
-        "connections_arn", connections,
-        "log_groups_arn", logs,
+        "network_interfaces_arn", interfaces,
         "snapshot_function_arn", snapshot,
         "save_function_arn", save,
+        "connections_arn", live.connections,
+        "functions_security_group_arn", live.security_group,
         NULL,
     };
-    if (p->variant->managed_policy)
-        snprintf(p->managed_arn, sizeof p->managed_arn, "arn:%s:iam::aws:policy/%s",
-                 stack_partition(s), p->variant->managed_policy);
     if (policy_render(p->variant->trust_template, vars, &p->trust, err) != 0 ||
-        policy_render(p->variant->policy_template, vars, &p->policy, err) != 0) {
+        (p->policy_known && render_policy(ctx, p->variant, &live, vars, &p->policy, err) != 0)) {
         plan_free(p);
         return -1;
     }
     return 0;
+}
+
+/* The plan, which create and update cannot do without a known policy. */
+static int plan_whole_role(op_ctx *ctx, const resource *r, role_plan *p, aws_error *err)
+{
+    TRY(plan_role(ctx, r, p, err));
+    if (p->policy_known)
+        return 0;
+    plan_free(p);
+    return aws_error_set(err, AWS_ERROR_INVALID, "DependencyMissing",
+                         "%s's policy names the WebSocket API, the private subnets and the "
+                         "functions' security group, and one of them does not exist", r->name);
 }
 
 /* One IAM call on this role; extra is a NULL-terminated name, value list. */
@@ -154,24 +265,15 @@ static int list_all(op_ctx *ctx, const char *action, const resource *r, const ch
     }
 }
 
-/* The role's managed and inline policies that the plan does not have, and
- * whether the plan's managed policy is attached. */
-static int list_foreign(op_ctx *ctx, const resource *r, const role_plan *p, aws_buf *managed,
-                        aws_buf *inline_names, bool *managed_attached, aws_error *err)
+/* The role's managed policies (all foreign: the stack attaches none) and
+ * its inline policies other than the plan's, one per line. */
+static int list_foreign(op_ctx *ctx, const resource *r, aws_buf *managed, aws_buf *inline_names,
+                        aws_error *err)
 {
     aws_buf all = {0};
     aws_cursor c, line;
-    *managed_attached = false;
-    int rc = list_all(ctx, "ListAttachedRolePolicies", r, "PolicyArn", &all, err);
-    for (c = aws_cursor_from(aws_buf_str(&all)); rc == 0 && aws_cursor_next_token(&c, '\n', &line);) {
-        if (aws_cursor_eq_str(line, p->managed_arn))
-            *managed_attached = true;
-        else
-            aws_buf_printf(managed, "%.*s\n", (int)line.len, line.ptr);
-    }
-    aws_buf_reset(&all);
-    if (rc == 0)
-        rc = list_all(ctx, "ListRolePolicies", r, "member", &all, err);
+    TRY(list_all(ctx, "ListAttachedRolePolicies", r, "PolicyArn", managed, err));
+    int rc = list_all(ctx, "ListRolePolicies", r, "member", &all, err);
     for (c = aws_cursor_from(aws_buf_str(&all)); rc == 0 && aws_cursor_next_token(&c, '\n', &line);)
         if (!aws_cursor_eq_str(line, r->name))
             aws_buf_printf(inline_names, "%.*s\n", (int)line.len, line.ptr);
@@ -225,15 +327,12 @@ static void compare_policies(op_ctx *ctx, resource *r, const role_plan *p, xmlNo
     free(trust);
 
     aws_buf managed = {0}, inline_names = {0};
-    bool attached = false;
-    *rc = list_foreign(ctx, r, p, &managed, &inline_names, &attached, err);
-    if (*rc == 0 && p->managed_arn[0] && !attached)
-        resource_add_drift(r, "role managed policy", "(not attached)", p->managed_arn);
+    *rc = list_foreign(ctx, r, &managed, &inline_names, err);
     add_list_drift(r, "role other managed policies", &managed);
     add_list_drift(r, "role other inline policies", &inline_names);
     aws_buf_free(&managed);
     aws_buf_free(&inline_names);
-    if (*rc != 0)
+    if (*rc != 0 || !p->policy_known) /* unknown: nothing to compare with */
         return;
 
     const char *name[] = {"PolicyName", r->name, NULL};
@@ -296,15 +395,10 @@ static int apply_policies(op_ctx *ctx, resource *r, const role_plan *p, aws_erro
 {
     const char *trust[] = {"PolicyDocument", aws_buf_str(&p->trust), NULL};
     TRY(iam_call(ctx, "UpdateAssumeRolePolicy", r, trust, NULL, err));
-    if (p->managed_arn[0]) {
-        const char *attach[] = {"PolicyArn", p->managed_arn, NULL};
-        TRY(iam_call(ctx, "AttachRolePolicy", r, attach, NULL, err));
-    }
     const char *put[] = {"PolicyName", r->name, "PolicyDocument", aws_buf_str(&p->policy), NULL};
     TRY(iam_call(ctx, "PutRolePolicy", r, put, NULL, err));
     aws_buf managed = {0}, inline_names = {0};
-    bool attached;
-    int rc = list_foreign(ctx, r, p, &managed, &inline_names, &attached, err);
+    int rc = list_foreign(ctx, r, &managed, &inline_names, err);
     if (rc == 0)
         rc = drop_policies(ctx, r, &managed, &inline_names, err);
     aws_buf_free(&managed);
@@ -315,7 +409,7 @@ static int apply_policies(op_ctx *ctx, resource *r, const role_plan *p, aws_erro
 static int role_create(op_ctx *ctx, resource *r, aws_error *err)
 {
     role_plan p;
-    TRY(plan_role(ctx, r, &p, err));
+    TRY(plan_whole_role(ctx, r, &p, err));
     aws_params params = {0};
     aws_params_add(&params, "RoleName", r->name);
     aws_params_add(&params, "AssumeRolePolicyDocument", aws_buf_str(&p.trust));
@@ -344,7 +438,7 @@ static int role_create(op_ctx *ctx, resource *r, aws_error *err)
 static int role_update(op_ctx *ctx, resource *r, aws_error *err)
 {
     role_plan p;
-    TRY(plan_role(ctx, r, &p, err));
+    TRY(plan_whole_role(ctx, r, &p, err));
     int rc = apply_policies(ctx, r, &p, err);
     plan_free(&p);
     return rc;

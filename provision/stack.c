@@ -157,7 +157,14 @@ static void plan_cache(stack *s)
 static void plan_data(stack *s)
 {
     const scribble_config *cfg = s->cfg;
-    add(s, &role_ops, "functions-role")->variant = "functions";
+    /* The functions' policy names the API, the stack's subnets and the
+     * functions' security group by the ids AWS chose for them. */
+    resource *functions_role = add(s, &role_ops, "functions-role");
+    functions_role->variant = "functions";
+    depends(functions_role, "websocket-api");
+    depends(functions_role, "functions-security-group");
+    for (int z = 1; z <= cfg->network.availability_zones; z++)
+        depends(functions_role, "subnet-private-%d", z);
     add(s, &role_ops, "scheduler-role")->variant = "scheduler";
     /* Each queue after its dead-letter queue, which its RedrivePolicy names. */
     static const char *const queues[] = {"catchup", "pixel"};

@@ -52,8 +52,9 @@ ACCESS_KEY_ID = "AKIALOCALAWSHARNESS1"
 SECRET_ACCESS_KEY = "local-aws-harness-secret-not-a-real-key"
 
 # moto behaviour the stack's tests need, process-wide: AWS-managed IAM policies
-# exist (the functions' role attaches AWSLambdaVPCAccessExecutionRole), and
-# Lambda never starts Docker containers (tests run handlers themselves).
+# exist (a test attaches AWSLambdaVPCAccessExecutionRole, as older stacks had
+# it, and sees up detach it), and Lambda never starts Docker containers (tests
+# run handlers themselves).
 MOTO_CONFIG = {"iam": {"load_aws_managed_policies": True}, "lambda": {"use_docker": False}}
 
 _lock = threading.Lock()
