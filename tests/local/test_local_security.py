@@ -35,8 +35,8 @@ import time
 import pytest
 
 from harness.local_redis import RedisConnection, RedisError
-from local_app import (LocalApp, catch_up, free_port, make_config, open_websocket, proc_environ,
-                       recv_until)
+from local_app import (LocalApp, catch_up, failed_run, free_port, make_config, open_websocket,
+                       proc_environ, recv_until)
 
 ALLOWED = "https://canvas.example http://192.168.7.9:8080"
 
@@ -236,19 +236,6 @@ def test_a_users_own_cache_keeps_its_own_password(tmp_path):
 
 
 # -- the folders that hold secrets ---------------------------------------------------------
-
-def failed_run(config, timeout=30):
-    """Runs local until it exits by itself; (app, status). Nothing of it may remain."""
-    app = LocalApp(config).launch()
-    try:
-        status = app.wait(timeout)
-    except BaseException:
-        app.kill()
-        raise
-    assert app.reap() == [], app.output_tail()
-    app.check_sanitizers()
-    return app, status
-
 
 def unsafe_cache_folder(kind, config, elsewhere):
     """Makes <data_dir>/cache unsafe in one way; what the refusal must say."""
