@@ -707,6 +707,15 @@ class LocalApp:
         return make_client(service, self.config.aws_endpoint, self.config.region, **kwargs)
 
 
+def handler_environment(app: LocalApp) -> dict[str, str]:
+    """The environment of one of the app's running handlers."""
+    for p in app.alive_of_it():
+        env = proc_environ(p.pid)
+        if env.get("AWS_LAMBDA_RUNTIME_API"):
+            return env
+    raise AssertionError(f"no handler of {app.command} is running")
+
+
 def failed_run(config: Config, timeout: float = 30) -> tuple[LocalApp, int]:
     """Runs local until it exits by itself; (app, status). Nothing of it may remain."""
     app = LocalApp(config).launch()

@@ -23,8 +23,8 @@ import botocore.config
 import botocore.exceptions
 import pytest
 
-from local_app import (LocalApp, catch_up, failed_run, make_config, open_websocket, proc_environ,
-                       recv_until)
+from local_app import (LocalApp, catch_up, failed_run, handler_environment, make_config,
+                       open_websocket, recv_until)
 
 
 @pytest.fixture(scope="module")
@@ -34,14 +34,6 @@ def app(tmp_path_factory):
     app.argv.insert(1, "--debug")  # whatever it shows, the secret is not among it
     with app as running:
         yield running
-
-
-def handler_environment(app) -> dict[str, str]:
-    for p in app.alive_of_it():
-        env = proc_environ(p.pid)
-        if env.get("AWS_LAMBDA_RUNTIME_API"):
-            return env
-    raise AssertionError(f"no handler of {app.command} is running")
 
 
 # -- the local AWS endpoint's signatures ---------------------------------------------------
