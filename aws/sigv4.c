@@ -19,7 +19,6 @@
 #include <string.h>
 
 #define SHA256_LEN 32
-#define ALGORITHM "AWS4-HMAC-SHA256"
 
 /* Headers that proxies and the transport may add, drop or rewrite, so signing
  * them would break the signature (the AWS SDKs skip the same ones). */
@@ -344,7 +343,7 @@ static void build_string_to_sign(aws_buf *out, const char *amz_date, const char 
 {
     char hash[65];
     aws_sha256_hex(canonical_request->data, canonical_request->len, hash);
-    aws_buf_printf(out, ALGORITHM "\n%s\n%s\n%s", amz_date, scope, hash);
+    aws_buf_printf(out, AWS_SIGV4_ALGORITHM "\n%s\n%s\n%s", amz_date, scope, hash);
 }
 
 static void compute_signature(const char *secret, const char *date, const aws_sign_params *params,
@@ -369,6 +368,35 @@ static void fill_trace(aws_sign_trace *trace, const aws_buf *canonical_request,
     memcpy(trace->signature, signature, 65);
 }
 
+/* The canonical request, the string to sign and the signature of req as it
+ * stands: what signing sends and what a server recomputes. */
+static void sign_parts(const aws_http_request *req, const char *secret,
+                       const aws_sign_params *params, const char *amz_date, const char *payload_hash,
+                       aws_buf *canonical, aws_buf *signed_names, aws_buf *scope, aws_buf *to_sign,
+                       char signature[65])
+{
+    char date[9];
+    memcpy(date, amz_date, 8);
+    date[8] = '\0';
+    build_canonical_request(canonical, signed_names, req, params, payload_hash);
+    aws_buf_printf(scope, "%s/%s/%s/aws4_request", date, params->region, params->service);
+    build_string_to_sign(to_sign, amz_date, aws_buf_str(scope), canonical);
+    compute_signature(secret, date, params, to_sign, signature);
+}
+
+int aws_sigv4_signature(const aws_http_request *req, const char *secret,
+                        const aws_sign_params *params, const char *amz_date, const char *payload_hash,
+                        aws_buf *signed_names, char signature[65])
+{
+    aws_buf canonical = {0}, scope = {0}, to_sign = {0};
+    sign_parts(req, secret, params, amz_date, payload_hash, &canonical, signed_names, &scope,
+               &to_sign, signature);
+    aws_buf_free(&canonical);
+    aws_buf_free(&scope);
+    aws_buf_free(&to_sign);
+    return 0;
+}
+
 int aws_sigv4_sign(aws_http_request *req, const aws_credentials *creds,
                    const aws_sign_params *params, aws_sign_trace *trace, aws_error *err)
 {
@@ -383,12 +411,10 @@ int aws_sigv4_sign(aws_http_request *req, const aws_credentials *creds,
     add_signing_headers(req, creds, params, amz_date, payload_hash);
 
     aws_buf canonical = {0}, signed_names = {0}, scope = {0}, to_sign = {0}, auth = {0};
-    build_canonical_request(&canonical, &signed_names, req, params, payload_hash);
-    aws_buf_printf(&scope, "%s/%s/%s/aws4_request", date, params->region, params->service);
-    build_string_to_sign(&to_sign, amz_date, aws_buf_str(&scope), &canonical);
-    compute_signature(creds->secret_access_key, date, params, &to_sign, signature);
+    sign_parts(req, creds->secret_access_key, params, amz_date, payload_hash, &canonical,
+               &signed_names, &scope, &to_sign, signature);
 
-    aws_buf_printf(&auth, ALGORITHM " Credential=%s/%s, SignedHeaders=%s, Signature=%s",
+    aws_buf_printf(&auth, AWS_SIGV4_ALGORITHM " Credential=%s/%s, SignedHeaders=%s, Signature=%s",
                    creds->access_key_id, aws_buf_str(&scope), aws_buf_str(&signed_names), signature);
     aws_headers_add(&req->headers, "Authorization", aws_buf_str(&auth));
     fill_trace(trace, &canonical, &to_sign, signature);

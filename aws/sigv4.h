@@ -16,6 +16,8 @@
 #include "error.h"
 #include "http.h"
 
+#define AWS_SIGV4_ALGORITHM "AWS4-HMAC-SHA256"
+
 typedef struct aws_sign_params {
     const char *region;
     const char *service;       /* signing name, e.g. "sqs", "execute-api" */
@@ -36,6 +38,16 @@ typedef struct aws_sign_trace {
 int aws_sigv4_sign(aws_http_request *req, const aws_credentials *creds,
                    const aws_sign_params *params, aws_sign_trace *trace, aws_error *err);
 void aws_sign_trace_free(aws_sign_trace *t);
+
+/* What a server checking a request recomputes: the signature of req as it
+ * stands, every header of it signed but those signing leaves out (User-Agent,
+ * Authorization, ...; so pass only the headers the request's SignedHeaders
+ * names), at amz_date ("YYYYMMDDTHHMMSSZ") with payload_hash as the body's.
+ * params->now and add_content_sha256 are not read. signed_names gets the
+ * SignedHeaders list the signature covers. The secret is not kept. */
+int aws_sigv4_signature(const aws_http_request *req, const char *secret,
+                        const aws_sign_params *params, const char *amz_date, const char *payload_hash,
+                        aws_buf *signed_names, char signature[65]);
 
 /* Lowercase hex SHA-256 of data into out[65]. */
 void aws_sha256_hex(const void *data, size_t len, char out[65]);

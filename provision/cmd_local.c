@@ -124,6 +124,26 @@ static void report(const char *function, const char *message)
     fprintf(stderr, "scribblectl local: %s: %s\n", function, message);
 }
 
+/* What listening on an address other than loopback lets the network reach. */
+static void tell_exposure(const local_app *app)
+{
+    local_app_ports p;
+    local_app_listeners(app, &p);
+    if (local_bind_is_loopback(p.bind))
+        return;
+    fprintf(stderr,
+            "scribblectl local: [local] bind is %s, not a loopback address: these listen for "
+            "the network, not only this machine:\n"
+            "  the page and its WebSocket, port %d: anyone who reaches it can see and draw on "
+            "the canvas\n"
+            "  the local AWS endpoint, port %d: only requests signed with this run's credentials "
+            "are served\n",
+            p.bind, p.site, p.aws);
+    if (p.cache)
+        fprintf(stderr, "  redis-server, port %d: TLS, and this run's password\n", p.cache);
+    fprintf(stderr, "  The handlers' Runtime APIs stay on 127.0.0.1, for the handlers alone.\n");
+}
+
 static void catch_signals(void)
 {
     struct sigaction sa;
@@ -179,7 +199,10 @@ int cmd_local(int argc, char **argv, const scribble_globals *g)
     printf("Scribble is running at %s\n", local_app_url(app));
     printf("canvas %dx%d, depth %d; data in %s; handler logs in %s/logs. Ctrl-C stops it.\n",
            cfg.canvas.width, cfg.canvas.height, cfg.canvas.depth, data_dir, data_dir);
+    printf("The local AWS endpoint takes requests signed with this run's credentials, in "
+           "%s/credentials.\n", data_dir);
     fflush(stdout);
+    tell_exposure(app);
     local_app_run(app, &stop_requested);
     fprintf(stderr, "scribblectl local: stopping: saving the canvas (Ctrl-C again: stop without "
                     "saving)\n");

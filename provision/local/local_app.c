@@ -3,34 +3,46 @@
  * stopped in reverse (local_app.h).
  *
  * The handlers get the environment Lambda gives them in AWS (function.c),
- * with every AWS endpoint pointed at the local one, fixed local credentials,
- * and the cache's address. The store lives in <data_dir>/local.db; each
- * handler's output goes to <data_dir>/logs/<handler>.log.
+ * with every AWS endpoint pointed at the local one, credentials made for
+ * this run (the only ones the local AWS endpoint accepts), and the cache's
+ * address. The store lives in <data_dir>/local.db; each handler's output
+ * goes to <data_dir>/logs/<handler>.log; the run's credentials are in
+ * <data_dir>/credentials for boto3 and the AWS CLI. The data directory and
+ * everything in it are this user's alone (local_private.h).
  */
 #include "provision/local/local_app.h"
 #include "provision/local/local_clock.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "provision/handler_numbers.h"
 #include "provision/local/local_aws.h"
 #include "provision/local/local_cache.h"
 #include "provision/local/local_gateway.h"
+#include "provision/local/local_private.h"
 #include "provision/local/local_site.h"
 #include "provision/local/local_store.h"
 #include "provision/local/local_triggers.h"
 #include "provision/stack.h"
+#include "provision/file_write.h"
 #include "provision/static_site.h"
 
 #define HANDLER_COUNT 7
 #define CHECK_INTERVAL_US (250 * 1000)
 #define FINAL_SAVE_MS 60000
 #define ACCOUNT "000000000000"
+#define KEY_ID_PREFIX "LOCAL"
+#define KEY_ID_RANDOM_BYTES 8     /* 16 hex digits after the prefix: AWS's 20 characters + 1 */
+#define SECRET_RANDOM_BYTES 32    /* 256 bits, as 64 hex digits */
+#define CREDENTIALS_FILE "credentials"
 
 static const char *const handler_names[HANDLER_COUNT] = {"connect", "disconnect", "send", "broadcast",
                                                          "catchup", "snapshot", "save"};
@@ -59,15 +71,10 @@ struct local_app {
     volatile sig_atomic_t *stop; /* local_app_run's: 1 stop, 2 stop without the last save */
     aws_buf environment;         /* "NAME=value\0" pairs */
     aws_buf origins;             /* whose pages may open the WebSocket (site_endpoint.origins) */
+    char access_key_id[32];      /* this run's credentials: the handlers' and the credentials file's */
+    char secret_access_key[72];
     const char **env_list;
 };
-
-static int make_dir(const char *path, aws_error *err)
-{
-    ENSURE(mkdir(path, 0755) == 0 || errno == EEXIST, err, AWS_ERROR_CONFIG, "DataDirUnusable",
-           "cannot create %s: %s", path, strerror(errno));
-    return 0;
-}
 
 static const char *name_of(local_app *a, const char *role)
 {
@@ -107,8 +114,8 @@ static void build_environment(local_app *a)
     env_add(a, "AWS_ENDPOINT_URL", endpoint);
     env_add(a, "AWS_REGION", cfg->aws.region[0] ? cfg->aws.region : "us-east-1");
     env_add(a, "AWS_DEFAULT_REGION", cfg->aws.region[0] ? cfg->aws.region : "us-east-1");
-    env_add(a, "AWS_ACCESS_KEY_ID", "local");
-    env_add(a, "AWS_SECRET_ACCESS_KEY", "local");
+    env_add(a, "AWS_ACCESS_KEY_ID", a->access_key_id);
+    env_add(a, "AWS_SECRET_ACCESS_KEY", a->secret_access_key);
     env_add(a, "AWS_EC2_METADATA_DISABLED", "true");
     size_t count = 0;
     for (size_t at = 0; at < a->environment.len; at += strlen(a->environment.data + at) + 1)
@@ -117,6 +124,41 @@ static void build_environment(local_app *a)
     count = 0;
     for (size_t at = 0; at < a->environment.len; at += strlen(a->environment.data + at) + 1)
         a->env_list[count++] = a->environment.data + at;
+}
+
+/* -- this run's credentials ---------------------------------------------------------------- */
+
+/* An access key id (upper case, as AWS writes them) and a secret, both new. */
+static int make_credentials(local_app *a, aws_error *err)
+{
+    char random[2 * KEY_ID_RANDOM_BYTES + 1];
+    TRY(local_private_random_hex(random, sizeof random, KEY_ID_RANDOM_BYTES, "LocalCredentials", err));
+    for (char *c = random; *c; c++)
+        *c = (char)(*c >= 'a' ? *c - 'a' + 'A' : *c);
+    snprintf(a->access_key_id, sizeof a->access_key_id, KEY_ID_PREFIX "%s", random);
+    return local_private_random_hex(a->secret_access_key, sizeof a->secret_access_key,
+                                    SECRET_RANDOM_BYTES, "LocalCredentials", err);
+}
+
+/* <data_dir>/credentials, in the form of ~/.aws/credentials, made anew, mode 0600. */
+static int write_credentials(local_app *a, aws_error *err)
+{
+    char path[PATH_MAX + 16];
+    snprintf(path, sizeof path, "%s/" CREDENTIALS_FILE, a->options.data_dir);
+    int fd = local_private_create(path, "CredentialsWrite", err);
+    if (fd < 0)
+        return -1;
+    aws_buf text = {0};
+    aws_buf_printf(&text, "# scribblectl local's credentials for this run only (docs/local.md)\n"
+                          "[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n",
+                   a->access_key_id, a->secret_access_key);
+    bool ok = file_write_all(fd, text.data, text.len);
+    int saved = errno;
+    explicit_bzero(text.data, text.len);
+    aws_buf_free(&text);
+    ok = close(fd) == 0 && ok;
+    ENSURE(ok, err, AWS_ERROR_CONFIG, "CredentialsWrite", "writing %s: %s", path, strerror(saved));
+    return 0;
 }
 
 /* -- start ----------------------------------------------------------------------------- */
@@ -159,7 +201,7 @@ static int start_functions(local_app *a, aws_error *err)
     const scribble_config *cfg = a->options.cfg;
     char logs[PATH_MAX];
     snprintf(logs, sizeof logs, "%s/logs", a->options.data_dir);
-    TRY(make_dir(logs, err));
+    TRY(local_private_dir(logs, err));
     for (int i = 0; i < HANDLER_COUNT; i++) {
         char log_path[PATH_MAX + 32];
         snprintf(log_path, sizeof log_path, "%s/%s.log", logs, handler_names[i]);
@@ -167,7 +209,6 @@ static int start_functions(local_app *a, aws_error *err)
             .name = handler_names[i],
             .binary = a->options.handler,
             .log_path = log_path,
-            .bind = a->host,
             .timeout_s = i <= SEND ? cfg->functions.route_timeout : cfg->functions.worker_timeout,
             .environment = a->env_list,
             .report = a->options.report,
@@ -191,7 +232,8 @@ static int start_listeners(local_app *a, aws_error *err)
 {
     const scribble_config *cfg = a->options.cfg;
     a->aws_endpoint = (local_endpoint){.ops = &local_aws_ops, .owner = &a->aws,
-                                       .port_setting = "[local] aws_port (0: any free port)"};
+                                       .port_setting = "[local] aws_port (0: any free port)",
+                                       .keep_head = true /* for its signatures */};
     a->site_endpoint = (local_endpoint){.ops = &local_site_ops, .owner = &a->site,
                                         .port_setting = "--port or [local] port (0: any free port)"};
     TRY(local_server_listen(a->ctx, cfg->local.bind, cfg->local.aws_port, &a->aws_endpoint, err));
@@ -223,7 +265,9 @@ static void wire(local_app *a)
     a->aws = (local_aws){.store = a->store, .tables = a->tables, .table_count = 2,
                          .buckets = a->buckets, .bucket_count = 1, .queues = a->queues,
                          .queue_count = 2, .gateway = a->gateway, .triggers = a->triggers,
-                         .report = a->options.report};
+                         .report = a->options.report,
+                         .key = {.access_key_id = a->access_key_id,
+                                 .secret_access_key = a->secret_access_key}};
     a->site.cfg = cfg;
     a->site.store = a->store;
     a->site.bucket = a->buckets[0];
@@ -238,9 +282,15 @@ static int start(local_app *a, aws_error *err)
     TRY(canvas_geometry_init(&a->site.canvas, cfg->canvas.width, cfg->canvas.height, cfg->canvas.depth, err));
     TRY(stack_build(cfg, &a->plan, err));
     a->buckets[0] = name_of(a, "site-bucket");
-    TRY(make_dir(a->options.data_dir, err));
+    TRY(local_private_dirs(a->options.data_dir, err));
+    TRY(make_credentials(a, err));
+    TRY(write_credentials(a, err));
     char db[PATH_MAX + 16];
     snprintf(db, sizeof db, "%s/local.db", a->options.data_dir);
+    int db_fd = local_private_open(db, O_RDWR, err); /* SQLite then opens what was checked */
+    if (db_fd < 0)
+        return -1;
+    close(db_fd);
     TRY(local_store_open(db, &a->store, err));
     TRY(local_server_new(&a->ctx, err));
     TRY(start_listeners(a, err));
@@ -273,6 +323,14 @@ int local_app_start(const local_app_options *options, local_app **out, aws_error
 const char *local_app_url(const local_app *a)
 {
     return a->url;
+}
+
+void local_app_listeners(const local_app *a, local_app_ports *out)
+{
+    *out = (local_app_ports){.bind = a->options.cfg->local.bind,
+                             .site = a->site_endpoint.port,
+                             .aws = a->aws_endpoint.port,
+                             .cache = a->cache.pid ? a->cache.settings.port : 0};
 }
 
 void local_app_run(local_app *a, volatile sig_atomic_t *stop)
@@ -328,6 +386,9 @@ int local_app_stop(local_app *a, aws_error *err)
     local_cache_settings_clear(&a->cache_settings);
     local_store_close(a->store);
     stack_free(a->plan);
+    explicit_bzero(a->secret_access_key, sizeof a->secret_access_key);
+    if (a->environment.data)
+        explicit_bzero(a->environment.data, a->environment.len);
     aws_buf_free(&a->environment);
     aws_buf_free(&a->origins);
     free(a->env_list);

@@ -26,6 +26,15 @@ typedef struct local_app_options {
 int local_app_start(const local_app_options *options, local_app **out, aws_error *err);
 /* http://<address>:<port>/ */
 const char *local_app_url(const local_app *a);
+/* Where the listeners are: [local] bind and the ports of the page and its
+ * WebSocket, the local AWS endpoint and the redis-server started here (0:
+ * the cache is [local] cache_url's). The handlers' Runtime APIs are not
+ * among them: they listen on 127.0.0.1 only, for the handlers alone. */
+typedef struct local_app_ports {
+    const char *bind;
+    int site, aws, cache;
+} local_app_ports;
+void local_app_listeners(const local_app *a, local_app_ports *out);
 /* Serves until *stop becomes non-zero (set it from a signal handler); a
  * *stop above 1 during local_app_stop cuts the last save short. */
 void local_app_run(local_app *a, volatile sig_atomic_t *stop);

@@ -3,7 +3,9 @@
  * AWS_ENDPOINT_URL), standing in for the services they call: SQS and
  * DynamoDB (AWS JSON, told apart by X-Amz-Target), the API Gateway
  * management API (/@connections/...), and S3 (path-style, everything else).
- * Signatures are not checked: nothing leaves this machine.
+ * Every request must carry a SigV4 signature made with this run's
+ * credentials (local_signature.h); one without is refused in its service's
+ * own error shape, before the service sees it.
  */
 #ifndef SCRIBBLE_LOCAL_AWS_H
 #define SCRIBBLE_LOCAL_AWS_H
@@ -12,6 +14,7 @@
 #include "provision/local/local_gateway.h"
 #include "provision/local/local_queue.h"
 #include "provision/local/local_server.h"
+#include "provision/local/local_signature.h"
 #include "provision/local/local_sqs.h"
 #include "provision/local/local_store.h"
 #include "provision/local/local_triggers.h"
@@ -27,6 +30,7 @@ typedef struct local_aws {
     local_gateway *gateway;
     local_triggers *triggers; /* told when messages are sent */
     local_function_report report; /* where a failure of the store is told */
+    local_signature_key key;      /* the only credentials accepted */
 } local_aws;
 
 extern const local_endpoint_ops local_aws_ops;

@@ -40,12 +40,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/rand.h>
 
 #include "aws/http.h"
 #include "provision/file_write.h"
 #include "provision/local/local_child.h"
 #include "provision/local/local_clock.h"
+#include "provision/local/local_private.h"
 #include "runtime/cache_client.h"
 
 #define URL_ERROR "InvalidCacheUrl"
@@ -261,31 +261,14 @@ static bool find_program(const char *name, char *out, size_t size)
 }
 
 /* mkdir -p with mode 0700, the last folder checked as local_private_dir
- * does, then the absolute path into out (PATH_MAX bytes). */
+ * does (it holds the password's file and the TLS key), then the absolute
+ * path into out (PATH_MAX bytes). */
 static int prepare_data_dir(const char *data_dir, char *out, aws_error *err)
 {
-    char path[PATH_MAX];
-    ENSURE(data_dir && data_dir[0] && strlen(data_dir) < sizeof path, err, AWS_ERROR_INVALID,
-           "InvalidDataDir", "the data directory is empty or longer than %zu characters",
-           sizeof path - 1);
-    strcpy(path, data_dir);
-    for (char *slash = strchr(path + 1, '/');; slash = strchr(slash + 1, '/')) {
-        if (slash)
-            *slash = '\0';
-        if (mkdir(path, 0700) != 0 && errno != EEXIST)
-            return aws_error_set(err, AWS_ERROR_CONFIG, "InvalidDataDir", "creating %s: %s",
-                                 path, strerror(errno));
-        if (!slash)
-            break;
-        *slash = '/';
-    }
-    TRY(local_private_dir(path, err)); /* it holds the password's file and the TLS key */
+    TRY(local_private_dirs(data_dir, err));
     if (!realpath(data_dir, out))
         return aws_error_set(err, AWS_ERROR_CONFIG, "InvalidDataDir", "%s: %s", data_dir,
                              strerror(errno));
-    struct stat st;
-    ENSURE(stat(out, &st) == 0 && S_ISDIR(st.st_mode), err, AWS_ERROR_CONFIG, "InvalidDataDir",
-           "%s is not a directory", out);
     return 0;
 }
 
@@ -354,11 +337,9 @@ static void run_child(const char *const *argv, int null_fd, int log_fd, pid_t pa
 static int spawn(const char *const *argv, const char *log_file, pid_t *pid, off_t *log_from,
                  aws_error *err)
 {
-    int log_fd = open(log_file, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+    int log_fd = local_private_open(log_file, O_WRONLY | O_APPEND, err);
     if (log_fd < 0)
-        return aws_error_set(err, AWS_ERROR_CONFIG, "RedisServerStart", "opening %s: %s",
-                             log_file, errno == ELOOP ? "a symbolic link, which is not followed: "
-                                                        "remove it" : strerror(errno));
+        return -1;
     int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     *log_from = lseek(log_fd, 0, SEEK_END);
     pid_t parent = getpid();
@@ -482,22 +463,6 @@ static start_result wait_ready(local_cache *cache, off_t log_from, aws_error *er
     }
 }
 
-/* A password for this run: PASSWORD_BYTES from OpenSSL's generator, in hex. */
-static int make_password(char *out, size_t size, aws_error *err)
-{
-    unsigned char raw[PASSWORD_BYTES];
-    ENSURE(size > 2 * sizeof raw && RAND_bytes(raw, sizeof raw) == 1, err, AWS_ERROR_CONFIG,
-           "RedisPassword", "could not make a password for redis-server: OpenSSL gave no random bytes");
-    static const char hex[] = "0123456789abcdef";
-    for (size_t i = 0; i < sizeof raw; i++) {
-        out[2 * i] = hex[raw[i] >> 4];
-        out[2 * i + 1] = hex[raw[i] & 15];
-    }
-    out[2 * sizeof raw] = '\0';
-    explicit_bzero(raw, sizeof raw);
-    return 0;
-}
-
 /* dir/redis.conf saying requirepass, mode 0600, made anew: what was there
  * (a symlink included, which unlink removes rather than follows) goes, and
  * O_EXCL | O_NOFOLLOW refuse whatever appears meanwhile. */
@@ -507,15 +472,12 @@ static int write_config(const char *dir, const char *password, char *path, size_
     int n = snprintf(path, size, "%s/redis.conf", dir);
     ENSURE(n > 0 && (size_t)n < size, err, AWS_ERROR_INVALID, "InvalidDataDir",
            "the data directory %s is too long a path", dir);
-    ENSURE(unlink(path) == 0 || errno == ENOENT, err, AWS_ERROR_CONFIG, "RedisConfigWrite",
-           "removing the old %s: %s", path, strerror(errno));
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    ENSURE(fd >= 0, err, AWS_ERROR_CONFIG, "RedisConfigWrite", "creating %s: %s", path,
-           strerror(errno));
+    int fd = local_private_create(path, "RedisConfigWrite", err);
+    if (fd < 0)
+        return -1;
     char text[64 + 2 * PASSWORD_BYTES];
     n = snprintf(text, sizeof text, "requirepass %s\n", password);
-    bool ok = n > 0 && (size_t)n < sizeof text && fchmod(fd, 0600) == 0 &&
-              file_write_all(fd, text, (size_t)n);
+    bool ok = n > 0 && (size_t)n < sizeof text && file_write_all(fd, text, (size_t)n);
     int saved = errno;
     explicit_bzero(text, sizeof text);
     ok = close(fd) == 0 && ok;
@@ -583,7 +545,8 @@ int local_cache_start(const char *data_dir, const char *bind, local_cache *out, 
     TRY(resolve_bind(bind, &listen_address, &client_address, err));
     TRY(prepare_data_dir(data_dir, dir, err));
     TRY(prepare_files(dir, client_address, out, &tls, err));
-    TRY(make_password(out->settings.password, sizeof out->settings.password, err));
+    TRY(local_private_random_hex(out->settings.password, sizeof out->settings.password,
+                                 PASSWORD_BYTES, "RedisPassword", err));
     char config[PATH_MAX + 16];
     TRY(write_config(dir, out->settings.password, config, sizeof config, err));
     start_result result;

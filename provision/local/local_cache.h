@@ -51,12 +51,13 @@ int local_cache_parse_url(const char *url, local_cache_settings *out, aws_error 
  * made for this run (out->settings.password, 64 hex digits), and returns
  * once it answers an authenticated TLS PING verified against the CA.
  * data_dir is created when missing (mode 0700) and refused as
- * local_private_dir refuses ("UnsafeDirectory", naming it); the paths in
+ * local_private_dir (local_private.h) refuses ("UnsafeDirectory", naming it); the paths in
  * *out are absolute. Errors (codes):
  * "RedisServerMissing" (not on PATH: says how to install it or to set
  * local.cache_url), "RedisServerExited" (quoting the end of redis.log),
  * "RedisServerTimeout" (no answer within 10 s; the process is stopped),
- * "RedisServerStart" (it could not be started), and local_tls's. */
+ * "RedisServerStart" (it could not be started), "UnsafeFile" (redis.log is a
+ * symlink or another user's: local_private_open), and local_tls's. */
 int local_cache_start(const char *data_dir, const char *bind, local_cache *out, aws_error *err);
 
 /* SIGTERM to its process group, up to 5 s for it to exit, then SIGKILL; reaps

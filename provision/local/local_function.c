@@ -6,10 +6,21 @@
  * .../init/error fails what is queued. A process that exits is restarted:
  * at once if it ran a while, otherwise after a delay that doubles up to
  * 30 s, so a handler that cannot start does not spin.
+ *
+ * The Runtime API hands out events and takes results: whoever reaches it
+ * could read what clients send and answer in the handler's name. So it
+ * listens on 127.0.0.1 whatever [local] bind says, and lets in a connection
+ * only when the function's current process holds its other end
+ * (local_peer.h); any other is closed at once and reported. Lambda needs no
+ * such check, its Runtime API being inside the sandbox. A secret in the
+ * process's environment would not do instead: the Runtime API protocol has
+ * no place for one, and the handler's client is the one Lambda talks to.
  */
 #include "provision/local/local_function.h"
 #include "provision/local/local_clock.h"
 #include "provision/local/local_child.h"
+#include "provision/local/local_peer.h"
+#include "provision/local/local_private.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -28,6 +39,7 @@
 #define RESTART_MIN_MS 1000
 #define RESTART_MAX_MS 30000
 #define STOP_WAIT_MS 5000
+#define RUNTIME_API_ADDRESS "127.0.0.1" /* whatever [local] bind says */
 
 typedef struct invocation {
     struct invocation *next;
@@ -263,7 +275,19 @@ static void runtime_abandoned(void *owner, local_session *s)
     }
 }
 
+/* Only the function's own process may use its Runtime API. */
+static bool runtime_admit(void *owner, int fd)
+{
+    local_function *f = owner;
+    if (f->pid > 0 && local_peer_is_process(fd, f->pid))
+        return true;
+    report(f, "refused a connection to its Runtime API from a process other than its own "
+              "(pid %ld)", (long)f->pid);
+    return false;
+}
+
 static const local_endpoint_ops runtime_ops = {
+    .admit = runtime_admit,
     .request = runtime_request,
     .abandoned = runtime_abandoned,
 };
@@ -294,9 +318,7 @@ static void build_environment(local_function *f)
     for (size_t i = 0; i < sizeof passed / sizeof passed[0]; i++)
         if (getenv(passed[i]))
             add_variable(f, &count, "%s=%s", passed[i], getenv(passed[i]));
-    add_variable(f, &count, "AWS_LAMBDA_RUNTIME_API=%s:%d",
-                 strcmp(f->options.bind, "0.0.0.0") == 0 ? "127.0.0.1" : f->options.bind,
-                 f->endpoint.port);
+    add_variable(f, &count, "AWS_LAMBDA_RUNTIME_API=" RUNTIME_API_ADDRESS ":%d", f->endpoint.port);
     add_variable(f, &count, "_HANDLER=%s", f->options.name);
     add_variable(f, &count, "AWS_LAMBDA_FUNCTION_NAME=%s", f->options.name);
     add_variable(f, &count, "AWS_LAMBDA_FUNCTION_VERSION=$LATEST");
@@ -317,7 +339,7 @@ int local_function_new(struct lws_context *ctx, const local_function_options *op
     f->ctx = ctx;
     f->endpoint = (local_endpoint){.ops = &runtime_ops, .owner = f};
     f->restart_delay_ms = RESTART_MIN_MS;
-    if (local_server_listen(ctx, options->bind, 0, &f->endpoint, err) != 0) {
+    if (local_server_listen(ctx, RUNTIME_API_ADDRESS, 0, &f->endpoint, err) != 0) {
         free(f->log_path);
         free(f);
         return -1;
@@ -329,8 +351,9 @@ int local_function_new(struct lws_context *ctx, const local_function_options *op
 
 int local_function_start(local_function *f, aws_error *err)
 {
-    int log = open(f->options.log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    ENSURE(log >= 0, err, AWS_ERROR_CONFIG, "LogUnwritable", "cannot write %s", f->options.log_path);
+    int log = local_private_open(f->options.log_path, O_WRONLY | O_APPEND, err);
+    if (log < 0)
+        return -1;
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {

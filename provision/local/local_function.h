@@ -25,7 +25,6 @@ typedef struct local_function_options {
     const char *name;                /* the handler: connect, send, ... (static) */
     const char *binary;              /* scribble-handler; outlives the function */
     const char *log_path;            /* the process's stdout and stderr are appended here (copied) */
-    const char *bind;                /* where its Runtime API listens */
     int timeout_s;
     const char *const *environment;  /* "NAME=value" pairs, NULL-terminated */
     local_function_report report;

@@ -164,6 +164,17 @@ static void reply_error(local_reply *reply, const s3_request *r, const aws_error
     aws_buf_append_str(out, "</Error>");
 }
 
+void local_s3_refuse(local_reply *reply, const char *method, int status, const char *code,
+                     const char *message)
+{
+    s3_request r = {.method = method};
+    new_request_id(r.request_id);
+    aws_error e = {.http_status = status};
+    snprintf(e.code, sizeof e.code, "%s", code);
+    snprintf(e.message, sizeof e.message, "%s", message);
+    reply_error(reply, &r, &e);
+}
+
 /* "Wed, 21 Oct 2015 07:28:00 GMT", whatever the locale. */
 static void append_http_date(aws_buf *out, long long seconds)
 {

@@ -42,4 +42,9 @@ int local_s3_handle(local_store *store, const char *const *buckets, size_t bucke
                     const char *method, const char *path, const char *content_type,
                     const char *body, size_t len, local_reply *reply, aws_error *err);
 
+/* Answers a request S3 would refuse before reading it (a signature's
+ * refusal): status, and S3's XML error with code and message. */
+void local_s3_refuse(local_reply *reply, const char *method, int status, const char *code,
+                     const char *message);
+
 #endif

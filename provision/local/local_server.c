@@ -18,7 +18,10 @@
  *
  * Only a connection's first head passes the door, so every HTTP answer says
  * "Connection: close" and the connection closes after it; WebSocket
- * upgrades keep theirs.
+ * upgrades keep theirs. The door also keeps a copy of the head for an
+ * endpoint that checks signatures over it (keep_head), since libwebsockets
+ * hands on the path decoded and the headers one by one, and lets an
+ * endpoint turn a connection away before reading it (admit).
  */
 #include "provision/local/local_server.h"
 
@@ -59,9 +62,54 @@ static local_endpoint *endpoint_of(struct lws *wsi)
     return lws_get_opaque_user_data(wsi);
 }
 
+/* Heads of connections handed to libwebsockets for endpoints that keep
+ * them, by the descriptor libwebsockets got, until the connection's request
+ * takes its own. One left behind by a connection that closed first is
+ * replaced when its descriptor's number comes back, and freed with the
+ * door protocol. */
+typedef struct passed_head {
+    struct passed_head *next;
+    int fd;
+    aws_buf head;
+} passed_head;
+
+static passed_head *passed_heads; /* the loop has one thread */
+
+static void drop_head(int fd, aws_buf *into)
+{
+    for (passed_head **p = &passed_heads; *p; p = &(*p)->next) {
+        if ((*p)->fd != fd)
+            continue;
+        passed_head *found = *p;
+        *p = found->next;
+        if (into)
+            *into = found->head;
+        else
+            aws_buf_free(&found->head);
+        free(found);
+        return;
+    }
+}
+
+static void keep_head(int fd, const char *head, size_t len)
+{
+    passed_head *p = aws_xcalloc(1, sizeof *p);
+    p->fd = fd;
+    aws_buf_append(&p->head, head, len);
+    p->next = passed_heads;
+    passed_heads = p;
+}
+
+static void drop_all_heads(void)
+{
+    while (passed_heads)
+        drop_head(passed_heads->fd, NULL);
+}
+
 static void session_clear(local_session *s)
 {
     aws_buf_free(&s->req.body);
+    aws_buf_free(&s->req.head);
     local_reply_free(&s->reply);
     aws_buf_free(&s->message);
     memset(s, 0, sizeof *s);
@@ -215,6 +263,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_HTTP:
         session_clear(s);
         read_request(wsi, in, &s->req);
+        drop_head(lws_get_socket_fd(wsi), &s->req.head);
         if (!s->req.expect_body)
             dispatch(wsi, s);
         return 0;
@@ -360,19 +409,23 @@ static const char *origin_refusal(const local_endpoint *ep, const char *head, si
 
 /* Hands a passed head's connection to libwebsockets, on a duplicate of the
  * descriptor: the door's own closes with the door. */
-static int door_pass(door *d, int fd)
+static int door_pass(door *d, int fd, const char *head, size_t len)
 {
     wake_after(fd, 0);
     int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
     if (dup_fd < 0)
         return -1;
+    drop_head(dup_fd, NULL);
+    if (d->ep->keep_head)
+        keep_head(dup_fd, head, len);
     lws_adopt_desc_t adopt = {
         .vh = d->vhost,
         .type = LWS_ADOPT_SOCKET | LWS_ADOPT_HTTP,
         .fd.sockfd = dup_fd,
         .opaque = d->ep,
     };
-    lws_adopt_descriptor_vhost_via_info(&adopt); /* closes dup_fd when it fails */
+    if (!lws_adopt_descriptor_vhost_via_info(&adopt)) /* closes dup_fd when it fails */
+        drop_head(dup_fd, NULL);
     return -1;
 }
 
@@ -397,7 +450,7 @@ static int door_read(struct lws *wsi, door *d, int fd)
                                             .reason = refusal};
             return door_refuse(wsi, d, fd, &forbidden);
         }
-        return door_pass(d, fd);
+        return door_pass(d, fd, head, v.length);
     }
     case LOCAL_HEAD_REFUSE:
         return door_refuse(wsi, d, fd, &v);
@@ -417,6 +470,10 @@ static void door_accept(door *listener, int listen_fd)
         if (fd < 0)
             return; /* EAGAIN, or an error the next wake-up meets again */
         fcntl(fd, F_SETFD, FD_CLOEXEC);
+        if (listener->ep->ops->admit && !listener->ep->ops->admit(listener->ep->owner, fd)) {
+            close(fd);
+            continue;
+        }
         fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -443,6 +500,10 @@ static int door_callback(struct lws *wsi, enum lws_callback_reasons reason, void
                          size_t len)
 {
     (void)user, (void)in, (void)len;
+    if (reason == LWS_CALLBACK_PROTOCOL_DESTROY) {
+        drop_all_heads();
+        return 0;
+    }
     door *d = wsi ? lws_get_opaque_user_data(wsi) : NULL;
     if (!d)
         return 0;
@@ -492,6 +553,14 @@ int local_server_new(struct lws_context **out, aws_error *err)
         ENSURE(false, err, AWS_ERROR_CONFIG, "ServerFailed", "the local server could not start");
     }
     return 0;
+}
+
+bool local_bind_is_loopback(const char *bind)
+{
+    struct in_addr a;
+    if (strcmp(bind, "localhost") == 0)
+        return true;
+    return inet_pton(AF_INET, bind, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
 }
 
 /* A listening socket on address:port, errors saying plainly why not. */

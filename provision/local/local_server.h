@@ -34,6 +34,7 @@ typedef struct local_request {
     char host[256];
     char error_type[160]; /* Lambda-Runtime-Function-Error-Type */
     aws_buf body;
+    aws_buf head; /* the head as it came (request line and headers), when the endpoint keeps it */
     bool expect_body;
     bool too_large;
 } local_request;
@@ -53,6 +54,9 @@ typedef struct local_session {
 } local_session;
 
 typedef struct local_endpoint_ops {
+    /* A new connection (fd), before anything is read from it: false closes
+     * it at once, and the endpoint says why. NULL: every one is let in. */
+    bool (*admit)(void *owner, int fd);
     /* A whole request: fill s->reply and call local_session_reply now or later. */
     void (*request)(void *owner, struct lws *wsi, local_session *s);
     /* An HTTP connection closed while its request was held (s->waiting set). */
@@ -74,9 +78,13 @@ typedef struct local_endpoint {
      * another Origin, or with Origin twice, is answered 403 before
      * libwebsockets sees it; one without Origin passes (docs/local.md). */
     const char *origins;
+    bool keep_head; /* requests carry their head as sent (req.head), for checking signatures */
 } local_endpoint;
 
 int local_server_new(struct lws_context **out, aws_error *err);
+/* Whether listening on bind keeps a listener to this machine: localhost or
+ * an address in 127.0.0.0/8. 0.0.0.0 is every interface, so not. */
+bool local_bind_is_loopback(const char *bind);
 /* Listens on bind:port (0: a free port, stored in ep->port). A port in use
  * is an error naming it ("PortInUse"). */
 int local_server_listen(struct lws_context *ctx, const char *bind, int port, local_endpoint *ep,

@@ -37,9 +37,9 @@
 #include <openssl/x509v3.h>
 
 #include "provision/file_write.h"
+#include "provision/local/local_private.h"
 
 #define UNUSABLE "LocalTlsUnusable"
-#define UNSAFE "UnsafeDirectory"
 /* Certificates start a little in the past, so a clock a few minutes behind still accepts them. */
 #define CLOCK_SKEW_SECONDS 300L
 #define DNS_NAME_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-"
@@ -96,38 +96,6 @@ static int file_paths(const char *dir, local_tls_files *out, aws_error *err)
            err, AWS_ERROR_INVALID, "LocalTlsPath",
            "the TLS directory \"%s\" is too long a path; allowed: up to %zu characters", dir,
            size - 12);
-    return 0;
-}
-
-int local_private_dir(const char *dir, aws_error *err)
-{
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        return aws_error_set(err, AWS_ERROR_CONFIG, "LocalTlsWrite", "creating %s: %s", dir,
-                             strerror(errno));
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    int open_error = errno;
-    struct stat link;
-    if (fd < 0 && (open_error == ELOOP || (open_error == ENOTDIR && lstat(dir, &link) == 0 &&
-                                           S_ISLNK(link.st_mode))))
-        return aws_error_set(err, AWS_ERROR_CONFIG, UNSAFE,
-                             "%s is a symbolic link; scribblectl local keeps its keys and "
-                             "passwords only in a directory of its own: remove the link, or "
-                             "choose another data_dir", dir);
-    ENSURE(fd >= 0, err, AWS_ERROR_CONFIG, UNSAFE, "%s: %s", dir,
-           open_error == ENOTDIR ? "not a directory" : strerror(open_error));
-    struct stat st;
-    bool stat_ok = fstat(fd, &st) == 0;
-    int saved = errno;
-    close(fd);
-    ENSURE(stat_ok, err, AWS_ERROR_CONFIG, UNSAFE, "%s: %s", dir, strerror(saved));
-    ENSURE(st.st_uid == geteuid(), err, AWS_ERROR_CONFIG, UNSAFE,
-           "%s belongs to user %lu, not to you (user %lu); scribblectl local keeps its keys and "
-           "passwords only in a directory of your own: remove it, or choose another data_dir",
-           dir, (unsigned long)st.st_uid, (unsigned long)geteuid());
-    ENSURE(!(st.st_mode & (S_IWGRP | S_IWOTH)), err, AWS_ERROR_CONFIG, UNSAFE,
-           "%s is writable by %s (mode %04o); allowed: writable by you alone (chmod 700 %s)",
-           dir, st.st_mode & S_IWOTH ? "every user" : "its group", (unsigned)(st.st_mode & 07777),
-           dir);
     return 0;
 }
 

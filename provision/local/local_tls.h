@@ -31,13 +31,6 @@ typedef struct local_tls_files {
  * `address` (an IPv4 or IPv6 address, or a DNS name: what clients connect to)
  * when it is neither; NULL or "" adds nothing. */
 
-/* Creates dir (mode 0700) when missing, then checks it without following a
- * symlink: it must be a directory (not a symlink to one), owned by this
- * user, and writable by neither its group nor others. Errors: code
- * "UnsafeDirectory", naming the directory and what to do; "LocalTlsWrite"
- * when it cannot be created. */
-int local_private_dir(const char *dir, aws_error *err);
-
 /* Reuses the files in dir when they parse, chain to the CA, match each other,
  * name every address above and stay valid for LOCAL_TLS_MIN_REMAINING_SECONDS;
  * otherwise makes all three anew. Creates dir (mode 0700) when missing, and

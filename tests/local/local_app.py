@@ -23,6 +23,7 @@ reads a line, against a deadline.
 
 from __future__ import annotations
 
+import configparser
 import json
 import os
 import pathlib
@@ -690,10 +691,42 @@ class LocalApp:
         assert self.url is not None, "not ready"
         return "ws://" + self.url.split("://", 1)[1]
 
+    def credentials(self) -> tuple[str, str]:
+        """This run's access key id and secret, from <data_dir>/credentials."""
+        parser = configparser.ConfigParser()
+        parser.read_string((self.config.data_dir / "credentials").read_text(encoding="utf-8"))
+        return (parser["default"]["aws_access_key_id"], parser["default"]["aws_secret_access_key"])
+
     def client(self, service: str, **kwargs: Any) -> Any:
-        """A boto3 client for the local AWS endpoint (the ini's aws_port), the ini's region."""
+        """A boto3 client for the local AWS endpoint (the ini's aws_port), the ini's region,
+        signing with this run's credentials unless kwargs give others."""
         from harness.local_aws import make_client
+        key_id, secret = self.credentials()
+        kwargs.setdefault("aws_access_key_id", key_id)
+        kwargs.setdefault("aws_secret_access_key", secret)
         return make_client(service, self.config.aws_endpoint, self.config.region, **kwargs)
+
+
+def handler_environment(app: LocalApp) -> dict[str, str]:
+    """The environment of one of the app's running handlers."""
+    for p in app.alive_of_it():
+        env = proc_environ(p.pid)
+        if env.get("AWS_LAMBDA_RUNTIME_API"):
+            return env
+    raise AssertionError(f"no handler of {app.command} is running")
+
+
+def failed_run(config: Config, timeout: float = 30) -> tuple[LocalApp, int]:
+    """Runs local until it exits by itself; (app, status). Nothing of it may remain."""
+    app = LocalApp(config).launch()
+    try:
+        status = app.wait(timeout)
+    except BaseException:
+        app.kill()
+        raise
+    assert app.reap() == [], app.output_tail()
+    app.check_sanitizers()
+    return app, status
 
 
 # -- a WebSocket client of the page's port -----------------------------------------------

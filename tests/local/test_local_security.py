@@ -35,8 +35,8 @@ import time
 import pytest
 
 from harness.local_redis import RedisConnection, RedisError
-from local_app import (LocalApp, catch_up, free_port, make_config, open_websocket, proc_environ,
-                       recv_until)
+from local_app import (LocalApp, catch_up, failed_run, free_port, handler_environment, make_config,
+                       open_websocket, recv_until)
 
 ALLOWED = "https://canvas.example http://192.168.7.9:8080"
 
@@ -161,14 +161,6 @@ def test_plain_http_with_a_foreign_origin_is_served(app):
 
 # -- the cache's password ------------------------------------------------------------------
 
-def handler_environment(app) -> dict[str, str]:
-    for p in app.alive_of_it():
-        env = proc_environ(p.pid)
-        if env.get("SCRIBBLE_CACHE_ENDPOINT"):
-            return env
-    raise AssertionError(f"no handler of {app.command} names its cache")
-
-
 def test_redis_refuses_a_client_without_the_password(app):
     env = handler_environment(app)
     password = env["SCRIBBLE_CACHE_PASSWORD"]
@@ -236,19 +228,6 @@ def test_a_users_own_cache_keeps_its_own_password(tmp_path):
 
 
 # -- the folders that hold secrets ---------------------------------------------------------
-
-def failed_run(config, timeout=30):
-    """Runs local until it exits by itself; (app, status). Nothing of it may remain."""
-    app = LocalApp(config).launch()
-    try:
-        status = app.wait(timeout)
-    except BaseException:
-        app.kill()
-        raise
-    assert app.reap() == [], app.output_tail()
-    app.check_sanitizers()
-    return app, status
-
 
 def unsafe_cache_folder(kind, config, elsewhere):
     """Makes <data_dir>/cache unsafe in one way; what the refusal must say."""
