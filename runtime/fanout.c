@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "aws/client.h"
+#include "stack/description.h"
 
 struct fanout {
     char *endpoint;
@@ -19,7 +20,7 @@ struct fanout {
 int fanout_new(const char *endpoint, int workers, fanout **out, aws_error *err)
 {
     ENSURE(endpoint && endpoint[0], err, AWS_ERROR_CONFIG, "InvalidSetting",
-           "SCRIBBLE_WEBSOCKET_ENDPOINT is not set; this handler needs it");
+           "%s is not set; this handler needs it", STACK_ENV(WEBSOCKET_ENDPOINT));
     fanout *f = aws_xcalloc(1, sizeof *f);
     f->endpoint = aws_xstrdup(endpoint);
     f->workers = workers > 0 ? workers : 1;

@@ -1,7 +1,7 @@
 /*
  * handler.h - the shape every Lambda handler of the runtime has, and the
- * handlers themselves. One binary serves every function; main.c's table maps
- * Lambda's handler setting (_HANDLER, e.g. "send") to one of these.
+ * handlers themselves. One binary serves every function; handlers.c's table
+ * maps Lambda's handler setting (_HANDLER, e.g. "send") to one of these.
  *
  * A handler gets the invocation's context and its event (JSON, as Lambda
  * delivered it), appends its answer to `response` and returns 0, or returns
@@ -16,6 +16,7 @@
 
 #include "aws/buf.h"
 #include "aws/error.h"
+#include "stack/description.h"
 
 struct app;
 
@@ -34,19 +35,14 @@ typedef int (*handler_fn)(const handler_ctx *ctx, const char *event_json, size_t
  * a large value when Lambda gave no deadline). */
 long long handler_remaining_ms(const handler_ctx *ctx);
 
-int handler_connect(const handler_ctx *ctx, const char *event_json, size_t len, aws_buf *response,
-                    aws_error *err);
-int handler_disconnect(const handler_ctx *ctx, const char *event_json, size_t len,
+/* handler_<name> for each described handler: handler_connect, handler_send, ... */
+#define HANDLER_DECLARE_(name)                                                              \
+    int handler_##name(const handler_ctx *ctx, const char *event_json, size_t len,         \
                        aws_buf *response, aws_error *err);
-int handler_send(const handler_ctx *ctx, const char *event_json, size_t len, aws_buf *response,
-                 aws_error *err);
-int handler_broadcast(const handler_ctx *ctx, const char *event_json, size_t len,
-                      aws_buf *response, aws_error *err);
-int handler_catchup(const handler_ctx *ctx, const char *event_json, size_t len, aws_buf *response,
-                    aws_error *err);
-int handler_snapshot(const handler_ctx *ctx, const char *event_json, size_t len,
-                     aws_buf *response, aws_error *err);
-int handler_save(const handler_ctx *ctx, const char *event_json, size_t len, aws_buf *response,
-                 aws_error *err);
+STACK_HANDLERS(HANDLER_DECLARE_)
+#undef HANDLER_DECLARE_
+
+/* The code of the described handler `name`, or NULL (runtime/handlers.c). */
+handler_fn runtime_handler_find(const char *name);
 
 #endif

@@ -23,7 +23,7 @@ int handler_connect(const handler_ctx *ctx, const char *event_json, size_t len, 
     app *a = ctx->app;
     canvas_store *store;
     aws_client *aws;
-    TRY(settings_require(a->settings.catchup_queue_url, "SCRIBBLE_CATCHUP_QUEUE_URL", err));
+    TRY(settings_require(a->settings.catchup_queue_url, STACK_ENV_CATCHUP_QUEUE_URL, err));
     TRY(app_store(a, &store, err));
     TRY(app_aws(a, &aws, err));
     websocket_event ev;

@@ -130,8 +130,8 @@ int handler_save(const handler_ctx *ctx, const char *event_json, size_t len, aws
     app *a = ctx->app;
     canvas_store *store;
     aws_client *aws;
-    TRY(settings_require(a->settings.history_table, "SCRIBBLE_HISTORY_TABLE", err));
-    TRY(settings_require(a->settings.pixels_table, "SCRIBBLE_PIXELS_TABLE", err));
+    TRY(settings_require(a->settings.history_table, STACK_ENV_HISTORY_TABLE, err));
+    TRY(settings_require(a->settings.pixels_table, STACK_ENV_PIXELS_TABLE, err));
     TRY(app_store(a, &store, err));
     TRY(app_aws(a, &aws, err));
     bool taken = false, loaded = false;

@@ -74,7 +74,7 @@ static void place(const handler_ctx *ctx, const char *connection_id, const char 
         placed[i] = (placement){.seq = outcome.first_seq + i, .x = m->pixels[i].x,
                                 .y = m->pixels[i].y, .colour = m->pixels[i].colour,
                                 .placed_at_ms = now};
-    if (settings_require(s->pixel_queue_url, "SCRIBBLE_PIXEL_QUEUE_URL", &err) != 0 ||
+    if (settings_require(s->pixel_queue_url, STACK_ENV_PIXEL_QUEUE_URL, &err) != 0 ||
         app_aws(a, &aws, &err) != 0 ||
         queue_send_pixels(aws, s->pixel_queue_url, placed, m->count, &err) != 0)
         log_aws_error("queueing pixels for broadcast", &err);
@@ -121,7 +121,7 @@ static void catch_up(const handler_ctx *ctx, const char *connection_id, const ch
         refuse(a, connection_id, "Throttled", text, m->ref, wait_ms);
         return;
     }
-    if (settings_require(a->settings.catchup_queue_url, "SCRIBBLE_CATCHUP_QUEUE_URL", &err) != 0 ||
+    if (settings_require(a->settings.catchup_queue_url, STACK_ENV_CATCHUP_QUEUE_URL, &err) != 0 ||
         app_aws(a, &aws, &err) != 0 ||
         queue_send_catchup(aws, a->settings.catchup_queue_url, connection_id, m->has_since,
                            m->since, ctx->request_id, &err) != 0) {

@@ -37,7 +37,7 @@ int handler_snapshot(const handler_ctx *ctx, const char *event_json, size_t len,
     app *a = ctx->app;
     canvas_store *store;
     aws_client *aws;
-    TRY(settings_require(a->settings.bucket, "SCRIBBLE_BUCKET", err));
+    TRY(settings_require(a->settings.bucket, STACK_ENV_BUCKET, err));
     TRY(app_store(a, &store, err));
     TRY(app_aws(a, &aws, err));
     bool loaded = false;

@@ -33,7 +33,7 @@ static int load_locked(const handler_ctx *ctx, canvas_store *store, aws_client *
         return 0; /* loaded meanwhile: nothing to do */
     if (!restored.blank) {
         snapshot_outcome published;
-        TRY(settings_require(s->bucket, "SCRIBBLE_BUCKET", err));
+        TRY(settings_require(s->bucket, STACK_ENV_BUCKET, err));
         TRY(snapshot_publish(store, aws, s->bucket, &published, err));
     }
     TRY(store_loaded_set(store, err));
@@ -66,7 +66,7 @@ int load_canvas(const handler_ctx *ctx, bool *loaded, aws_error *err)
     TRY(store_loaded(store, loaded, err));
     if (*loaded)
         return 0;
-    TRY(settings_require(a->settings.pixels_table, "SCRIBBLE_PIXELS_TABLE", err));
+    TRY(settings_require(a->settings.pixels_table, STACK_ENV_PIXELS_TABLE, err));
     TRY(app_aws(a, &aws, err));
     bool locked = false;
     TRY(store_lock_take(store, ctx->request_id, store_lock_ttl(handler_remaining_ms(ctx)),

@@ -21,7 +21,7 @@ static int reserve(const handler_ctx *ctx, canvas_store *store, uint64_t up_to, 
     app *a = ctx->app;
     aws_client *aws;
     uint64_t before, after;
-    TRY(settings_require(a->settings.pixels_table, "SCRIBBLE_PIXELS_TABLE", err));
+    TRY(settings_require(a->settings.pixels_table, STACK_ENV_PIXELS_TABLE, err));
     TRY(app_aws(a, &aws, err));
     TRY(seq_mark_reserve(aws, a->settings.pixels_table, up_to, &before, &after, err));
     return store_reserved_raise(store, after, err);

@@ -2,6 +2,8 @@
  * settings.c - reads runtime_settings from the environment (settings.h).
  * String settings point into the environment itself, which lives as long as
  * the process; numbers are parsed strictly (whole value, within bounds).
+ * The variables' names are the stack description's (stack/description.h),
+ * which scribblectl and `scribblectl local` set by the same names.
  */
 #include "runtime/settings.h"
 
@@ -65,19 +67,19 @@ static int copy(char *out, size_t size, const char *name, const char *value, aws
     return 0;
 }
 
-/* SCRIBBLE_CACHE_ENDPOINT: host:port (the port after the last colon). */
+/* The cache's endpoint: host:port (the port after the last colon). */
 static int cache_endpoint(runtime_settings *s, aws_error *err)
 {
     const char *endpoint;
-    TRY(required("SCRIBBLE_CACHE_ENDPOINT", &endpoint, err));
+    TRY(required(STACK_ENV(CACHE_ENDPOINT), &endpoint, err));
     const char *colon = strrchr(endpoint, ':');
     char *end = NULL;
     long port = colon ? strtol(colon + 1, &end, 10) : 0;
     ENSURE(colon && colon != endpoint && end != colon + 1 && *end == '\0' && port >= 1 &&
                port <= 65535 && (size_t)(colon - endpoint) < sizeof s->cache_host,
            err, AWS_ERROR_CONFIG, "InvalidSetting",
-           "SCRIBBLE_CACHE_ENDPOINT is \"%s\"; allowed: host:port with a port from 1 to 65535",
-           endpoint);
+           "%s is \"%s\"; allowed: host:port with a port from 1 to 65535",
+           STACK_ENV(CACHE_ENDPOINT), endpoint);
     memcpy(s->cache_host, endpoint, (size_t)(colon - endpoint));
     s->cache_host[colon - endpoint] = '\0';
     s->cache_port = (int)port;
@@ -87,16 +89,16 @@ static int cache_endpoint(runtime_settings *s, aws_error *err)
 static int canvas_settings(runtime_settings *s, aws_error *err)
 {
     long width, height, depth, cooldown, batch, allowance, catchups;
-    TRY(number("SCRIBBLE_CANVAS_WIDTH", 1, 1L << 20, 0, &width, err));
-    TRY(number("SCRIBBLE_CANVAS_HEIGHT", 1, 1L << 20, 0, &height, err));
-    TRY(number("SCRIBBLE_CANVAS_DEPTH", 1, 24, 0, &depth, err));
+    TRY(number(STACK_ENV(CANVAS_WIDTH), 1, 1L << 20, 0, &width, err));
+    TRY(number(STACK_ENV(CANVAS_HEIGHT), 1, 1L << 20, 0, &height, err));
+    TRY(number(STACK_ENV(CANVAS_DEPTH), 1, 24, 0, &depth, err));
     ENSURE(canvas_depth_valid(depth), err, AWS_ERROR_CONFIG, "InvalidSetting",
-           "SCRIBBLE_CANVAS_DEPTH is \"%ld\"; allowed: 1, 2, 4, 8, 24", depth);
+           "%s is \"%ld\"; allowed: 1, 2, 4, 8, 24", STACK_ENV(CANVAS_DEPTH), depth);
     TRY(canvas_geometry_init(&s->canvas, width, height, depth, err));
-    TRY(number("SCRIBBLE_COOLDOWN", 0, 86400, 0, &cooldown, err));
-    TRY(number("SCRIBBLE_MAX_BATCH", 1, 1000, 100, &batch, err));
-    TRY(number("SCRIBBLE_ADDRESS_ALLOWANCE", 0, 100000, 0, &allowance, err));
-    TRY(number("SCRIBBLE_ADDRESS_CATCHUPS", 0, 60000, 0, &catchups, err));
+    TRY(number(STACK_ENV(COOLDOWN), 0, 86400, 0, &cooldown, err));
+    TRY(number(STACK_ENV(MAX_BATCH), 1, 1000, 100, &batch, err));
+    TRY(number(STACK_ENV(ADDRESS_ALLOWANCE), 0, 100000, 0, &allowance, err));
+    TRY(number(STACK_ENV(ADDRESS_CATCHUPS), 0, 60000, 0, &catchups, err));
     s->cooldown_ms = (int)cooldown * 1000;
     s->max_batch = (int)batch;
     s->address_allowance = (int)allowance;
@@ -108,35 +110,35 @@ int settings_load(runtime_settings *s, aws_error *err)
 {
     memset(s, 0, sizeof *s);
     const char *stack;
-    TRY(required("SCRIBBLE_STACK", &stack, err));
+    TRY(required(STACK_ENV(STACK), &stack, err));
     ENSURE(!strpbrk(stack, "{}"), err, AWS_ERROR_CONFIG, "InvalidSetting",
-           "SCRIBBLE_STACK is \"%s\"; allowed: a name without braces", stack);
-    TRY(copy(s->stack, sizeof s->stack, "SCRIBBLE_STACK", stack, err));
+           "%s is \"%s\"; allowed: a name without braces", STACK_ENV(STACK), stack);
+    TRY(copy(s->stack, sizeof s->stack, STACK_ENV(STACK), stack, err));
     TRY(cache_endpoint(s, err));
-    TRY(flag("SCRIBBLE_CACHE_TLS", true, &s->cache_tls, err));
-    s->cache_ca_file = optional("SCRIBBLE_CACHE_CA_FILE");
-    s->cache_username = optional("SCRIBBLE_CACHE_USERNAME");
-    s->cache_password = optional("SCRIBBLE_CACHE_PASSWORD");
+    TRY(flag(STACK_ENV(CACHE_TLS), true, &s->cache_tls, err));
+    s->cache_ca_file = optional(STACK_ENV(CACHE_CA_FILE));
+    s->cache_username = optional(STACK_ENV(CACHE_USERNAME));
+    s->cache_password = optional(STACK_ENV(CACHE_PASSWORD));
     ENSURE(!s->cache_username || s->cache_password, err, AWS_ERROR_CONFIG, "InvalidSetting",
-           "SCRIBBLE_CACHE_USERNAME is set without SCRIBBLE_CACHE_PASSWORD");
+           "%s is set without %s", STACK_ENV(CACHE_USERNAME), STACK_ENV(CACHE_PASSWORD));
     TRY(canvas_settings(s, err));
-    s->pixel_queue_url = optional("SCRIBBLE_PIXEL_QUEUE_URL");
-    s->catchup_queue_url = optional("SCRIBBLE_CATCHUP_QUEUE_URL");
-    s->pixels_table = optional("SCRIBBLE_PIXELS_TABLE");
-    s->history_table = optional("SCRIBBLE_HISTORY_TABLE");
-    s->bucket = optional("SCRIBBLE_BUCKET");
-    s->websocket_endpoint = optional("SCRIBBLE_WEBSOCKET_ENDPOINT");
+    s->pixel_queue_url = optional(STACK_ENV(PIXEL_QUEUE_URL));
+    s->catchup_queue_url = optional(STACK_ENV(CATCHUP_QUEUE_URL));
+    s->pixels_table = optional(STACK_ENV(PIXELS_TABLE));
+    s->history_table = optional(STACK_ENV(HISTORY_TABLE));
+    s->bucket = optional(STACK_ENV(BUCKET));
+    s->websocket_endpoint = optional(STACK_ENV(WEBSOCKET_ENDPOINT));
     long concurrency, grace;
-    TRY(number("SCRIBBLE_FANOUT_CONCURRENCY", 1, 256, 32, &concurrency, err));
-    TRY(number("SCRIBBLE_CONNECT_GRACE_MS", 0, 600000, 10000, &grace, err));
+    TRY(number(STACK_ENV(FANOUT_CONCURRENCY), 1, 256, 32, &concurrency, err));
+    TRY(number(STACK_ENV(CONNECT_GRACE_MS), 0, 600000, 10000, &grace, err));
     s->fanout_concurrency = (int)concurrency;
     s->connect_grace_ms = (int)grace;
     return 0;
 }
 
-int settings_require(const char *value, const char *variable, aws_error *err)
+int settings_require(const char *value, stack_env_id variable, aws_error *err)
 {
     ENSURE(value, err, AWS_ERROR_CONFIG, "InvalidSetting",
-           "%s is not set; this handler needs it", variable);
+           "%s is not set; this handler needs it", stack_env_names[variable]);
     return 0;
 }

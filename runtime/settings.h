@@ -1,7 +1,8 @@
 /*
  * settings.h - the handlers' configuration, read once per process from the
  * environment that `scribblectl up` (or a test, or `scribblectl local`) sets
- * on every function; docs/protocol.md lists the variables.
+ * on every function; the variables are named in stack/description.h and
+ * docs/protocol.md says what each holds.
  *
  * What every handler needs (stack, cache, canvas) is checked at start-up, so
  * a bad deployment fails its initialisation with the variable named. What
@@ -15,6 +16,7 @@
 
 #include "aws/error.h"
 #include "runtime/canvas.h"
+#include "stack/description.h"
 
 typedef struct runtime_settings {
     char stack[128];
@@ -44,6 +46,6 @@ typedef struct runtime_settings {
 int settings_load(runtime_settings *s, aws_error *err);
 
 /* 0 when value is set; else -1 naming the variable a handler needs. */
-int settings_require(const char *value, const char *variable, aws_error *err);
+int settings_require(const char *value, stack_env_id variable, aws_error *err);
 
 #endif
