@@ -16,12 +16,13 @@
 
 #include "aws/s3_upload.h"
 #include "provision/kind_support.h"
+#include "stack/description.h"
 
 #define TEMPLATE "site-bucket-policy.json"
 
 static const char *bucket_name(const op_ctx *ctx)
 {
-    return stack_resource_name(ctx->stack, "site-bucket");
+    return stack_resource_name(ctx->stack, ROLE_SITE_BUCKET);
 }
 
 /* GET, PUT or DELETE /<bucket>?policy; resp (optional) receives the answer. */
@@ -46,7 +47,7 @@ static int policy_call(op_ctx *ctx, const char *method, const aws_buf *body, aws
 /* The document the config wants; *ready false while the distribution is absent. */
 static int wanted_policy(const op_ctx *ctx, aws_buf *out, bool *ready, aws_error *err)
 {
-    const char *distribution_arn = stack_output(ctx->stack, "distribution", "distribution_arn");
+    const char *distribution_arn = stack_output(ctx->stack, ROLE_DISTRIBUTION, "distribution_arn");
     *ready = distribution_arn != NULL;
     if (!*ready)
         return 0;

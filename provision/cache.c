@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "provision/kind_support.h"
+#include "stack/description.h"
 
 
 
@@ -72,7 +73,7 @@ static void plan_cache(op_ctx *ctx, cache_plan *p)
             snprintf(p->version, sizeof p->version, "%s", group_versions[i].version);
 
     private_subnet_ids(ctx, &p->subnets);
-    id_set_add(&p->groups, stack_output(ctx->stack, "cache-security-group", "group_id"));
+    id_set_add(&p->groups, stack_output(ctx->stack, ROLE_CACHE_SECURITY_GROUP, "group_id"));
 }
 
 /* ---- XML ------------------------------------------------------------------- */
@@ -331,7 +332,7 @@ static int create_group(op_ctx *ctx, const resource *r, const cache_plan *p, xml
                         aws_error *err)
 {
     const scribble_config *cfg = ctx->cfg;
-    const char *subnet_group = stack_output(ctx->stack, "cache-subnet-group", "name");
+    const char *subnet_group = stack_output(ctx->stack, ROLE_CACHE_SUBNET_GROUP, "name");
     ENSURE(subnet_group && p->groups.count, err, AWS_ERROR_INVALID, "MissingDependency",
            "cache %s: the cache subnet group or the cache's security group is not known yet",
            r->name);

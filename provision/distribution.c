@@ -22,6 +22,7 @@
 
 #include "provision/cloudfront_common.h"
 #include "provision/kind_support.h"
+#include "stack/description.h"
 
 #define DISTRIBUTION_PATH "/2020-05-31/distribution"
 #define ORIGIN_ID "site-bucket"
@@ -52,10 +53,10 @@ typedef struct wanted {
 static wanted wanted_of(const op_ctx *ctx)
 {
     return (wanted){
-        .origin_domain = stack_output(ctx->stack, "site-bucket", "bucket_regional_domain"),
-        .cache_policy_id = stack_output(ctx->stack, "cache-policy", "cache_policy_id"),
-        .oac_id = stack_output(ctx->stack, "origin-access-control", "oac_id"),
-        .response_headers_policy_id = stack_output(ctx->stack, "response-headers-policy",
+        .origin_domain = stack_output(ctx->stack, ROLE_SITE_BUCKET, "bucket_regional_domain"),
+        .cache_policy_id = stack_output(ctx->stack, ROLE_CACHE_POLICY, "cache_policy_id"),
+        .oac_id = stack_output(ctx->stack, ROLE_ORIGIN_ACCESS_CONTROL, "oac_id"),
+        .response_headers_policy_id = stack_output(ctx->stack, ROLE_RESPONSE_HEADERS_POLICY,
                                                    "response_headers_policy_id"),
     };
 }

@@ -1,7 +1,7 @@
 /*
  * event_source.c - the SQS event source mappings that make Lambda feed each
- * queue to its function (variant "pixel": pixel queue to broadcast,
- * "catchup": catch-up queue to catchup).
+ * queue to its function (variant: the queue's name; which handler it feeds
+ * is the stack's description's, stack/description.h).
  *
  * A mapping's id is a UUID Lambda chooses, so it is found by what it joins:
  * ListEventSourceMappings filtered by the queue's ARN and the function's
@@ -15,32 +15,27 @@
 #include <string.h>
 
 #include "provision/kind_support.h"
+#include "stack/description.h"
 
 #define MAPPINGS_PATH "/2015-03-31/event-source-mappings"
 /* The handlers answer batchItemFailures, naming only the records to redeliver. */
 #define PARTIAL_FAILURES "ReportBatchItemFailures"
 
+/* The roles a mapping joins: its queue and the function the queue feeds. */
 typedef struct trigger {
-    const char *variant;
-    const char *queue_role;
-    const char *function_role;
+    char queue_role[ROLE_SIZE];
+    char function_role[ROLE_SIZE];
 } trigger;
 
-static const trigger triggers[] = {
-    {"pixel", "pixel-queue", "broadcast-function"},
-    {"catchup", "catchup-queue", "catchup-function"},
-};
-
-static int trigger_of(const resource *r, const trigger **out, aws_error *err)
+static int trigger_of(const resource *r, trigger *out, aws_error *err)
 {
-    for (size_t i = 0; i < sizeof triggers / sizeof triggers[0]; i++)
-        if (r->variant && strcmp(r->variant, triggers[i].variant) == 0) {
-            *out = &triggers[i];
-            return 0;
-        }
-    return aws_error_set(err, AWS_ERROR_INVALID, "UnknownVariant",
-                         "event source mapping %s: unknown variant %s", r->name,
-                         r->variant ? r->variant : "(none)");
+    const described_queue *queue = described_queue_find(r->variant);
+    ENSURE(queue, err, AWS_ERROR_INVALID, "UnknownVariant",
+           "event source mapping %s: unknown variant %s", r->name,
+           r->variant ? r->variant : "(none)");
+    snprintf(out->queue_role, sizeof out->queue_role, ROLE_QUEUE_FORMAT, queue->name);
+    snprintf(out->function_role, sizeof out->function_role, ROLE_FUNCTION_FORMAT, queue->handler);
+    return 0;
 }
 
 /* The queue's ARN: live when the queue has been read, else from its planned name. */
@@ -105,11 +100,11 @@ static void compare(op_ctx *ctx, resource *r, const cJSON *mapping)
 
 static int event_source_read(op_ctx *ctx, resource *r, aws_error *err)
 {
-    const trigger *t;
+    trigger t;
     TRY(trigger_of(r, &t, err));
     char arn[ARN_SIZE];
-    queue_arn(ctx, t, arn);
-    const char *function = stack_resource_name(ctx->stack, t->function_role);
+    queue_arn(ctx, &t, arn);
+    const char *function = stack_resource_name(ctx->stack, t.function_role);
     char *marker = NULL;
     for (;;) {
         aws_params q = {0};
@@ -171,13 +166,13 @@ static void add_settings(op_ctx *ctx, cJSON *in)
 
 static int event_source_create(op_ctx *ctx, resource *r, aws_error *err)
 {
-    const trigger *t;
+    trigger t;
     TRY(trigger_of(r, &t, err));
     char arn[ARN_SIZE];
-    queue_arn(ctx, t, arn);
+    queue_arn(ctx, &t, arn);
     cJSON *in = cJSON_CreateObject();
     cJSON_AddStringToObject(in, "EventSourceArn", arn);
-    cJSON_AddStringToObject(in, "FunctionName", stack_resource_name(ctx->stack, t->function_role));
+    cJSON_AddStringToObject(in, "FunctionName", stack_resource_name(ctx->stack, t.function_role));
     add_settings(ctx, in);
     cJSON_AddItemToObject(in, "Tags", tags_json_map(ctx->stack, r));
     cJSON *out = NULL;

@@ -30,6 +30,7 @@
 #include "provision/function_limits.h"
 #include "provision/handler_numbers.h"
 #include "provision/package.h"
+#include "stack/description.h"
 
 #define FUNCTIONS_PATH "/2015-03-31/functions"
 #define RUNTIME "provided.al2023"
@@ -44,21 +45,19 @@ typedef enum env_source {
 } env_source;
 
 typedef struct env_variable {
-    const char *name;
+    stack_env_id name;
     env_source source;
     const char *role;
     const char *key;
 } env_variable;
 
+/* The variables that name no queue or table; those come from the stack's
+ * description, each with its queue's URL or its table's name. */
 static const env_variable environment[] = {
-    {"SCRIBBLE_STACK", ENV_STACK, NULL, NULL},
-    {"SCRIBBLE_CACHE_ENDPOINT", ENV_CACHE, "cache", "endpoint_address"},
-    {"SCRIBBLE_CATCHUP_QUEUE_URL", ENV_OUTPUT, "catchup-queue", "queue_url"},
-    {"SCRIBBLE_PIXEL_QUEUE_URL", ENV_OUTPUT, "pixel-queue", "queue_url"},
-    {"SCRIBBLE_PIXELS_TABLE", ENV_RESOURCE_NAME, "pixels-table", NULL},
-    {"SCRIBBLE_HISTORY_TABLE", ENV_RESOURCE_NAME, "history-table", NULL},
-    {"SCRIBBLE_BUCKET", ENV_RESOURCE_NAME, "site-bucket", NULL},
-    {"SCRIBBLE_WEBSOCKET_ENDPOINT", ENV_OUTPUT, "websocket-api", "management_endpoint"},
+    {STACK_ENV_STACK, ENV_STACK, NULL, NULL},
+    {STACK_ENV_CACHE_ENDPOINT, ENV_CACHE, ROLE_CACHE, "endpoint_address"},
+    {STACK_ENV_BUCKET, ENV_RESOURCE_NAME, ROLE_SITE_BUCKET, NULL},
+    {STACK_ENV_WEBSOCKET_ENDPOINT, ENV_OUTPUT, ROLE_WEBSOCKET_API, "management_endpoint"},
 };
 
 /* The value of one variable, or NULL when its resource does not exist. */
@@ -94,6 +93,31 @@ static void add_number(void *variables, const char *name, int value)
     cJSON_AddStringToObject(variables, name, text);
 }
 
+static void add_variable(cJSON *variables, stack_env_id name, const char *value)
+{
+    if (value)
+        cJSON_AddStringToObject(variables, stack_env_names[name], value);
+}
+
+/* Every variable of the handlers' environment whose resource exists. */
+static void add_environment(const op_ctx *ctx, cJSON *variables)
+{
+    char buf[512], role[ROLE_SIZE];
+    for (size_t i = 0; i < sizeof environment / sizeof environment[0]; i++)
+        add_variable(variables, environment[i].name, env_value(ctx, &environment[i], buf));
+    for (size_t q = 0; q < described_queue_count; q++) {
+        snprintf(role, sizeof role, ROLE_QUEUE_FORMAT, described_queues[q].name);
+        add_variable(variables, described_queues[q].url_variable,
+                     stack_output(ctx->stack, role, "queue_url"));
+    }
+    for (size_t t = 0; t < described_table_count; t++) {
+        snprintf(role, sizeof role, ROLE_TABLE_FORMAT, described_tables[t].name);
+        add_variable(variables, described_tables[t].name_variable,
+                     stack_resource_name(ctx->stack, role));
+    }
+    handler_numbers_each(ctx->cfg, add_number, variables);
+}
+
 static const char *architecture(const scribble_config *cfg)
 {
     switch (cfg->functions.architecture) {
@@ -112,11 +136,11 @@ static const char *architecture(const scribble_config *cfg)
 /* The role's ARN: live when the role has been read, else from its planned name. */
 static void role_arn(const op_ctx *ctx, char out[ARN_SIZE])
 {
-    const char *live = stack_output(ctx->stack, "functions-role", "role_arn");
+    const char *live = stack_output(ctx->stack, ROLE_FUNCTIONS_ROLE, "role_arn");
     if (live)
         snprintf(out, ARN_SIZE, "%s", live);
     else
-        arn_of_role(ctx->stack, ARN_GLOBAL, "iam", "role/", "functions-role", out);
+        arn_of_role(ctx->stack, ARN_GLOBAL, "iam", "role/", ROLE_FUNCTIONS_ROLE, out);
 }
 
 /* The configuration the config asks for, shaped as UpdateFunctionConfiguration's input. */
@@ -135,23 +159,17 @@ static cJSON *wanted_configuration(const op_ctx *ctx, const resource *r)
     cJSON *subnets = cJSON_AddArrayToObject(vpc, "SubnetIds");
     for (int z = 1; z <= cfg->network.availability_zones; z++) {
         char role[64];
-        snprintf(role, sizeof role, "subnet-private-%d", z);
+        snprintf(role, sizeof role, ROLE_PRIVATE_SUBNET_FORMAT, z);
         const char *id = stack_output(ctx->stack, role, "subnet_id");
         if (id)
             cJSON_AddItemToArray(subnets, cJSON_CreateString(id));
     }
     cJSON *groups = cJSON_AddArrayToObject(vpc, "SecurityGroupIds");
-    const char *group = stack_output(ctx->stack, "functions-security-group", "group_id");
+    const char *group = stack_output(ctx->stack, ROLE_FUNCTIONS_SECURITY_GROUP, "group_id");
     if (group)
         cJSON_AddItemToArray(groups, cJSON_CreateString(group));
     cJSON *variables = cJSON_AddObjectToObject(cJSON_AddObjectToObject(c, "Environment"), "Variables");
-    for (size_t i = 0; i < sizeof environment / sizeof environment[0]; i++) {
-        char buf[512];
-        const char *value = env_value(ctx, &environment[i], buf);
-        if (value)
-            cJSON_AddStringToObject(variables, environment[i].name, value);
-    }
-    handler_numbers_each(cfg, add_number, variables);
+    add_environment(ctx, variables);
     return c;
 }
 
@@ -361,8 +379,8 @@ static int function_read(op_ctx *ctx, resource *r, aws_error *err)
  * added to `code` (FunctionCode for create, the request itself for update). */
 static int add_code_location(const op_ctx *ctx, cJSON *code, aws_error *err)
 {
-    const char *bucket = stack_output(ctx->stack, "function-package", "s3_bucket");
-    const char *key = stack_output(ctx->stack, "function-package", "s3_key");
+    const char *bucket = stack_output(ctx->stack, ROLE_FUNCTION_PACKAGE, "s3_bucket");
+    const char *key = stack_output(ctx->stack, ROLE_FUNCTION_PACKAGE, "s3_key");
     ENSURE(bucket && key, err, AWS_ERROR_SERVICE, "PackageNotUploaded",
            "the Lambda package is not in the artifacts bucket yet");
     cJSON_AddStringToObject(code, "S3Bucket", bucket);

@@ -9,26 +9,20 @@
 
 #include "provision/kind_support.h"
 #include "provision/kinds.h"
+#include "stack/description.h"
 
-/* The handlers answering a WebSocket route; the rest are workers. */
-static const char *const route_handlers[] = {"connect", "disconnect", "send"};
-
-static bool answers_route(const char *handler)
-{
-    for (size_t i = 0; i < sizeof route_handlers / sizeof route_handlers[0]; i++)
-        if (strcmp(handler, route_handlers[i]) == 0)
-            return true;
-    return false;
-}
-
+/* The handlers a WebSocket route names (stack/description.h) answer
+ * clients; the rest are workers. */
 int function_timeout(const scribble_config *cfg, const char *handler)
 {
-    return answers_route(handler) ? cfg->functions.route_timeout : cfg->functions.worker_timeout;
+    return described_handler_answers_route(handler) ? cfg->functions.route_timeout
+                                                    : cfg->functions.worker_timeout;
 }
 
 int function_reserved_concurrency(const scribble_config *cfg, const char *handler)
 {
-    return answers_route(handler) ? cfg->limits.route_concurrency : cfg->limits.worker_concurrency;
+    return described_handler_answers_route(handler) ? cfg->limits.route_concurrency
+                                                    : cfg->limits.worker_concurrency;
 }
 
 static long number_at(const cJSON *object, const char *key)

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "provision/ec2_common.h"
+#include "stack/description.h"
 
 static bool is_default(const resource *r)
 {
@@ -34,7 +35,7 @@ static void publish(op_ctx *ctx, resource *r, xmlNodePtr item)
     ec2_text(item, "internetGatewayId", id, sizeof id);
     attached_vpc(item, vpc, sizeof vpc);
     ec2_publish(r, id, "internet_gateway_id", vpc[0] ? "attached" : "detached");
-    const char *wanted = stack_output(ctx->stack, "vpc", "vpc_id");
+    const char *wanted = stack_output(ctx->stack, ROLE_VPC, "vpc_id");
     if (wanted && strcmp(vpc, wanted) != 0)
         resource_add_drift(r, "attached_vpc", vpc, wanted);
 }
@@ -45,7 +46,7 @@ static int internet_gateway_read(op_ctx *ctx, resource *r, aws_error *err)
     xmlNodePtr item = NULL;
     int rc;
     if (is_default(r)) {
-        const char *vpc_id = stack_output(ctx->stack, "vpc", "vpc_id");
+        const char *vpc_id = stack_output(ctx->stack, ROLE_VPC, "vpc_id");
         if (!vpc_id)
             return 0;
         aws_params p = {0};
@@ -81,7 +82,7 @@ static int internet_gateway_create(op_ctx *ctx, resource *r, aws_error *err)
         return 0;
     }
     const char *vpc_id;
-    TRY(ec2_required_output(ctx, "vpc", "vpc_id", &vpc_id, err));
+    TRY(ec2_required_output(ctx, ROLE_VPC, "vpc_id", &vpc_id, err));
     aws_params p = {0};
     stack_add_ec2_tag_specifications(ctx->stack, r, "internet-gateway", &p);
     xmlDocPtr doc = NULL;
@@ -127,7 +128,7 @@ static int internet_gateway_update(op_ctx *ctx, resource *r, aws_error *err)
         return 0;
     const char *vpc_id;
     bool attached = false;
-    TRY(ec2_required_output(ctx, "vpc", "vpc_id", &vpc_id, err));
+    TRY(ec2_required_output(ctx, ROLE_VPC, "vpc_id", &vpc_id, err));
     TRY(detach_others(ctx, r, vpc_id, &attached, err));
     if (!attached)
         TRY(attach(ctx, "AttachInternetGateway", r->id, vpc_id, err));

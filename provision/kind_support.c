@@ -7,6 +7,7 @@
  * drift on every read.
  */
 #include "provision/kind_support.h"
+#include "stack/description.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -283,7 +284,7 @@ bool private_subnet_ids(const op_ctx *ctx, id_set *out)
     out->count = 0;
     for (int z = 1; z <= ctx->cfg->network.availability_zones && z <= ID_SET_MAX; z++) {
         char role[32];
-        snprintf(role, sizeof role, "subnet-private-%d", z);
+        snprintf(role, sizeof role, ROLE_PRIVATE_SUBNET_FORMAT, z);
         const char *id = stack_output(ctx->stack, role, "subnet_id");
         if (!id || !id[0]) {
             out->count = 0;

@@ -9,11 +9,12 @@
 #include <string.h>
 
 #include "provision/kind_support.h"
+#include "stack/description.h"
 
 void log_group_name(const stack *s, const char *handler, char *out, size_t size)
 {
-    char role[96];
-    snprintf(role, sizeof role, "%s-function", handler);
+    char role[ROLE_SIZE];
+    snprintf(role, sizeof role, ROLE_FUNCTION_FORMAT, handler);
     snprintf(out, size, "/aws/lambda/%s", stack_resource_name(s, role));
 }
 

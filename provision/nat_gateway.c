@@ -18,13 +18,9 @@
 #include <string.h>
 
 #include "provision/ec2_common.h"
+#include "stack/description.h"
 
 static const char *const gone_states[] = {"deleted", "deleting", "failed", NULL};
-
-static void role_of(const char *kind, int index, char *out, size_t size)
-{
-    snprintf(out, size, "%s-%d", kind, index);
-}
 
 static int nat_gateway_read(op_ctx *ctx, resource *r, aws_error *err)
 {
@@ -38,13 +34,13 @@ static int nat_gateway_read(op_ctx *ctx, resource *r, aws_error *err)
         ec2_text(item, "state", state, sizeof state);
         ec2_publish(r, id, "nat_gateway_id", state);
         ec2_text(item, "subnetId", live, sizeof live);
-        role_of("subnet-public", r->index, role, sizeof role);
+        snprintf(role, sizeof role, ROLE_PUBLIC_SUBNET_FORMAT, r->index);
         const char *wanted = stack_output(ctx->stack, role, "subnet_id");
         if (wanted && strcmp(live, wanted) != 0)
             resource_add_drift(r, "subnet_id", live, wanted);
         ec2_text(ec2_first_item(ec2_child(item, "natGatewayAddressSet")), "allocationId", live,
                  sizeof live);
-        role_of("nat-ip", r->index, role, sizeof role);
+        snprintf(role, sizeof role, ROLE_NAT_IP_FORMAT, r->index);
         wanted = stack_output(ctx->stack, role, "allocation_id");
         if (wanted && strcmp(live, wanted) != 0)
             resource_add_drift(r, "allocation_id", live, wanted);
@@ -57,8 +53,8 @@ static int nat_gateway_create(op_ctx *ctx, resource *r, aws_error *err)
 {
     char subnet_role[32], ip_role[32];
     const char *subnet_id, *allocation_id;
-    role_of("subnet-public", r->index, subnet_role, sizeof subnet_role);
-    role_of("nat-ip", r->index, ip_role, sizeof ip_role);
+    snprintf(subnet_role, sizeof subnet_role, ROLE_PUBLIC_SUBNET_FORMAT, r->index);
+    snprintf(ip_role, sizeof ip_role, ROLE_NAT_IP_FORMAT, r->index);
     TRY(ec2_required_output(ctx, subnet_role, "subnet_id", &subnet_id, err));
     TRY(ec2_required_output(ctx, ip_role, "allocation_id", &allocation_id, err));
 

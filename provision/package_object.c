@@ -21,6 +21,7 @@
 #include "aws/s3_upload.h"
 #include "provision/kind_support.h"
 #include "provision/package.h"
+#include "stack/description.h"
 
 #define KEY_PREFIX "packages/"
 #define PROGRESS_EVERY_S 1.0
@@ -29,7 +30,7 @@
  * package first), and a missing bucket answers 404 like a missing key. */
 static const char *bucket_of(const op_ctx *ctx)
 {
-    return stack_resource_name(ctx->stack, "artifacts-bucket");
+    return stack_resource_name(ctx->stack, ROLE_ARTIFACTS_BUCKET);
 }
 
 static void object_key(const lambda_package *p, char *out, size_t size)

@@ -34,11 +34,16 @@
 #include <string.h>
 
 #include "provision/kind_support.h"
+#include "stack/description.h"
 
 /* The role stack.c gives the variant's queue, or its dead-letter queue. */
-static void role_of(const resource *r, bool dead_letter, char out[64])
+static void role_of(const resource *r, bool dead_letter, char out[ROLE_SIZE])
 {
-    snprintf(out, 64, "%s-%squeue", r->variant ? r->variant : "", dead_letter ? "dead-letter-" : "");
+    const char *queue = r->variant ? r->variant : "";
+    if (dead_letter)
+        snprintf(out, ROLE_SIZE, ROLE_DEAD_LETTER_QUEUE_FORMAT, queue);
+    else
+        snprintf(out, ROLE_SIZE, ROLE_QUEUE_FORMAT, queue);
 }
 
 static bool is_dead_letter(const resource *r)
@@ -89,7 +94,7 @@ static int queue_attributes(op_ctx *ctx, const resource *r, bool creating, cJSON
     char queue_arn[ARN_SIZE], role_arn[ARN_SIZE], dead_letter_arn[ARN_SIZE];
     arn_of(ctx, r, false, queue_arn);
     arn_of(ctx, r, true, dead_letter_arn);
-    arn_of_role(ctx->stack, ARN_GLOBAL, "iam", "role/", "functions-role", role_arn);
+    arn_of_role(ctx->stack, ARN_GLOBAL, "iam", "role/", ROLE_FUNCTIONS_ROLE, role_arn);
     const char *vars[] = {"queue_arn", queue_arn, "role_arn", role_arn, NULL};
     aws_buf policy = {0};
     if (policy_render("queue-policy.json", vars, &policy, err) != 0) {

@@ -96,7 +96,9 @@ void resource_add_drift(resource *r, const char *setting, const char *live, cons
 /* Forgets the live view (before a fresh read). */
 void resource_reset_live(resource *r);
 
-/* Reads another resource's output; NULL when that resource or output is absent. */
+/* Reads another resource's output; NULL when that resource does not exist
+ * (yet) or has no such output. The role must be in the plan: naming one that
+ * is not (a renamed or removed role) aborts, so it cannot pass for "absent". */
 const char *stack_output(const stack *s, const char *role, const char *key);
 /* The stack's name and its tags: scribble:stack, scribble:role, then the config's. */
 const char *stack_name(const stack *s);
@@ -110,7 +112,8 @@ const char *stack_zone(const stack *s, int index); /* index 1..zones */
 const char *stack_account(const stack *s);
 const char *stack_region(const stack *s);
 const char *stack_partition(const stack *s); /* "aws", "aws-cn", "aws-us-gov" */
-/* The name another role's resource has (e.g. to build an ARN before it exists). */
+/* The name another role's resource has (e.g. to build an ARN before it
+ * exists); a role not in the plan aborts, as for stack_output. */
 const char *stack_resource_name(const stack *s, const char *role);
 
 /* Fills a document of templates/ (embedded in the binary at build time):

@@ -19,6 +19,7 @@
 #include "provision/cloudfront_common.h"
 #include "provision/kind_support.h"
 #include "provision/security_headers.h"
+#include "stack/description.h"
 
 #define POLICY_PATH "/2020-05-31/response-headers-policy"
 
@@ -26,7 +27,7 @@
  * (NULL, no error) while the API does not exist (status, plan, down). */
 static int wanted_csp(const op_ctx *ctx, aws_buf *csp, bool *known, aws_error *err)
 {
-    const char *endpoint = stack_output(ctx->stack, "websocket-api", "api_endpoint");
+    const char *endpoint = stack_output(ctx->stack, ROLE_WEBSOCKET_API, "api_endpoint");
     *known = endpoint != NULL;
     return endpoint ? security_headers_csp(endpoint, csp, err) : 0;
 }

@@ -30,6 +30,7 @@
 #include "provision/kind_support.h"
 #include "provision/kinds.h"
 #include "provision/stack.h"
+#include "stack/description.h"
 
 /* The ARNs a variant's policy names beyond its template's variables: the
  * ids AWS chose (live) and the lists built from the stack. */
@@ -73,9 +74,9 @@ static void plan_free(role_plan *p)
 static bool find_live_arns(op_ctx *ctx, live_arns *live)
 {
     const stack *s = ctx->stack;
-    const char *api_id = stack_output(s, "websocket-api", "api_id");
-    const char *stage = stack_output(s, "websocket-api", "stage");
-    const char *group = stack_output(s, "functions-security-group", "group_id");
+    const char *api_id = stack_output(s, ROLE_WEBSOCKET_API, "api_id");
+    const char *stage = stack_output(s, ROLE_WEBSOCKET_API, "stage");
+    const char *group = stack_output(s, ROLE_FUNCTIONS_SECURITY_GROUP, "group_id");
     if (!api_id || !stage || !group || !private_subnet_ids(ctx, &live->subnets))
         return false;
     char path[256];
@@ -155,6 +156,45 @@ static const role_variant *find_variant(const resource *r)
     return NULL;
 }
 
+/* The templates' variables for what the stack's description lists
+ * (stack/description.h): <queue>_queue_arn, <table>_table_arn and, for each
+ * schedule's handler, <handler>_function_arn. */
+#define DESCRIBED_ARNS_MAX 16
+typedef struct described_arns {
+    size_t count;
+    char variable[DESCRIBED_ARNS_MAX][ROLE_SIZE];
+    char arn[DESCRIBED_ARNS_MAX][ARN_SIZE];
+} described_arns;
+
+static void described_arn(const stack *s, described_arns *out, const char *service,
+                          const char *prefix, const char *role, const char *variable)
+{
+    if (out->count == DESCRIBED_ARNS_MAX)
+        abort(); /* the description outgrew this table: a bug here */
+    snprintf(out->variable[out->count], ROLE_SIZE, "%s_arn", variable);
+    for (char *c = out->variable[out->count]; *c; c++)
+        *c = *c == '-' ? '_' : *c;
+    arn_of_role(s, ARN_REGIONAL, service, prefix, role, out->arn[out->count++]);
+}
+
+static void describe_arns(const stack *s, described_arns *out)
+{
+    char role[ROLE_SIZE];
+    out->count = 0;
+    for (size_t q = 0; q < described_queue_count; q++) {
+        snprintf(role, sizeof role, ROLE_QUEUE_FORMAT, described_queues[q].name);
+        described_arn(s, out, "sqs", "", role, role);
+    }
+    for (size_t t = 0; t < described_table_count; t++) {
+        snprintf(role, sizeof role, ROLE_TABLE_FORMAT, described_tables[t].name);
+        described_arn(s, out, "dynamodb", "table/", role, role);
+    }
+    for (size_t i = 0; i < described_schedule_count; i++) {
+        snprintf(role, sizeof role, ROLE_FUNCTION_FORMAT, described_schedules[i].handler);
+        described_arn(s, out, "lambda", "function:", role, role);
+    }
+}
+
 static int plan_role(op_ctx *ctx, const resource *r, role_plan *p, aws_error *err)
 {
     memset(p, 0, sizeof *p);
@@ -164,30 +204,24 @@ static int plan_role(op_ctx *ctx, const resource *r, role_plan *p, aws_error *er
     const stack *s = ctx->stack;
     live_arns live = {0};
     p->policy_known = !p->variant->names_live_ids || find_live_arns(ctx, &live);
-    char catchup[ARN_SIZE], pixel[ARN_SIZE], pixels[ARN_SIZE], history[ARN_SIZE], bucket[ARN_SIZE];
-    char interfaces[ARN_SIZE], snapshot[ARN_SIZE], save[ARN_SIZE];
-    arn_of_role(s, ARN_REGIONAL, "sqs", "", "catchup-queue", catchup);
-    arn_of_role(s, ARN_REGIONAL, "sqs", "", "pixel-queue", pixel);
-    arn_of_role(s, ARN_REGIONAL, "dynamodb", "table/", "pixels-table", pixels);
-    arn_of_role(s, ARN_REGIONAL, "dynamodb", "table/", "history-table", history);
-    arn_of_role(s, ARN_NO_ACCOUNT, "s3", "", "site-bucket", bucket);
+    char bucket[ARN_SIZE], interfaces[ARN_SIZE];
+    arn_of_role(s, ARN_NO_ACCOUNT, "s3", "", ROLE_SITE_BUCKET, bucket);
     arn_format(s, ARN_REGIONAL, "ec2", "network-interface/*", interfaces);
-    arn_of_role(s, ARN_REGIONAL, "lambda", "function:", "snapshot-function", snapshot);
-    arn_of_role(s, ARN_REGIONAL, "lambda", "function:", "save-function", save);
-    const char *vars[] = {
+    described_arns described;
+    describe_arns(s, &described);
+    const char *vars[2 * (DESCRIBED_ARNS_MAX + 6) + 1] = {
         "account", stack_account(s),
-        "catchup_queue_arn", catchup,
-        "pixel_queue_arn", pixel,
-        "pixels_table_arn", pixels,
-        "history_table_arn", history,
         "bucket_arn", bucket,
         "network_interfaces_arn", interfaces,
-        "snapshot_function_arn", snapshot,
-        "save_function_arn", save,
         "connections_arn", live.connections,
         "functions_security_group_arn", live.security_group,
-        NULL,
     };
+    size_t n = 10;
+    for (size_t i = 0; i < described.count; i++) {
+        vars[n++] = described.variable[i];
+        vars[n++] = described.arn[i];
+    }
+    vars[n] = NULL;
     if (policy_render(p->variant->trust_template, vars, &p->trust, err) != 0 ||
         (p->policy_known && render_policy(ctx, p->variant, &live, vars, &p->policy, err) != 0)) {
         plan_free(p);

@@ -24,6 +24,7 @@
 
 #include "provision/ec2_common.h"
 #include "provision/kind_support.h"
+#include "stack/description.h"
 
 #define DEFAULT_ROUTE "0.0.0.0/0"
 #define MAX_ASSOCIATIONS 16
@@ -45,10 +46,10 @@ static const char *wanted_target(op_ctx *ctx, const resource *r, const char **pa
 {
     if (is_public(r)) {
         *param = "GatewayId";
-        return stack_output(ctx->stack, "internet-gateway", "internet_gateway_id");
+        return stack_output(ctx->stack, ROLE_INTERNET_GATEWAY, "internet_gateway_id");
     }
     char role[32];
-    snprintf(role, sizeof role, "nat-gateway-%d", r->index ? r->index : 1);
+    snprintf(role, sizeof role, ROLE_NAT_GATEWAY_FORMAT, r->index ? r->index : 1);
     *param = "NatGatewayId";
     return stack_output(ctx->stack, role, "nat_gateway_id");
 }
@@ -58,7 +59,10 @@ static bool serves_zone(const resource *r, int zone, char *role, size_t size)
 {
     if (!is_public(r) && r->index && r->index != zone)
         return false;
-    snprintf(role, size, "subnet-%s-%d", is_public(r) ? "public" : "private", zone);
+    if (is_public(r))
+        snprintf(role, size, ROLE_PUBLIC_SUBNET_FORMAT, zone);
+    else
+        snprintf(role, size, ROLE_PRIVATE_SUBNET_FORMAT, zone);
     return true;
 }
 
@@ -194,7 +198,7 @@ static int associate(op_ctx *ctx, const resource *r, const rt_live *live, aws_er
 static int route_table_create(op_ctx *ctx, resource *r, aws_error *err)
 {
     const char *vpc_id;
-    TRY(ec2_required_output(ctx, "vpc", "vpc_id", &vpc_id, err));
+    TRY(ec2_required_output(ctx, ROLE_VPC, "vpc_id", &vpc_id, err));
     aws_params p = {0};
     aws_params_add(&p, "VpcId", vpc_id);
     stack_add_ec2_tag_specifications(ctx->stack, r, "route-table", &p);

@@ -1,7 +1,8 @@
 /*
- * schedule.c - the EventBridge Scheduler schedules (variant "snapshot" or
- * "save"), each invoking its function at the rate [schedules] gives, as the
- * scheduler's role.
+ * schedule.c - the EventBridge Scheduler schedules (variant: the schedule's
+ * name, "snapshot" or "save"), each invoking the function of the handler the
+ * stack's description gives it (stack/description.h) at the rate
+ * [schedules] gives, as the scheduler's role.
  *
  * Schedules take no tags (only schedule groups do), so a schedule is found
  * by its name in the default group. UpdateSchedule replaces the whole
@@ -15,16 +16,7 @@
 #include <string.h>
 
 #include "provision/kind_support.h"
-
-typedef struct schedule_variant {
-    const char *variant;
-    const char *function_role;
-} schedule_variant;
-
-static const schedule_variant variants[] = {
-    {"snapshot", "snapshot-function"},
-    {"save", "save-function"},
-};
+#include "stack/description.h"
 
 /* The schedule as the config wants it, and what it needs. */
 typedef struct schedule_plan {
@@ -35,16 +27,15 @@ typedef struct schedule_plan {
 
 static int plan_schedule(op_ctx *ctx, const resource *r, schedule_plan *p, aws_error *err)
 {
-    const schedule_variant *v = NULL;
-    for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++)
-        if (r->variant && strcmp(r->variant, variants[i].variant) == 0)
-            v = &variants[i];
+    const described_schedule *v = described_schedule_find(r->variant);
     ENSURE(v, err, AWS_ERROR_INVALID, "UnknownVariant", "schedule %s: unknown variant %s", r->name,
            r->variant ? r->variant : "(none)");
     const scribble_config *cfg = ctx->cfg;
-    p->expression = strcmp(v->variant, "snapshot") == 0 ? cfg->schedules.snapshot : cfg->schedules.save;
-    arn_of_role(ctx->stack, ARN_REGIONAL, "lambda", "function:", v->function_role, p->function_arn);
-    p->role_arn = stack_output(ctx->stack, "scheduler-role", "role_arn");
+    p->expression = strcmp(v->name, "snapshot") == 0 ? cfg->schedules.snapshot : cfg->schedules.save;
+    char function_role[ROLE_SIZE];
+    snprintf(function_role, sizeof function_role, ROLE_FUNCTION_FORMAT, v->handler);
+    arn_of_role(ctx->stack, ARN_REGIONAL, "lambda", "function:", function_role, p->function_arn);
+    p->role_arn = stack_output(ctx->stack, ROLE_SCHEDULER_ROLE, "role_arn");
     return 0;
 }
 

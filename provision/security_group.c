@@ -25,6 +25,7 @@
 
 #include "provision/ec2_common.h"
 #include "provision/kind_support.h"
+#include "stack/description.h"
 
 #define MAX_RULES 32
 
@@ -110,7 +111,7 @@ static bool wanted_ingress(op_ctx *ctx, const resource *r, sg_rules *out)
     out->count = 0;
     if (!is_cache(r))
         return true;
-    const char *functions_group = stack_output(ctx->stack, "functions-security-group", "group_id");
+    const char *functions_group = stack_output(ctx->stack, ROLE_FUNCTIONS_SECURITY_GROUP, "group_id");
     if (!functions_group)
         return false;
     const scribble_config *cfg = ctx->cfg;
@@ -232,7 +233,7 @@ static int converge(op_ctx *ctx, resource *r, const sg_live *live, aws_error *er
 static int security_group_create(op_ctx *ctx, resource *r, aws_error *err)
 {
     const char *vpc_id;
-    TRY(ec2_required_output(ctx, "vpc", "vpc_id", &vpc_id, err));
+    TRY(ec2_required_output(ctx, ROLE_VPC, "vpc_id", &vpc_id, err));
     char description[256];
     snprintf(description, sizeof description,
              is_cache(r) ? "Scribble %s: the cache, reachable from the functions only"

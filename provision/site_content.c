@@ -24,6 +24,7 @@
 
 #include "provision/kind_support.h"
 #include "provision/static_site.h"
+#include "stack/description.h"
 
 #define CLOUDFRONT_NAMESPACE "http://cloudfront.amazonaws.com/doc/2020-05-31/"
 #define CONFIG_KEY "config.json"
@@ -135,13 +136,13 @@ static int collect(const char *dir, const char *prefix, site *s, aws_error *err)
 
 static const char *distribution_domain(const op_ctx *ctx)
 {
-    return stack_output(ctx->stack, "distribution", "domain_name");
+    return stack_output(ctx->stack, ROLE_DISTRIBUTION, "domain_name");
 }
 
 /* config.json: what the page reads to find its endpoints and canvas. */
 static void add_config(const op_ctx *ctx, site *s)
 {
-    const char *websocket = stack_output(ctx->stack, "websocket-routes", "websocket_url");
+    const char *websocket = stack_output(ctx->stack, ROLE_WEBSOCKET_ROUTES, "websocket_url");
     const char *domain = distribution_domain(ctx);
     char snapshot[512] = "";
     if (domain && domain[0])
@@ -173,7 +174,7 @@ static int site_load(const op_ctx *ctx, site *s, bool *static_found, aws_error *
 /* The object path /<bucket>/<key>, key percent-encoded ('/' kept). */
 static void object_path(const op_ctx *ctx, const char *key, aws_buf *out)
 {
-    aws_buf_printf(out, "/%s/", stack_resource_name(ctx->stack, "site-bucket"));
+    aws_buf_printf(out, "/%s/", stack_resource_name(ctx->stack, ROLE_SITE_BUCKET));
     aws_uri_encode(out, key, strlen(key), 1);
 }
 
@@ -203,7 +204,7 @@ static void match_object(void *ctx, xmlNodePtr contents)
 static int compare_bucket(op_ctx *ctx, site *s, bool *bucket_found, aws_error *err)
 {
     char path[160];
-    snprintf(path, sizeof path, "/%s", stack_resource_name(ctx->stack, "site-bucket"));
+    snprintf(path, sizeof path, "/%s", stack_resource_name(ctx->stack, ROLE_SITE_BUCKET));
     *bucket_found = true;
     char *token = NULL;
     do {
@@ -239,7 +240,7 @@ static void fill(const op_ctx *ctx, resource *r, const site *s)
 {
     const char *domain = distribution_domain(ctx);
     r->exists = true;
-    snprintf(r->id, sizeof r->id, "%s", stack_resource_name(ctx->stack, "site-bucket"));
+    snprintf(r->id, sizeof r->id, "%s", stack_resource_name(ctx->stack, ROLE_SITE_BUCKET));
     snprintf(r->state, sizeof r->state, "%zu file%s", s->count, s->count == 1 ? "" : "s");
     if (domain && domain[0]) {
         char url[512];
@@ -298,7 +299,7 @@ static int put_object(op_ctx *ctx, const site_file *f, aws_error *err)
  * makes each one a new invalidation. */
 static int invalidate(op_ctx *ctx, aws_error *err)
 {
-    const char *distribution_id = stack_output(ctx->stack, "distribution", "distribution_id");
+    const char *distribution_id = stack_output(ctx->stack, ROLE_DISTRIBUTION, "distribution_id");
     if (!distribution_id || !distribution_id[0])
         return 0; /* nothing caches the site yet */
     xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
@@ -340,7 +341,7 @@ static int site_content_sync(op_ctx *ctx, resource *r, aws_error *err)
     int rc = compare_bucket(ctx, &s, &bucket_found, err);
     if (rc == 0 && !bucket_found) {
         rc = aws_error_set(err, AWS_ERROR_SERVICE, "NoSuchBucket", "S3 bucket %s does not exist yet",
-                           stack_resource_name(ctx->stack, "site-bucket"));
+                           stack_resource_name(ctx->stack, ROLE_SITE_BUCKET));
         err->retryable = true;
     }
     size_t uploaded = 0;

@@ -3,7 +3,9 @@
  *
  * The rows are the single place that says what a Scribble stack contains and
  * what depends on what; resource kinds know only themselves, graph.c only
- * the order. Names are "<stack>-<role>" unless scribble.ini names the thing.
+ * the order. The handlers, their triggers, the queues and the tables come
+ * from the stack's description (stack/description.h), as do the roles'
+ * names. Names are "<stack>-<role>" unless scribble.ini names the thing.
  */
 #include "provision/stack.h"
 
@@ -15,6 +17,7 @@
 
 #include "provision/kind_support.h"
 #include "provision/kinds.h"
+#include "stack/description.h"
 
 #define MAX_RESOURCES 96
 #define MAX_ZONES 3
@@ -77,61 +80,61 @@ static void plan_network(stack *s)
      * (public, one per zone) are used as they are, and its main route table
      * already routes them to the internet; the private side is the stack's. */
     bool default_vpc = cfg->network.vpc == SCRIBBLE_VPC_DEFAULT;
-    add(s, &vpc_ops, "vpc")->variant = default_vpc ? "default" : "new";
-    resource *igw = add(s, &internet_gateway_ops, "internet-gateway");
+    add(s, &vpc_ops, ROLE_VPC)->variant = default_vpc ? "default" : "new";
+    resource *igw = add(s, &internet_gateway_ops, ROLE_INTERNET_GATEWAY);
     igw->variant = default_vpc ? "default" : "new";
-    depends(igw, "vpc");
+    depends(igw, ROLE_VPC);
     for (int z = 1; z <= zones; z++) {
-        resource *pub = add(s, &subnet_ops, "subnet-public-%d", z);
+        resource *pub = add(s, &subnet_ops, ROLE_PUBLIC_SUBNET_FORMAT, z);
         pub->variant = default_vpc ? "default-public" : "public";
         pub->index = z;
-        depends(pub, "vpc");
-        resource *priv = add(s, &subnet_ops, "subnet-private-%d", z);
+        depends(pub, ROLE_VPC);
+        resource *priv = add(s, &subnet_ops, ROLE_PRIVATE_SUBNET_FORMAT, z);
         priv->variant = "private";
         priv->index = z;
-        depends(priv, "vpc");
+        depends(priv, ROLE_VPC);
     }
     for (int n = 1; n <= nats; n++) {
-        add(s, &elastic_ip_ops, "nat-ip-%d", n)->index = n;
-        resource *nat = add(s, &nat_gateway_ops, "nat-gateway-%d", n);
+        add(s, &elastic_ip_ops, ROLE_NAT_IP_FORMAT, n)->index = n;
+        resource *nat = add(s, &nat_gateway_ops, ROLE_NAT_GATEWAY_FORMAT, n);
         nat->index = n;
-        depends(nat, "subnet-public-%d", n);
-        depends(nat, "nat-ip-%d", n);
-        depends(nat, "internet-gateway");
+        depends(nat, ROLE_PUBLIC_SUBNET_FORMAT, n);
+        depends(nat, ROLE_NAT_IP_FORMAT, n);
+        depends(nat, ROLE_INTERNET_GATEWAY);
     }
     if (!default_vpc) {
-        resource *pub_rt = add(s, &route_table_ops, "route-table-public");
+        resource *pub_rt = add(s, &route_table_ops, ROLE_PUBLIC_ROUTE_TABLE);
         pub_rt->variant = "public";
-        depends(pub_rt, "internet-gateway");
+        depends(pub_rt, ROLE_INTERNET_GATEWAY);
         for (int z = 1; z <= zones; z++)
-            depends(pub_rt, "subnet-public-%d", z);
+            depends(pub_rt, ROLE_PUBLIC_SUBNET_FORMAT, z);
     }
     for (int n = 1; n <= nats; n++) {
-        resource *rt = nat_per_zone ? add(s, &route_table_ops, "route-table-private-%d", n)
-                                    : add(s, &route_table_ops, "route-table-private");
+        resource *rt = nat_per_zone ? add(s, &route_table_ops, ROLE_PRIVATE_ROUTE_TABLE_FORMAT, n)
+                                    : add(s, &route_table_ops, ROLE_PRIVATE_ROUTE_TABLE);
         rt->variant = "private";
         rt->index = nat_per_zone ? n : 0;
-        depends(rt, "nat-gateway-%d", n);
+        depends(rt, ROLE_NAT_GATEWAY_FORMAT, n);
         for (int z = 1; z <= zones; z++)
             if (!nat_per_zone || z == n)
-                depends(rt, "subnet-private-%d", z);
+                depends(rt, ROLE_PRIVATE_SUBNET_FORMAT, z);
     }
     static const char *const gateway_services[] = {"dynamodb", "s3"};
     for (size_t g = 0; g < 2; g++) {
-        resource *ep = add(s, &vpc_endpoint_ops, "endpoint-%s", gateway_services[g]);
+        resource *ep = add(s, &vpc_endpoint_ops, ROLE_GATEWAY_ENDPOINT_FORMAT, gateway_services[g]);
         ep->variant = gateway_services[g];
         if (nat_per_zone)
             for (int n = 1; n <= nats; n++)
-                depends(ep, "route-table-private-%d", n);
+                depends(ep, ROLE_PRIVATE_ROUTE_TABLE_FORMAT, n);
         else
-            depends(ep, "route-table-private");
+            depends(ep, ROLE_PRIVATE_ROUTE_TABLE);
     }
-    resource *fsg = add(s, &security_group_ops, "functions-security-group");
+    resource *fsg = add(s, &security_group_ops, ROLE_FUNCTIONS_SECURITY_GROUP);
     fsg->variant = "functions";
-    depends(fsg, "vpc");
-    resource *csg = add(s, &security_group_ops, "cache-security-group");
+    depends(fsg, ROLE_VPC);
+    resource *csg = add(s, &security_group_ops, ROLE_CACHE_SECURITY_GROUP);
     csg->variant = "cache";
-    depends(csg, "functions-security-group");
+    depends(csg, ROLE_FUNCTIONS_SECURITY_GROUP);
 }
 
 static void plan_cache(stack *s)
@@ -140,18 +143,24 @@ static void plan_cache(stack *s)
     int zones = cfg->network.availability_zones;
     bool group = cfg->cache.mode == SCRIBBLE_CACHE_REPLICATION_GROUP;
     if (group) {
-        resource *subnet_group = add(s, &cache_subnet_group_ops, "cache-subnet-group");
+        resource *subnet_group = add(s, &cache_subnet_group_ops, ROLE_CACHE_SUBNET_GROUP);
         for (int z = 1; z <= zones; z++)
-            depends(subnet_group, "subnet-private-%d", z);
+            depends(subnet_group, ROLE_PRIVATE_SUBNET_FORMAT, z);
     }
-    resource *cache = add(s, &cache_ops, "cache");
+    resource *cache = add(s, &cache_ops, ROLE_CACHE);
     cache->variant = group ? "replication-group" : "serverless";
-    depends(cache, "cache-security-group");
+    depends(cache, ROLE_CACHE_SECURITY_GROUP);
     if (group)
-        depends(cache, "cache-subnet-group");
+        depends(cache, ROLE_CACHE_SUBNET_GROUP);
     else
         for (int z = 1; z <= zones; z++)
-            depends(cache, "subnet-private-%d", z);
+            depends(cache, ROLE_PRIVATE_SUBNET_FORMAT, z);
+}
+
+/* Each table's name is scribble.ini's, not "<stack>-<role>". */
+static const char *table_name(const scribble_config *cfg, const described_table *t)
+{
+    return t->name_variable == STACK_ENV_PIXELS_TABLE ? cfg->tables.pixels : cfg->tables.history;
 }
 
 static void plan_data(stack *s)
@@ -159,100 +168,114 @@ static void plan_data(stack *s)
     const scribble_config *cfg = s->cfg;
     /* The functions' policy names the API, the stack's subnets and the
      * functions' security group by the ids AWS chose for them. */
-    resource *functions_role = add(s, &role_ops, "functions-role");
+    resource *functions_role = add(s, &role_ops, ROLE_FUNCTIONS_ROLE);
     functions_role->variant = "functions";
-    depends(functions_role, "websocket-api");
-    depends(functions_role, "functions-security-group");
+    depends(functions_role, ROLE_WEBSOCKET_API);
+    depends(functions_role, ROLE_FUNCTIONS_SECURITY_GROUP);
     for (int z = 1; z <= cfg->network.availability_zones; z++)
-        depends(functions_role, "subnet-private-%d", z);
-    add(s, &role_ops, "scheduler-role")->variant = "scheduler";
+        depends(functions_role, ROLE_PRIVATE_SUBNET_FORMAT, z);
+    add(s, &role_ops, ROLE_SCHEDULER_ROLE)->variant = "scheduler";
     /* Each queue after its dead-letter queue, which its RedrivePolicy names. */
-    static const char *const queues[] = {"catchup", "pixel"};
-    for (size_t q = 0; q < 2; q++) {
-        resource *dead = add(s, &queue_ops, "%s-dead-letter-queue", queues[q]);
-        resource *r = add(s, &queue_ops, "%s-queue", queues[q]);
-        dead->variant = r->variant = queues[q];
+    for (size_t q = 0; q < described_queue_count; q++) {
+        const char *queue = described_queues[q].name;
+        resource *dead = add(s, &queue_ops, ROLE_DEAD_LETTER_QUEUE_FORMAT, queue);
+        resource *r = add(s, &queue_ops, ROLE_QUEUE_FORMAT, queue);
+        dead->variant = r->variant = queue;
         if (cfg->queues.type == SCRIBBLE_QUEUE_FIFO) {
             strncat(dead->name, ".fifo", sizeof dead->name - strlen(dead->name) - 1);
             strncat(r->name, ".fifo", sizeof r->name - strlen(r->name) - 1);
         }
-        depends(r, "functions-role");
-        depends(r, "%s-dead-letter-queue", queues[q]);
+        depends(r, ROLE_FUNCTIONS_ROLE);
+        depends(r, ROLE_DEAD_LETTER_QUEUE_FORMAT, queue);
     }
-    resource *pixels = add(s, &table_ops, "pixels-table");
-    pixels->variant = "pixels";
-    snprintf(pixels->name, sizeof pixels->name, "%s", cfg->tables.pixels);
-    resource *history = add(s, &table_ops, "history-table");
-    history->variant = "history";
-    snprintf(history->name, sizeof history->name, "%s", cfg->tables.history);
-    add(s, &bucket_ops, "site-bucket")->variant = "site";
+    for (size_t t = 0; t < described_table_count; t++) {
+        resource *table = add(s, &table_ops, ROLE_TABLE_FORMAT, described_tables[t].name);
+        table->variant = described_tables[t].name;
+        snprintf(table->name, sizeof table->name, "%s", table_name(cfg, &described_tables[t]));
+    }
+    add(s, &bucket_ops, ROLE_SITE_BUCKET)->variant = "site";
+}
+
+/* What every function needs before it can be created: its role, network,
+ * package and every resource its environment names. */
+static void function_needs(stack *s, resource *f)
+{
+    depends(f, ROLE_FUNCTIONS_ROLE);
+    depends(f, ROLE_FUNCTIONS_SECURITY_GROUP);
+    depends(f, ROLE_CACHE);
+    for (size_t q = 0; q < described_queue_count; q++)
+        depends(f, ROLE_QUEUE_FORMAT, described_queues[q].name);
+    for (size_t t = 0; t < described_table_count; t++)
+        depends(f, ROLE_TABLE_FORMAT, described_tables[t].name);
+    depends(f, ROLE_SITE_BUCKET);
+    depends(f, ROLE_WEBSOCKET_API);
+    depends(f, ROLE_FUNCTION_PACKAGE);
+    for (int z = 1; z <= s->cfg->network.availability_zones; z++)
+        depends(f, ROLE_PRIVATE_SUBNET_FORMAT, z);
+}
+
+/* The functions and what invokes them, from the stack's description. */
+static void plan_triggers(stack *s)
+{
+    for (size_t q = 0; q < described_queue_count; q++) {
+        const described_queue *queue = &described_queues[q];
+        resource *r = add(s, &event_source_ops, ROLE_QUEUE_TRIGGER_FORMAT, queue->name);
+        r->variant = queue->name;
+        depends(r, ROLE_QUEUE_FORMAT, queue->name);
+        depends(r, ROLE_FUNCTION_FORMAT, queue->handler);
+    }
+    resource *routes = add(s, &websocket_routes_ops, ROLE_WEBSOCKET_ROUTES);
+    depends(routes, ROLE_WEBSOCKET_API);
+    for (size_t h = 0; h < described_handler_count; h++)
+        if (described_handler_answers_route(described_handlers[h].name))
+            depends(routes, ROLE_FUNCTION_FORMAT, described_handlers[h].name);
+    for (size_t i = 0; i < described_schedule_count; i++) {
+        const described_schedule *schedule = &described_schedules[i];
+        resource *r = add(s, &schedule_ops, ROLE_SCHEDULE_FORMAT, schedule->name);
+        r->variant = schedule->name;
+        depends(r, ROLE_FUNCTION_FORMAT, schedule->handler);
+        depends(r, ROLE_SCHEDULER_ROLE);
+    }
 }
 
 static void plan_functions(stack *s)
 {
-    int zones = s->cfg->network.availability_zones;
     /* The API comes first: the functions need its management endpoint, and
      * its routes (websocket-routes) need the functions. */
-    add(s, &websocket_api_ops, "websocket-api");
+    add(s, &websocket_api_ops, ROLE_WEBSOCKET_API);
     /* One package for every function, uploaded once to the artifacts bucket. */
-    add(s, &bucket_ops, "artifacts-bucket")->variant = "artifacts";
-    depends(add(s, &package_object_ops, "function-package"), "artifacts-bucket");
-    static const char *const handlers[] = {"connect", "disconnect", "send", "broadcast",
-                                           "catchup", "snapshot", "save"};
-    static const char *const needed[] = {"functions-role", "functions-security-group", "cache",
-                                         "catchup-queue", "pixel-queue", "pixels-table",
-                                         "history-table", "site-bucket", "websocket-api",
-                                         "function-package"};
-    for (size_t h = 0; h < sizeof handlers / sizeof handlers[0]; h++) {
-        resource *logs = add(s, &log_group_ops, "%s-logs", handlers[h]);
-        logs->variant = handlers[h];
-        resource *f = add(s, &function_ops, "%s-function", handlers[h]);
-        f->variant = handlers[h];
-        depends(f, "%s-logs", handlers[h]);
-        for (size_t n = 0; n < sizeof needed / sizeof needed[0]; n++)
-            depends(f, "%s", needed[n]);
-        for (int z = 1; z <= zones; z++)
-            depends(f, "subnet-private-%d", z);
+    add(s, &bucket_ops, ROLE_ARTIFACTS_BUCKET)->variant = "artifacts";
+    depends(add(s, &package_object_ops, ROLE_FUNCTION_PACKAGE), ROLE_ARTIFACTS_BUCKET);
+    for (size_t h = 0; h < described_handler_count; h++) {
+        const char *handler = described_handlers[h].name;
+        resource *logs = add(s, &log_group_ops, ROLE_LOGS_FORMAT, handler);
+        logs->variant = handler;
+        resource *f = add(s, &function_ops, ROLE_FUNCTION_FORMAT, handler);
+        f->variant = handler;
+        depends(f, ROLE_LOGS_FORMAT, handler);
+        function_needs(s, f);
     }
-    static const char *const triggers[][2] = {{"pixel", "broadcast"}, {"catchup", "catchup"}};
-    for (size_t t = 0; t < 2; t++) {
-        resource *r = add(s, &event_source_ops, "%s-queue-trigger", triggers[t][0]);
-        r->variant = triggers[t][0];
-        depends(r, "%s-queue", triggers[t][0]);
-        depends(r, "%s-function", triggers[t][1]);
-    }
-    resource *routes = add(s, &websocket_routes_ops, "websocket-routes");
-    depends(routes, "websocket-api");
-    depends(routes, "connect-function");
-    depends(routes, "disconnect-function");
-    depends(routes, "send-function");
-    static const char *const schedules[] = {"snapshot", "save"};
-    for (size_t i = 0; i < 2; i++) {
-        resource *r = add(s, &schedule_ops, "%s-schedule", schedules[i]);
-        r->variant = schedules[i];
-        depends(r, "%s-function", schedules[i]);
-        depends(r, "scheduler-role");
-    }
+    plan_triggers(s);
 }
 
 static void plan_site(stack *s)
 {
-    add(s, &cache_policy_ops, "cache-policy");
-    add(s, &origin_access_control_ops, "origin-access-control");
+    add(s, &cache_policy_ops, ROLE_CACHE_POLICY);
+    add(s, &origin_access_control_ops, ROLE_ORIGIN_ACCESS_CONTROL);
     /* Its Content-Security-Policy names the WebSocket API's URL. */
-    depends(add(s, &response_headers_policy_ops, "response-headers-policy"), "websocket-api");
-    resource *distribution = add(s, &distribution_ops, "distribution");
-    depends(distribution, "site-bucket");
-    depends(distribution, "cache-policy");
-    depends(distribution, "origin-access-control");
-    depends(distribution, "response-headers-policy");
-    resource *policy = add(s, &bucket_policy_ops, "site-bucket-policy");
-    depends(policy, "site-bucket");
-    depends(policy, "distribution");
-    resource *content = add(s, &site_content_ops, "site-content");
-    depends(content, "site-bucket");
-    depends(content, "distribution");
-    depends(content, "websocket-routes");
+    depends(add(s, &response_headers_policy_ops, ROLE_RESPONSE_HEADERS_POLICY), "websocket-api");
+    resource *distribution = add(s, &distribution_ops, ROLE_DISTRIBUTION);
+    depends(distribution, ROLE_SITE_BUCKET);
+    depends(distribution, ROLE_CACHE_POLICY);
+    depends(distribution, ROLE_ORIGIN_ACCESS_CONTROL);
+    depends(distribution, ROLE_RESPONSE_HEADERS_POLICY);
+    resource *policy = add(s, &bucket_policy_ops, ROLE_SITE_BUCKET_POLICY);
+    depends(policy, ROLE_SITE_BUCKET);
+    depends(policy, ROLE_DISTRIBUTION);
+    resource *content = add(s, &site_content_ops, ROLE_SITE_CONTENT);
+    depends(content, ROLE_SITE_BUCKET);
+    depends(content, ROLE_DISTRIBUTION);
+    depends(content, ROLE_WEBSOCKET_ROUTES);
 }
 
 int stack_build(const scribble_config *cfg, stack **out, aws_error *err)
@@ -391,22 +414,26 @@ resource *stack_find(stack *s, const char *role)
     return NULL;
 }
 
-const char *stack_resource_name(const stack *s, const char *role)
+/* The planned resource of a role the code names. A role the plan does not
+ * have is a bug in this file or in the caller (a renamed or removed role):
+ * it stops here, loudly, rather than reading as "not created yet". */
+static resource *planned(const stack *s, const char *role)
 {
     resource *r = stack_find((stack *)s, role);
-    if (r)
-        return r->name;
-    /* Roles planned by later parts of the stack (functions, ...) are still
-     * named the same way, so policies can name them today. */
-    static __thread char name[128];
-    snprintf(name, sizeof name, "%s-%s", s->cfg->stack.name, role);
-    return name;
+    if (!r)
+        abort();
+    return r;
+}
+
+const char *stack_resource_name(const stack *s, const char *role)
+{
+    return planned(s, role)->name;
 }
 
 const char *stack_output(const stack *s, const char *role, const char *key)
 {
-    resource *r = stack_find((stack *)s, role);
-    return r && r->exists ? resource_output(r, key) : NULL;
+    resource *r = planned(s, role);
+    return r->exists ? resource_output(r, key) : NULL;
 }
 
 void stack_each_tag(const stack *s, const resource *r, tag_fn fn, void *fn_ctx)

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "provision/ec2_common.h"
+#include "stack/description.h"
 
 #define SUBNET_BLOCKS_BITS 4 /* 16 blocks */
 #define FIRST_PRIVATE_BLOCK 8
@@ -78,7 +79,7 @@ static void publish(resource *r, xmlNodePtr item)
 static void add_drift(op_ctx *ctx, resource *r, xmlNodePtr item)
 {
     char live[64], wanted[64];
-    const char *vpc_cidr = stack_output(ctx->stack, "vpc", "cidr_block");
+    const char *vpc_cidr = stack_output(ctx->stack, ROLE_VPC, "cidr_block");
     aws_error ignored = {0};
     ec2_text(item, "cidrBlock", live, sizeof live);
     if (vpc_cidr && carve(vpc_cidr, r, wanted, sizeof wanted, &ignored) == 0 &&
@@ -88,7 +89,7 @@ static void add_drift(op_ctx *ctx, resource *r, xmlNodePtr item)
     ec2_text(item, "availabilityZone", live, sizeof live);
     if (zone && strcmp(live, zone) != 0)
         resource_add_drift(r, "availability_zone", live, zone);
-    const char *vpc_id = stack_output(ctx->stack, "vpc", "vpc_id");
+    const char *vpc_id = stack_output(ctx->stack, ROLE_VPC, "vpc_id");
     ec2_text(item, "vpcId", live, sizeof live);
     if (vpc_id && strcmp(live, vpc_id) != 0)
         resource_add_drift(r, "vpc_id", live, vpc_id);
@@ -104,7 +105,7 @@ static int subnet_read(op_ctx *ctx, resource *r, aws_error *err)
     xmlNodePtr item = NULL;
     int rc = 0;
     if (variant_is(r, "default-public")) {
-        const char *vpc_id = stack_output(ctx->stack, "vpc", "vpc_id");
+        const char *vpc_id = stack_output(ctx->stack, ROLE_VPC, "vpc_id");
         const char *zone = stack_zone(ctx->stack, r->index);
         if (!vpc_id || !zone)
             return 0; /* no default VPC: no default subnet either */
@@ -146,8 +147,8 @@ static int subnet_create(op_ctx *ctx, resource *r, aws_error *err)
         return 0;
     }
     const char *vpc_id, *vpc_cidr, *zone = stack_zone(ctx->stack, r->index);
-    TRY(ec2_required_output(ctx, "vpc", "vpc_id", &vpc_id, err));
-    TRY(ec2_required_output(ctx, "vpc", "cidr_block", &vpc_cidr, err));
+    TRY(ec2_required_output(ctx, ROLE_VPC, "vpc_id", &vpc_id, err));
+    TRY(ec2_required_output(ctx, ROLE_VPC, "cidr_block", &vpc_cidr, err));
     ENSURE(zone, err, AWS_ERROR_INVALID, "InvalidZoneIndex", "no availability zone %d resolved",
            r->index);
     char cidr[32];

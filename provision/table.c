@@ -1,16 +1,9 @@
 /*
- * table.c - the DynamoDB tables (variant "pixels" or "history"), found by
- * the name scribble.ini gives them.
+ * table.c - the DynamoDB tables (variant: the table's name in the stack's
+ * description, "pixels" or "history"), found by the name scribble.ini gives
+ * them. Their key schemas, which the runtime reads and writes, are the
+ * description's (stack/description.h).
  *
- * Key schemas, which the runtime reads and writes:
- *   pixels:  partition key idx (N): the pixel's index, y * width + x; one item
- *            per pixel holding its current colour.
- *   history: partition key minute (N): the placement's time in whole minutes
- *            since the Unix epoch; sort key seq (N): the placement's
- *            sequence number (docs/protocol.md), unique and in placement
- *            order. Replaying placements between two times is one Query per
- *            minute, each already in order; adaptive capacity splits a busy
- *            minute on seq.
  * A key schema cannot change in place: a table whose keys differ is reported
  * and update refuses it, never deletes data. Billing mode and capacity are
  * corrected with UpdateTable. A table that is being deleted counts as absent,
@@ -21,36 +14,22 @@
 #include <string.h>
 
 #include "provision/kind_support.h"
+#include "stack/description.h"
 
-typedef struct table_keys {
-    const char *variant;
-    const char *partition_key; /* type N */
-    const char *sort_key;      /* type N; NULL: none */
-} table_keys;
-
-static const table_keys key_schemas[] = {
-    {"pixels", "idx", NULL},
-    {"history", "minute", "seq"},
-};
-
-static int keys_of(const resource *r, const table_keys **out, aws_error *err)
+static int keys_of(const resource *r, const described_table **out, aws_error *err)
 {
-    for (size_t i = 0; i < sizeof key_schemas / sizeof key_schemas[0]; i++) {
-        if (r->variant && strcmp(r->variant, key_schemas[i].variant) == 0) {
-            *out = &key_schemas[i];
-            return 0;
-        }
-    }
-    return aws_error_set(err, AWS_ERROR_INVALID, "UnknownVariant", "table %s: no key schema for %s",
-                         r->name, r->variant ? r->variant : "(none)");
+    *out = described_table_find(r->variant);
+    ENSURE(*out, err, AWS_ERROR_INVALID, "UnknownVariant", "table %s: no key schema for %s",
+           r->name, r->variant ? r->variant : "(none)");
+    return 0;
 }
 
 /* "idx (N)" or "minute (N), seq (N)": how drift lines show a key schema. */
-static void wanted_keys_text(const table_keys *k, aws_buf *out)
+static void wanted_keys_text(const described_table *k, aws_buf *out)
 {
-    aws_buf_printf(out, "%s (N)", k->partition_key);
-    if (k->sort_key)
-        aws_buf_printf(out, ", %s (N)", k->sort_key);
+    aws_buf_printf(out, "%s (%s)", k->partition_key.attribute, k->partition_key.type);
+    if (k->sort_key.attribute)
+        aws_buf_printf(out, ", %s (%s)", k->sort_key.attribute, k->sort_key.type);
 }
 
 static const char *attribute_type(const cJSON *table, const char *name)
@@ -117,7 +96,7 @@ static bool billing_differs(const scribble_config *cfg, const cJSON *table, reso
     return differs;
 }
 
-static bool keys_differ(const table_keys *k, const cJSON *table, resource *r)
+static bool keys_differ(const described_table *k, const cJSON *table, resource *r)
 {
     aws_buf live = {0}, wanted = {0};
     live_keys_text(table, &live);
@@ -168,7 +147,7 @@ static void fill(resource *r, const cJSON *table)
 
 static int table_read(op_ctx *ctx, resource *r, aws_error *err)
 {
-    const table_keys *k;
+    const described_table *k;
     TRY(keys_of(r, &k, err));
     cJSON *out = NULL;
     const cJSON *table;
@@ -184,14 +163,14 @@ static int table_read(op_ctx *ctx, resource *r, aws_error *err)
     return rc;
 }
 
-static void add_key(cJSON *definitions, cJSON *schema, const char *name, const char *key_type)
+static void add_key(cJSON *definitions, cJSON *schema, const described_key *k, const char *key_type)
 {
     cJSON *def = cJSON_CreateObject();
-    cJSON_AddStringToObject(def, "AttributeName", name);
-    cJSON_AddStringToObject(def, "AttributeType", "N");
+    cJSON_AddStringToObject(def, "AttributeName", k->attribute);
+    cJSON_AddStringToObject(def, "AttributeType", k->type);
     cJSON_AddItemToArray(definitions, def);
     cJSON *key = cJSON_CreateObject();
-    cJSON_AddStringToObject(key, "AttributeName", name);
+    cJSON_AddStringToObject(key, "AttributeName", k->attribute);
     cJSON_AddStringToObject(key, "KeyType", key_type);
     cJSON_AddItemToArray(schema, key);
 }
@@ -209,15 +188,15 @@ static void add_billing(const scribble_config *cfg, cJSON *in)
 
 static int table_create(op_ctx *ctx, resource *r, aws_error *err)
 {
-    const table_keys *k;
+    const described_table *k;
     TRY(keys_of(r, &k, err));
     cJSON *in = cJSON_CreateObject();
     cJSON_AddStringToObject(in, "TableName", r->name);
     cJSON *definitions = cJSON_AddArrayToObject(in, "AttributeDefinitions");
     cJSON *schema = cJSON_AddArrayToObject(in, "KeySchema");
-    add_key(definitions, schema, k->partition_key, "HASH");
-    if (k->sort_key)
-        add_key(definitions, schema, k->sort_key, "RANGE");
+    add_key(definitions, schema, &k->partition_key, "HASH");
+    if (k->sort_key.attribute)
+        add_key(definitions, schema, &k->sort_key, "RANGE");
     add_billing(ctx->cfg, in);
     cJSON_AddItemToObject(in, "Tags", tags_json_list(ctx->stack, r));
     cJSON *out = NULL;
@@ -243,7 +222,7 @@ static int table_create(op_ctx *ctx, resource *r, aws_error *err)
 
 static int table_update(op_ctx *ctx, resource *r, aws_error *err)
 {
-    const table_keys *k;
+    const described_table *k;
     TRY(keys_of(r, &k, err));
     cJSON *out = NULL;
     const cJSON *table;

@@ -3,8 +3,8 @@
  * "s3"): com.amazonaws.<region>.<service> on the private route tables, so the
  * functions reach DynamoDB and S3 without paying for NAT traffic.
  *
- * The private route tables are "route-table-private" (nat = single) or
- * "route-table-private-<zone>" (nat = per-zone): whichever exist. A different
+ * The private route tables are the ones the plan makes it depend on
+ * (stack.c: one, or one per zone with nat = per-zone). A different
  * set of route tables is drift; update adds and removes them in one
  * ModifyVpcEndpoint. Created tagged, with a ClientToken made of the stack,
  * the role and the VPC id (see ec2_create_with_token), so a rerun after a
@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "provision/ec2_common.h"
+#include "stack/description.h"
 
 #define MAX_ROUTE_TABLES 8
 
@@ -42,17 +43,12 @@ static void add(route_tables *set, const char *id)
         snprintf(set->id[set->count++], sizeof set->id[0], "%s", id);
 }
 
-/* The private route tables of the plan that exist (index 0: the single one). */
-static void wanted_route_tables(op_ctx *ctx, route_tables *out)
+/* The route tables the plan gives the endpoint (its dependencies) that exist. */
+static void wanted_route_tables(op_ctx *ctx, const resource *r, route_tables *out)
 {
     out->count = 0;
-    for (int i = 0; i <= ctx->cfg->network.availability_zones; i++) {
-        char role[40];
-        if (i == 0)
-            snprintf(role, sizeof role, "route-table-private");
-        else
-            snprintf(role, sizeof role, "route-table-private-%d", i);
-        const char *id = stack_output(ctx->stack, role, "route_table_id");
+    for (int i = 0; i < RESOURCE_MAX_DEPS && r->depends_on[i][0]; i++) {
+        const char *id = stack_output(ctx->stack, r->depends_on[i], "route_table_id");
         if (id && id[0])
             add(out, id);
     }
@@ -98,7 +94,7 @@ static int vpc_endpoint_read(op_ctx *ctx, resource *r, aws_error *err)
             resource_add_drift(r, "service_name", live_service, wanted_service);
         route_tables live, wanted;
         live_route_tables(item, &live);
-        wanted_route_tables(ctx, &wanted);
+        wanted_route_tables(ctx, r, &wanted);
         bool differs = live.count != wanted.count;
         for (int i = 0; i < wanted.count; i++)
             differs |= !contains(&live, wanted.id[i]);
@@ -118,9 +114,9 @@ static int vpc_endpoint_read(op_ctx *ctx, resource *r, aws_error *err)
 static int vpc_endpoint_create(op_ctx *ctx, resource *r, aws_error *err)
 {
     const char *vpc_id;
-    TRY(ec2_required_output(ctx, "vpc", "vpc_id", &vpc_id, err));
+    TRY(ec2_required_output(ctx, ROLE_VPC, "vpc_id", &vpc_id, err));
     route_tables wanted;
-    wanted_route_tables(ctx, &wanted);
+    wanted_route_tables(ctx, r, &wanted);
     ENSURE(wanted.count, err, AWS_ERROR_INVALID, "MissingDependency",
            "%s: no private route table exists yet", r->role);
     char service[128];
@@ -152,7 +148,7 @@ static int vpc_endpoint_update(op_ctx *ctx, resource *r, aws_error *err)
     xmlFreeDoc(doc);
     if (!item)
         return ec2_not_visible_yet(r, err);
-    wanted_route_tables(ctx, &wanted);
+    wanted_route_tables(ctx, r, &wanted);
 
     aws_params p = {0};
     int added = 0, removed = 0;

@@ -10,6 +10,7 @@
 #include "provision/function_limits.h"
 #include "provision/session.h"
 #include "provision/walk_report.h"
+#include "stack/description.h"
 
 /* What AWS would refuse about the account as a whole, before any change. */
 static int check_account(const stack_session *ss, aws_error *err)
@@ -62,8 +63,8 @@ int walk_verb_up_or_plan(const scribble_globals *g, walk_mode mode)
         else
             printf("up: %d created, %d updated, %d unchanged%s\n", created, updated, unchanged,
                    drifted ? ", some differ and cannot change in place (see above)" : "");
-        const char *page = stack_output(ss.stack, "site-content", "page_url");
-        const char *websocket = stack_output(ss.stack, "websocket-routes", "websocket_url");
+        const char *page = stack_output(ss.stack, ROLE_SITE_CONTENT, "page_url");
+        const char *websocket = stack_output(ss.stack, ROLE_WEBSOCKET_ROUTES, "websocket_url");
         if (mode == WALK_UP && !failed) {
             printf("page:      %s\n", page ? page : "(not yet available)");
             printf("websocket: %s\n", websocket ? websocket : "(not yet available)");

@@ -2,7 +2,8 @@
  * websocket_routes.c - what makes the WebSocket API call the functions: for
  * $connect, $disconnect, sendMessage and $default a Lambda proxy
  * integration, a route and the function's permission for API Gateway; then
- * the stage, deployed.
+ * the stage, deployed. Which routes, and which handler each invokes, is the
+ * stack's description's (stack/description.h).
  *
  * $default takes every frame the route selection expression
  * ($request.body.action) matches no route for: not JSON, not an object, no
@@ -29,20 +30,26 @@
 #include <string.h>
 
 #include "provision/kind_support.h"
+#include "stack/description.h"
 
+/* A route of the stack's description (stack/description.h), as this file uses it. */
 typedef struct route_plan {
     const char *route_key;
-    const char *function_role;
-    const char *statement_id; /* in the function's resource policy */
+    char function_role[ROLE_SIZE];
+    char statement_id[64]; /* in the function's resource policy */
 } route_plan;
 
-static const route_plan routes[] = {
-    {"$connect", "connect-function", "scribble-websocket-connect"},
-    {"$disconnect", "disconnect-function", "scribble-websocket-disconnect"},
-    {"sendMessage", "send-function", "scribble-websocket-sendMessage"},
-    {"$default", "send-function", "scribble-websocket-default"},
-};
-#define ROUTE_COUNT (sizeof routes / sizeof routes[0])
+static route_plan plan_of(size_t i)
+{
+    const described_route *d = &described_routes[i];
+    route_plan p = {.route_key = d->route_key};
+    snprintf(p.function_role, sizeof p.function_role, ROLE_FUNCTION_FORMAT, d->handler);
+    /* scribble-websocket-connect, -disconnect, -sendMessage, -default */
+    snprintf(p.statement_id, sizeof p.statement_id, "scribble-websocket-%s",
+             d->route_key + (d->route_key[0] == '$'));
+    return p;
+}
+#define ROUTE_COUNT described_route_count
 #define TARGET_PREFIX "integrations/"
 #define DEPLOYMENT_PREFIX "scribble routes "
 
@@ -207,10 +214,11 @@ static void fingerprint(const live_api *l, char out[64])
 {
     uint64_t hash = 14695981039346656037ULL;
     for (size_t i = 0; i < ROUTE_COUNT; i++) {
-        const cJSON *route = find_by(l->routes, "routeKey", routes[i].route_key);
+        const char *route_key = described_routes[i].route_key;
+        const cJSON *route = find_by(l->routes, "routeKey", route_key);
         const cJSON *integration = integration_of(l, route);
         const char *parts[] = {
-            routes[i].route_key, json_string(route, "routeId"), json_string(route, "target"),
+            route_key, json_string(route, "routeId"), json_string(route, "target"),
             json_string(integration, "integrationType"), json_string(integration, "integrationUri"),
         };
         for (size_t p = 0; p < sizeof parts / sizeof parts[0]; p++) {
@@ -272,14 +280,15 @@ static int read_permissions(op_ctx *ctx, resource *r, const char *execution_arn,
                             aws_error *err)
 {
     for (size_t i = 0; i < ROUTE_COUNT; i++) {
+        route_plan plan = plan_of(i);
         cJSON *policy = NULL;
-        TRY(get_policy(ctx, routes[i].function_role, &policy, err));
+        TRY(get_policy(ctx, plan.function_role, &policy, err));
         char wanted[ARN_SIZE], live[ARN_SIZE], setting[96];
-        source_arn(execution_arn ? execution_arn : "", routes[i].route_key, wanted);
-        permission_state state = permission_of(policy, &routes[i], wanted, live, sizeof live);
+        source_arn(execution_arn ? execution_arn : "", plan.route_key, wanted);
+        permission_state state = permission_of(policy, &plan, wanted, live, sizeof live);
         cJSON_Delete(policy);
-        snprintf(setting, sizeof setting, "permission %s on %s", routes[i].statement_id,
-                 stack_resource_name(ctx->stack, routes[i].function_role));
+        snprintf(setting, sizeof setting, "permission %s on %s", plan.statement_id,
+                 stack_resource_name(ctx->stack, plan.function_role));
         if (state != PERMISSION_MISSING)
             *any = true;
         if (state == PERMISSION_MISSING)
@@ -293,10 +302,11 @@ static int read_permissions(op_ctx *ctx, resource *r, const char *execution_arn,
 static void compare_routes(op_ctx *ctx, resource *r, const live_api *l, bool *any)
 {
     for (size_t i = 0; i < ROUTE_COUNT; i++) {
+        route_plan plan = plan_of(i);
         char uri[ARN_SIZE], setting[96];
-        integration_uri(ctx->stack, routes[i].function_role, uri);
-        const cJSON *route = find_by(l->routes, "routeKey", routes[i].route_key);
-        snprintf(setting, sizeof setting, "route %s", routes[i].route_key);
+        integration_uri(ctx->stack, plan.function_role, uri);
+        const cJSON *route = find_by(l->routes, "routeKey", plan.route_key);
+        snprintf(setting, sizeof setting, "route %s", plan.route_key);
         if (!route) {
             resource_add_drift(r, setting, "(missing)", uri);
             continue;
@@ -388,9 +398,9 @@ static void compare_unused(resource *r, const live_api *l)
 static int routes_read(op_ctx *ctx, resource *r, aws_error *err)
 {
     const stack *s = ctx->stack;
-    const char *api_id = stack_output(s, "websocket-api", "api_id");
-    const char *stage_name = stack_output(s, "websocket-api", "stage");
-    const char *execution_arn = stack_output(s, "websocket-api", "execution_arn");
+    const char *api_id = stack_output(s, ROLE_WEBSOCKET_API, "api_id");
+    const char *stage_name = stack_output(s, ROLE_WEBSOCKET_API, "stage");
+    const char *execution_arn = stack_output(s, ROLE_WEBSOCKET_API, "execution_arn");
     bool any = false;
     if (!api_id || !stage_name) {
         /* No API (or, in down, not read yet): only permissions can be left,
@@ -418,7 +428,7 @@ static int routes_read(op_ctx *ctx, resource *r, aws_error *err)
     }
     snprintf(r->id, sizeof r->id, "%s/%s", api_id, stage_name);
     char url[512];
-    const char *endpoint = stack_output(s, "websocket-api", "api_endpoint");
+    const char *endpoint = stack_output(s, ROLE_WEBSOCKET_API, "api_endpoint");
     snprintf(url, sizeof url, "%s/%s", endpoint ? endpoint : "", stage_name);
     resource_set_output(r, "stage", stage_name);
     resource_set_output(r, "websocket_url", url);
@@ -603,9 +613,9 @@ static int converge_stage(op_ctx *ctx, const live_api *l, bool routes_changed, a
 static int routes_converge(op_ctx *ctx, resource *r, aws_error *err)
 {
     const stack *s = ctx->stack;
-    const char *api_id = stack_output(s, "websocket-api", "api_id");
-    const char *stage_name = stack_output(s, "websocket-api", "stage");
-    const char *execution_arn = stack_output(s, "websocket-api", "execution_arn");
+    const char *api_id = stack_output(s, ROLE_WEBSOCKET_API, "api_id");
+    const char *stage_name = stack_output(s, ROLE_WEBSOCKET_API, "stage");
+    const char *execution_arn = stack_output(s, ROLE_WEBSOCKET_API, "execution_arn");
     ENSURE(api_id && stage_name && execution_arn, err, AWS_ERROR_INVALID, "MissingDependency",
            "%s: the WebSocket API does not exist", r->name);
     live_api l;
@@ -613,12 +623,13 @@ static int routes_converge(op_ctx *ctx, resource *r, aws_error *err)
     bool changed = false;
     int rc = 0;
     for (size_t i = 0; i < ROUTE_COUNT && rc == 0; i++) {
+        route_plan plan = plan_of(i);
         char integration_id[128];
-        rc = converge_integration(ctx, &l, &routes[i], integration_id, &changed, err);
+        rc = converge_integration(ctx, &l, &plan, integration_id, &changed, err);
         if (rc == 0)
-            rc = converge_route(ctx, &l, &routes[i], integration_id, &changed, err);
+            rc = converge_route(ctx, &l, &plan, integration_id, &changed, err);
         if (rc == 0)
-            rc = converge_permission(ctx, &routes[i], execution_arn, err);
+            rc = converge_permission(ctx, &plan, execution_arn, err);
     }
     if (rc == 0 && changed) { /* the fingerprint and the unused integrations need the new view */
         live_free(&l);
@@ -637,8 +648,10 @@ static int routes_converge(op_ctx *ctx, resource *r, aws_error *err)
 static int routes_remove(op_ctx *ctx, resource *r, aws_error *err)
 {
     (void)r;
-    for (size_t i = 0; i < ROUTE_COUNT; i++)
-        TRY(remove_permission(ctx, &routes[i], err));
+    for (size_t i = 0; i < ROUTE_COUNT; i++) {
+        route_plan plan = plan_of(i);
+        TRY(remove_permission(ctx, &plan, err));
+    }
     return 0;
 }
 

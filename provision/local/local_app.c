@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "provision/function_limits.h"
 #include "provision/handler_numbers.h"
 #include "provision/local/local_aws.h"
 #include "provision/local/local_cache.h"
@@ -34,8 +35,8 @@
 #include "provision/stack.h"
 #include "provision/file_write.h"
 #include "provision/static_site.h"
+#include "stack/description.h"
 
-#define HANDLER_COUNT 7
 #define CHECK_INTERVAL_US (250 * 1000)
 #define FINAL_SAVE_MS 60000
 #define ACCOUNT "000000000000"
@@ -43,10 +44,6 @@
 #define KEY_ID_RANDOM_BYTES 8     /* 16 hex digits after the prefix: AWS's 20 characters + 1 */
 #define SECRET_RANDOM_BYTES 32    /* 256 bits, as 64 hex digits */
 #define CREDENTIALS_FILE "credentials"
-
-static const char *const handler_names[HANDLER_COUNT] = {"connect", "disconnect", "send", "broadcast",
-                                                         "catchup", "snapshot", "save"};
-enum { CONNECT, DISCONNECT, SEND, BROADCAST, CATCHUP, SNAPSHOT, SAVE };
 
 struct local_app {
     local_app_options options;
@@ -57,10 +54,11 @@ struct local_app {
     local_cache cache;           /* the cache started here (pid 0: none) */
     local_cache_settings cache_settings;
     stack *plan;                 /* for the resources' names */
-    local_queue *queues[2];      /* catch-up, pixels */
-    local_table_schema tables[2];
+    /* As the stack's description lists them (stack/description.h): */
+    local_queue **queues;        /* described_queues[i]'s */
+    local_table_schema *tables;  /* described_tables[i]'s */
+    local_function **functions;  /* described_handlers[i]'s */
     const char *buckets[1];
-    local_function *functions[HANDLER_COUNT];
     local_gateway *gateway;
     local_triggers *triggers;
     local_site site;
@@ -79,6 +77,19 @@ struct local_app {
 static const char *name_of(local_app *a, const char *role)
 {
     return stack_find(a->plan, role)->name;
+}
+
+static const char *table_name_of(local_app *a, const described_table *t)
+{
+    char role[ROLE_SIZE];
+    snprintf(role, sizeof role, ROLE_TABLE_FORMAT, t->name);
+    return name_of(a, role);
+}
+
+/* The local function of a described handler. */
+static local_function *function_of(local_app *a, const char *handler)
+{
+    return a->functions[described_handler_find(handler) - described_handlers];
 }
 
 /* -- the handlers' environment ----------------------------------------------------------- */
@@ -102,14 +113,14 @@ static void build_environment(local_app *a)
     const scribble_config *cfg = a->options.cfg;
     char endpoint[128];
     snprintf(endpoint, sizeof endpoint, "http://%s:%d", a->host, a->aws_endpoint.port);
-    env_add(a, "SCRIBBLE_STACK", cfg->stack.name);
+    env_add(a, STACK_ENV(STACK), cfg->stack.name);
     local_cache_environment(&a->cache_settings, env_add, a);
-    env_add(a, "SCRIBBLE_CATCHUP_QUEUE_URL", local_queue_url(a->queues[0]));
-    env_add(a, "SCRIBBLE_PIXEL_QUEUE_URL", local_queue_url(a->queues[1]));
-    env_add(a, "SCRIBBLE_PIXELS_TABLE", cfg->tables.pixels);
-    env_add(a, "SCRIBBLE_HISTORY_TABLE", cfg->tables.history);
-    env_add(a, "SCRIBBLE_BUCKET", a->buckets[0]);
-    env_add(a, "SCRIBBLE_WEBSOCKET_ENDPOINT", endpoint);
+    for (size_t q = 0; q < described_queue_count; q++)
+        env_add(a, stack_env_names[described_queues[q].url_variable], local_queue_url(a->queues[q]));
+    for (size_t t = 0; t < described_table_count; t++)
+        env_add(a, stack_env_names[described_tables[t].name_variable], a->tables[t].name);
+    env_add(a, STACK_ENV(BUCKET), a->buckets[0]);
+    env_add(a, STACK_ENV(WEBSOCKET_ENDPOINT), endpoint);
     handler_numbers_each(cfg, env_add_number, a);
     env_add(a, "AWS_ENDPOINT_URL", endpoint);
     env_add(a, "AWS_REGION", cfg->aws.region[0] ? cfg->aws.region : "us-east-1");
@@ -180,10 +191,12 @@ static int start_cache(local_app *a, aws_error *err)
 static int make_queues(local_app *a, aws_error *err)
 {
     const scribble_config *cfg = a->options.cfg;
-    static const char *const roles[2] = {"catchup-queue", "pixel-queue"};
     const char *region = cfg->aws.region[0] ? cfg->aws.region : "us-east-1";
-    for (int i = 0; i < 2; i++) {
-        const char *name = name_of(a, roles[i]);
+    a->queues = aws_xcalloc(described_queue_count, sizeof *a->queues);
+    for (size_t i = 0; i < described_queue_count; i++) {
+        char role[ROLE_SIZE];
+        snprintf(role, sizeof role, ROLE_QUEUE_FORMAT, described_queues[i].name);
+        const char *name = name_of(a, role);
         char url[512], arn[512];
         snprintf(url, sizeof url, "http://%s:%d/%s/%s", a->host, a->aws_endpoint.port, ACCOUNT, name);
         snprintf(arn, sizeof arn, "arn:aws:sqs:%s:%s:%s", region, ACCOUNT, name);
@@ -202,20 +215,22 @@ static int start_functions(local_app *a, aws_error *err)
     char logs[PATH_MAX];
     snprintf(logs, sizeof logs, "%s/logs", a->options.data_dir);
     TRY(local_private_dir(logs, err));
-    for (int i = 0; i < HANDLER_COUNT; i++) {
+    a->functions = aws_xcalloc(described_handler_count, sizeof *a->functions);
+    for (size_t i = 0; i < described_handler_count; i++) {
+        const char *handler = described_handlers[i].name;
         char log_path[PATH_MAX + 32];
-        snprintf(log_path, sizeof log_path, "%s/%s.log", logs, handler_names[i]);
+        snprintf(log_path, sizeof log_path, "%s/%s.log", logs, handler);
         local_function_options fo = {
-            .name = handler_names[i],
+            .name = handler,
             .binary = a->options.handler,
             .log_path = log_path,
-            .timeout_s = i <= SEND ? cfg->functions.route_timeout : cfg->functions.worker_timeout,
+            .timeout_s = function_timeout(cfg, handler),
             .environment = a->env_list,
             .report = a->options.report,
         };
         TRY(local_function_new(a->ctx, &fo, &a->functions[i], err));
     }
-    for (int i = 0; i < HANDLER_COUNT; i++)
+    for (size_t i = 0; i < described_handler_count; i++)
         TRY(local_function_start(a->functions[i], err));
     return 0;
 }
@@ -223,7 +238,7 @@ static int start_functions(local_app *a, aws_error *err)
 static void check_functions(lws_sorted_usec_list_t *sul)
 {
     local_app *a = (local_app *)((char *)sul - offsetof(local_app, check_timer));
-    for (int i = 0; i < HANDLER_COUNT; i++)
+    for (size_t i = 0; i < described_handler_count; i++)
         local_function_check(a->functions[i]);
     lws_sul_schedule(a->ctx, 0, &a->check_timer, check_functions, CHECK_INTERVAL_US);
 }
@@ -250,21 +265,32 @@ static int start_listeners(local_app *a, aws_error *err)
     return 0;
 }
 
+/* The routes, queues and schedules of the stack's description, each to its handler. */
+static void wire_triggers(local_app *a)
+{
+    const scribble_config *cfg = a->options.cfg;
+    local_function **routes = aws_xcalloc(described_route_count, sizeof *routes);
+    for (size_t i = 0; i < described_route_count; i++)
+        routes[i] = function_of(a, described_routes[i].handler);
+    a->gateway = local_gateway_new(routes);
+    free(routes);
+    a->triggers = local_triggers_new(a->ctx);
+    for (size_t q = 0; q < described_queue_count; q++)
+        local_triggers_add_queue(a->triggers, a->queues[q], function_of(a, described_queues[q].handler),
+                                 cfg->queues.batch_size);
+    for (size_t i = 0; i < described_schedule_count; i++)
+        local_triggers_add_schedule(a->triggers, function_of(a, described_schedules[i].handler),
+                                    a->options.schedule_interval);
+}
+
 static void wire(local_app *a)
 {
     const scribble_config *cfg = a->options.cfg;
-    a->tables[0] = (local_table_schema){.name = cfg->tables.pixels, .partition_key = "idx"};
-    a->tables[1] = (local_table_schema){.name = cfg->tables.history, .partition_key = "minute",
-                                        .sort_key = "seq"};
-    a->gateway = local_gateway_new(a->functions[CONNECT], a->functions[DISCONNECT], a->functions[SEND]);
-    a->triggers = local_triggers_new(a->ctx);
-    local_triggers_add_queue(a->triggers, a->queues[0], a->functions[CATCHUP], cfg->queues.batch_size);
-    local_triggers_add_queue(a->triggers, a->queues[1], a->functions[BROADCAST], cfg->queues.batch_size);
-    local_triggers_add_schedule(a->triggers, a->functions[SNAPSHOT], a->options.schedule_interval);
-    local_triggers_add_schedule(a->triggers, a->functions[SAVE], a->options.schedule_interval);
-    a->aws = (local_aws){.store = a->store, .tables = a->tables, .table_count = 2,
+    wire_triggers(a);
+    a->aws = (local_aws){.store = a->store, .tables = a->tables, .table_count = described_table_count,
                          .buckets = a->buckets, .bucket_count = 1, .queues = a->queues,
-                         .queue_count = 2, .gateway = a->gateway, .triggers = a->triggers,
+                         .queue_count = described_queue_count, .gateway = a->gateway,
+                         .triggers = a->triggers,
                          .report = a->options.report,
                          .key = {.access_key_id = a->access_key_id,
                                  .secret_access_key = a->secret_access_key}};
@@ -281,7 +307,14 @@ static int start(local_app *a, aws_error *err)
     TRY(static_site_dir(a->site.static_dir, err));
     TRY(canvas_geometry_init(&a->site.canvas, cfg->canvas.width, cfg->canvas.height, cfg->canvas.depth, err));
     TRY(stack_build(cfg, &a->plan, err));
-    a->buckets[0] = name_of(a, "site-bucket");
+    a->buckets[0] = name_of(a, ROLE_SITE_BUCKET);
+    a->tables = aws_xcalloc(described_table_count, sizeof *a->tables);
+    for (size_t t = 0; t < described_table_count; t++) {
+        const described_table *d = &described_tables[t];
+        a->tables[t] = (local_table_schema){.name = table_name_of(a, d),
+                                            .partition_key = d->partition_key.attribute,
+                                            .sort_key = d->sort_key.attribute};
+    }
     TRY(local_private_dirs(a->options.data_dir, err));
     TRY(make_credentials(a, err));
     TRY(write_credentials(a, err));
@@ -345,7 +378,8 @@ void local_app_run(local_app *a, volatile sig_atomic_t *stop)
 
 static int final_save(local_app *a, aws_error *err)
 {
-    local_triggers_run_now(a->triggers, a->functions[SAVE], &a->final_save_done);
+    /* The save handler writes what only the cache holds to the tables. */
+    local_triggers_run_now(a->triggers, function_of(a, "save"), &a->final_save_done);
     long long give_up = local_monotonic_ms() + FINAL_SAVE_MS;
     while (!a->final_save_done && local_monotonic_ms() < give_up && !(a->stop && *a->stop > 1))
         if (lws_service(a->ctx, 0) < 0)
@@ -367,7 +401,7 @@ int local_app_stop(local_app *a, aws_error *err)
         local_triggers_stop(a->triggers);
         rc = final_save(a, err);
     }
-    for (int i = 0; i < HANDLER_COUNT; i++)
+    for (size_t i = 0; a->functions && i < described_handler_count; i++)
         if (a->functions[i])
             local_function_stop(a->functions[i]);
     if (a->ctx) {
@@ -377,10 +411,13 @@ int local_app_stop(local_app *a, aws_error *err)
     local_site_free(&a->site);
     local_triggers_free(a->triggers);
     local_gateway_free(a->gateway);
-    for (int i = 0; i < HANDLER_COUNT; i++)
+    for (size_t i = 0; a->functions && i < described_handler_count; i++)
         local_function_free(a->functions[i]);
-    for (int i = 0; i < 2; i++)
+    for (size_t i = 0; a->queues && i < described_queue_count; i++)
         local_queue_free(a->queues[i]);
+    free(a->functions);
+    free(a->queues);
+    free(a->tables);
     if (a->cache.pid)
         local_cache_stop(&a->cache);
     local_cache_settings_clear(&a->cache_settings);

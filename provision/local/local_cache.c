@@ -47,6 +47,7 @@
 #include "provision/local/local_clock.h"
 #include "provision/local/local_private.h"
 #include "runtime/cache_client.h"
+#include "stack/description.h"
 
 #define URL_ERROR "InvalidCacheUrl"
 #define URL_FORMS "redis://[user[:password]@]host[:port] or rediss://[user[:password]@]host[:port]"
@@ -200,11 +201,11 @@ void local_cache_environment(const local_cache_settings *settings,
 {
     char endpoint[sizeof settings->host + 8];
     snprintf(endpoint, sizeof endpoint, "%s:%d", settings->host, settings->port);
-    add(context, "SCRIBBLE_CACHE_ENDPOINT", endpoint);
-    add(context, "SCRIBBLE_CACHE_TLS", settings->tls ? "true" : "false");
-    add(context, "SCRIBBLE_CACHE_CA_FILE", settings->ca_file);
-    add(context, "SCRIBBLE_CACHE_USERNAME", settings->username);
-    add(context, "SCRIBBLE_CACHE_PASSWORD", settings->password);
+    add(context, STACK_ENV(CACHE_ENDPOINT), endpoint);
+    add(context, STACK_ENV(CACHE_TLS), settings->tls ? "true" : "false");
+    add(context, STACK_ENV(CACHE_CA_FILE), settings->ca_file);
+    add(context, STACK_ENV(CACHE_USERNAME), settings->username);
+    add(context, STACK_ENV(CACHE_PASSWORD), settings->password);
 }
 
 cache_config local_cache_config(const local_cache_settings *settings)

@@ -19,6 +19,7 @@
 
 #include "runtime/client_message.h"
 #include "runtime/strict_json.h"
+#include "stack/description.h"
 
 #define CONNECTIONS_PATH "/@connections/"
 #define MAX_POST (128u << 10)
@@ -54,7 +55,7 @@ struct local_connection {
 };
 
 struct local_gateway {
-    local_function *connect, *disconnect, *send;
+    local_function **routes; /* described_routes[i]'s function */
     local_connection *connections;
 };
 
@@ -105,14 +106,21 @@ static void frames_clear(frame_queue *q)
         frame_free(f);
 }
 
-local_gateway *local_gateway_new(local_function *connect, local_function *disconnect,
-                                 local_function *send)
+local_gateway *local_gateway_new(local_function *const *functions)
 {
     local_gateway *gw = aws_xcalloc(1, sizeof *gw);
-    gw->connect = connect;
-    gw->disconnect = disconnect;
-    gw->send = send;
+    gw->routes = aws_xcalloc(described_route_count, sizeof *gw->routes);
+    memcpy(gw->routes, functions, described_route_count * sizeof *gw->routes);
     return gw;
+}
+
+/* The function of the route, or of $default when no route has that key. */
+static local_function *route_function(const local_gateway *gw, const char *route_key)
+{
+    const described_route *route = described_route_find(route_key);
+    if (!route)
+        route = described_route_find("$default");
+    return route ? gw->routes[route - described_routes] : NULL;
 }
 
 static local_connection *find(local_gateway *gw, const char *id)
@@ -160,6 +168,7 @@ void local_gateway_free(local_gateway *gw)
         connection_free(c);
         c = next;
     }
+    free(gw->routes);
     free(gw);
 }
 
@@ -307,7 +316,8 @@ static void send_disconnect(local_connection *conn)
     cJSON_AddStringToObject(ctx, "disconnectReason", "");
     cJSON_AddItemToObject(event, "requestContext", ctx);
     cJSON_AddBoolToObject(event, "isBase64Encoded", false);
-    invoke(conn->gw->disconnect, event_text(event), conn, disconnect_done, request_id);
+    invoke(route_function(conn->gw, "$disconnect"), event_text(event), conn, disconnect_done,
+           request_id);
 }
 
 /* As API Gateway: a binary frame closes the connection with 1003 (it takes
@@ -324,15 +334,16 @@ static void route_message(local_connection *conn, const char *data, size_t len, 
     }
     char request_id[24];
     cJSON *event = cJSON_CreateObject();
+    const char *route = client_message_route(data, len);
     cJSON_AddItemToObject(event, "requestContext",
-                          request_context(conn, client_message_route(data, len), "MESSAGE", request_id));
+                          request_context(conn, route, "MESSAGE", request_id));
     /* cJSON's strings end at NUL; the frame's bytes go in whole. */
     aws_buf body = {0};
     strict_json_quote(data, len, &body);
     cJSON_AddRawToObject(event, "body", aws_buf_str(&body));
     aws_buf_free(&body);
     cJSON_AddBoolToObject(event, "isBase64Encoded", false);
-    invoke(conn->gw->send, event_text(event), conn, message_done, request_id);
+    invoke(route_function(conn->gw, route), event_text(event), conn, message_done, request_id);
 }
 
 static bool status_2xx(const char *body, size_t len)
@@ -430,7 +441,7 @@ void local_gateway_open(local_gateway *gw, struct lws *wsi, local_session *s)
     add_request_parts(event, conn, true);
     cJSON_AddItemToObject(event, "requestContext", request_context(conn, "$connect", "CONNECT", request_id));
     cJSON_AddBoolToObject(event, "isBase64Encoded", false);
-    invoke(gw->connect, event_text(event), conn, connect_done, request_id);
+    invoke(route_function(gw, "$connect"), event_text(event), conn, connect_done, request_id);
 }
 
 void local_gateway_message(local_gateway *gw, local_session *s, const char *data, size_t len)

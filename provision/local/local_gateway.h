@@ -1,9 +1,9 @@
 /*
  * local_gateway.h - the WebSocket API as API Gateway runs it, on the local
- * server: each connection gets an id; $connect, $disconnect, sendMessage and
- * $default invoke their functions with API Gateway's event shapes; the
- * management API's @connections (POST, GET, DELETE) reaches the connections
- * by id.
+ * server: each connection gets an id; the routes of the stack's description
+ * ($connect, $disconnect, sendMessage, $default) invoke their functions with
+ * API Gateway's event shapes; the management API's @connections (POST,
+ * GET, DELETE) reaches the connections by id.
  *
  * As on API Gateway: the route selection expression $request.body.action
  * picks sendMessage for a JSON object whose action is exactly that string,
@@ -24,8 +24,8 @@
 
 typedef struct local_gateway local_gateway;
 
-local_gateway *local_gateway_new(local_function *connect, local_function *disconnect,
-                                 local_function *send);
+/* functions[i] answers the stack's described_routes[i] (stack/description.h). */
+local_gateway *local_gateway_new(local_function *const *functions);
 /* Frees the gateway and its connections; call once the server (and so every
  * WebSocket) is gone. */
 void local_gateway_free(local_gateway *gw);
