@@ -22,7 +22,7 @@
 #include "shared_config.h"
 #include "sigv4.h"
 
-#define USER_AGENT "scribblectl/0.1.0"
+#define USER_AGENT "scribble/" SCRIBBLE_VERSION
 
 struct aws_client {
     char *region;

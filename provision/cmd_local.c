@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "provision/install_paths.h"
 #include "provision/local/local_app.h"
 #include "provision/session.h"
 
@@ -99,26 +100,6 @@ static void resolve_data_dir(const scribble_globals *g, const char *flag, const 
         snprintf(out, PATH_MAX, "%s", dir);
 }
 
-/* The handler binary: $SCRIBBLE_HANDLER, else scribble-handler beside scribblectl. */
-static int find_handler(char out[PATH_MAX])
-{
-    const char *env = getenv("SCRIBBLE_HANDLER");
-    if (env && env[0]) {
-        snprintf(out, PATH_MAX, "%s", env);
-    } else {
-        char exe[PATH_MAX - 32];
-        ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-        if (len <= 0)
-            return -1;
-        exe[len] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash)
-            *slash = '\0';
-        snprintf(out, PATH_MAX, "%s/scribble-handler", exe);
-    }
-    return access(out, X_OK);
-}
-
 static void report(const char *function, const char *message)
 {
     fprintf(stderr, "scribblectl local: %s: %s\n", function, message);
@@ -174,9 +155,10 @@ int cmd_local(int argc, char **argv, const scribble_globals *g)
         scribble_config_free(&cfg);
         return 2;
     }
-    if (find_handler(handler) != 0) {
-        fprintf(stderr, "scribblectl local: the handler binary %s is missing: build it "
-                        "(scripts/build) or set SCRIBBLE_HANDLER to it\n", handler);
+    aws_error missing = {0};
+    if (install_path(INSTALL_HANDLER, handler, &missing) != 0 || access(handler, X_OK) != 0) {
+        fprintf(stderr, "scribblectl local: %s\n",
+                missing.message[0] ? missing.message : "the handler binary is not executable");
         scribble_config_free(&cfg);
         return 1;
     }

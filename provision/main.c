@@ -9,8 +9,6 @@
 
 #include "provision/commands.h"
 
-#define SCRIBBLE_VERSION "0.1.0"
-
 typedef struct command {
     const char *name;
     int (*run)(int argc, char **argv, const scribble_globals *g);

@@ -40,6 +40,7 @@
 #include <zip.h>
 
 #include "aws/sigv4.h"
+#include "provision/install_paths.h"
 #include "provision/package_cache.h"
 
 extern char **environ;
@@ -402,33 +403,6 @@ void package_free(lambda_package *p)
     memset(p, 0, sizeof *p);
 }
 
-static pthread_once_t binary_once = PTHREAD_ONCE_INIT;
-static char beside_exe[PATH_MAX];
-
-static void find_binary_beside_exe(void)
-{
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) {
-        snprintf(beside_exe, sizeof beside_exe, "scribble-handler-lambda");
-        return;
-    }
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (slash)
-        *slash = '\0';
-    snprintf(beside_exe, sizeof beside_exe, "%.*s/scribble-handler-lambda", PATH_MAX - 32, exe);
-}
-
-const char *package_handler_binary(void)
-{
-    const char *configured = getenv("SCRIBBLE_HANDLER_BINARY");
-    if (configured && configured[0])
-        return configured;
-    pthread_once(&binary_once, find_binary_beside_exe);
-    return beside_exe;
-}
-
 static pthread_once_t package_once = PTHREAD_ONCE_INIT;
 static lambda_package built_package;
 static aws_error build_error;
@@ -436,7 +410,10 @@ static int build_rc;
 
 static void build_package_once(void)
 {
-    build_rc = package_build(package_handler_binary(), &built_package, &build_error);
+    char binary[PATH_MAX];
+    build_rc = install_path(INSTALL_LAMBDA_HANDLER, binary, &build_error);
+    if (build_rc == 0)
+        build_rc = package_build(binary, &built_package, &build_error);
 }
 
 int package_get(const lambda_package **out, aws_error *err)

@@ -25,13 +25,11 @@ typedef struct lambda_package {
     bool reused;          /* taken from the local cache, not zipped by this process */
 } lambda_package;
 
-/* The Lambda build of the handler binary: $SCRIBBLE_HANDLER_BINARY, else
- * scribble-handler-lambda beside the running scribblectl. */
-const char *package_handler_binary(void);
 /* Builds the package from binary_path, or takes it from the local cache when
  * an entry there was built from the same files. */
 int package_build(const char *binary_path, lambda_package *out, aws_error *err);
-/* Built once per process (thread-safe); later calls return the same package. */
+/* Built once per process (thread-safe) from the Lambda build of the handler
+ * (install_paths.h); later calls return the same package. */
 int package_get(const lambda_package **out, aws_error *err);
 void package_free(lambda_package *p);
 

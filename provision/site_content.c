@@ -3,8 +3,7 @@
  * static/ directory, and config.json, generated here, which tells the page
  * where the WebSocket API and the snapshot are and how the canvas is set.
  *
- * static/ is found at $SCRIBBLE_STATIC_DIR, else beside the installed
- * binary (<dir of scribblectl>/../static), else ./static; a missing one is
+ * static/ is found as install_paths.h says; a missing one is
  * an error, never an empty site. Dot files are skipped. S3's ETag of an
  * object uploaded in one PUT is the hex MD5 of its bytes (SSE-S3 keeps it
  * so), so comparing it with the local MD5 tells what differs without
@@ -23,6 +22,7 @@
 #include <openssl/evp.h>
 
 #include "provision/kind_support.h"
+#include "provision/install_paths.h"
 #include "provision/static_site.h"
 #include "stack/description.h"
 
@@ -160,7 +160,7 @@ static int site_load(const op_ctx *ctx, site *s, bool *static_found, aws_error *
 {
     char dir[PATH_MAX];
     *s = (site){0};
-    *static_found = static_site_dir(dir, err) == 0;
+    *static_found = install_path(INSTALL_STATIC, dir, err) == 0;
     if (!*static_found && strcmp(err->code, "NoStaticDirectory") != 0)
         return -1;
     if (*static_found && collect(dir, "", s, err) != 0) {

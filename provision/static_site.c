@@ -44,41 +44,6 @@ const char *static_content_type(const char *name)
     return "application/octet-stream";
 }
 
-static bool is_directory(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* Where static/ is (static_site.h). */
-int static_site_dir(char out[PATH_MAX], aws_error *err)
-{
-    const char *env = getenv("SCRIBBLE_STATIC_DIR");
-    if (env && env[0]) {
-        ENSURE(is_directory(env), err, AWS_ERROR_CONFIG, "NoStaticDirectory",
-               "SCRIBBLE_STATIC_DIR=%s is not a directory", env);
-        snprintf(out, PATH_MAX, "%s", env);
-        return 0;
-    }
-    char exe[PATH_MAX - 16];
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (len > 0) {
-        exe[len] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            snprintf(out, PATH_MAX, "%s/../static", exe);
-            if (is_directory(out))
-                return 0;
-        }
-    }
-    snprintf(out, PATH_MAX, "static");
-    ENSURE(is_directory(out), err, AWS_ERROR_CONFIG, "NoStaticDirectory",
-           "no static/ directory holding the page: not beside scribblectl (../static) nor in the "
-           "current directory; set SCRIBBLE_STATIC_DIR to it");
-    return 0;
-}
-
 void static_site_config(const scribble_config *cfg, const char *websocket_url,
                         const char *snapshot_url, aws_buf *out)
 {

@@ -13,9 +13,6 @@
 #include "aws/error.h"
 #include "provision/config.h"
 
-/* static/: $SCRIBBLE_STATIC_DIR, else <scribblectl's folder>/../static, else
- * ./static. None found: error "NoStaticDirectory". */
-int static_site_dir(char out[PATH_MAX], aws_error *err);
 
 /* The Content-Type of a file by its extension; application/octet-stream if unknown. */
 const char *static_content_type(const char *name);

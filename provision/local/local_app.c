@@ -25,6 +25,7 @@
 
 #include "provision/function_limits.h"
 #include "provision/handler_numbers.h"
+#include "provision/install_paths.h"
 #include "provision/local/local_aws.h"
 #include "provision/local/local_cache.h"
 #include "provision/local/local_gateway.h"
@@ -304,7 +305,7 @@ static void wire(local_app *a)
 static int start(local_app *a, aws_error *err)
 {
     const scribble_config *cfg = a->options.cfg;
-    TRY(static_site_dir(a->site.static_dir, err));
+    TRY(install_path(INSTALL_STATIC, a->site.static_dir, err));
     TRY(canvas_geometry_init(&a->site.canvas, cfg->canvas.width, cfg->canvas.height, cfg->canvas.depth, err));
     TRY(stack_build(cfg, &a->plan, err));
     a->buckets[0] = name_of(a, ROLE_SITE_BUCKET);

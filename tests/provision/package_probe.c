@@ -1,6 +1,6 @@
 /*
  * package_probe.c - builds the Lambda package as scribblectl does
- * (package_get, from package_handler_binary(), i.e. $SCRIBBLE_HANDLER_BINARY,
+ * (package_get, from the binary install_path finds, i.e. $SCRIBBLE_HANDLER_BINARY,
  * with the local cache under $XDG_CACHE_HOME) and writes the zip to the file
  * named by its argument, for test_package.py. Prints what package_get says
  * of it, one "name=value" a line (code_sha256, sha256_hex, reused), and
