@@ -19,6 +19,7 @@
 #include "provision/local/local_function.h"
 #include "provision/local/local_clock.h"
 #include "provision/local/local_child.h"
+#include "provision/local/local_json.h"
 #include "provision/local/local_peer.h"
 #include "provision/local/local_private.h"
 
@@ -33,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <openssl/rand.h>
 
 #define API "/2018-06-01/runtime"
@@ -109,10 +111,13 @@ static void finish(local_function *f, bool ok, const char *body, size_t len)
 
 static void fail_with(local_invoke_done done, void *ctx, const char *type, const char *message)
 {
-    aws_buf body = {0};
-    aws_buf_printf(&body, "{\"errorType\":\"%s\",\"errorMessage\":\"%s\"}", type, message);
-    done(ctx, false, body.data, body.len);
-    aws_buf_free(&body);
+    cJSON *doc = cJSON_CreateObject();
+    cJSON_AddStringToObject(doc, "errorType", type);
+    cJSON_AddStringToObject(doc, "errorMessage", message);
+    char *body = local_json_print(doc);
+    done(ctx, false, body, strlen(body));
+    free(body);
+    cJSON_Delete(doc);
 }
 
 static void fail_running(local_function *f, const char *type, const char *message)

@@ -17,6 +17,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "provision/local/local_json.h"
 #include "runtime/client_message.h"
 #include "runtime/strict_json.h"
 #include "stack/description.h"
@@ -514,12 +515,21 @@ void local_gateway_closed(local_gateway *gw, local_session *s)
 
 /* -- @connections ------------------------------------------------------------------ */
 
+#define CONNECTION_MESSAGE_SIZE 256
+
 static void gone(local_reply *reply, const char *id)
 {
     aws_buf_printf(&reply->headers, "x-amzn-ErrorType: GoneException\r\n");
     reply->status = 410;
     reply->content_type = "application/json";
-    aws_buf_printf(&reply->body, "{\"message\":\"connection %s is gone\"}", id);
+    char message[CONNECTION_MESSAGE_SIZE];
+    snprintf(message, sizeof message, "connection %s is gone", id);
+    cJSON *doc = cJSON_CreateObject();
+    cJSON_AddStringToObject(doc, "message", message);
+    char *text = local_json_print(doc);
+    aws_buf_append_str(&reply->body, text);
+    free(text);
+    cJSON_Delete(doc);
 }
 
 static void iso_time(long long ms, char out[32])
