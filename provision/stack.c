@@ -420,8 +420,12 @@ resource *stack_find(stack *s, const char *role)
 static resource *planned(const stack *s, const char *role)
 {
     resource *r = stack_find((stack *)s, role);
-    if (!r)
+    if (!r) {
+        /* an assertion, not an error to handle: say which before stopping */
+        fprintf(stderr, "scribblectl: internal error: the plan has no resource with role %s\n",
+                role);
         abort();
+    }
     return r;
 }
 
