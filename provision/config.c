@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/canvas.h"
+
 /* ---- value syntax ------------------------------------------------------ */
 
 static bool is_lower(char c) { return c >= 'a' && c <= 'z'; }

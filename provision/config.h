@@ -47,7 +47,6 @@ typedef enum scribble_price_class {
 
 /* Bounds that other code relies on. */
 #define SCRIBBLE_STACK_NAME_MAX 24         /* <stack>-<role> fits ElastiCache's 40 and S3's 63 */
-#define SCRIBBLE_CANVAS_MAX_BITS (64L << 20) /* width x height x depth: 8 MiB in the cache */
 #define SCRIBBLE_MAX_USER_TAGS 49          /* AWS allows 50 per resource; scribble:stack is ours */
 
 typedef struct scribble_tag {

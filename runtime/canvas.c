@@ -8,8 +8,6 @@
  */
 #include "runtime/canvas.h"
 
-#include "provision/config.h" /* SCRIBBLE_CANVAS_MAX_BITS: scribble.ini's limit */
-
 bool canvas_depth_valid(long depth)
 {
     return depth == 1 || depth == 2 || depth == 4 || depth == 8 || depth == 24;

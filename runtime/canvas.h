@@ -27,6 +27,10 @@
 
 #include "aws/error.h"
 
+/* The most bits a canvas holds (width x height x depth): 8 MiB, one cache
+ * value read whole by every snapshot. scribble.ini refuses more. */
+#define SCRIBBLE_CANVAS_MAX_BITS (64L << 20)
+
 typedef struct canvas_geometry {
     int width;  /* pixels, at least 1 */
     int height; /* pixels, at least 1 */
@@ -40,8 +44,7 @@ typedef struct canvas_rgb {
 bool canvas_depth_valid(long depth);
 
 /* Fills g after checking width and height (at least 1), depth (1, 2, 4, 8,
- * 24) and width x height x depth against scribble.ini's limit
- * (SCRIBBLE_CANVAS_MAX_BITS). Returns 0, or -1 with an AWS_ERROR_CONFIG
+ * 24) and width x height x depth against SCRIBBLE_CANVAS_MAX_BITS. Returns 0, or -1 with an AWS_ERROR_CONFIG
  * "InvalidCanvas" error. */
 int canvas_geometry_init(canvas_geometry *g, long width, long height, long depth, aws_error *err);
 
