@@ -53,12 +53,6 @@ static const char *string_at(const cJSON *object, const char *key)
     return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(object, key));
 }
 
-static long number_at(const cJSON *object, const char *key)
-{
-    const cJSON *n = cJSON_GetObjectItemCaseSensitive(object, key);
-    return cJSON_IsNumber(n) ? (long)n->valuedouble : -1;
-}
-
 /* Does the mapping's FunctionArn name this function (any qualifier aside)? */
 static bool maps_to(const cJSON *mapping, const char *function_name)
 {
@@ -84,8 +78,9 @@ static void take_live(resource *r, const cJSON *mapping)
 
 static void compare(op_ctx *ctx, resource *r, const cJSON *mapping)
 {
-    drift_int(r, "trigger batch size", number_at(mapping, "BatchSize"), ctx->cfg->queues.batch_size);
-    long window = number_at(mapping, "MaximumBatchingWindowInSeconds");
+    drift_int(r, "trigger batch size", json_long_at(mapping, "BatchSize"),
+              ctx->cfg->queues.batch_size);
+    long window = json_long_at(mapping, "MaximumBatchingWindowInSeconds");
     drift_int(r, "trigger batching window", window < 0 ? 0 : window, 0);
     bool partial = false;
     const cJSON *type;

@@ -203,12 +203,6 @@ static const char *string_at(const cJSON *object, const char *key)
     return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(object, key));
 }
 
-static long number_at(const cJSON *object, const char *key)
-{
-    const cJSON *n = cJSON_GetObjectItemCaseSensitive(object, key);
-    return cJSON_IsNumber(n) ? (long)n->valuedouble : -1;
-}
-
 static int compare_strings(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -269,8 +263,10 @@ static bool compare_configuration(resource *r, const cJSON *live, const cJSON *w
     compare_string(r, "function runtime", string_at(live, "Runtime"), string_at(wanted, "Runtime"));
     compare_string(r, "function handler", string_at(live, "Handler"), string_at(wanted, "Handler"));
     compare_string(r, "function role", string_at(live, "Role"), string_at(wanted, "Role"));
-    drift_int(r, "function memory", number_at(live, "MemorySize"), number_at(wanted, "MemorySize"));
-    drift_int(r, "function timeout", number_at(live, "Timeout"), number_at(wanted, "Timeout"));
+    drift_int(r, "function memory", json_long_at(live, "MemorySize"),
+              json_long_at(wanted, "MemorySize"));
+    drift_int(r, "function timeout", json_long_at(live, "Timeout"),
+              json_long_at(wanted, "Timeout"));
     const cJSON *live_vpc = cJSON_GetObjectItemCaseSensitive(live, "VpcConfig");
     const cJSON *wanted_vpc = cJSON_GetObjectItemCaseSensitive(wanted, "VpcConfig");
     compare_list(r, "function subnets", cJSON_GetObjectItemCaseSensitive(live_vpc, "SubnetIds"),
@@ -338,8 +334,8 @@ static void take_live(op_ctx *ctx, resource *r, const cJSON *function)
 /* GetFunction's Concurrency.ReservedConcurrentExecutions; 0: none reserved. */
 static long live_reservation(const cJSON *function)
 {
-    long reserved = number_at(cJSON_GetObjectItemCaseSensitive(function, "Concurrency"),
-                              "ReservedConcurrentExecutions");
+    long reserved = json_long_at(cJSON_GetObjectItemCaseSensitive(function, "Concurrency"),
+                                 "ReservedConcurrentExecutions");
     return reserved > 0 ? reserved : 0;
 }
 

@@ -25,20 +25,14 @@ int function_reserved_concurrency(const scribble_config *cfg, const char *handle
                                                     : cfg->limits.worker_concurrency;
 }
 
-static long number_at(const cJSON *object, const char *key)
-{
-    const cJSON *n = cJSON_GetObjectItemCaseSensitive(object, key);
-    return cJSON_IsNumber(n) ? (long)n->valuedouble : -1;
-}
-
 int account_concurrency_read(aws_client *client, account_concurrency *out, aws_error *err)
 {
     cJSON *answer = NULL;
     TRY(aws_rest_json_call(client, &aws_service_lambda, "GET", "/2016-08-19/account-settings",
                            NULL, NULL, &answer, err));
     const cJSON *limit = cJSON_GetObjectItemCaseSensitive(answer, "AccountLimit");
-    out->limit = number_at(limit, "ConcurrentExecutions");
-    out->unreserved = number_at(limit, "UnreservedConcurrentExecutions");
+    out->limit = json_long_at(limit, "ConcurrentExecutions");
+    out->unreserved = json_long_at(limit, "UnreservedConcurrentExecutions");
     cJSON_Delete(answer);
     ENSURE(out->limit >= 0 && out->unreserved >= 0, err, AWS_ERROR_PARSE, "MalformedResponse",
            "Lambda GetAccountSettings gave no AccountLimit concurrency");
@@ -55,7 +49,7 @@ static int reserved_now(aws_client *client, const char *function, long *out, aws
     int rc = aws_rest_json_call(client, &aws_service_lambda, "GET", path, NULL, NULL, &answer, err);
     if (rc != 0)
         return allow_error(rc, err, "ResourceNotFoundException");
-    long reserved = number_at(answer, "ReservedConcurrentExecutions");
+    long reserved = json_long_at(answer, "ReservedConcurrentExecutions");
     *out = reserved > 0 ? reserved : 0;
     cJSON_Delete(answer);
     return 0;

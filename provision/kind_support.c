@@ -295,3 +295,8 @@ bool private_subnet_ids(const op_ctx *ctx, id_set *out)
     return true;
 }
 
+long json_long_at(const cJSON *object, const char *key)
+{
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(object, key);
+    return cJSON_IsNumber(n) ? (long)n->valuedouble : -1;
+}

@@ -82,4 +82,7 @@ int allow_error(int rc, aws_error *err, const char *code);
 int json_call_with(aws_client *client, const aws_service *svc, const char *operation,
                    const char *field, const char *value, cJSON **out, aws_error *err);
 
+/* The whole number at object[key] in an AWS answer; -1 when absent or not a number. */
+long json_long_at(const cJSON *object, const char *key);
+
 #endif

@@ -64,12 +64,6 @@ static const char *json_string(const cJSON *object, const char *key)
     return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(object, key));
 }
 
-static long json_long(const cJSON *object, const char *key)
-{
-    const cJSON *n = cJSON_GetObjectItemCaseSensitive(object, key);
-    return cJSON_IsNumber(n) ? (long)n->valuedouble : -1;
-}
-
 static void drift_string(resource *r, const char *setting, const char *live, const char *wanted)
 {
     if (!live || !wanted || strcmp(live, wanted) != 0)
@@ -88,9 +82,9 @@ static void compare(op_ctx *ctx, resource *r, const schedule_plan *p, const cJSO
     if (p->role_arn) /* without the role (status before up), there is nothing to compare */
         drift_string(r, "target role", json_string(target, "RoleArn"), p->role_arn);
     const cJSON *retry = cJSON_GetObjectItemCaseSensitive(target, "RetryPolicy");
-    drift_int(r, "retry attempts", json_long(retry, "MaximumRetryAttempts"),
+    drift_int(r, "retry attempts", json_long_at(retry, "MaximumRetryAttempts"),
               ctx->cfg->schedules.retry_attempts);
-    drift_int(r, "maximum event age", json_long(retry, "MaximumEventAgeInSeconds"),
+    drift_int(r, "maximum event age", json_long_at(retry, "MaximumEventAgeInSeconds"),
               ctx->cfg->schedules.max_event_age);
 }
 
