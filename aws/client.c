@@ -44,23 +44,23 @@ static const char *env_nonempty(const char *name)
     return v && v[0] ? v : NULL;
 }
 
-static int resolve_region(aws_client *c, const aws_client_options *o, aws_error *err)
+static int resolve_region(aws_client *c, const aws_client_options *o, base_error *err)
 {
     const char *v;
     if (o->region && o->region[0]) {
-        c->region = aws_xstrdup(o->region);
+        c->region = base_xstrdup(o->region);
         c->region_source = "explicit setting";
     } else if ((v = env_nonempty("AWS_REGION"))) {
-        c->region = aws_xstrdup(v);
+        c->region = base_xstrdup(v);
         c->region_source = "AWS_REGION";
     } else if ((v = env_nonempty("AWS_DEFAULT_REGION"))) {
-        c->region = aws_xstrdup(v);
+        c->region = base_xstrdup(v);
         c->region_source = "AWS_DEFAULT_REGION";
     } else if ((v = aws_shared_config_get(c->shared, c->profile, "region"))) {
-        c->region = aws_xstrdup(v);
+        c->region = base_xstrdup(v);
         c->region_source = "profile";
     } else {
-        return aws_error_set(err, AWS_ERROR_CONFIG, "NoRegion",
+        return base_error_set(err, BASE_ERROR_CONFIG, "NoRegion",
                              "no AWS region: set region in scribble.ini, --region, AWS_REGION, "
                              "AWS_DEFAULT_REGION, or region in profile '%s' of %s",
                              c->profile, aws_shared_config_config_path(c->shared));
@@ -80,18 +80,18 @@ static int resolve_max_attempts(const aws_client_options *o, const aws_shared_co
     return n > 0 ? n : AWS_RETRY_DEFAULT_MAX_ATTEMPTS;
 }
 
-int aws_client_new(const aws_client_options *opts, aws_client **out, aws_error *err)
+int aws_client_new(const aws_client_options *opts, aws_client **out, base_error *err)
 {
     aws_client_options none = {0};
     const aws_client_options *o = opts ? opts : &none;
-    aws_client *c = aws_xcalloc(1, sizeof *c);
+    aws_client *c = base_xcalloc(1, sizeof *c);
     *out = NULL;
     c->debug_log = o->debug_log;
     c->debug_ctx = o->debug_ctx;
     c->credentials = o->credentials;
-    c->profile = aws_xstrdup(aws_shared_config_profile_name(o->profile));
+    c->profile = base_xstrdup(aws_shared_config_profile_name(o->profile));
     if (o->endpoint_url && o->endpoint_url[0])
-        c->endpoint_url = aws_xstrdup(o->endpoint_url);
+        c->endpoint_url = base_xstrdup(o->endpoint_url);
     if (aws_shared_config_load(&c->shared, err) != 0 || resolve_region(c, o, err) != 0) {
         aws_client_free(c);
         return -1;
@@ -142,7 +142,7 @@ const char *aws_client_signing_region(const aws_client *c, const aws_service *sv
     return svc->global_host ? "us-east-1" : c->region;
 }
 
-int aws_client_credentials(aws_client *c, aws_credentials *out, aws_error *err)
+int aws_client_credentials(aws_client *c, aws_credentials *out, base_error *err)
 {
     return aws_credentials_provider_get(c->credentials, out, err);
 }
@@ -166,7 +166,7 @@ static const char *dns_suffix(const char *region)
 }
 
 int aws_client_endpoint(aws_client *c, const aws_service *svc, char **url,
-                        char source[AWS_ENDPOINT_SOURCE_SIZE], aws_error *err)
+                        char source[AWS_ENDPOINT_SOURCE_SIZE], base_error *err)
 {
     (void)err;
     char env_name[96];
@@ -194,20 +194,20 @@ int aws_client_endpoint(aws_client *c, const aws_service *svc, char **url,
     }
     snprintf(source, AWS_ENDPOINT_SOURCE_SIZE, "%s", from);
     if (found) {
-        *url = aws_xstrdup(found);
+        *url = base_xstrdup(found);
         return 0;
     }
-    aws_buf b = {0};
+    base_buf b = {0};
     if (svc->global_host)
-        aws_buf_printf(&b, "https://%s", svc->global_host);
+        base_buf_printf(&b, "https://%s", svc->global_host);
     else
-        aws_buf_printf(&b, "https://%s.%s.%s", svc->endpoint_prefix, c->region, dns_suffix(c->region));
-    *url = aws_buf_detach(&b);
+        base_buf_printf(&b, "https://%s.%s.%s", svc->endpoint_prefix, c->region, dns_suffix(c->region));
+    *url = base_buf_detach(&b);
     return 0;
 }
 
 int aws_client_request(aws_client *c, const aws_service *svc, const char *method, const char *path,
-                       aws_http_request *req, aws_error *err)
+                       aws_http_request *req, base_error *err)
 {
     char *endpoint;
     char source[AWS_ENDPOINT_SOURCE_SIZE];
@@ -215,24 +215,24 @@ int aws_client_request(aws_client *c, const aws_service *svc, const char *method
     /* An endpoint may carry a path prefix ("http://host:4566/prefix"). */
     const char *after_scheme = strstr(endpoint, "://");
     const char *prefix = strchr(after_scheme ? after_scheme + 3 : endpoint, '/');
-    aws_buf full_path = {0};
+    base_buf full_path = {0};
     if (prefix) {
         size_t plen = strlen(prefix);
         while (plen && prefix[plen - 1] == '/')
             plen--;
-        aws_buf_append(&full_path, prefix, plen);
+        base_buf_append(&full_path, prefix, plen);
         endpoint[prefix - endpoint] = '\0';
     }
-    aws_buf_append_str(&full_path, path && path[0] ? path : "/");
-    aws_http_request_init(req, method, endpoint, aws_buf_str(&full_path));
-    aws_buf_free(&full_path);
+    base_buf_append_str(&full_path, path && path[0] ? path : "/");
+    aws_http_request_init(req, method, endpoint, base_buf_str(&full_path));
+    base_buf_free(&full_path);
     free(endpoint);
     return 0;
 }
 
-static void parse_error_response(const aws_service *svc, const aws_http_response *resp, aws_error *err)
+static void parse_error_response(const aws_service *svc, const aws_http_response *resp, base_error *err)
 {
-    aws_error_set(err, AWS_ERROR_SERVICE, "", "HTTP %ld", resp->status);
+    base_error_set(err, BASE_ERROR_SERVICE, "", "HTTP %ld", resp->status);
     switch (svc->protocol) {
     case AWS_PROTOCOL_QUERY: aws_query_parse_error(resp, err); break;
     case AWS_PROTOCOL_EC2: aws_ec2_parse_error(resp, err); break;
@@ -259,7 +259,7 @@ static void strip_signature(aws_http_request *req)
         aws_headers_remove(&req->headers, signed_by_us[i]);
 }
 
-static int sign(aws_client *c, const aws_service *svc, aws_http_request *req, aws_error *err)
+static int sign(aws_client *c, const aws_service *svc, aws_http_request *req, base_error *err)
 {
     aws_credentials creds;
     TRY(aws_credentials_provider_get(c->credentials, &creds, err));
@@ -275,7 +275,7 @@ static int sign(aws_client *c, const aws_service *svc, aws_http_request *req, aw
 }
 
 static int attempt_once(aws_client *c, const aws_service *svc, aws_http_request *req,
-                        aws_http_response *resp, aws_error *err)
+                        aws_http_response *resp, base_error *err)
 {
     strip_signature(req);
     TRY(sign(c, svc, req, err));
@@ -289,29 +289,29 @@ static int attempt_once(aws_client *c, const aws_service *svc, aws_http_request 
 
 /* Names the failed call: the listed operation's name, the caller's, or method and path. */
 static void name_call(const aws_service *svc, const char *operation, const aws_operation *listed,
-                      const aws_http_request *req, aws_error *err)
+                      const aws_http_request *req, base_error *err)
 {
     if (listed)
         operation = listed->name;
     if (operation) {
-        aws_error_set_call(err, svc->service_id, operation);
+        base_error_set_call(err, svc->service_id, operation);
         return;
     }
-    aws_buf what = {0};
-    aws_operation_rest_name(svc, req->method, aws_buf_str(&req->path), &what);
-    aws_error_set_call(err, svc->service_id, aws_buf_str(&what));
-    aws_buf_free(&what);
+    base_buf what = {0};
+    aws_operation_rest_name(svc, req->method, base_buf_str(&req->path), &what);
+    base_error_set_call(err, svc->service_id, base_buf_str(&what));
+    base_buf_free(&what);
 }
 
 /* After a failed attempt of a call operations.h lists: may AWS have applied
  * it? Only a throttling answer, or a connection that never carried the
  * request, says for certain that it did not. */
-static bool maybe_applied(const aws_error *err)
+static bool maybe_applied(const base_error *err)
 {
-    if (err->kind == AWS_ERROR_TRANSPORT)
+    if (err->kind == BASE_ERROR_TRANSPORT)
         return strcmp(err->code, AWS_CONNECT_ERROR) != 0;
-    return err->kind != AWS_ERROR_CREDENTIALS &&
-           !(err->kind == AWS_ERROR_SERVICE && aws_retry_is_throttling(err->code));
+    return err->kind != BASE_ERROR_CREDENTIALS &&
+           !(err->kind == BASE_ERROR_SERVICE && aws_retry_is_throttling(err->code));
 }
 
 static void log_line(const aws_client *c, const char *line)
@@ -321,10 +321,10 @@ static void log_line(const aws_client *c, const char *line)
 }
 
 /* Another attempt after err? *delay_ms is how long to wait first. */
-static bool try_again(aws_client *c, const aws_operation *listed, const aws_error *err,
+static bool try_again(aws_client *c, const aws_operation *listed, const base_error *err,
                       int attempt, long *delay_ms)
 {
-    if (err->kind == AWS_ERROR_CREDENTIALS)
+    if (err->kind == BASE_ERROR_CREDENTIALS)
         return false;
     if (listed && err->retryable && maybe_applied(err)) {
         char line[256];
@@ -343,10 +343,10 @@ static bool try_again(aws_client *c, const aws_operation *listed, const aws_erro
 }
 
 int aws_client_send_operation(aws_client *c, const aws_service *svc, const char *operation,
-                              aws_http_request *req, aws_http_response *resp, aws_error *err)
+                              aws_http_request *req, aws_http_response *resp, base_error *err)
 {
     const aws_operation *listed =
-        aws_operation_find(svc, operation, req->method, aws_buf_str(&req->path));
+        aws_operation_find(svc, operation, req->method, base_buf_str(&req->path));
     char *host = aws_http_request_host(req);
     aws_headers_set(&req->headers, "Host", host);
     free(host);
@@ -377,7 +377,7 @@ int aws_client_send_operation(aws_client *c, const aws_service *svc, const char 
 }
 
 int aws_client_send(aws_client *c, const aws_service *svc, aws_http_request *req,
-                    aws_http_response *resp, aws_error *err)
+                    aws_http_response *resp, base_error *err)
 {
     return aws_client_send_operation(c, svc, NULL, req, resp, err);
 }

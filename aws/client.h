@@ -2,7 +2,7 @@
  * client.h - the AWS client both programs share: credentials, region,
  * endpoints, signing, retries, and one call function per wire protocol.
  *
- * A call either returns 0 with the parsed response or -1 with one aws_error
+ * A call either returns 0 with the parsed response or -1 with one base_error
  * carrying the HTTP status, AWS error code, message, request id and whether
  * it was retryable. Retries follow the SDKs' "standard" mode. Nothing here
  * prints; --debug output goes to the caller's log function, redacted.
@@ -14,7 +14,7 @@
 #include <libxml/tree.h>
 
 #include "credentials.h"
-#include "error.h"
+#include "base/error.h"
 #include "http.h"
 #include "service.h"
 
@@ -36,7 +36,7 @@ typedef struct aws_client_options {
     long credential_process_timeout_ms;
 } aws_client_options;
 
-int aws_client_new(const aws_client_options *opts, aws_client **out, aws_error *err);
+int aws_client_new(const aws_client_options *opts, aws_client **out, base_error *err);
 void aws_client_free(aws_client *c);
 
 const char *aws_client_region(const aws_client *c);
@@ -49,10 +49,10 @@ int aws_client_max_attempts(const aws_client *c);
  * profile's services section, the profile's endpoint_url, then AWS's own. */
 #define AWS_ENDPOINT_SOURCE_SIZE 96
 int aws_client_endpoint(aws_client *c, const aws_service *svc, char **url,
-                        char source[AWS_ENDPOINT_SOURCE_SIZE], aws_error *err);
+                        char source[AWS_ENDPOINT_SOURCE_SIZE], base_error *err);
 /* The signing region for svc: us-east-1 for global services, else the client's. */
 const char *aws_client_signing_region(const aws_client *c, const aws_service *svc);
-int aws_client_credentials(aws_client *c, aws_credentials *out, aws_error *err);
+int aws_client_credentials(aws_client *c, aws_credentials *out, base_error *err);
 /* The client's own provider, for others to borrow
  * (aws_credentials_provider_new_borrowed) while the client lives. */
 aws_credentials_provider *aws_client_credentials_provider(aws_client *c);
@@ -64,10 +64,10 @@ aws_credentials_provider *aws_client_credentials_provider(aws_client *c);
  * not retried after a failure that leaves open whether AWS applied it: the
  * error comes back (retryable) for the caller to look before creating again. */
 int aws_client_send(aws_client *c, const aws_service *svc, aws_http_request *req,
-                    aws_http_response *resp, aws_error *err);
+                    aws_http_response *resp, base_error *err);
 /* Starts a request to svc at its resolved endpoint (any path prefix kept). */
 int aws_client_request(aws_client *c, const aws_service *svc, const char *method, const char *path,
-                       aws_http_request *req, aws_error *err);
+                       aws_http_request *req, base_error *err);
 
 /* Name/value lists for query parameters (aws_headers reused: ordered pairs). */
 typedef aws_headers aws_params;
@@ -77,19 +77,19 @@ typedef aws_headers aws_params;
 /* query (IAM, STS, ElastiCache) and ec2 (EC2): Action + Version + params, form-encoded POST.
  * *out is the response document (caller frees with xmlFreeDoc). */
 int aws_query_call(aws_client *c, const aws_service *svc, const char *action,
-                   const aws_params *params, xmlDocPtr *out, aws_error *err);
+                   const aws_params *params, xmlDocPtr *out, base_error *err);
 /* json (DynamoDB, SQS): X-Amz-Target operation. input may be NULL ({}). *out caller frees. */
 int aws_json_call(aws_client *c, const aws_service *svc, const char *operation,
-                  const cJSON *input, cJSON **out, aws_error *err);
+                  const cJSON *input, cJSON **out, base_error *err);
 /* rest-json (Lambda, API Gateway v2, Scheduler, management API). path is the wire
  * form; query may be NULL; body may be NULL. *out is NULL for an empty response. */
 int aws_rest_json_call(aws_client *c, const aws_service *svc, const char *method, const char *path,
-                       const aws_params *query, const cJSON *body, cJSON **out, aws_error *err);
+                       const aws_params *query, const cJSON *body, cJSON **out, base_error *err);
 /* rest-xml (CloudFront, S3). headers and body optional. resp (optional) receives the
  * raw response; *out (optional) the parsed XML when the body is XML. */
 int aws_rest_xml_call(aws_client *c, const aws_service *svc, const char *method, const char *path,
                       const aws_params *query, const aws_headers *headers, const void *body,
-                      size_t body_len, aws_http_response *resp, xmlDocPtr *out, aws_error *err);
+                      size_t body_len, aws_http_response *resp, xmlDocPtr *out, base_error *err);
 
 /* A fresh random UUID (v4): the ClientToken / idempotency token a create call
  * sends once and repeats on every retry of that logical call. */

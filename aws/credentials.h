@@ -5,7 +5,7 @@
  * credentials_process.c, credentials_container.c, credentials_imds.c,
  * credentials_sts.c), composed by credentials_chain.c in the order the AWS
  * SDKs use. A provider that finds nothing returns -1 with kind
- * AWS_ERROR_CREDENTIALS and code "NotFound", and a message saying why; any
+ * BASE_ERROR_CREDENTIALS and code "NotFound", and a message saying why; any
  * other failure is a real error. The chain's error lists every source tried.
  */
 #ifndef SCRIBBLE_AWS_CREDENTIALS_H
@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <time.h>
 
-#include "error.h"
+#include "base/error.h"
 
 typedef struct aws_credentials {
     char *access_key_id;
@@ -30,12 +30,12 @@ void aws_credentials_copy(aws_credentials *dst, const aws_credentials *src);
 typedef struct aws_credentials_provider aws_credentials_provider;
 struct aws_credentials_provider {
     const char *name;
-    int (*get)(aws_credentials_provider *self, aws_credentials *out, aws_error *err);
+    int (*get)(aws_credentials_provider *self, aws_credentials *out, base_error *err);
     void (*destroy)(aws_credentials_provider *self);
     void *impl;
 };
 
-int aws_credentials_provider_get(aws_credentials_provider *p, aws_credentials *out, aws_error *err);
+int aws_credentials_provider_get(aws_credentials_provider *p, aws_credentials *out, base_error *err);
 void aws_credentials_provider_free(aws_credentials_provider *p);
 
 #endif

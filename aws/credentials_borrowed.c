@@ -6,10 +6,10 @@
  */
 #include <stdlib.h>
 
-#include "buf.h"
+#include "base/buf.h"
 #include "credentials_providers.h"
 
-static int borrowed_get(aws_credentials_provider *self, aws_credentials *out, aws_error *err)
+static int borrowed_get(aws_credentials_provider *self, aws_credentials *out, base_error *err)
 {
     return aws_credentials_provider_get(self->impl, out, err);
 }
@@ -21,7 +21,7 @@ static void borrowed_destroy(aws_credentials_provider *self)
 
 aws_credentials_provider *aws_credentials_provider_new_borrowed(aws_credentials_provider *shared)
 {
-    aws_credentials_provider *p = aws_xcalloc(1, sizeof *p);
+    aws_credentials_provider *p = base_xcalloc(1, sizeof *p);
     *p = (aws_credentials_provider){.name = shared->name, .get = borrowed_get,
                                     .destroy = borrowed_destroy, .impl = shared};
     return p;

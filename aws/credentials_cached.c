@@ -16,7 +16,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "buf.h"
+#include "base/buf.h"
 #include "credentials_providers.h"
 
 typedef struct cached {
@@ -32,7 +32,7 @@ static bool still_fresh(const cached *c, time_t now)
     return c->have && (c->creds.expiration == 0 || now < c->creds.expiration - c->refresh_before_s);
 }
 
-static int cached_get(aws_credentials_provider *self, aws_credentials *out, aws_error *err)
+static int cached_get(aws_credentials_provider *self, aws_credentials *out, base_error *err)
 {
     cached *c = self->impl;
     int rc = 0;
@@ -65,11 +65,11 @@ static void cached_destroy(aws_credentials_provider *self)
 aws_credentials_provider *aws_credentials_provider_new_cached(aws_credentials_provider *inner,
                                                               int refresh_before_s)
 {
-    cached *c = aws_xcalloc(1, sizeof *c);
+    cached *c = base_xcalloc(1, sizeof *c);
     c->inner = inner;
     c->refresh_before_s = refresh_before_s > 0 ? refresh_before_s : 0;
     pthread_mutex_init(&c->lock, NULL);
-    aws_credentials_provider *p = aws_xcalloc(1, sizeof *p);
+    aws_credentials_provider *p = base_xcalloc(1, sizeof *p);
     *p = (aws_credentials_provider){.name = inner ? inner->name : "cached", .get = cached_get,
                                     .destroy = cached_destroy, .impl = c};
     return p;

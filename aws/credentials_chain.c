@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
+#include "base/buf.h"
 #include "credentials_providers.h"
 
 typedef struct chain {
@@ -20,47 +20,47 @@ typedef struct chain {
     int count;
 } chain;
 
-static bool is_not_found(const aws_error *e)
+static bool is_not_found(const base_error *e)
 {
-    return e->kind == AWS_ERROR_CREDENTIALS && strcmp(e->code, "NotFound") == 0;
+    return e->kind == BASE_ERROR_CREDENTIALS && strcmp(e->code, "NotFound") == 0;
 }
 
 /* Puts "name: " in front of a stopping error's message, so it says which source failed. */
-static void name_the_source(aws_error *err, const char *name)
+static void name_the_source(base_error *err, const char *name)
 {
     size_t n = strlen(name);
     if (strncmp(err->message, name, n) == 0 && err->message[n] == ':')
         return;
-    aws_buf message = {0};
-    aws_buf_printf(&message, "%s: %s", name, err->message);
-    snprintf(err->message, sizeof err->message, "%s", aws_buf_str(&message));
-    aws_buf_free(&message);
+    base_buf message = {0};
+    base_buf_printf(&message, "%s: %s", name, err->message);
+    snprintf(err->message, sizeof err->message, "%s", base_buf_str(&message));
+    base_buf_free(&message);
 }
 
-static int chain_get(aws_credentials_provider *self, aws_credentials *out, aws_error *err)
+static int chain_get(aws_credentials_provider *self, aws_credentials *out, base_error *err)
 {
     chain *c = self->impl;
-    aws_buf tried = {0};
+    base_buf tried = {0};
     for (int i = 0; i < c->count; i++) {
         aws_credentials_provider *p = c->providers[i];
-        aws_error attempt = {0};
+        base_error attempt = {0};
         if (aws_credentials_provider_get(p, out, &attempt) == 0) {
-            aws_buf_free(&tried);
+            base_buf_free(&tried);
             return 0;
         }
         aws_credentials_free(out);
         if (!is_not_found(&attempt)) {
-            aws_buf_free(&tried);
+            base_buf_free(&tried);
             name_the_source(&attempt, p->name);
             if (err)
                 *err = attempt;
             return -1;
         }
-        aws_buf_printf(&tried, "%s%s: %s", tried.len ? "; " : "", p->name, attempt.message);
+        base_buf_printf(&tried, "%s%s: %s", tried.len ? "; " : "", p->name, attempt.message);
     }
-    aws_error_set(err, AWS_ERROR_CREDENTIALS, "NoCredentials",
-                  "no AWS credentials found; tried %s", c->count ? aws_buf_str(&tried) : "nothing");
-    aws_buf_free(&tried);
+    base_error_set(err, BASE_ERROR_CREDENTIALS, "NoCredentials",
+                  "no AWS credentials found; tried %s", c->count ? base_buf_str(&tried) : "nothing");
+    base_buf_free(&tried);
     return -1;
 }
 
@@ -77,12 +77,12 @@ static void chain_destroy(aws_credentials_provider *self)
 aws_credentials_provider *aws_credentials_provider_new_chain(aws_credentials_provider **providers,
                                                              int count)
 {
-    chain *c = aws_xcalloc(1, sizeof *c);
+    chain *c = base_xcalloc(1, sizeof *c);
     c->count = count > 0 ? count : 0;
-    c->providers = aws_xcalloc((size_t)c->count + 1, sizeof *c->providers);
+    c->providers = base_xcalloc((size_t)c->count + 1, sizeof *c->providers);
     for (int i = 0; i < c->count; i++)
         c->providers[i] = providers[i];
-    aws_credentials_provider *p = aws_xcalloc(1, sizeof *p);
+    aws_credentials_provider *p = base_xcalloc(1, sizeof *p);
     *p = (aws_credentials_provider){.name = "chain", .get = chain_get, .destroy = chain_destroy,
                                     .impl = c};
     return p;

@@ -19,7 +19,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "buf.h"
+#include "base/buf.h"
+#include "base/cursor.h"
 #include "credentials_parse.h"
 #include "credentials_providers.h"
 
@@ -75,13 +76,13 @@ static char *url_part(CURLU *u, CURLUPart part)
     char *value = NULL;
     if (curl_url_get(u, part, &value, 0) != CURLUE_OK)
         return NULL;
-    char *copy = aws_xstrdup(value);
+    char *copy = base_xstrdup(value);
     curl_free(value);
     return copy;
 }
 
 /* Splits url into the request's endpoint, path and query, checking its host. */
-static int parse_target(const char *url, const char *variable, target *t, aws_error *err)
+static int parse_target(const char *url, const char *variable, target *t, base_error *err)
 {
     memset(t, 0, sizeof *t);
     CURLU *u = curl_url();
@@ -91,19 +92,19 @@ static int parse_target(const char *url, const char *variable, target *t, aws_er
     char *port = rc == CURLUE_OK ? url_part(u, CURLUPART_PORT) : NULL;
     int result = 0;
     if (!scheme || !host || (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
-        result = aws_error_set(err, AWS_ERROR_CONFIG, "InvalidContainerEndpoint",
+        result = base_error_set(err, BASE_ERROR_CONFIG, "InvalidContainerEndpoint",
                                "%s is not an http or https URL", variable);
     } else if (strcmp(scheme, "http") == 0 && !allowed_http_host(host)) {
-        result = aws_error_set(err, AWS_ERROR_CONFIG, "InvalidContainerEndpoint",
+        result = base_error_set(err, BASE_ERROR_CONFIG, "InvalidContainerEndpoint",
                                "%s: host %s is not allowed over plain http; use https, a loopback "
                                "address, 169.254.170.2 or 169.254.170.23", variable, host);
     } else {
-        aws_buf endpoint = {0};
-        aws_buf_printf(&endpoint, "%s://%s%s%s", scheme, host, port ? ":" : "", port ? port : "");
-        t->endpoint = aws_buf_detach(&endpoint);
+        base_buf endpoint = {0};
+        base_buf_printf(&endpoint, "%s://%s%s%s", scheme, host, port ? ":" : "", port ? port : "");
+        t->endpoint = base_buf_detach(&endpoint);
         t->path = url_part(u, CURLUPART_PATH);
         t->query = url_part(u, CURLUPART_QUERY);
-        t->url = aws_xstrdup(url);
+        t->url = base_xstrdup(url);
     }
     free(scheme);
     free(host);
@@ -112,42 +113,42 @@ static int parse_target(const char *url, const char *variable, target *t, aws_er
     return result;
 }
 
-static int resolve_target(target *t, aws_error *err)
+static int resolve_target(target *t, base_error *err)
 {
     const char *relative = env_value("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
     const char *full = env_value("AWS_CONTAINER_CREDENTIALS_FULL_URI");
-    ENSURE(relative || full, err, AWS_ERROR_CREDENTIALS, "NotFound",
+    ENSURE(relative || full, err, BASE_ERROR_CREDENTIALS, "NotFound",
            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and AWS_CONTAINER_CREDENTIALS_FULL_URI are not set");
     if (!relative)
         return parse_target(full, "AWS_CONTAINER_CREDENTIALS_FULL_URI", t, err);
-    aws_buf url = {0};
-    aws_buf_printf(&url, "%s%s%s", ECS_ENDPOINT, relative[0] == '/' ? "" : "/", relative);
-    int rc = parse_target(aws_buf_str(&url), "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", t, err);
-    aws_buf_free(&url);
+    base_buf url = {0};
+    base_buf_printf(&url, "%s%s%s", ECS_ENDPOINT, relative[0] == '/' ? "" : "/", relative);
+    int rc = parse_target(base_buf_str(&url), "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", t, err);
+    base_buf_free(&url);
     return rc;
 }
 
-static int read_token_file(const char *path, char **token, aws_error *err)
+static int read_token_file(const char *path, char **token, base_error *err)
 {
     FILE *f = fopen(path, "r");
-    ENSURE(f, err, AWS_ERROR_CREDENTIALS, "InvalidContainerToken",
+    ENSURE(f, err, BASE_ERROR_CREDENTIALS, "InvalidContainerToken",
            "cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE %s: %s", path, strerror(errno));
-    aws_buf text = {0};
+    base_buf text = {0};
     char chunk[1024];
     size_t n;
     while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && text.len < TOKEN_FILE_LIMIT)
-        aws_buf_append(&text, chunk, n);
+        base_buf_append(&text, chunk, n);
     memset(chunk, 0, sizeof chunk);
     fclose(f);
-    *token = aws_cursor_dup(aws_cursor_trim(aws_cursor_of(aws_buf_str(&text), text.len)));
+    *token = base_cursor_dup(base_cursor_trim(base_cursor_of(base_buf_str(&text), text.len)));
     if (text.data)
         memset(text.data, 0, text.len);
-    aws_buf_free(&text);
+    base_buf_free(&text);
     return 0;
 }
 
 /* The Authorization token, or NULL when none is configured. */
-static int authorization_token(char **token, aws_error *err)
+static int authorization_token(char **token, base_error *err)
 {
     const char *file = env_value("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
     const char *value = env_value("AWS_CONTAINER_AUTHORIZATION_TOKEN");
@@ -155,11 +156,11 @@ static int authorization_token(char **token, aws_error *err)
     if (file)
         TRY(read_token_file(file, token, err));
     else if (value)
-        *token = aws_xstrdup(value);
+        *token = base_xstrdup(value);
     if (*token && strpbrk(*token, "\r\n")) {
         free(*token);
         *token = NULL;
-        return aws_error_set(err, AWS_ERROR_CREDENTIALS, "InvalidContainerToken",
+        return base_error_set(err, BASE_ERROR_CREDENTIALS, "InvalidContainerToken",
                              "the container authorization token contains a line break");
     }
     return 0;
@@ -167,16 +168,16 @@ static int authorization_token(char **token, aws_error *err)
 
 /* GETs the target, retrying once after a transport error or a 5xx. */
 static int fetch(const container *c, const target *t, const char *token, aws_http_response *resp,
-                 aws_error *err)
+                 base_error *err)
 {
     aws_transport_options opts = {.connect_timeout_ms = 1000, .timeout_ms = 2000,
                                   .debug_log = c->debug_log, .debug_ctx = c->debug_ctx};
     aws_transport *transport = aws_transport_new(&opts);
-    ENSURE(transport, err, AWS_ERROR_TRANSPORT, "TransportError", "cannot start an HTTP client");
+    ENSURE(transport, err, BASE_ERROR_TRANSPORT, "TransportError", "cannot start an HTTP client");
     aws_http_request req;
     aws_http_request_init(&req, "GET", t->endpoint, t->path);
     if (t->query)
-        aws_buf_append_str(&req.query, t->query);
+        base_buf_append_str(&req.query, t->query);
     aws_headers_add(&req.headers, "Accept", "application/json");
     if (token)
         aws_headers_add(&req.headers, "Authorization", token);
@@ -193,22 +194,22 @@ static int fetch(const container *c, const target *t, const char *token, aws_htt
 }
 
 static int parse_response(const target *t, const aws_http_response *resp, aws_credentials *out,
-                          aws_error *err)
+                          base_error *err)
 {
-    ENSURE(resp->status == 200, err, AWS_ERROR_CREDENTIALS, "ContainerCredentialsError",
+    ENSURE(resp->status == 200, err, BASE_ERROR_CREDENTIALS, "ContainerCredentialsError",
            "GET %s answered HTTP %ld", t->url, resp->status);
-    cJSON *doc = cJSON_ParseWithLength(aws_buf_str(&resp->body), resp->body.len);
-    ENSURE(doc, err, AWS_ERROR_CREDENTIALS, "ContainerCredentialsError",
+    cJSON *doc = cJSON_ParseWithLength(base_buf_str(&resp->body), resp->body.len);
+    ENSURE(doc, err, BASE_ERROR_CREDENTIALS, "ContainerCredentialsError",
            "GET %s did not answer with a JSON document", t->url);
-    aws_buf what = {0};
-    aws_buf_printf(&what, "container endpoint %s", t->url);
-    int rc = aws_credentials_from_json(doc, "Token", aws_buf_str(&what), out, err);
-    aws_buf_free(&what);
+    base_buf what = {0};
+    base_buf_printf(&what, "container endpoint %s", t->url);
+    int rc = aws_credentials_from_json(doc, "Token", base_buf_str(&what), out, err);
+    base_buf_free(&what);
     cJSON_Delete(doc);
     return rc;
 }
 
-static int container_get(aws_credentials_provider *self, aws_credentials *out, aws_error *err)
+static int container_get(aws_credentials_provider *self, aws_credentials *out, base_error *err)
 {
     target t;
     TRY(resolve_target(&t, err));
@@ -224,7 +225,7 @@ static int container_get(aws_credentials_provider *self, aws_credentials *out, a
     if (resp.body.data)
         memset(resp.body.data, 0, resp.body.len);
     aws_http_response_free(&resp);
-    aws_free_secret(token);
+    base_free_secret(token);
     target_free(&t);
     return rc;
 }
@@ -237,12 +238,12 @@ static void container_destroy(aws_credentials_provider *self)
 
 aws_credentials_provider *aws_credentials_provider_new_container(const aws_credentials_context *ctx)
 {
-    container *c = aws_xcalloc(1, sizeof *c);
+    container *c = base_xcalloc(1, sizeof *c);
     if (ctx) {
         c->debug_log = ctx->debug_log;
         c->debug_ctx = ctx->debug_ctx;
     }
-    aws_credentials_provider *p = aws_xcalloc(1, sizeof *p);
+    aws_credentials_provider *p = base_xcalloc(1, sizeof *p);
     *p = (aws_credentials_provider){.name = "container", .get = container_get,
                                     .destroy = container_destroy, .impl = c};
     return p;

@@ -20,7 +20,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "buf.h"
+#include "base/buf.h"
+#include "base/cursor.h"
 #include "credentials_parse.h"
 #include "credentials_providers.h"
 
@@ -49,19 +50,19 @@ static const char *env_value(const char *name)
     return v && v[0] ? v : NULL;
 }
 
-static int resolve_endpoint(char **endpoint, aws_error *err)
+static int resolve_endpoint(char **endpoint, base_error *err)
 {
     const char *given = env_value("AWS_EC2_METADATA_SERVICE_ENDPOINT");
     const char *mode = env_value("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE");
     if (!given)
         given = mode && strcasecmp(mode, "IPv6") == 0 ? IMDS_ENDPOINT_IPV6 : IMDS_ENDPOINT;
     ENSURE(strncmp(given, "http://", 7) == 0 || strncmp(given, "https://", 8) == 0, err,
-           AWS_ERROR_CONFIG, "InvalidEndpoint",
+           BASE_ERROR_CONFIG, "InvalidEndpoint",
            "AWS_EC2_METADATA_SERVICE_ENDPOINT is not an http or https URL: %s", given);
     size_t n = strlen(given);
     while (n && given[n - 1] == '/')
         n--;
-    *endpoint = aws_xstrndup(given, n);
+    *endpoint = base_xstrndup(given, n);
     return 0;
 }
 
@@ -74,7 +75,7 @@ static void session_free(session *s)
     aws_transport_free(s->transport);
 }
 
-static int session_start(session *s, const imds *config, aws_error *err)
+static int session_start(session *s, const imds *config, base_error *err)
 {
     memset(s, 0, sizeof *s);
     s->config = config;
@@ -84,33 +85,33 @@ static int session_start(session *s, const imds *config, aws_error *err)
                                   .debug_log = config->debug_log,
                                   .debug_ctx = config->debug_ctx};
     s->transport = aws_transport_new(&opts);
-    ENSURE(s->transport, err, AWS_ERROR_TRANSPORT, "TransportError",
+    ENSURE(s->transport, err, BASE_ERROR_TRANSPORT, "TransportError",
            "cannot start an HTTP client");
     return 0;
 }
 
 /* PUT /latest/api/token. No answer, or a refusal, means no usable IMDS here: NotFound. */
-static int fetch_token(session *s, aws_error *err)
+static int fetch_token(session *s, base_error *err)
 {
     aws_http_request req;
     aws_http_response resp = {0};
     aws_http_request_init(&req, "PUT", s->endpoint, "/latest/api/token");
     aws_headers_add(&req.headers, "X-aws-ec2-metadata-token-ttl-seconds", TOKEN_TTL_SECONDS);
     req.secret_response = true;
-    aws_error sent = {0};
+    base_error sent = {0};
     int rc = aws_transport_send(s->transport, &req, &resp, &sent);
     aws_http_request_free(&req);
     if (rc == 0) {
         if (resp.status == 200 && resp.body.len)
-            s->token = aws_cursor_dup(aws_cursor_trim(aws_cursor_of(resp.body.data, resp.body.len)));
+            s->token = base_cursor_dup(base_cursor_trim(base_cursor_of(resp.body.data, resp.body.len)));
         else
-            rc = aws_error_set(err, AWS_ERROR_CREDENTIALS, "NotFound",
+            rc = base_error_set(err, BASE_ERROR_CREDENTIALS, "NotFound",
                                "the IMDSv2 token request to %s answered HTTP %ld", s->endpoint,
                                resp.status);
         if (resp.body.data)
             memset(resp.body.data, 0, resp.body.len);
     } else {
-        aws_error_set(err, AWS_ERROR_CREDENTIALS, "NotFound", "no instance metadata service (%s)",
+        base_error_set(err, BASE_ERROR_CREDENTIALS, "NotFound", "no instance metadata service (%s)",
                       sent.message);
     }
     aws_http_response_free(&resp);
@@ -118,11 +119,11 @@ static int fetch_token(session *s, aws_error *err)
 }
 
 /* GET path with the token, retrying once after a transport error or a 5xx. */
-static int get_path(session *s, const char *path, aws_http_response *resp, aws_error *err)
+static int get_path(session *s, const char *path, aws_http_response *resp, base_error *err)
 {
     aws_http_request req;
     aws_http_request_init(&req, "GET", s->endpoint, "/");
-    aws_buf_reset(&req.path);
+    base_buf_reset(&req.path);
     aws_uri_encode(&req.path, path, strlen(path), 1);
     aws_headers_add(&req.headers, TOKEN_HEADER, s->token);
     int rc = -1;
@@ -136,45 +137,45 @@ static int get_path(session *s, const char *path, aws_http_response *resp, aws_e
     return rc;
 }
 
-static int fetch_role(session *s, char **role, aws_error *err)
+static int fetch_role(session *s, char **role, base_error *err)
 {
     aws_http_response resp = {0};
     TRY(get_path(s, ROLES_PATH, &resp, err));
-    aws_cursor rest = aws_cursor_of(aws_buf_str(&resp.body), resp.body.len), line = {0};
-    aws_cursor_next_token(&rest, '\n', &line);
-    line = aws_cursor_trim(line);
+    base_cursor rest = base_cursor_of(base_buf_str(&resp.body), resp.body.len), line = {0};
+    base_cursor_next_token(&rest, '\n', &line);
+    line = base_cursor_trim(line);
     long status = resp.status;
-    *role = status == 200 && line.len ? aws_cursor_dup(line) : NULL;
+    *role = status == 200 && line.len ? base_cursor_dup(line) : NULL;
     aws_http_response_free(&resp);
-    ENSURE(status == 200 || status == 404, err, AWS_ERROR_CREDENTIALS, "ImdsError",
+    ENSURE(status == 200 || status == 404, err, BASE_ERROR_CREDENTIALS, "ImdsError",
            "GET %s%s answered HTTP %ld", s->endpoint, ROLES_PATH, status);
-    ENSURE(*role, err, AWS_ERROR_CREDENTIALS, "NotFound",
+    ENSURE(*role, err, BASE_ERROR_CREDENTIALS, "NotFound",
            "the instance at %s has no IAM role", s->endpoint);
     return 0;
 }
 
-static int check_code(const cJSON *doc, const char *role, aws_error *err)
+static int check_code(const cJSON *doc, const char *role, base_error *err)
 {
     const cJSON *code = cJSON_GetObjectItemCaseSensitive(doc, "Code");
     ENSURE(!cJSON_IsString(code) || strcmp(code->valuestring, "Success") == 0, err,
-           AWS_ERROR_CREDENTIALS, "ImdsError", "the credentials of role %s are not available: %s",
+           BASE_ERROR_CREDENTIALS, "ImdsError", "the credentials of role %s are not available: %s",
            role, code->valuestring);
     return 0;
 }
 
-static int fetch_credentials(session *s, const char *role, aws_credentials *out, aws_error *err)
+static int fetch_credentials(session *s, const char *role, aws_credentials *out, base_error *err)
 {
-    aws_buf path = {0};
-    aws_buf_printf(&path, "%s%s", ROLES_PATH, role);
+    base_buf path = {0};
+    base_buf_printf(&path, "%s%s", ROLES_PATH, role);
     aws_http_response resp = {0};
-    int rc = get_path(s, aws_buf_str(&path), &resp, err);
-    aws_buf_free(&path);
+    int rc = get_path(s, base_buf_str(&path), &resp, err);
+    base_buf_free(&path);
     if (rc == 0 && resp.status != 200)
-        rc = aws_error_set(err, AWS_ERROR_CREDENTIALS, "ImdsError",
+        rc = base_error_set(err, BASE_ERROR_CREDENTIALS, "ImdsError",
                            "GET %s%s%s answered HTTP %ld", s->endpoint, ROLES_PATH, role, resp.status);
-    cJSON *doc = rc == 0 ? cJSON_ParseWithLength(aws_buf_str(&resp.body), resp.body.len) : NULL;
+    cJSON *doc = rc == 0 ? cJSON_ParseWithLength(base_buf_str(&resp.body), resp.body.len) : NULL;
     if (rc == 0 && !doc)
-        rc = aws_error_set(err, AWS_ERROR_CREDENTIALS, "ImdsError",
+        rc = base_error_set(err, BASE_ERROR_CREDENTIALS, "ImdsError",
                            "the credentials of role %s are not a JSON document", role);
     if (rc == 0)
         rc = check_code(doc, role, err);
@@ -193,9 +194,9 @@ static bool disabled(void)
     return v && strcasecmp(v, "true") == 0;
 }
 
-static int imds_get(aws_credentials_provider *self, aws_credentials *out, aws_error *err)
+static int imds_get(aws_credentials_provider *self, aws_credentials *out, base_error *err)
 {
-    ENSURE(!disabled(), err, AWS_ERROR_CREDENTIALS, "NotFound",
+    ENSURE(!disabled(), err, BASE_ERROR_CREDENTIALS, "NotFound",
            "disabled by AWS_EC2_METADATA_DISABLED=true");
     session s;
     char *role = NULL;
@@ -221,12 +222,12 @@ static void imds_destroy(aws_credentials_provider *self)
 
 aws_credentials_provider *aws_credentials_provider_new_imds(const aws_credentials_context *ctx)
 {
-    imds *config = aws_xcalloc(1, sizeof *config);
+    imds *config = base_xcalloc(1, sizeof *config);
     if (ctx) {
         config->debug_log = ctx->debug_log;
         config->debug_ctx = ctx->debug_ctx;
     }
-    aws_credentials_provider *p = aws_xcalloc(1, sizeof *p);
+    aws_credentials_provider *p = base_xcalloc(1, sizeof *p);
     *p = (aws_credentials_provider){.name = "imds", .get = imds_get, .destroy = imds_destroy,
                                     .impl = config};
     return p;

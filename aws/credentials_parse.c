@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
+#include "base/buf.h"
 
 /* Reads exactly `digits` decimal digits at *p into *value. */
 static int read_number(const char **p, int digits, int *value)
@@ -93,22 +93,22 @@ int aws_credentials_parse_time(const char *text, time_t *out)
 
 /* A required (or optional) non-empty string member, copied. */
 static int string_member(const cJSON *doc, const char *name, bool required, const char *what,
-                         char **out, aws_error *err)
+                         char **out, base_error *err)
 {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(doc, name);
     if (!item || cJSON_IsNull(item)) {
         *out = NULL;
-        ENSURE(!required, err, AWS_ERROR_CREDENTIALS, "MalformedCredentials",
+        ENSURE(!required, err, BASE_ERROR_CREDENTIALS, "MalformedCredentials",
                "%s: the credentials have no %s", what, name);
         return 0;
     }
-    ENSURE(cJSON_IsString(item) && item->valuestring[0], err, AWS_ERROR_CREDENTIALS,
+    ENSURE(cJSON_IsString(item) && item->valuestring[0], err, BASE_ERROR_CREDENTIALS,
            "MalformedCredentials", "%s: %s is not a non-empty string", what, name);
-    *out = aws_xstrdup(item->valuestring);
+    *out = base_xstrdup(item->valuestring);
     return 0;
 }
 
-static int expiration_member(const cJSON *doc, const char *what, time_t *out, aws_error *err)
+static int expiration_member(const cJSON *doc, const char *what, time_t *out, base_error *err)
 {
     char *text = NULL;
     TRY(string_member(doc, "Expiration", false, what, &text, err));
@@ -117,16 +117,16 @@ static int expiration_member(const cJSON *doc, const char *what, time_t *out, aw
         return 0;
     int rc = aws_credentials_parse_time(text, out);
     free(text);
-    ENSURE(rc == 0, err, AWS_ERROR_CREDENTIALS, "MalformedCredentials",
+    ENSURE(rc == 0, err, BASE_ERROR_CREDENTIALS, "MalformedCredentials",
            "%s: Expiration is not an ISO-8601 time such as 2024-05-01T12:00:00Z", what);
     return 0;
 }
 
 int aws_credentials_from_json(const cJSON *doc, const char *token_field, const char *what,
-                              aws_credentials *out, aws_error *err)
+                              aws_credentials *out, base_error *err)
 {
     memset(out, 0, sizeof *out);
-    ENSURE(cJSON_IsObject(doc), err, AWS_ERROR_CREDENTIALS, "MalformedCredentials",
+    ENSURE(cJSON_IsObject(doc), err, BASE_ERROR_CREDENTIALS, "MalformedCredentials",
            "%s: the credentials are not a JSON object", what);
     if (string_member(doc, "AccessKeyId", true, what, &out->access_key_id, err) != 0 ||
         string_member(doc, "SecretAccessKey", true, what, &out->secret_access_key, err) != 0 ||

@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "credentials.h"
-#include "error.h"
+#include "base/error.h"
 
 /* "2024-05-01T12:00:00Z", with optional fractional seconds and a Z or
  * +hh:mm / -hh:mm offset, to seconds since the epoch. 0 on success. */
@@ -19,8 +19,8 @@ int aws_credentials_parse_time(const char *text, time_t *out);
 /* Fills out from a JSON object with AccessKeyId, SecretAccessKey, the session
  * token under token_field ("SessionToken" or "Token"; optional) and an
  * optional Expiration. `what` names the source in messages, which never
- * contain a value. Errors are AWS_ERROR_CREDENTIALS "MalformedCredentials". */
+ * contain a value. Errors are BASE_ERROR_CREDENTIALS "MalformedCredentials". */
 int aws_credentials_from_json(const cJSON *doc, const char *token_field, const char *what,
-                              aws_credentials *out, aws_error *err);
+                              aws_credentials *out, base_error *err);
 
 #endif

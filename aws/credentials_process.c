@@ -27,7 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
+#include "base/buf.h"
+#include "base/cursor.h"
 #include "clock.h"
 #include "credentials_parse.h"
 #include "credentials_providers.h"
@@ -42,14 +43,14 @@ typedef struct process {
 } process;
 
 typedef struct run_result {
-    aws_buf out;
-    aws_buf err;
+    base_buf out;
+    base_buf err;
     int status;
     bool timed_out;
 } run_result;
 
 /* Reads one ready pipe into buf (up to OUTPUT_LIMIT); closes it at EOF. */
-static void drain(struct pollfd *pfd, aws_buf *buf)
+static void drain(struct pollfd *pfd, base_buf *buf)
 {
     char chunk[4096];
     ssize_t n = read(pfd->fd, chunk, sizeof chunk);
@@ -61,7 +62,7 @@ static void drain(struct pollfd *pfd, aws_buf *buf)
         return;
     }
     if (buf->len + (size_t)n <= OUTPUT_LIMIT)
-        aws_buf_append(buf, chunk, (size_t)n);
+        base_buf_append(buf, chunk, (size_t)n);
     memset(chunk, 0, sizeof chunk);
 }
 
@@ -132,16 +133,16 @@ static void collect(const process *proc, pid_t pid, int out_fd, int err_fd, run_
 
 /* Runs command with /bin/sh in a process group of its own, collecting stdout
  * and stderr without deadlocking on either, within the time limit. */
-static int run_command(const process *proc, run_result *r, aws_error *err)
+static int run_command(const process *proc, run_result *r, base_error *err)
 {
     int out_fd[2], err_fd[2];
     if (pipe(out_fd) != 0)
-        return aws_error_set(err, AWS_ERROR_CREDENTIALS, "CredentialProcessError",
+        return base_error_set(err, BASE_ERROR_CREDENTIALS, "CredentialProcessError",
                              "%s: cannot create a pipe: %s", proc->what, strerror(errno));
     if (pipe(err_fd) != 0) {
         close(out_fd[0]);
         close(out_fd[1]);
-        return aws_error_set(err, AWS_ERROR_CREDENTIALS, "CredentialProcessError",
+        return base_error_set(err, BASE_ERROR_CREDENTIALS, "CredentialProcessError",
                              "%s: cannot create a pipe: %s", proc->what, strerror(errno));
     }
     bool terminal = own_terminal();
@@ -153,7 +154,7 @@ static int run_command(const process *proc, run_result *r, aws_error *err)
     if (pid < 0) {
         close(out_fd[0]);
         close(err_fd[0]);
-        return aws_error_set(err, AWS_ERROR_CREDENTIALS, "CredentialProcessError",
+        return base_error_set(err, BASE_ERROR_CREDENTIALS, "CredentialProcessError",
                              "%s: cannot start /bin/sh: %s", proc->what, strerror(errno));
     }
     setpgid(pid, pid); /* as the child does: whichever runs first */
@@ -175,47 +176,47 @@ static void format_limit(long ms, char *out, size_t size)
 }
 
 /* The first line of the command's stderr, shortened, for a message. */
-static void first_stderr_line(const aws_buf *err_text, char *out, size_t size)
+static void first_stderr_line(const base_buf *err_text, char *out, size_t size)
 {
-    aws_cursor rest = aws_cursor_trim(aws_cursor_of(aws_buf_str(err_text), err_text->len)), line;
+    base_cursor rest = base_cursor_trim(base_cursor_of(base_buf_str(err_text), err_text->len)), line;
     out[0] = '\0';
-    if (!aws_cursor_next_token(&rest, '\n', &line))
+    if (!base_cursor_next_token(&rest, '\n', &line))
         return;
-    line = aws_cursor_trim(line);
+    line = base_cursor_trim(line);
     size_t n = line.len < STDERR_SHOWN ? line.len : STDERR_SHOWN;
     snprintf(out, size, ": %.*s%s", (int)n, line.ptr, n < line.len ? "..." : "");
 }
 
-static int check_exit(const process *proc, const run_result *r, aws_error *err)
+static int check_exit(const process *proc, const run_result *r, base_error *err)
 {
     char detail[STDERR_SHOWN + 8];
     first_stderr_line(&r->err, detail, sizeof detail);
     if (r->timed_out) {
         char limit[32];
         format_limit(proc->timeout_ms, limit, sizeof limit);
-        return aws_error_set(err, AWS_ERROR_CREDENTIALS, "CredentialProcessTimeout",
+        return base_error_set(err, BASE_ERROR_CREDENTIALS, "CredentialProcessTimeout",
                              "%s did not finish within its time limit of %s and was killed "
                              "with every process it started%s",
                              proc->what, limit, detail);
     }
     if (WIFSIGNALED(r->status))
-        return aws_error_set(err, AWS_ERROR_CREDENTIALS, "CredentialProcessError",
+        return base_error_set(err, BASE_ERROR_CREDENTIALS, "CredentialProcessError",
                              "%s was killed by signal %d%s", proc->what, WTERMSIG(r->status), detail);
-    ENSURE(WIFEXITED(r->status) && WEXITSTATUS(r->status) == 0, err, AWS_ERROR_CREDENTIALS,
+    ENSURE(WIFEXITED(r->status) && WEXITSTATUS(r->status) == 0, err, BASE_ERROR_CREDENTIALS,
            "CredentialProcessError", "%s exited with status %d%s", proc->what,
            WIFEXITED(r->status) ? WEXITSTATUS(r->status) : -1, detail);
     return 0;
 }
 
-static int parse_output(const process *proc, const aws_buf *text, aws_credentials *out, aws_error *err)
+static int parse_output(const process *proc, const base_buf *text, aws_credentials *out, base_error *err)
 {
-    cJSON *doc = cJSON_ParseWithLength(aws_buf_str(text), text->len);
-    ENSURE(doc, err, AWS_ERROR_CREDENTIALS, "CredentialProcessError",
+    cJSON *doc = cJSON_ParseWithLength(base_buf_str(text), text->len);
+    ENSURE(doc, err, BASE_ERROR_CREDENTIALS, "CredentialProcessError",
            "%s did not print a JSON document on stdout", proc->what);
     const cJSON *version = cJSON_GetObjectItemCaseSensitive(doc, "Version");
     int rc = 0;
     if (!cJSON_IsNumber(version) || version->valuedouble != 1)
-        rc = aws_error_set(err, AWS_ERROR_CREDENTIALS, "CredentialProcessError",
+        rc = base_error_set(err, BASE_ERROR_CREDENTIALS, "CredentialProcessError",
                            "%s printed JSON without \"Version\": 1", proc->what);
     else
         rc = aws_credentials_from_json(doc, "SessionToken", proc->what, out, err);
@@ -225,7 +226,7 @@ static int parse_output(const process *proc, const aws_buf *text, aws_credential
     return rc;
 }
 
-static int process_get(aws_credentials_provider *self, aws_credentials *out, aws_error *err)
+static int process_get(aws_credentials_provider *self, aws_credentials *out, base_error *err)
 {
     process *proc = self->impl;
     run_result r = {0};
@@ -234,8 +235,8 @@ static int process_get(aws_credentials_provider *self, aws_credentials *out, aws
         rc = check_exit(proc, &r, err);
     if (rc == 0)
         rc = parse_output(proc, &r.out, out, err);
-    aws_buf_free_secret(&r.out);
-    aws_buf_free(&r.err);
+    base_buf_free_secret(&r.out);
+    base_buf_free(&r.err);
     if (rc == 0)
         snprintf(out->source, sizeof out->source, "process");
     return rc;
@@ -253,13 +254,13 @@ static void process_destroy(aws_credentials_provider *self)
 aws_credentials_provider *aws_credentials_provider_new_process(const char *command, const char *profile,
                                                                long timeout_ms)
 {
-    process *proc = aws_xcalloc(1, sizeof *proc);
-    proc->command = aws_xstrdup(command ? command : "");
+    process *proc = base_xcalloc(1, sizeof *proc);
+    proc->command = base_xstrdup(command ? command : "");
     proc->timeout_ms = timeout_ms > 0 ? timeout_ms : AWS_CREDENTIAL_PROCESS_TIMEOUT_MS;
-    aws_buf what = {0};
-    aws_buf_printf(&what, "credential_process of profile \"%s\"", profile ? profile : "default");
-    proc->what = aws_buf_detach(&what);
-    aws_credentials_provider *p = aws_xcalloc(1, sizeof *p);
+    base_buf what = {0};
+    base_buf_printf(&what, "credential_process of profile \"%s\"", profile ? profile : "default");
+    proc->what = base_buf_detach(&what);
+    aws_credentials_provider *p = base_xcalloc(1, sizeof *p);
     *p = (aws_credentials_provider){.name = "process", .get = process_get,
                                     .destroy = process_destroy, .impl = proc};
     return p;

@@ -21,7 +21,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "buf.h"
+#include "base/buf.h"
 #include "credentials_providers.h"
 
 #define MAX_ROLE_CHAIN 8
@@ -42,7 +42,7 @@ typedef struct resolver {
     int depth;
 } resolver;
 
-static int resolve(resolver *r, const char *profile, aws_credentials_provider **out, aws_error *err);
+static int resolve(resolver *r, const char *profile, aws_credentials_provider **out, base_error *err);
 
 static const char *value(const resolver *r, const char *profile, const char *key)
 {
@@ -50,9 +50,9 @@ static const char *value(const resolver *r, const char *profile, const char *key
     return v && v[0] ? v : NULL;
 }
 
-static int config_error(aws_error *err, const char *code, const char *profile, const char *what)
+static int config_error(base_error *err, const char *code, const char *profile, const char *what)
 {
-    return aws_error_set(err, AWS_ERROR_CREDENTIALS, code, "profile \"%s\": %s", profile, what);
+    return base_error_set(err, BASE_ERROR_CREDENTIALS, code, "profile \"%s\": %s", profile, what);
 }
 
 static aws_credentials_context context_for(const resolver *r, const char *profile)
@@ -66,7 +66,7 @@ static aws_credentials_context context_for(const resolver *r, const char *profil
 
 /* aws_access_key_id and aws_secret_access_key (+ aws_session_token) as a static provider. */
 static int static_keys(const resolver *r, const char *profile, aws_credentials_provider **out,
-                       aws_error *err)
+                       base_error *err)
 {
     const char *key_id = value(r, profile, "aws_access_key_id");
     const char *secret = value(r, profile, "aws_secret_access_key");
@@ -83,7 +83,7 @@ static int static_keys(const resolver *r, const char *profile, aws_credentials_p
 }
 
 static int named_source(const resolver *r, const char *profile, const char *name,
-                        aws_credentials_provider **out, aws_error *err)
+                        aws_credentials_provider **out, base_error *err)
 {
     aws_credentials_context ctx = context_for(r, profile);
     if (strcasecmp(name, "Environment") == 0)
@@ -99,7 +99,7 @@ static int named_source(const resolver *r, const char *profile, const char *name
 }
 
 /* The provider whose credentials call AssumeRole for this profile's role_arn. */
-static int role_source(resolver *r, const char *profile, aws_credentials_provider **out, aws_error *err)
+static int role_source(resolver *r, const char *profile, aws_credentials_provider **out, base_error *err)
 {
     const char *source_profile = value(r, profile, "source_profile");
     const char *credential_source = value(r, profile, "credential_source");
@@ -123,7 +123,7 @@ static int role_source(resolver *r, const char *profile, aws_credentials_provide
 }
 
 static int assume_role(resolver *r, const char *profile, const char *role_arn,
-                       aws_credentials_provider **out, aws_error *err)
+                       aws_credentials_provider **out, base_error *err)
 {
     aws_credentials_provider *source = NULL;
     TRY(role_source(r, profile, &source, err));
@@ -134,7 +134,7 @@ static int assume_role(resolver *r, const char *profile, const char *role_arn,
     return 0;
 }
 
-static int enter(resolver *r, const char *profile, aws_error *err)
+static int enter(resolver *r, const char *profile, base_error *err)
 {
     for (int i = 0; i < r->depth; i++)
         if (strcmp(r->visited[i], profile) == 0)
@@ -147,7 +147,7 @@ static int enter(resolver *r, const char *profile, aws_error *err)
 }
 
 /* The provider a profile describes; NotFound when it describes none. */
-static int resolve(resolver *r, const char *profile, aws_credentials_provider **out, aws_error *err)
+static int resolve(resolver *r, const char *profile, aws_credentials_provider **out, base_error *err)
 {
     TRY(enter(r, profile, err));
     const char *role_arn = value(r, profile, "role_arn");
@@ -166,7 +166,7 @@ static int resolve(resolver *r, const char *profile, aws_credentials_provider **
         *out = aws_credentials_provider_new_process(command, profile, r->config->process_timeout_ms);
         return 0;
     }
-    return aws_error_set(err, AWS_ERROR_CREDENTIALS, r->depth > 1 ? "InvalidProfile" : "NotFound",
+    return base_error_set(err, BASE_ERROR_CREDENTIALS, r->depth > 1 ? "InvalidProfile" : "NotFound",
                          "profile \"%s\" has no aws_access_key_id, role_arn or credential_process",
                          profile);
 }
@@ -180,17 +180,17 @@ static bool profile_named_explicitly(const profile_provider *config)
 }
 
 static int missing_profile(const profile_provider *config, const aws_shared_config *files,
-                           const char *profile, aws_error *err)
+                           const char *profile, base_error *err)
 {
     bool explicit_profile = profile_named_explicitly(config);
-    return aws_error_set(err, AWS_ERROR_CREDENTIALS, explicit_profile ? "ProfileNotFound" : "NotFound",
+    return base_error_set(err, BASE_ERROR_CREDENTIALS, explicit_profile ? "ProfileNotFound" : "NotFound",
                          "%s \"%s\" is not in %s or %s", explicit_profile ? "the profile" : "profile",
                          profile, aws_shared_config_config_path(files),
                          aws_shared_config_credentials_path(files));
 }
 
 static int fetch(const profile_provider *config, const aws_shared_config *files,
-                 aws_credentials *out, aws_error *err)
+                 aws_credentials *out, base_error *err)
 {
     const char *profile = aws_shared_config_profile_name(config->profile);
     if (!aws_shared_config_has_profile(files, profile))
@@ -206,7 +206,7 @@ static int fetch(const profile_provider *config, const aws_shared_config *files,
     return rc;
 }
 
-static int profile_get(aws_credentials_provider *self, aws_credentials *out, aws_error *err)
+static int profile_get(aws_credentials_provider *self, aws_credentials *out, base_error *err)
 {
     aws_shared_config *files = NULL;
     TRY(aws_shared_config_load(&files, err));
@@ -227,12 +227,12 @@ static void profile_destroy(aws_credentials_provider *self)
 
 static char *dup_or_null(const char *s)
 {
-    return s && s[0] ? aws_xstrdup(s) : NULL;
+    return s && s[0] ? base_xstrdup(s) : NULL;
 }
 
 aws_credentials_provider *aws_credentials_provider_new_profile(const aws_credentials_context *ctx)
 {
-    profile_provider *config = aws_xcalloc(1, sizeof *config);
+    profile_provider *config = base_xcalloc(1, sizeof *config);
     if (ctx) {
         config->profile = dup_or_null(ctx->profile);
         config->region = dup_or_null(ctx->region);
@@ -241,7 +241,7 @@ aws_credentials_provider *aws_credentials_provider_new_profile(const aws_credent
         config->debug_ctx = ctx->debug_ctx;
         config->process_timeout_ms = ctx->credential_process_timeout_ms;
     }
-    aws_credentials_provider *p = aws_xcalloc(1, sizeof *p);
+    aws_credentials_provider *p = base_xcalloc(1, sizeof *p);
     *p = (aws_credentials_provider){.name = "profile", .get = profile_get,
                                     .destroy = profile_destroy, .impl = config};
     return p;

@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
+#include "base/buf.h"
 #include "credentials_providers.h"
 
-static int static_get(aws_credentials_provider *self, aws_credentials *out, aws_error *err)
+static int static_get(aws_credentials_provider *self, aws_credentials *out, base_error *err)
 {
     (void)err;
     aws_credentials_copy(out, self->impl);
@@ -28,8 +28,8 @@ static void static_destroy(aws_credentials_provider *self)
 
 aws_credentials_provider *aws_credentials_provider_new_static(const aws_credentials *creds)
 {
-    aws_credentials_provider *p = aws_xcalloc(1, sizeof *p);
-    aws_credentials *copy = aws_xcalloc(1, sizeof *copy);
+    aws_credentials_provider *p = base_xcalloc(1, sizeof *p);
+    aws_credentials *copy = base_xcalloc(1, sizeof *copy);
     aws_credentials_copy(copy, creds);
     *p = (aws_credentials_provider){.name = "static", .get = static_get, .destroy = static_destroy,
                                     .impl = copy};

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "buf.h"
+#include "base/buf.h"
 #include "client.h"
 #include "credentials_parse.h"
 #include "credentials_providers.h"
@@ -33,11 +33,11 @@ typedef struct sts {
 
 static char *dup_or_null(const char *s)
 {
-    return s && s[0] ? aws_xstrdup(s) : NULL;
+    return s && s[0] ? base_xstrdup(s) : NULL;
 }
 
 /* A provider that forwards to one it does not own: the client frees it, not the source. */
-static int borrowed_get(aws_credentials_provider *self, aws_credentials *out, aws_error *err)
+static int borrowed_get(aws_credentials_provider *self, aws_credentials *out, base_error *err)
 {
     return aws_credentials_provider_get(self->impl, out, err);
 }
@@ -49,7 +49,7 @@ static void borrowed_destroy(aws_credentials_provider *self)
 
 static aws_credentials_provider *borrow(aws_credentials_provider *source)
 {
-    aws_credentials_provider *p = aws_xcalloc(1, sizeof *p);
+    aws_credentials_provider *p = base_xcalloc(1, sizeof *p);
     *p = (aws_credentials_provider){.name = source->name, .get = borrowed_get,
                                     .destroy = borrowed_destroy, .impl = source};
     return p;
@@ -68,7 +68,7 @@ static const char *region_for(const sts *s, aws_shared_config *shared)
     return named ? NULL : "us-east-1";
 }
 
-static int start_client(const sts *s, aws_client **client, aws_error *err)
+static int start_client(const sts *s, aws_client **client, base_error *err)
 {
     aws_shared_config *shared = NULL;
     TRY(aws_shared_config_load(&shared, err));
@@ -80,7 +80,7 @@ static int start_client(const sts *s, aws_client **client, aws_error *err)
     return rc;
 }
 
-static int read_credentials(const sts *s, xmlDocPtr doc, aws_credentials *out, aws_error *err)
+static int read_credentials(const sts *s, xmlDocPtr doc, aws_credentials *out, base_error *err)
 {
     xmlNodePtr root = xmlDocGetRootElement(doc);
     out->access_key_id = aws_xml_find_text(root, "AccessKeyId");
@@ -91,7 +91,7 @@ static int read_credentials(const sts *s, xmlDocPtr doc, aws_credentials *out, a
     free(expiration);
     if (!out->access_key_id || !out->secret_access_key || !out->session_token || parsed != 0) {
         aws_credentials_free(out);
-        return aws_error_set(err, AWS_ERROR_PARSE, "MalformedCredentials",
+        return base_error_set(err, BASE_ERROR_PARSE, "MalformedCredentials",
                              "AssumeRole %s: the answer lacks AccessKeyId, SecretAccessKey, "
                              "SessionToken or a valid Expiration", s->role_arn);
     }
@@ -100,20 +100,20 @@ static int read_credentials(const sts *s, xmlDocPtr doc, aws_credentials *out, a
 }
 
 /* Puts "AssumeRole <role>: " in front of a failure's message. */
-static void name_the_call(aws_error *err, const sts *s)
+static void name_the_call(base_error *err, const sts *s)
 {
     if (!err)
         return;
-    aws_buf message = {0};
-    aws_buf_printf(&message, "AssumeRole %s: %s", s->role_arn, err->message);
-    snprintf(err->message, sizeof err->message, "%s", aws_buf_str(&message));
-    aws_buf_free(&message);
+    base_buf message = {0};
+    base_buf_printf(&message, "AssumeRole %s: %s", s->role_arn, err->message);
+    snprintf(err->message, sizeof err->message, "%s", base_buf_str(&message));
+    base_buf_free(&message);
 }
 
-static int sts_get(aws_credentials_provider *self, aws_credentials *out, aws_error *err)
+static int sts_get(aws_credentials_provider *self, aws_credentials *out, base_error *err)
 {
     sts *s = self->impl;
-    ENSURE(s->source, err, AWS_ERROR_INVALID, "InvalidArgument",
+    ENSURE(s->source, err, BASE_ERROR_INVALID, "InvalidArgument",
            "AssumeRole %s: no source of credentials to call STS with", s->role_arn);
     aws_client *client = NULL;
     if (start_client(s, &client, err) != 0) {
@@ -156,14 +156,14 @@ aws_credentials_provider *aws_credentials_provider_new_sts_assume_role(
     const aws_credentials_context *ctx, const char *role_arn, const char *session_name,
     const char *external_id, aws_credentials_provider *source)
 {
-    sts *s = aws_xcalloc(1, sizeof *s);
-    s->role_arn = aws_xstrdup(role_arn ? role_arn : "");
+    sts *s = base_xcalloc(1, sizeof *s);
+    s->role_arn = base_xstrdup(role_arn ? role_arn : "");
     if (session_name && session_name[0]) {
-        s->session_name = aws_xstrdup(session_name);
+        s->session_name = base_xstrdup(session_name);
     } else {
-        aws_buf name = {0};
-        aws_buf_printf(&name, "scribblectl-%lld", (long long)time(NULL));
-        s->session_name = aws_buf_detach(&name);
+        base_buf name = {0};
+        base_buf_printf(&name, "scribblectl-%lld", (long long)time(NULL));
+        s->session_name = base_buf_detach(&name);
     }
     s->external_id = dup_or_null(external_id);
     if (ctx) {
@@ -174,7 +174,7 @@ aws_credentials_provider *aws_credentials_provider_new_sts_assume_role(
         s->debug_ctx = ctx->debug_ctx;
     }
     s->source = source;
-    aws_credentials_provider *p = aws_xcalloc(1, sizeof *p);
+    aws_credentials_provider *p = base_xcalloc(1, sizeof *p);
     *p = (aws_credentials_provider){.name = "sts-assume-role", .get = sts_get,
                                     .destroy = sts_destroy, .impl = s};
     return p;

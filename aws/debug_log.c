@@ -43,31 +43,31 @@ static size_t run_of(const char *s, const char *set)
     return n;
 }
 
-void aws_redact_header(aws_buf *out, const char *name, const char *value)
+void aws_redact_header(base_buf *out, const char *name, const char *value)
 {
     if (strcasecmp(name, "Authorization") == 0 && strncmp(value, "AWS4-HMAC-SHA256 ", 17) == 0) {
         const char *credential = strstr(value, "Credential=");
         const char *signed_headers = strstr(value, "SignedHeaders=");
-        aws_buf_append_str(out, "AWS4-HMAC-SHA256 Credential=");
+        base_buf_append_str(out, "AWS4-HMAC-SHA256 Credential=");
         if (credential) {
             credential += strlen("Credential=");
             size_t key_len = strcspn(credential, "/");
             size_t shown = key_len > 4 ? 4 : key_len;
-            aws_buf_append(out, credential, run_of(credential, "") < shown ? 0 : shown);
-            aws_buf_append_str(out, "****");
+            base_buf_append(out, credential, run_of(credential, "") < shown ? 0 : shown);
+            base_buf_append_str(out, "****");
             const char *scope = credential + key_len;
-            aws_buf_append(out, scope, *scope == '/' ? run_of(scope, "/_-") : 0);
+            base_buf_append(out, scope, *scope == '/' ? run_of(scope, "/_-") : 0);
         }
         if (signed_headers) {
             signed_headers += strlen("SignedHeaders=");
-            aws_buf_append_str(out, ", SignedHeaders=");
-            aws_buf_append(out, signed_headers, run_of(signed_headers, ";-"));
+            base_buf_append_str(out, ", SignedHeaders=");
+            base_buf_append(out, signed_headers, run_of(signed_headers, ";-"));
         }
-        aws_buf_append_str(out, ", Signature=" REDACTED);
+        base_buf_append_str(out, ", Signature=" REDACTED);
     } else if (mentions_secret(name, strlen(name))) {
-        aws_buf_append_str(out, REDACTED);
+        base_buf_append_str(out, REDACTED);
     } else {
-        aws_buf_append_str(out, value);
+        base_buf_append_str(out, value);
     }
 }
 
@@ -85,7 +85,7 @@ static size_t name_before(const char *start, const char *end)
 }
 
 /* JSON: "name" : "value"  -> redacts value when name mentions a secret. */
-static size_t redact_json_value(aws_buf *out, const char *body, size_t len, size_t i)
+static size_t redact_json_value(base_buf *out, const char *body, size_t len, size_t i)
 {
     /* body[i] is ':'; look back over spaces for a closing quote and the name. */
     size_t j = i;
@@ -104,8 +104,8 @@ static size_t redact_json_value(aws_buf *out, const char *body, size_t len, size
     size_t e = k + 1;
     while (e < len && body[e] != '"')
         e += body[e] == '\\' ? 2 : 1;
-    aws_buf_append(out, body + i, k + 1 - i);
-    aws_buf_append_str(out, REDACTED);
+    base_buf_append(out, body + i, k + 1 - i);
+    base_buf_append_str(out, REDACTED);
     return (e < len ? e : len) - i;
 }
 
@@ -127,7 +127,7 @@ static size_t xml_tag_name(const char *body, size_t i, const char **name)
 }
 
 /* XML: <Name ...>value</  or form: name=value& -> redacts value when name mentions a secret. */
-static size_t redact_delimited_value(aws_buf *out, const char *body, size_t len, size_t i,
+static size_t redact_delimited_value(base_buf *out, const char *body, size_t len, size_t i,
                                      char stop)
 {
     const char *name = NULL;
@@ -141,12 +141,12 @@ static size_t redact_delimited_value(aws_buf *out, const char *body, size_t len,
     size_t e = i + 1;
     while (e < len && body[e] != stop)
         e++;
-    aws_buf_append_char(out, body[i]);
-    aws_buf_append_str(out, REDACTED);
+    base_buf_append_char(out, body[i]);
+    base_buf_append_str(out, REDACTED);
     return e - i;
 }
 
-void aws_redact_body(aws_buf *out, const char *body, size_t len)
+void aws_redact_body(base_buf *out, const char *body, size_t len)
 {
     for (size_t i = 0; i < len;) {
         size_t skip = 0;
@@ -159,7 +159,7 @@ void aws_redact_body(aws_buf *out, const char *body, size_t len)
         if (skip) {
             i += skip;
         } else {
-            aws_buf_append_char(out, body[i]);
+            base_buf_append_char(out, body[i]);
             i++;
         }
     }
@@ -179,45 +179,45 @@ void aws_debug_log_line(aws_log_fn log, void *ctx, const char *fmt, ...)
 
 static void log_headers(aws_log_fn log, void *ctx, const char *prefix, const aws_headers *h)
 {
-    aws_buf line = {0};
+    base_buf line = {0};
     for (size_t i = 0; i < h->count; i++) {
-        aws_buf_reset(&line);
-        aws_buf_printf(&line, "%s%s: ", prefix, h->items[i].name);
+        base_buf_reset(&line);
+        base_buf_printf(&line, "%s%s: ", prefix, h->items[i].name);
         aws_redact_header(&line, h->items[i].name, h->items[i].value);
-        log(ctx, aws_buf_str(&line));
+        log(ctx, base_buf_str(&line));
     }
-    aws_buf_free(&line);
+    base_buf_free(&line);
 }
 
-static void log_body(aws_log_fn log, void *ctx, const char *prefix, const aws_buf *body)
+static void log_body(aws_log_fn log, void *ctx, const char *prefix, const base_buf *body)
 {
     if (!body->len)
         return;
     size_t shown = body->len > BODY_LIMIT ? BODY_LIMIT : body->len;
-    aws_buf redacted = {0};
+    base_buf redacted = {0};
     aws_redact_body(&redacted, body->data, shown);
-    aws_buf line = {0};
-    aws_buf_printf(&line, "%s", prefix);
+    base_buf line = {0};
+    base_buf_printf(&line, "%s", prefix);
     for (size_t i = 0; i < redacted.len; i++) {
         unsigned char c = (unsigned char)redacted.data[i];
-        aws_buf_append_char(&line, (char)(c == '\n' || c == '\r' || (c < 32 && c != '\t') ? ' ' : c));
+        base_buf_append_char(&line, (char)(c == '\n' || c == '\r' || (c < 32 && c != '\t') ? ' ' : c));
     }
     if (shown < body->len)
-        aws_buf_printf(&line, " ... (%zu bytes in all)", body->len);
-    log(ctx, aws_buf_str(&line));
-    aws_buf_free(&line);
-    aws_buf_free(&redacted);
+        base_buf_printf(&line, " ... (%zu bytes in all)", body->len);
+    log(ctx, base_buf_str(&line));
+    base_buf_free(&line);
+    base_buf_free(&redacted);
 }
 
 void aws_debug_log_request(aws_log_fn log, void *ctx, const aws_http_request *req)
 {
     if (!log)
         return;
-    aws_buf query = {0};
-    aws_redact_body(&query, aws_buf_str(&req->query), req->query.len);
+    base_buf query = {0};
+    aws_redact_body(&query, base_buf_str(&req->query), req->query.len);
     aws_debug_log_line(log, ctx, ">> %s %s%s%s%s", req->method, req->endpoint,
-                       aws_buf_str(&req->path), query.len ? "?" : "", aws_buf_str(&query));
-    aws_buf_free(&query);
+                       base_buf_str(&req->path), query.len ? "?" : "", base_buf_str(&query));
+    base_buf_free(&query);
     log_headers(log, ctx, ">> ", &req->headers);
     log_body(log, ctx, ">> ", &req->body);
 }

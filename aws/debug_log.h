@@ -6,7 +6,7 @@
 #ifndef SCRIBBLE_AWS_DEBUG_LOG_H
 #define SCRIBBLE_AWS_DEBUG_LOG_H
 
-#include "buf.h"
+#include "base/buf.h"
 #include "http.h"
 
 void aws_debug_log_line(aws_log_fn log, void *ctx, const char *fmt, ...)
@@ -16,7 +16,7 @@ void aws_debug_log_response(aws_log_fn log, void *ctx, const aws_http_response *
                             bool secret_body);
 
 /* Redaction, exposed for tests. */
-void aws_redact_header(aws_buf *out, const char *name, const char *value);
-void aws_redact_body(aws_buf *out, const char *body, size_t len);
+void aws_redact_header(base_buf *out, const char *name, const char *value);
+void aws_redact_body(base_buf *out, const char *body, size_t len);
 
 #endif

@@ -24,15 +24,16 @@
 #include "ca_bundle.h"
 #include "debug_log.h"
 #include "http_transfer.h"
+#include "base/cursor.h"
 
 void aws_headers_add(aws_headers *h, const char *name, const char *value)
 {
     if (h->count == h->cap) {
         h->cap = h->cap ? h->cap * 2 : 8;
-        h->items = aws_xrealloc(h->items, h->cap * sizeof *h->items);
+        h->items = base_xrealloc(h->items, h->cap * sizeof *h->items);
     }
-    h->items[h->count].name = aws_xstrdup(name);
-    h->items[h->count].value = aws_xstrdup(value);
+    h->items[h->count].name = base_xstrdup(name);
+    h->items[h->count].value = base_xstrdup(value);
     h->count++;
 }
 
@@ -82,33 +83,33 @@ void aws_http_request_init(aws_http_request *req, const char *method, const char
     size_t n = strlen(endpoint);
     while (n && endpoint[n - 1] == '/')
         n--;
-    req->endpoint = aws_xstrndup(endpoint, n);
-    aws_buf_append_str(&req->path, path && path[0] ? path : "/");
+    req->endpoint = base_xstrndup(endpoint, n);
+    base_buf_append_str(&req->path, path && path[0] ? path : "/");
 }
 
 void aws_http_request_free(aws_http_request *req)
 {
     free(req->endpoint);
-    aws_buf_free(&req->path);
-    aws_buf_free(&req->query);
+    base_buf_free(&req->path);
+    base_buf_free(&req->query);
     aws_headers_free(&req->headers);
-    aws_buf_free(&req->body);
+    base_buf_free(&req->body);
     memset(req, 0, sizeof *req);
 }
 
 void aws_http_response_free(aws_http_response *resp)
 {
     aws_headers_free(&resp->headers);
-    aws_buf_free(&resp->body);
+    base_buf_free(&resp->body);
     memset(resp, 0, sizeof *resp);
 }
 
 void aws_http_request_add_query(aws_http_request *req, const char *name, const char *value)
 {
     if (req->query.len)
-        aws_buf_append_char(&req->query, '&');
+        base_buf_append_char(&req->query, '&');
     aws_uri_encode(&req->query, name, strlen(name), 0);
-    aws_buf_append_char(&req->query, '=');
+    base_buf_append_char(&req->query, '=');
     aws_uri_encode(&req->query, value, strlen(value), 0);
 }
 
@@ -117,7 +118,7 @@ char *aws_http_request_host(const aws_http_request *req)
     const char *host = strstr(req->endpoint, "://");
     host = host ? host + 3 : req->endpoint;
     size_t n = strcspn(host, "/");
-    return aws_xstrndup(host, n);
+    return base_xstrndup(host, n);
 }
 
 static int is_unreserved(unsigned char c)
@@ -126,16 +127,16 @@ static int is_unreserved(unsigned char c)
            c == '_' || c == '.' || c == '~';
 }
 
-void aws_uri_encode(aws_buf *out, const char *s, size_t len, int keep_slash)
+void aws_uri_encode(base_buf *out, const char *s, size_t len, int keep_slash)
 {
     static const char hex[] = "0123456789ABCDEF";
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         if (is_unreserved(c) || (keep_slash && c == '/')) {
-            aws_buf_append_char(out, (char)c);
+            base_buf_append_char(out, (char)c);
         } else {
             char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
-            aws_buf_append(out, esc, 3);
+            base_buf_append(out, esc, 3);
         }
     }
 }
@@ -151,7 +152,7 @@ static int hex_value(char c)
     return -1;
 }
 
-bool aws_uri_decode_strict(aws_buf *out, const char *s, size_t len)
+bool aws_uri_decode_strict(base_buf *out, const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
         char c = s[i];
@@ -165,20 +166,20 @@ bool aws_uri_decode_strict(aws_buf *out, const char *s, size_t len)
         }
         if (c == '\0')
             return false;
-        aws_buf_append_char(out, c);
+        base_buf_append_char(out, c);
     }
     return true;
 }
 
-void aws_uri_decode(aws_buf *out, const char *s, size_t len)
+void aws_uri_decode(base_buf *out, const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
         int hi, lo;
         if (s[i] == '%' && i + 2 < len && (hi = hex_value(s[i + 1])) >= 0 && (lo = hex_value(s[i + 2])) >= 0) {
-            aws_buf_append_char(out, (char)(hi * 16 + lo));
+            base_buf_append_char(out, (char)(hi * 16 + lo));
             i += 2;
         } else {
-            aws_buf_append_char(out, s[i]);
+            base_buf_append_char(out, s[i]);
         }
     }
 }
@@ -200,9 +201,9 @@ static char *build_no_proxy(void)
     const char *user = getenv("no_proxy");
     if (!user || !user[0])
         user = getenv("NO_PROXY");
-    aws_buf b = {0};
-    aws_buf_printf(&b, "%s%s%s", local_hosts, user && user[0] ? "," : "", user ? user : "");
-    return aws_buf_detach(&b);
+    base_buf b = {0};
+    base_buf_printf(&b, "%s%s%s", local_hosts, user && user[0] ? "," : "", user ? user : "");
+    return base_buf_detach(&b);
 }
 
 aws_transport *aws_transport_new(const aws_transport_options *opts)
@@ -212,7 +213,7 @@ aws_transport *aws_transport_new(const aws_transport_options *opts)
         curl_global_init(CURL_GLOBAL_DEFAULT);
         curl_ready = 1;
     }
-    aws_transport *t = aws_xcalloc(1, sizeof *t);
+    aws_transport *t = base_xcalloc(1, sizeof *t);
     if (opts)
         t->opts = *opts;
     if (!t->opts.connect_timeout_ms)
@@ -244,7 +245,7 @@ void aws_transport_free(aws_transport *t)
 
 static size_t on_body(char *data, size_t size, size_t count, void *userdata)
 {
-    aws_buf_append(userdata, data, size * count);
+    base_buf_append(userdata, data, size * count);
     return size * count;
 }
 
@@ -252,7 +253,7 @@ static size_t on_header(char *data, size_t size, size_t count, void *userdata)
 {
     aws_http_response *resp = userdata;
     size_t n = size * count;
-    aws_cursor line = aws_cursor_trim(aws_cursor_of(data, n));
+    base_cursor line = base_cursor_trim(base_cursor_of(data, n));
     if (line.len >= 5 && memcmp(line.ptr, "HTTP/", 5) == 0) {
         /* A new status line (e.g. after 100 Continue): forget earlier headers. */
         aws_headers_free(&resp->headers);
@@ -261,9 +262,9 @@ static size_t on_header(char *data, size_t size, size_t count, void *userdata)
     const char *colon = memchr(line.ptr, ':', line.len);
     if (!colon)
         return n;
-    char *name = aws_cursor_dup(aws_cursor_trim(aws_cursor_of(line.ptr, (size_t)(colon - line.ptr))));
-    char *value = aws_cursor_dup(
-        aws_cursor_trim(aws_cursor_of(colon + 1, line.len - (size_t)(colon + 1 - line.ptr))));
+    char *name = base_cursor_dup(base_cursor_trim(base_cursor_of(line.ptr, (size_t)(colon - line.ptr))));
+    char *value = base_cursor_dup(
+        base_cursor_trim(base_cursor_of(colon + 1, line.len - (size_t)(colon + 1 - line.ptr))));
     aws_headers_add(&resp->headers, name, value);
     free(name);
     free(value);
@@ -273,15 +274,15 @@ static size_t on_header(char *data, size_t size, size_t count, void *userdata)
 static struct curl_slist *build_header_list(const aws_http_request *req)
 {
     struct curl_slist *list = NULL;
-    aws_buf line = {0};
+    base_buf line = {0};
     for (size_t i = 0; i < req->headers.count; i++) {
         const aws_header *h = &req->headers.items[i];
-        aws_buf_reset(&line);
+        base_buf_reset(&line);
         /* "Name;" is curl's way of sending a header with an empty value. */
-        aws_buf_printf(&line, h->value[0] ? "%s: %s" : "%s;", h->name, h->value);
-        list = curl_slist_append(list, aws_buf_str(&line));
+        base_buf_printf(&line, h->value[0] ? "%s: %s" : "%s;", h->name, h->value);
+        list = curl_slist_append(list, base_buf_str(&line));
     }
-    aws_buf_free(&line);
+    base_buf_free(&line);
     list = curl_slist_append(list, "Expect:");
     if (!aws_headers_get(&req->headers, "Content-Type"))
         list = curl_slist_append(list, "Content-Type:");
@@ -295,14 +296,14 @@ static bool before_sending(CURLcode rc)
            rc == CURLE_COULDNT_CONNECT || rc == CURLE_SSL_CONNECT_ERROR;
 }
 
-static int transport_error(aws_error *err, CURLcode rc, bool stalled, const char *url,
+static int transport_error(base_error *err, CURLcode rc, bool stalled, const char *url,
                            const char *detail)
 {
     const char *code = stalled                          ? "TransferStalled"
                        : before_sending(rc)              ? AWS_CONNECT_ERROR
                        : rc == CURLE_OPERATION_TIMEDOUT ? "RequestTimeout"
                                                         : "TransportError";
-    aws_error_set(err, AWS_ERROR_TRANSPORT, code, "%s: %s", url,
+    base_error_set(err, BASE_ERROR_TRANSPORT, code, "%s: %s", url,
                   detail[0] ? detail : curl_easy_strerror(rc));
     err->retryable = true;
     return -1;
@@ -323,22 +324,22 @@ static void set_time_limits(aws_transport *t, CURL *curl, const aws_http_request
 }
 
 int aws_transport_send(aws_transport *t, const aws_http_request *req, aws_http_response *resp,
-                       aws_error *err)
+                       base_error *err)
 {
     memset(resp, 0, sizeof *resp);
-    aws_buf url = {0};
-    aws_buf_printf(&url, "%s%s%s%s", req->endpoint, aws_buf_str(&req->path),
-                   req->query.len ? "?" : "", aws_buf_str(&req->query));
+    base_buf url = {0};
+    base_buf_printf(&url, "%s%s%s%s", req->endpoint, base_buf_str(&req->path),
+                   req->query.len ? "?" : "", base_buf_str(&req->query));
     CURL *curl = t->curl;
     curl_easy_reset(curl);
     char detail[CURL_ERROR_SIZE] = "";
     struct curl_slist *headers = build_header_list(req);
-    curl_easy_setopt(curl, CURLOPT_URL, aws_buf_str(&url));
+    curl_easy_setopt(curl, CURLOPT_URL, base_buf_str(&url));
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, req->method);
     if (strcmp(req->method, "HEAD") == 0)
         curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
     if (req->body.len || strcmp(req->method, "POST") == 0 || strcmp(req->method, "PUT") == 0) {
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, aws_buf_str(&req->body));
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, base_buf_str(&req->body));
         curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body.len);
     }
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
@@ -363,13 +364,13 @@ int aws_transport_send(aws_transport *t, const aws_http_request *req, aws_http_r
         if (watch.stalled)
             snprintf(detail, sizeof detail, "stalled: fewer than %ld bytes a second arrived for %ld s",
                      watch.stall_bytes_per_s, watch.stall_seconds);
-        result = transport_error(err, rc, watch.stalled, aws_buf_str(&url), detail);
+        result = transport_error(err, rc, watch.stalled, base_buf_str(&url), detail);
         aws_debug_log_line(t->opts.debug_log, t->opts.debug_ctx, "<< transport error: %s",
                            err->message);
     } else {
         curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp->status);
         aws_debug_log_response(t->opts.debug_log, t->opts.debug_ctx, resp, req->secret_response);
     }
-    aws_buf_free(&url);
+    base_buf_free(&url);
     return result;
 }

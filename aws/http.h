@@ -12,8 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "buf.h"
-#include "error.h"
+#include "base/buf.h"
+#include "base/error.h"
 
 typedef struct aws_header {
     char *name;
@@ -41,10 +41,10 @@ typedef void (*aws_progress_fn)(void *ctx, size_t sent, size_t total);
 typedef struct aws_http_request {
     char method[16];
     char *endpoint; /* scheme://host[:port], no trailing slash */
-    aws_buf path;   /* wire form, starts with '/' */
-    aws_buf query;  /* wire form, without '?'; may be empty */
+    base_buf path;   /* wire form, starts with '/' */
+    base_buf query;  /* wire form, without '?'; may be empty */
     aws_headers headers;
-    aws_buf body;
+    base_buf body;
     bool secret_response; /* the answer's body is itself a secret (an IMDS token):
                              --debug shows only its length */
     aws_progress_fn progress; /* upload progress of the body; NULL: not reported */
@@ -54,7 +54,7 @@ typedef struct aws_http_request {
 typedef struct aws_http_response {
     long status;
     aws_headers headers;
-    aws_buf body;
+    base_buf body;
 } aws_http_response;
 
 void aws_http_request_init(aws_http_request *req, const char *method, const char *endpoint,
@@ -68,12 +68,12 @@ char *aws_http_request_host(const aws_http_request *req);
 
 /* Percent-encodes s: unreserved characters (A-Z a-z 0-9 - _ . ~) stay; so does '/'
  * when keep_slash. Uppercase hex, as SigV4 requires. */
-void aws_uri_encode(aws_buf *out, const char *s, size_t len, int keep_slash);
+void aws_uri_encode(base_buf *out, const char *s, size_t len, int keep_slash);
 /* Decodes %XX escapes (and nothing else) into out. */
-void aws_uri_decode(aws_buf *out, const char *s, size_t len);
+void aws_uri_decode(base_buf *out, const char *s, size_t len);
 /* The same for untrusted input: false (out then partly filled) when a '%' is
  * not followed by two hex digits or an escape decodes to NUL. */
-bool aws_uri_decode_strict(aws_buf *out, const char *s, size_t len);
+bool aws_uri_decode_strict(base_buf *out, const char *s, size_t len);
 
 /* Debug sink: the transport reports each request and response line by line,
  * with secrets already redacted. NULL means silent. */
@@ -105,11 +105,11 @@ void aws_transport_free(aws_transport *t);
 #define AWS_CONNECT_ERROR "ConnectError"
 
 /* Sends req and fills resp (any HTTP status is success here). A transport
- * failure returns -1 with kind AWS_ERROR_TRANSPORT, retryable; a failure
+ * failure returns -1 with kind BASE_ERROR_TRANSPORT, retryable; a failure
  * before sending has the code AWS_CONNECT_ERROR, a stalled transfer
  * "TransferStalled". A call (body up to
  * AWS_TRANSPORT_LARGE_BODY) is cut at timeout_ms; a transfer only when it stalls. */
 int aws_transport_send(aws_transport *t, const aws_http_request *req, aws_http_response *resp,
-                       aws_error *err);
+                       base_error *err);
 
 #endif

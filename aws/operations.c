@@ -101,11 +101,11 @@ const aws_operation *aws_operation_find(const aws_service *svc, const char *oper
 }
 
 void aws_operation_rest_name(const aws_service *svc, const char *method, const char *path,
-                             aws_buf *out)
+                             base_buf *out)
 {
     const aws_operation *op = aws_operation_find(svc, NULL, method, path);
     if (op)
-        aws_buf_append_str(out, op->name);
+        base_buf_append_str(out, op->name);
     else
-        aws_buf_printf(out, "%s %s", method, path);
+        base_buf_printf(out, "%s %s", method, path);
 }

@@ -24,7 +24,7 @@
 
 #include <stdbool.h>
 
-#include "buf.h"
+#include "base/buf.h"
 #include "service.h"
 
 typedef struct aws_operation {
@@ -43,6 +43,6 @@ const aws_operation *aws_operation_find(const aws_service *svc, const char *oper
 /* A rest call's name for people: the listed operation's name, else
  * "<METHOD> <path>" (appended to out). */
 void aws_operation_rest_name(const aws_service *svc, const char *method, const char *path,
-                             aws_buf *out);
+                             base_buf *out);
 
 #endif

@@ -22,7 +22,7 @@ static void params_with_token(aws_params *out, const aws_params *in, const char 
 static char *json_token(const cJSON *page, const char *field)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(page, field);
-    return cJSON_IsString(v) && v->valuestring[0] ? aws_xstrdup(v->valuestring) : NULL;
+    return cJSON_IsString(v) && v->valuestring[0] ? base_xstrdup(v->valuestring) : NULL;
 }
 
 static char *xml_token(xmlDocPtr doc, const char *element)
@@ -47,7 +47,7 @@ static cJSON *json_next_input_token(const cJSON *page, const char *field)
 
 int aws_json_paginate(aws_client *c, const aws_service *svc, const char *operation, cJSON *input,
                       const char *input_token, const char *output_token, aws_json_page_fn fn,
-                      void *ctx, aws_error *err)
+                      void *ctx, base_error *err)
 {
     cJSON *token = NULL;
     int rc = 0;
@@ -71,7 +71,7 @@ int aws_json_paginate(aws_client *c, const aws_service *svc, const char *operati
 
 int aws_rest_json_paginate(aws_client *c, const aws_service *svc, const char *path,
                            const aws_params *query, const char *query_token,
-                           const char *output_token, aws_json_page_fn fn, void *ctx, aws_error *err)
+                           const char *output_token, aws_json_page_fn fn, void *ctx, base_error *err)
 {
     char *token = NULL;
     int rc = 0;
@@ -96,7 +96,7 @@ int aws_rest_json_paginate(aws_client *c, const aws_service *svc, const char *pa
 
 int aws_query_paginate(aws_client *c, const aws_service *svc, const char *action,
                        const aws_params *params, const char *input_token, const char *output_token,
-                       aws_xml_page_fn fn, void *ctx, aws_error *err)
+                       aws_xml_page_fn fn, void *ctx, base_error *err)
 {
     char *token = NULL;
     int rc = 0;
@@ -121,7 +121,7 @@ int aws_query_paginate(aws_client *c, const aws_service *svc, const char *action
 
 int aws_rest_xml_paginate(aws_client *c, const aws_service *svc, const char *path,
                           const aws_params *query, const char *query_token,
-                          const char *output_token, aws_xml_page_fn fn, void *ctx, aws_error *err)
+                          const char *output_token, aws_xml_page_fn fn, void *ctx, base_error *err)
 {
     char *token = NULL;
     int rc = 0;

@@ -11,28 +11,28 @@
 
 #include "aws/client.h"
 
-typedef int (*aws_json_page_fn)(void *ctx, const cJSON *page, bool *stop, aws_error *err);
-typedef int (*aws_xml_page_fn)(void *ctx, xmlNodePtr root, bool *stop, aws_error *err);
+typedef int (*aws_json_page_fn)(void *ctx, const cJSON *page, bool *stop, base_error *err);
+typedef int (*aws_xml_page_fn)(void *ctx, xmlNodePtr root, bool *stop, base_error *err);
 
 /* json: the token goes in the input document (which is modified), e.g.
  * "ExclusiveStartTableName" / "LastEvaluatedTableName", "PaginationToken";
  * a token may also be an object ("ExclusiveStartKey" / "LastEvaluatedKey"). */
 int aws_json_paginate(aws_client *c, const aws_service *svc, const char *operation, cJSON *input,
                       const char *input_token, const char *output_token, aws_json_page_fn fn,
-                      void *ctx, aws_error *err);
+                      void *ctx, base_error *err);
 /* rest-json GET: the token is a query parameter, e.g. "Marker" / "NextMarker". */
 int aws_rest_json_paginate(aws_client *c, const aws_service *svc, const char *path,
                            const aws_params *query, const char *query_token,
-                           const char *output_token, aws_json_page_fn fn, void *ctx, aws_error *err);
+                           const char *output_token, aws_json_page_fn fn, void *ctx, base_error *err);
 /* query and ec2: the token is a parameter; the response's token element
  * (found anywhere in the document) is read, e.g. "Marker" / "Marker", "NextToken". */
 int aws_query_paginate(aws_client *c, const aws_service *svc, const char *action,
                        const aws_params *params, const char *input_token, const char *output_token,
-                       aws_xml_page_fn fn, void *ctx, aws_error *err);
+                       aws_xml_page_fn fn, void *ctx, base_error *err);
 /* rest-xml GET: the token is a query parameter, e.g. "Marker" / "NextMarker",
  * "continuation-token" / "NextContinuationToken". */
 int aws_rest_xml_paginate(aws_client *c, const aws_service *svc, const char *path,
                           const aws_params *query, const char *query_token,
-                          const char *output_token, aws_xml_page_fn fn, void *ctx, aws_error *err);
+                          const char *output_token, aws_xml_page_fn fn, void *ctx, base_error *err);
 
 #endif

@@ -7,7 +7,7 @@
 
 #include "protocol.h"
 
-void aws_ec2_parse_error(const aws_http_response *resp, aws_error *err)
+void aws_ec2_parse_error(const aws_http_response *resp, base_error *err)
 {
     xmlDocPtr doc = aws_xml_parse(&resp->body);
     aws_xml_read_error(doc, "RequestID", err);

@@ -12,7 +12,7 @@
 #include "client.h"
 #include "protocol.h"
 
-static void set_code(aws_error *err, const char *raw)
+static void set_code(base_error *err, const char *raw)
 {
     const char *hash = strchr(raw, '#');
     const char *start = hash ? hash + 1 : raw;
@@ -33,7 +33,7 @@ static const char *json_string(const cJSON *obj, const char *const *names, size_
     return NULL;
 }
 
-void aws_json_parse_error(const aws_http_response *resp, aws_error *err)
+void aws_json_parse_error(const aws_http_response *resp, base_error *err)
 {
     static const char *const code_fields[] = {"__type", "code", "Code"};
     static const char *const message_fields[] = {"message", "Message", "errorMessage"};
@@ -48,18 +48,18 @@ void aws_json_parse_error(const aws_http_response *resp, aws_error *err)
     cJSON_Delete(doc);
 }
 
-int aws_json_append_body(aws_buf *body, const cJSON *doc, aws_error *err)
+int aws_json_append_body(base_buf *body, const cJSON *doc, base_error *err)
 {
     char *json = cJSON_PrintUnformatted(doc);
-    ENSURE(json, err, AWS_ERROR_INVALID, "OutOfMemory", "no memory to write the request's JSON body");
-    aws_buf_append_str(body, json);
+    ENSURE(json, err, BASE_ERROR_INVALID, "OutOfMemory", "no memory to write the request's JSON body");
+    base_buf_append_str(body, json);
     free(json);
     return 0;
 }
 
 /* Parses a successful JSON body; an empty body is NULL, not an error. */
-int aws_json_parse_body(const aws_service *svc, const char *operation, const aws_buf *body,
-                        cJSON **out, aws_error *err)
+int aws_json_parse_body(const aws_service *svc, const char *operation, const base_buf *body,
+                        cJSON **out, base_error *err)
 {
     *out = NULL;
     if (!body->len)
@@ -67,13 +67,13 @@ int aws_json_parse_body(const aws_service *svc, const char *operation, const aws
     *out = cJSON_ParseWithLength(body->data, body->len);
     if (*out)
         return 0;
-    aws_error_set(err, AWS_ERROR_PARSE, "MalformedResponse", "the response is not JSON");
-    aws_error_set_call(err, svc->service_id, operation);
+    base_error_set(err, BASE_ERROR_PARSE, "MalformedResponse", "the response is not JSON");
+    base_error_set_call(err, svc->service_id, operation);
     return -1;
 }
 
 int aws_json_call(aws_client *c, const aws_service *svc, const char *operation,
-                  const cJSON *input, cJSON **out, aws_error *err)
+                  const cJSON *input, cJSON **out, base_error *err)
 {
     *out = NULL;
     aws_http_request req;
@@ -84,9 +84,9 @@ int aws_json_call(aws_client *c, const aws_service *svc, const char *operation,
     aws_headers_add(&req.headers, "Content-Type", content_type);
     aws_headers_add(&req.headers, "X-Amz-Target", target);
     if (!input)
-        aws_buf_append_str(&req.body, "{}");
+        base_buf_append_str(&req.body, "{}");
     else if (aws_json_append_body(&req.body, input, err) != 0) {
-        aws_error_set_call(err, svc->service_id, operation);
+        base_error_set_call(err, svc->service_id, operation);
         aws_http_request_free(&req);
         return -1;
     }

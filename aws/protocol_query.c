@@ -10,17 +10,17 @@
 #include "client.h"
 #include "protocol.h"
 
-static void append_form_pair(aws_buf *body, const char *name, const char *value)
+static void append_form_pair(base_buf *body, const char *name, const char *value)
 {
     if (body->len)
-        aws_buf_append_char(body, '&');
+        base_buf_append_char(body, '&');
     aws_uri_encode(body, name, strlen(name), 0);
-    aws_buf_append_char(body, '=');
+    base_buf_append_char(body, '=');
     aws_uri_encode(body, value, strlen(value), 0);
 }
 
 int aws_query_call(aws_client *c, const aws_service *svc, const char *action,
-                   const aws_params *params, xmlDocPtr *out, aws_error *err)
+                   const aws_params *params, xmlDocPtr *out, base_error *err)
 {
     *out = NULL;
     aws_http_request req;
@@ -35,8 +35,8 @@ int aws_query_call(aws_client *c, const aws_service *svc, const char *action,
     if (rc == 0) {
         *out = aws_xml_parse(&resp.body);
         if (!*out) {
-            rc = aws_error_set(err, AWS_ERROR_PARSE, "MalformedResponse", "the response is not XML");
-            aws_error_set_call(err, svc->service_id, action);
+            rc = base_error_set(err, BASE_ERROR_PARSE, "MalformedResponse", "the response is not XML");
+            base_error_set_call(err, svc->service_id, action);
         }
     }
     aws_http_response_free(&resp);
@@ -44,7 +44,7 @@ int aws_query_call(aws_client *c, const aws_service *svc, const char *action,
     return rc;
 }
 
-void aws_query_parse_error(const aws_http_response *resp, aws_error *err)
+void aws_query_parse_error(const aws_http_response *resp, base_error *err)
 {
     xmlDocPtr doc = aws_xml_parse(&resp->body);
     aws_xml_read_error(doc, "RequestId", err);

@@ -16,7 +16,7 @@ void aws_request_add_params(aws_http_request *req, const aws_headers *params)
 }
 
 int aws_rest_json_call(aws_client *c, const aws_service *svc, const char *method, const char *path,
-                       const aws_params *query, const cJSON *body, cJSON **out, aws_error *err)
+                       const aws_params *query, const cJSON *body, cJSON **out, base_error *err)
 {
     *out = NULL;
     aws_http_request req;
@@ -24,10 +24,10 @@ int aws_rest_json_call(aws_client *c, const aws_service *svc, const char *method
     aws_request_add_params(&req, query);
     if (body) {
         if (aws_json_append_body(&req.body, body, err) != 0) {
-            aws_buf what = {0};
+            base_buf what = {0};
             aws_operation_rest_name(svc, method, path, &what);
-            aws_error_set_call(err, svc->service_id, aws_buf_str(&what));
-            aws_buf_free(&what);
+            base_error_set_call(err, svc->service_id, base_buf_str(&what));
+            base_buf_free(&what);
             aws_http_request_free(&req);
             return -1;
         }
@@ -36,10 +36,10 @@ int aws_rest_json_call(aws_client *c, const aws_service *svc, const char *method
     aws_http_response resp = {0};
     int rc = aws_client_send(c, svc, &req, &resp, err);
     if (rc == 0) {
-        aws_buf what = {0};
+        base_buf what = {0};
         aws_operation_rest_name(svc, method, path, &what);
-        rc = aws_json_parse_body(svc, aws_buf_str(&what), &resp.body, out, err);
-        aws_buf_free(&what);
+        rc = aws_json_parse_body(svc, base_buf_str(&what), &resp.body, out, err);
+        base_buf_free(&what);
     }
     aws_http_response_free(&resp);
     aws_http_request_free(&req);

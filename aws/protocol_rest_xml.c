@@ -12,7 +12,7 @@
 #include "operations.h"
 #include "protocol.h"
 
-void aws_rest_xml_parse_error(const aws_http_response *resp, aws_error *err)
+void aws_rest_xml_parse_error(const aws_http_response *resp, base_error *err)
 {
     xmlDocPtr doc = aws_xml_parse(&resp->body);
     aws_xml_read_error(doc, "RequestId", err);
@@ -29,7 +29,7 @@ static bool is_xml(const aws_http_response *resp)
 
 int aws_rest_xml_call(aws_client *c, const aws_service *svc, const char *method, const char *path,
                       const aws_params *query, const aws_headers *headers, const void *body,
-                      size_t body_len, aws_http_response *resp, xmlDocPtr *out, aws_error *err)
+                      size_t body_len, aws_http_response *resp, xmlDocPtr *out, base_error *err)
 {
     if (out)
         *out = NULL;
@@ -39,18 +39,18 @@ int aws_rest_xml_call(aws_client *c, const aws_service *svc, const char *method,
     for (size_t i = 0; headers && i < headers->count; i++)
         aws_headers_add(&req.headers, headers->items[i].name, headers->items[i].value);
     if (body_len)
-        aws_buf_append(&req.body, body, body_len);
+        base_buf_append(&req.body, body, body_len);
     aws_http_response local = {0};
     aws_http_response *r = resp ? resp : &local;
     int rc = aws_client_send(c, svc, &req, r, err);
     if (rc == 0 && out && is_xml(r)) {
         *out = aws_xml_parse(&r->body);
         if (!*out) {
-            aws_buf what = {0};
+            base_buf what = {0};
             aws_operation_rest_name(svc, method, path, &what);
-            rc = aws_error_set(err, AWS_ERROR_PARSE, "MalformedResponse", "the response is not XML");
-            aws_error_set_call(err, svc->service_id, aws_buf_str(&what));
-            aws_buf_free(&what);
+            rc = base_error_set(err, BASE_ERROR_PARSE, "MalformedResponse", "the response is not XML");
+            base_error_set_call(err, svc->service_id, base_buf_str(&what));
+            base_buf_free(&what);
         }
     }
     if (rc != 0 || !resp)

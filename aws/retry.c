@@ -41,23 +41,23 @@ void aws_retry_init(aws_retry_state *r, int max_attempts)
     r->quota = AWS_RETRY_QUOTA;
 }
 
-static bool service_fault(const aws_error *err)
+static bool service_fault(const base_error *err)
 {
     long s = err->http_status;
     return s == 500 || s == 502 || s == 503 || s == 504 || aws_retry_is_throttling(err->code) ||
            in_list(err->code, transient_codes, sizeof transient_codes / sizeof transient_codes[0]);
 }
 
-void aws_retry_classify(aws_error *err)
+void aws_retry_classify(base_error *err)
 {
-    err->retryable = err->kind == AWS_ERROR_TRANSPORT ||
-                     (err->kind == AWS_ERROR_SERVICE && service_fault(err));
+    err->retryable = err->kind == BASE_ERROR_TRANSPORT ||
+                     (err->kind == BASE_ERROR_SERVICE && service_fault(err));
 }
 
-bool aws_error_is_fault(const aws_error *err)
+bool aws_error_is_fault(const base_error *err)
 {
-    return err->kind == AWS_ERROR_TRANSPORT || err->kind == AWS_ERROR_PARSE ||
-           (err->kind == AWS_ERROR_SERVICE && service_fault(err));
+    return err->kind == BASE_ERROR_TRANSPORT || err->kind == BASE_ERROR_PARSE ||
+           (err->kind == BASE_ERROR_SERVICE && service_fault(err));
 }
 
 static double random_unit(void)
@@ -68,11 +68,11 @@ static double random_unit(void)
     return (double)v / 4294967296.0;
 }
 
-bool aws_retry_next(aws_retry_state *r, const aws_error *err, int attempt, long *delay_ms)
+bool aws_retry_next(aws_retry_state *r, const base_error *err, int attempt, long *delay_ms)
 {
     if (!err->retryable || attempt >= r->max_attempts)
         return false;
-    int cost = err->kind == AWS_ERROR_TRANSPORT && strcmp(err->code, "RequestTimeout") == 0 ? 10 : 5;
+    int cost = err->kind == BASE_ERROR_TRANSPORT && strcmp(err->code, "RequestTimeout") == 0 ? 10 : 5;
     if (r->quota < cost)
         return false;
     r->quota -= cost;

@@ -13,7 +13,7 @@
 
 #include <stdbool.h>
 
-#include "error.h"
+#include "base/error.h"
 
 #define AWS_RETRY_DEFAULT_MAX_ATTEMPTS 3
 #define AWS_RETRY_MAX_BACKOFF_MS 20000
@@ -28,17 +28,17 @@ typedef struct aws_retry_state {
 
 void aws_retry_init(aws_retry_state *r, int max_attempts);
 /* Marks err->retryable from its kind, status and code. */
-void aws_retry_classify(aws_error *err);
+void aws_retry_classify(base_error *err);
 bool aws_retry_is_throttling(const char *code);
 /* Is err a fault rather than an answer: a transport error, a response that
  * could not be read (cut short), or what classify retries (5xx, throttling,
  * transient codes)? The client's attempts have already retried it; a caller
  * may try again later, within a budget. A refusal that a resource kind marks
  * retryable ("still in use") is not a fault. */
-bool aws_error_is_fault(const aws_error *err);
+bool aws_error_is_fault(const base_error *err);
 /* After failed attempt `attempt` (1-based): true and the delay to wait when
  * another attempt is allowed (takes from the quota). */
-bool aws_retry_next(aws_retry_state *r, const aws_error *err, int attempt, long *delay_ms);
+bool aws_retry_next(aws_retry_state *r, const base_error *err, int attempt, long *delay_ms);
 void aws_retry_on_success(aws_retry_state *r);
 
 #endif

@@ -63,21 +63,21 @@ static void quoted_md5(const void *data, size_t len, char out[48])
 }
 
 /* The bucket's and the object's paths, wire form (S3 is addressed path-style). */
-static int make_paths(upload *u, aws_error *err)
+static int make_paths(upload *u, base_error *err)
 {
-    aws_buf path = {0};
-    aws_buf_append_char(&path, '/');
+    base_buf path = {0};
+    base_buf_append_char(&path, '/');
     aws_uri_encode(&path, u->object->bucket, strlen(u->object->bucket), 0);
     bool fits = path.len < sizeof u->bucket_path;
     if (fits)
         memcpy(u->bucket_path, path.data, path.len + 1);
-    aws_buf_append_char(&path, '/');
+    base_buf_append_char(&path, '/');
     aws_uri_encode(&path, u->object->key, strlen(u->object->key), 1);
     fits = fits && path.len < sizeof u->path;
     if (fits)
         memcpy(u->path, path.data, path.len + 1);
-    aws_buf_free(&path);
-    ENSURE(fits, err, AWS_ERROR_INVALID, "KeyTooLong", "S3 key %.100s... is too long",
+    base_buf_free(&path);
+    ENSURE(fits, err, BASE_ERROR_INVALID, "KeyTooLong", "S3 key %.100s... is too long",
            u->object->key);
     return 0;
 }
@@ -107,7 +107,7 @@ static void report_progress(const upload *u)
 
 /* PUTs bytes to path?query with Content-MD5; the ETag S3 answers into etag. */
 static int put_bytes(upload *u, const aws_params *query, const void *data, size_t len,
-                     char etag[48], aws_error *err)
+                     char etag[48], base_error *err)
 {
     aws_http_request req;
     TRY(aws_client_request(u->client, &aws_service_s3, "PUT", u->path, &req, err));
@@ -117,7 +117,7 @@ static int put_bytes(upload *u, const aws_params *query, const void *data, size_
         aws_headers_add(&req.headers, "Content-Type",
                         u->object->content_type ? u->object->content_type
                                                 : "application/octet-stream");
-    aws_buf_append(&req.body, data, len);
+    base_buf_append(&req.body, data, len);
     if (u->options->progress) {
         req.progress = on_part_progress;
         req.progress_ctx = u;
@@ -133,14 +133,14 @@ static int put_bytes(upload *u, const aws_params *query, const void *data, size_
     return rc;
 }
 
-static int put_whole_object(upload *u, aws_error *err)
+static int put_whole_object(upload *u, base_error *err)
 {
     return put_bytes(u, NULL, u->object->data, u->object->size, NULL, err);
 }
 
 /* A rest-xml call on the object (or, with bucket_only, the bucket) with query pairs. */
 static int object_call(upload *u, const char *method, bool bucket_only, const char *const *pairs,
-                       const aws_buf *body, xmlDocPtr *out, aws_error *err)
+                       const base_buf *body, xmlDocPtr *out, base_error *err)
 {
     aws_params query = {0};
     for (size_t i = 0; pairs && pairs[i]; i += 2)
@@ -162,7 +162,7 @@ static bool named(xmlNodePtr n, const char *name)
 }
 
 /* The newest unfinished upload of exactly this key, if any. */
-static int find_unfinished(upload *u, aws_error *err)
+static int find_unfinished(upload *u, base_error *err)
 {
     const char *pairs[] = {"uploads", "", "prefix", u->object->key, NULL};
     xmlDocPtr doc = NULL;
@@ -189,7 +189,7 @@ static int find_unfinished(upload *u, aws_error *err)
     return 0;
 }
 
-static int start_upload(upload *u, aws_error *err)
+static int start_upload(upload *u, base_error *err)
 {
     const char *pairs[] = {"uploads", "", NULL};
     xmlDocPtr doc = NULL;
@@ -198,7 +198,7 @@ static int start_upload(upload *u, aws_error *err)
     xmlFreeDoc(doc);
     if (!id || !id[0]) {
         free(id);
-        return aws_error_set(err, AWS_ERROR_PARSE, "MalformedResponse",
+        return base_error_set(err, BASE_ERROR_PARSE, "MalformedResponse",
                              "S3 CreateMultipartUpload of %s gave no UploadId", u->object->key);
     }
     snprintf(u->upload_id, sizeof u->upload_id, "%s", id);
@@ -226,7 +226,7 @@ static void take_listed_part(upload *u, xmlNodePtr part)
 }
 
 /* Marks the parts an earlier run already sent. */
-static int read_listed_parts(upload *u, aws_error *err)
+static int read_listed_parts(upload *u, base_error *err)
 {
     char marker[16] = "0";
     for (;;) {
@@ -250,7 +250,7 @@ static int read_listed_parts(upload *u, aws_error *err)
     }
 }
 
-static int send_missing_parts(upload *u, aws_error *err)
+static int send_missing_parts(upload *u, base_error *err)
 {
     u->sent_before = 0;
     for (int n = 1; n <= u->part_count; n++)
@@ -272,7 +272,7 @@ static int send_missing_parts(upload *u, aws_error *err)
                            part_length(u, n), u->etags[n - 1], err);
         aws_params_free(&query);
         TRY(rc);
-        ENSURE(u->etags[n - 1][0], err, AWS_ERROR_PARSE, "MalformedResponse",
+        ENSURE(u->etags[n - 1][0], err, BASE_ERROR_PARSE, "MalformedResponse",
                "S3 UploadPart %d of %s gave no ETag", n, u->object->key);
         u->sent_before += part_length(u, n);
         report_progress(u);
@@ -282,7 +282,7 @@ static int send_missing_parts(upload *u, aws_error *err)
     return 0;
 }
 
-static int complete_upload(upload *u, aws_error *err)
+static int complete_upload(upload *u, base_error *err)
 {
     xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
     xmlNodePtr root = xmlNewDocNode(doc, NULL, BAD_CAST "CompleteMultipartUpload", NULL);
@@ -299,16 +299,16 @@ static int complete_upload(upload *u, aws_error *err)
     int len = 0;
     xmlDocDumpMemory(doc, &text, &len);
     xmlFreeDoc(doc);
-    aws_buf body = {0};
-    aws_buf_append(&body, text, (size_t)len);
+    base_buf body = {0};
+    base_buf_append(&body, text, (size_t)len);
     xmlFree(text);
     const char *pairs[] = {"uploadId", u->upload_id, NULL};
     xmlDocPtr answer = NULL;
     int rc = object_call(u, "POST", false, pairs, &body, &answer, err);
-    aws_buf_free(&body);
+    base_buf_free(&body);
     xmlNodePtr answer_root = answer ? xmlDocGetRootElement(answer) : NULL;
     if (rc == 0 && answer_root && named(answer_root, "Error")) {
-        aws_error_set(err, AWS_ERROR_SERVICE, "", "S3 CompleteMultipartUpload of %s failed",
+        base_error_set(err, BASE_ERROR_SERVICE, "", "S3 CompleteMultipartUpload of %s failed",
                       u->object->key);
         aws_xml_read_error(answer, "RequestId", err);
         err->http_status = 200;
@@ -321,7 +321,7 @@ static int complete_upload(upload *u, aws_error *err)
 }
 
 /* One pass: continue or start an upload, send what is missing, complete it. */
-static int upload_in_parts(upload *u, bool resume, aws_error *err)
+static int upload_in_parts(upload *u, bool resume, base_error *err)
 {
     u->upload_id[0] = '\0';
     for (int n = 0; n < u->part_count; n++)
@@ -337,14 +337,14 @@ static int upload_in_parts(upload *u, bool resume, aws_error *err)
 }
 
 int aws_s3_upload(aws_client *c, const aws_s3_object *o, const aws_s3_upload_options *options,
-                  aws_error *err)
+                  base_error *err)
 {
     static const aws_s3_upload_options none = {0};
     upload u = {.client = c, .object = o, .options = options ? options : &none};
     u.part_size = u.options->part_size ? u.options->part_size : AWS_S3_PART_SIZE;
-    ENSURE(u.part_size >= MIN_PART_SIZE, err, AWS_ERROR_INVALID, "InvalidPartSize",
+    ENSURE(u.part_size >= MIN_PART_SIZE, err, BASE_ERROR_INVALID, "InvalidPartSize",
            "S3 parts are at least 5 MiB, not %zu bytes", u.part_size);
-    ENSURE(o->size / u.part_size < MAX_PARTS, err, AWS_ERROR_INVALID, "ObjectTooLarge",
+    ENSURE(o->size / u.part_size < MAX_PARTS, err, BASE_ERROR_INVALID, "ObjectTooLarge",
            "%s: %zu bytes need more than %d parts of %zu bytes", o->key, o->size, MAX_PARTS,
            u.part_size);
     TRY(make_paths(&u, err));
@@ -356,7 +356,7 @@ int aws_s3_upload(aws_client *c, const aws_s3_object *o, const aws_s3_upload_opt
         return 0;
     }
     u.part_count = (int)((o->size + u.part_size - 1) / u.part_size);
-    u.etags = aws_xcalloc((size_t)u.part_count, sizeof *u.etags);
+    u.etags = base_xcalloc((size_t)u.part_count, sizeof *u.etags);
     int rc = upload_in_parts(&u, true, err);
     if (rc != 0 && strcmp(err->code, "NoSuchUpload") == 0)
         rc = upload_in_parts(&u, false, err);

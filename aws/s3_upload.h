@@ -41,6 +41,6 @@ void aws_s3_add_content_md5(aws_headers *headers, const void *body, size_t len);
 
 /* Puts o at s3://bucket/key. */
 int aws_s3_upload(aws_client *c, const aws_s3_object *o, const aws_s3_upload_options *options,
-                  aws_error *err);
+                  base_error *err);
 
 #endif

@@ -24,7 +24,8 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "buf.h"
+#include "base/buf.h"
+#include "base/cursor.h"
 
 enum file_kind { FILE_CONFIG, FILE_CREDENTIALS };
 enum section_kind { SECTION_PROFILE, SECTION_SERVICES, SECTION_OTHER };
@@ -53,8 +54,8 @@ struct aws_shared_config {
 typedef struct parse_state {
     aws_shared_config *cfg;
     enum file_kind file;
-    aws_cursor rest;     /* text inih has not read yet */
-    aws_cursor line;     /* the raw line inih is working on */
+    base_cursor rest;     /* text inih has not read yet */
+    base_cursor line;     /* the raw line inih is working on */
     bool line_truncated; /* inih got only a prefix of it */
     bool line_indented;
     long section;        /* index into cfg->sections; -1 before the first header */
@@ -66,7 +67,7 @@ static bool is_blank(char c)
     return c == ' ' || c == '\t';
 }
 
-static aws_cursor skip_blanks(aws_cursor c)
+static base_cursor skip_blanks(base_cursor c)
 {
     while (c.len && is_blank(*c.ptr)) {
         c.ptr++;
@@ -76,12 +77,12 @@ static aws_cursor skip_blanks(aws_cursor c)
 }
 
 /* inih's inline comment: ';' at the start or after whitespace ends the value. */
-static aws_cursor cut_inline_comment(aws_cursor c)
+static base_cursor cut_inline_comment(base_cursor c)
 {
     for (size_t i = 0; i < c.len; i++)
         if (c.ptr[i] == ';' && (i == 0 || is_blank(c.ptr[i - 1])))
-            return aws_cursor_trim(aws_cursor_of(c.ptr, i));
-    return aws_cursor_trim(c);
+            return base_cursor_trim(base_cursor_of(c.ptr, i));
+    return base_cursor_trim(c);
 }
 
 static section *current_section(parse_state *st)
@@ -89,12 +90,12 @@ static section *current_section(parse_state *st)
     return st->section < 0 ? NULL : &st->cfg->sections[st->section];
 }
 
-static void classify_section(section *s, enum file_kind file, aws_cursor header)
+static void classify_section(section *s, enum file_kind file, base_cursor header)
 {
     s->file = file;
     s->kind = SECTION_PROFILE;
     if (file == FILE_CREDENTIALS) {
-        s->name = aws_cursor_dup(header);
+        s->name = base_cursor_dup(header);
         return;
     }
     static const struct { const char *word; enum section_kind kind; } prefixes[] = {
@@ -103,17 +104,17 @@ static void classify_section(section *s, enum file_kind file, aws_cursor header)
         size_t n = strlen(prefixes[i].word);
         if (header.len > n && memcmp(header.ptr, prefixes[i].word, n) == 0 && is_blank(header.ptr[n])) {
             s->kind = prefixes[i].kind;
-            s->name = aws_cursor_dup(aws_cursor_trim(aws_cursor_of(header.ptr + n, header.len - n)));
+            s->name = base_cursor_dup(base_cursor_trim(base_cursor_of(header.ptr + n, header.len - n)));
             return;
         }
     }
-    s->bare_default = aws_cursor_eq_str(header, "default");
+    s->bare_default = base_cursor_eq_str(header, "default");
     s->kind = s->bare_default ? SECTION_PROFILE : SECTION_OTHER;
-    s->name = aws_cursor_dup(header);
+    s->name = base_cursor_dup(header);
 }
 
 /* A "[...]" line as inih sees it (not a comment, not a continuation): opens a section. */
-static void note_section_header(parse_state *st, aws_cursor text)
+static void note_section_header(parse_state *st, base_cursor text)
 {
     const char *close = memchr(text.ptr, ']', text.len);
     if (!close)
@@ -121,11 +122,11 @@ static void note_section_header(parse_state *st, aws_cursor text)
     aws_shared_config *cfg = st->cfg;
     if (cfg->count == cfg->cap) {
         cfg->cap = cfg->cap ? cfg->cap * 2 : 8;
-        cfg->sections = aws_xrealloc(cfg->sections, cfg->cap * sizeof *cfg->sections);
+        cfg->sections = base_xrealloc(cfg->sections, cfg->cap * sizeof *cfg->sections);
     }
     section *s = &cfg->sections[cfg->count];
     memset(s, 0, sizeof *s);
-    classify_section(s, st->file, aws_cursor_trim(aws_cursor_of(text.ptr + 1, (size_t)(close - text.ptr - 1))));
+    classify_section(s, st->file, base_cursor_trim(base_cursor_of(text.ptr + 1, (size_t)(close - text.ptr - 1))));
     st->section = (long)cfg->count++;
     st->parent = -1;
 }
@@ -134,8 +135,8 @@ static void note_section_header(parse_state *st, aws_cursor text)
 static char *read_line(char *str, int num, void *stream)
 {
     parse_state *st = stream;
-    aws_cursor line;
-    if (num < 2 || !aws_cursor_next_token(&st->rest, '\n', &line))
+    base_cursor line;
+    if (num < 2 || !base_cursor_next_token(&st->rest, '\n', &line))
         return NULL;
     if (line.len && line.ptr[line.len - 1] == '\r')
         line.len--;
@@ -147,7 +148,7 @@ static char *read_line(char *str, int num, void *stream)
     memcpy(str, line.ptr, n);
     str[n] = '\0';
 
-    aws_cursor text = skip_blanks(line);
+    base_cursor text = skip_blanks(line);
     bool comment = !text.len || text.ptr[0] == ';' || text.ptr[0] == '#';
     bool continuation = st->line_indented && st->parent >= 0;
     if (!comment && !continuation && text.ptr[0] == '[')
@@ -159,24 +160,24 @@ static void add_entry(section *s, const char *key, const char *value)
 {
     if (s->count == s->cap) {
         s->cap = s->cap ? s->cap * 2 : 8;
-        s->entries = aws_xrealloc(s->entries, s->cap * sizeof *s->entries);
+        s->entries = base_xrealloc(s->entries, s->cap * sizeof *s->entries);
     }
-    s->entries[s->count].key = aws_xstrdup(key);
-    s->entries[s->count].value = aws_xstrdup(value);
+    s->entries[s->count].key = base_xstrdup(key);
+    s->entries[s->count].value = base_xstrdup(value);
     s->count++;
 }
 
 /* The value inih would have given for the whole (over-long) raw line. */
 static char *value_from_raw_line(const parse_state *st, bool continuation)
 {
-    aws_cursor text = skip_blanks(st->line);
+    base_cursor text = skip_blanks(st->line);
     if (!continuation) {
         size_t sep = 0;
         while (sep < text.len && text.ptr[sep] != '=' && text.ptr[sep] != ':')
             sep++;
-        text = sep < text.len ? aws_cursor_of(text.ptr + sep + 1, text.len - sep - 1) : aws_cursor_of("", 0);
+        text = sep < text.len ? base_cursor_of(text.ptr + sep + 1, text.len - sep - 1) : base_cursor_of("", 0);
     }
-    return aws_cursor_dup(cut_inline_comment(text));
+    return base_cursor_dup(cut_inline_comment(text));
 }
 
 /* An indented line under a key: "name = value" is the sub-property parent.name;
@@ -186,19 +187,19 @@ static void add_continuation(section *s, long parent, const char *text)
     entry *p = &s->entries[parent];
     const char *eq = strchr(text, '=');
     if (!eq) {
-        aws_buf joined = {0};
-        aws_buf_printf(&joined, "%s\n%s", p->value, text);
-        aws_free_secret(p->value);
-        p->value = aws_buf_detach(&joined);
+        base_buf joined = {0};
+        base_buf_printf(&joined, "%s\n%s", p->value, text);
+        base_free_secret(p->value);
+        p->value = base_buf_detach(&joined);
         return;
     }
-    aws_cursor name = aws_cursor_trim(aws_cursor_of(text, (size_t)(eq - text)));
-    aws_buf key = {0};
-    aws_buf_printf(&key, "%s.%.*s", p->key, (int)name.len, name.ptr);
-    char *value = aws_cursor_dup(aws_cursor_trim(aws_cursor_from(eq + 1)));
-    add_entry(s, aws_buf_str(&key), value);
-    aws_buf_free(&key);
-    aws_free_secret(value);
+    base_cursor name = base_cursor_trim(base_cursor_of(text, (size_t)(eq - text)));
+    base_buf key = {0};
+    base_buf_printf(&key, "%s.%.*s", p->key, (int)name.len, name.ptr);
+    char *value = base_cursor_dup(base_cursor_trim(base_cursor_from(eq + 1)));
+    add_entry(s, base_buf_str(&key), value);
+    base_buf_free(&key);
+    base_free_secret(value);
 }
 
 static int on_value(void *user, const char *inih_section, const char *name, const char *value)
@@ -213,14 +214,14 @@ static int on_value(void *user, const char *inih_section, const char *name, cons
     const char *v = whole ? whole : value;
     if (continuation) {
         /* This inih version keeps inline comments on continuation lines; strip them alike. */
-        char *text = aws_cursor_dup(cut_inline_comment(aws_cursor_from(v)));
+        char *text = base_cursor_dup(cut_inline_comment(base_cursor_from(v)));
         add_continuation(s, st->parent, text);
-        aws_free_secret(text);
+        base_free_secret(text);
     } else {
         add_entry(s, name, v);
         st->parent = (long)s->count - 1;
     }
-    aws_free_secret(whole);
+    base_free_secret(whole);
     return 1;
 }
 
@@ -231,7 +232,7 @@ static char *home_directory(void)
         struct passwd *pw = getpwuid(getuid());
         home = pw && pw->pw_dir ? pw->pw_dir : "";
     }
-    return aws_xstrdup(home);
+    return base_xstrdup(home);
 }
 
 /* The path from env_var ("~/" expanded), else ~/.aws/<default_name>. */
@@ -239,19 +240,19 @@ static char *file_path(const char *env_var, const char *default_name)
 {
     const char *given = getenv(env_var);
     char *home = home_directory();
-    aws_buf path = {0};
+    base_buf path = {0};
     if (given && given[0] && !(given[0] == '~' && (given[1] == '/' || !given[1])))
-        aws_buf_append_str(&path, given);
+        base_buf_append_str(&path, given);
     else if (given && given[0])
-        aws_buf_printf(&path, "%s%s", home, given + 1);
+        base_buf_printf(&path, "%s%s", home, given + 1);
     else
-        aws_buf_printf(&path, "%s/.aws/%s", home, default_name);
+        base_buf_printf(&path, "%s/.aws/%s", home, default_name);
     free(home);
-    return aws_buf_detach(&path);
+    return base_buf_detach(&path);
 }
 
 /* Reads the whole file; a missing file leaves *text empty and succeeds. */
-static int read_file(const char *path, aws_buf *text, bool *missing, aws_error *err)
+static int read_file(const char *path, base_buf *text, bool *missing, base_error *err)
 {
     *missing = false;
     FILE *f = fopen(path, "r");
@@ -260,46 +261,46 @@ static int read_file(const char *path, aws_buf *text, bool *missing, aws_error *
             *missing = true;
             return 0;
         }
-        return aws_error_set(err, AWS_ERROR_CONFIG, "InvalidConfigFile", "%s: %s", path, strerror(errno));
+        return base_error_set(err, BASE_ERROR_CONFIG, "InvalidConfigFile", "%s: %s", path, strerror(errno));
     }
     char chunk[4096];
     size_t n;
     while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        aws_buf_append(text, chunk, n);
+        base_buf_append(text, chunk, n);
     memset(chunk, 0, sizeof chunk);
     int failed = ferror(f) ? errno : 0;
     fclose(f);
     if (failed) {
-        aws_buf_free_secret(text);
-        return aws_error_set(err, AWS_ERROR_CONFIG, "InvalidConfigFile", "%s: %s", path, strerror(failed));
+        base_buf_free_secret(text);
+        return base_error_set(err, BASE_ERROR_CONFIG, "InvalidConfigFile", "%s: %s", path, strerror(failed));
     }
     return 0;
 }
 
-static int load_file(aws_shared_config *cfg, const char *path, enum file_kind file, aws_error *err)
+static int load_file(aws_shared_config *cfg, const char *path, enum file_kind file, base_error *err)
 {
-    aws_buf text = {0};
+    base_buf text = {0};
     bool missing;
     TRY(read_file(path, &text, &missing, err));
     if (missing)
         return 0;
-    parse_state st = {.cfg = cfg, .file = file, .rest = aws_cursor_of(aws_buf_str(&text), text.len),
+    parse_state st = {.cfg = cfg, .file = file, .rest = base_cursor_of(base_buf_str(&text), text.len),
                       .section = -1, .parent = -1};
     int rc = ini_parse_stream(read_line, &st, on_value, &st);
-    aws_buf_free_secret(&text);
+    base_buf_free_secret(&text);
     if (rc > 0)
-        return aws_error_set(err, AWS_ERROR_CONFIG, "InvalidConfigFile",
+        return base_error_set(err, BASE_ERROR_CONFIG, "InvalidConfigFile",
                              "%s:%d: expected a [section] header, a \"key = value\" line or a comment",
                              path, rc);
     if (rc < 0)
-        return aws_error_set(err, AWS_ERROR_CONFIG, "InvalidConfigFile", "%s: could not be parsed",
+        return base_error_set(err, BASE_ERROR_CONFIG, "InvalidConfigFile", "%s: could not be parsed",
                              path);
     return 0;
 }
 
-int aws_shared_config_load(aws_shared_config **out, aws_error *err)
+int aws_shared_config_load(aws_shared_config **out, base_error *err)
 {
-    aws_shared_config *cfg = aws_xcalloc(1, sizeof *cfg);
+    aws_shared_config *cfg = base_xcalloc(1, sizeof *cfg);
     cfg->config_path = file_path("AWS_CONFIG_FILE", "config");
     cfg->credentials_path = file_path("AWS_SHARED_CREDENTIALS_FILE", "credentials");
     if (load_file(cfg, cfg->config_path, FILE_CONFIG, err) != 0 ||
@@ -320,7 +321,7 @@ void aws_shared_config_free(aws_shared_config *c)
         section *s = &c->sections[i];
         for (size_t j = 0; j < s->count; j++) {
             free(s->entries[j].key);
-            aws_free_secret(s->entries[j].value);
+            base_free_secret(s->entries[j].value);
         }
         free(s->entries);
         free(s->name);
@@ -384,10 +385,10 @@ const char *aws_shared_config_service_endpoint(const aws_shared_config *c, const
     const char *services = aws_shared_config_get(c, profile, "services");
     if (!services || !service_key)
         return NULL;
-    aws_buf key = {0};
-    aws_buf_printf(&key, "%s.endpoint_url", service_key);
-    const char *url = find(c, FILE_CONFIG, SECTION_SERVICES, false, services, aws_buf_str(&key));
-    aws_buf_free(&key);
+    base_buf key = {0};
+    base_buf_printf(&key, "%s.endpoint_url", service_key);
+    const char *url = find(c, FILE_CONFIG, SECTION_SERVICES, false, services, base_buf_str(&key));
+    base_buf_free(&key);
     return url;
 }
 

@@ -11,12 +11,12 @@
 #ifndef SCRIBBLE_AWS_SHARED_CONFIG_H
 #define SCRIBBLE_AWS_SHARED_CONFIG_H
 
-#include "error.h"
+#include "base/error.h"
 
 typedef struct aws_shared_config aws_shared_config;
 
 /* Loads both files (missing files are not an error; unreadable or malformed ones are). */
-int aws_shared_config_load(aws_shared_config **out, aws_error *err);
+int aws_shared_config_load(aws_shared_config **out, base_error *err);
 void aws_shared_config_free(aws_shared_config *c);
 
 /* The profile in use: the explicit one when non-NULL, else AWS_PROFILE, else "default". */

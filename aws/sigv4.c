@@ -10,6 +10,7 @@
  * SignatureDoesNotMatch error. Nothing here prints.
  */
 #include "sigv4.h"
+#include "base/cursor.h"
 
 #include <ctype.h>
 #include <openssl/crypto.h>
@@ -60,7 +61,7 @@ static void derive_signing_key(const char *secret, const char *date, const char 
                                const char *service, unsigned char key[SHA256_LEN])
 {
     size_t secret_len = strlen(secret);
-    unsigned char *seed = aws_xmalloc(secret_len + 4);
+    unsigned char *seed = base_xmalloc(secret_len + 4);
     memcpy(seed, "AWS4", 4);
     memcpy(seed + 4, secret, secret_len);
     unsigned char date_key[SHA256_LEN], region_key[SHA256_LEN], service_key[SHA256_LEN];
@@ -77,56 +78,56 @@ static void derive_signing_key(const char *secret, const char *date, const char 
 
 /* ---- canonical path ---- */
 
-static bool is_dot_segment(aws_cursor seg)
+static bool is_dot_segment(base_cursor seg)
 {
-    return aws_cursor_eq_str(seg, ".") || aws_cursor_eq_str(seg, "..");
+    return base_cursor_eq_str(seg, ".") || base_cursor_eq_str(seg, "..");
 }
 
 /* Removes "." and ".." segments and empty segments (duplicate slashes), as
  * every AWS service but S3 expects. A trailing slash survives unless nothing
  * is left but the root. */
-static void append_normalized_path(aws_buf *out, aws_cursor path)
+static void append_normalized_path(base_buf *out, base_cursor path)
 {
-    aws_cursor *kept = aws_xcalloc(path.len + 1, sizeof *kept);
+    base_cursor *kept = base_xcalloc(path.len + 1, sizeof *kept);
     size_t count = 0;
-    aws_cursor rest = path, seg = {0};
+    base_cursor rest = path, seg = {0};
     bool ends_in_directory = false;
-    while (aws_cursor_next_token(&rest, '/', &seg)) {
+    while (base_cursor_next_token(&rest, '/', &seg)) {
         ends_in_directory = seg.len == 0 || is_dot_segment(seg);
-        if (aws_cursor_eq_str(seg, "..")) {
+        if (base_cursor_eq_str(seg, "..")) {
             if (count)
                 count--;
-        } else if (seg.len && !aws_cursor_eq_str(seg, ".")) {
+        } else if (seg.len && !base_cursor_eq_str(seg, ".")) {
             kept[count++] = seg;
         }
     }
     if (path.len && path.ptr[path.len - 1] == '/')
         ends_in_directory = true;
     for (size_t i = 0; i < count; i++) {
-        aws_buf_append_char(out, '/');
-        aws_buf_append(out, kept[i].ptr, kept[i].len);
+        base_buf_append_char(out, '/');
+        base_buf_append(out, kept[i].ptr, kept[i].len);
     }
     if (count == 0 || ends_in_directory)
-        aws_buf_append_char(out, '/');
+        base_buf_append_char(out, '/');
     free(kept);
 }
 
-static void append_canonical_path(aws_buf *out, const aws_http_request *req,
+static void append_canonical_path(base_buf *out, const aws_http_request *req,
                                   const aws_sign_params *params)
 {
-    aws_buf path = {0};
+    base_buf path = {0};
     if (req->path.len == 0)
-        aws_buf_append_char(&path, '/');
+        base_buf_append_char(&path, '/');
     else if (params->normalize_path)
-        append_normalized_path(&path, aws_cursor_of(req->path.data, req->path.len));
+        append_normalized_path(&path, base_cursor_of(req->path.data, req->path.len));
     else
-        aws_buf_append(&path, req->path.data, req->path.len);
+        base_buf_append(&path, req->path.data, req->path.len);
 
     if (params->double_encode_path)
         aws_uri_encode(out, path.data, path.len, 1);
     else
-        aws_buf_append(out, path.data, path.len);
-    aws_buf_free(&path);
+        base_buf_append(out, path.data, path.len);
+    base_buf_free(&path);
 }
 
 /* ---- canonical query ---- */
@@ -136,13 +137,13 @@ typedef struct query_param {
     char *value; /* strictly re-encoded */
 } query_param;
 
-static char *reencode(aws_cursor c)
+static char *reencode(base_cursor c)
 {
-    aws_buf decoded = {0}, encoded = {0};
+    base_buf decoded = {0}, encoded = {0};
     aws_uri_decode(&decoded, c.ptr, c.len);
-    aws_uri_encode(&encoded, aws_buf_str(&decoded), decoded.len, 0);
-    aws_buf_free(&decoded);
-    return aws_buf_detach(&encoded);
+    aws_uri_encode(&encoded, base_buf_str(&decoded), decoded.len, 0);
+    base_buf_free(&decoded);
+    return base_buf_detach(&encoded);
 }
 
 static int compare_params(const void *a, const void *b)
@@ -152,15 +153,15 @@ static int compare_params(const void *a, const void *b)
     return by_name ? by_name : strcmp(x->value, y->value);
 }
 
-static size_t split_query(aws_cursor query, query_param *params)
+static size_t split_query(base_cursor query, query_param *params)
 {
     size_t count = 0;
-    aws_cursor pair = {0};
-    while (aws_cursor_next_token(&query, '&', &pair)) {
+    base_cursor pair = {0};
+    while (base_cursor_next_token(&query, '&', &pair)) {
         if (pair.len == 0)
             continue;
-        aws_cursor name = {0}, value = {0};
-        aws_cursor_next_token(&pair, '=', &name);
+        base_cursor name = {0}, value = {0};
+        base_cursor_next_token(&pair, '=', &name);
         value = pair; /* the rest after the first '=', possibly empty */
         params[count].name = reencode(name);
         params[count].value = reencode(value);
@@ -171,16 +172,16 @@ static size_t split_query(aws_cursor query, query_param *params)
 
 /* Every name=value pair decoded and re-encoded strictly, sorted by name then
  * value; a parameter without '=' signs as "name=". */
-static void append_canonical_query(aws_buf *out, const aws_buf *query)
+static void append_canonical_query(base_buf *out, const base_buf *query)
 {
     size_t most = 1;
     for (size_t i = 0; i < query->len; i++)
         most += query->data[i] == '&';
-    query_param *params = aws_xcalloc(most, sizeof *params);
-    size_t count = split_query(aws_cursor_of(query->data, query->len), params);
+    query_param *params = base_xcalloc(most, sizeof *params);
+    size_t count = split_query(base_cursor_of(query->data, query->len), params);
     qsort(params, count, sizeof *params, compare_params);
     for (size_t i = 0; i < count; i++) {
-        aws_buf_printf(out, "%s%s=%s", i ? "&" : "", params[i].name, params[i].value);
+        base_buf_printf(out, "%s%s=%s", i ? "&" : "", params[i].name, params[i].value);
         free(params[i].name);
         free(params[i].value);
     }
@@ -191,7 +192,7 @@ static void append_canonical_query(aws_buf *out, const aws_buf *query)
 
 typedef struct canonical_header {
     char *name;    /* lowercase */
-    aws_buf value; /* trimmed, whitespace runs collapsed */
+    base_buf value; /* trimmed, whitespace runs collapsed */
     size_t order;  /* position in the request, to keep duplicates in order */
 } canonical_header;
 
@@ -205,7 +206,7 @@ static bool is_unsigned_header(const char *lower_name)
 
 static char *lowercase_name(const char *name)
 {
-    char *lower = aws_cursor_dup(aws_cursor_trim(aws_cursor_from(name)));
+    char *lower = base_cursor_dup(base_cursor_trim(base_cursor_from(name)));
     for (char *p = lower; *p; p++)
         *p = (char)tolower((unsigned char)*p);
     return lower;
@@ -213,9 +214,9 @@ static char *lowercase_name(const char *name)
 
 /* Trims the value and turns every run of whitespace, folded line breaks
  * included, into one space. */
-static void append_trimmed_value(aws_buf *out, const char *value)
+static void append_trimmed_value(base_buf *out, const char *value)
 {
-    aws_cursor v = aws_cursor_trim(aws_cursor_from(value));
+    base_cursor v = base_cursor_trim(base_cursor_from(value));
     bool in_space = false;
     for (size_t i = 0; i < v.len; i++) {
         if (isspace((unsigned char)v.ptr[i])) {
@@ -223,9 +224,9 @@ static void append_trimmed_value(aws_buf *out, const char *value)
             continue;
         }
         if (in_space)
-            aws_buf_append_char(out, ' ');
+            base_buf_append_char(out, ' ');
         in_space = false;
-        aws_buf_append_char(out, v.ptr[i]);
+        base_buf_append_char(out, v.ptr[i]);
     }
 }
 
@@ -257,25 +258,25 @@ static size_t collect_headers(const aws_headers *headers, canonical_header *out)
 
 /* Appends the canonical header lines ("name:v1,v2\n", sorted, duplicates
  * joined in request order) to out and the SignedHeaders list to names. */
-static void append_canonical_headers(aws_buf *out, aws_buf *names, const aws_headers *headers)
+static void append_canonical_headers(base_buf *out, base_buf *names, const aws_headers *headers)
 {
-    canonical_header *sorted = aws_xcalloc(headers->count + 1, sizeof *sorted);
+    canonical_header *sorted = base_xcalloc(headers->count + 1, sizeof *sorted);
     size_t count = collect_headers(headers, sorted);
     for (size_t i = 0; i < count; i++) {
         bool same_as_previous = i > 0 && strcmp(sorted[i].name, sorted[i - 1].name) == 0;
         if (same_as_previous) {
-            aws_buf_printf(out, ",%s", aws_buf_str(&sorted[i].value));
+            base_buf_printf(out, ",%s", base_buf_str(&sorted[i].value));
         } else {
-            aws_buf_printf(out, "%s%s:%s", i ? "\n" : "", sorted[i].name,
-                           aws_buf_str(&sorted[i].value));
-            aws_buf_printf(names, "%s%s", names->len ? ";" : "", sorted[i].name);
+            base_buf_printf(out, "%s%s:%s", i ? "\n" : "", sorted[i].name,
+                           base_buf_str(&sorted[i].value));
+            base_buf_printf(names, "%s%s", names->len ? ";" : "", sorted[i].name);
         }
     }
     if (count)
-        aws_buf_append_char(out, '\n');
+        base_buf_append_char(out, '\n');
     for (size_t i = 0; i < count; i++) {
         free(sorted[i].name);
-        aws_buf_free(&sorted[i].value);
+        base_buf_free(&sorted[i].value);
     }
     free(sorted);
 }
@@ -283,27 +284,27 @@ static void append_canonical_headers(aws_buf *out, aws_buf *names, const aws_hea
 /* ---- the request ---- */
 
 static int check_inputs(const aws_http_request *req, const aws_credentials *creds,
-                        const aws_sign_params *params, aws_error *err)
+                        const aws_sign_params *params, base_error *err)
 {
     ENSURE(creds && creds->access_key_id && creds->access_key_id[0] && creds->secret_access_key &&
                creds->secret_access_key[0],
-           err, AWS_ERROR_CREDENTIALS, "MissingCredentials",
+           err, BASE_ERROR_CREDENTIALS, "MissingCredentials",
            "cannot sign: no access key id or secret access key");
     ENSURE(params && params->region && params->region[0] && params->service && params->service[0],
-           err, AWS_ERROR_INVALID, "InvalidSigningParams", "cannot sign: no region or service");
-    ENSURE(aws_headers_get(&req->headers, "Host"), err, AWS_ERROR_INVALID, "MissingHost",
+           err, BASE_ERROR_INVALID, "InvalidSigningParams", "cannot sign: no region or service");
+    ENSURE(aws_headers_get(&req->headers, "Host"), err, BASE_ERROR_INVALID, "MissingHost",
            "cannot sign %s %s: the request has no Host header", req->method,
-           aws_buf_str(&req->path));
+           base_buf_str(&req->path));
     return 0;
 }
 
 /* amz_date "YYYYMMDDTHHMMSSZ", date "YYYYMMDD", both UTC. */
-static int format_dates(time_t now, char amz_date[17], char date[9], aws_error *err)
+static int format_dates(time_t now, char amz_date[17], char date[9], base_error *err)
 {
     struct tm tm;
-    ENSURE(gmtime_r(&now, &tm), err, AWS_ERROR_INVALID, "InvalidSigningTime",
+    ENSURE(gmtime_r(&now, &tm), err, BASE_ERROR_INVALID, "InvalidSigningTime",
            "cannot sign: time %lld is not representable", (long long)now);
-    ENSURE(strftime(amz_date, 17, "%Y%m%dT%H%M%SZ", &tm) == 16, err, AWS_ERROR_INVALID,
+    ENSURE(strftime(amz_date, 17, "%Y%m%dT%H%M%SZ", &tm) == 16, err, BASE_ERROR_INVALID,
            "InvalidSigningTime", "cannot sign: time %lld is out of range", (long long)now);
     memcpy(date, amz_date, 8);
     date[8] = '\0';
@@ -325,29 +326,29 @@ static void add_signing_headers(aws_http_request *req, const aws_credentials *cr
         aws_headers_set(&req->headers, "x-amz-content-sha256", payload_hash);
 }
 
-static void build_canonical_request(aws_buf *out, aws_buf *signed_names,
+static void build_canonical_request(base_buf *out, base_buf *signed_names,
                                     const aws_http_request *req, const aws_sign_params *params,
                                     const char *payload_hash)
 {
-    aws_buf_printf(out, "%s\n", req->method);
+    base_buf_printf(out, "%s\n", req->method);
     append_canonical_path(out, req, params);
-    aws_buf_append_char(out, '\n');
+    base_buf_append_char(out, '\n');
     append_canonical_query(out, &req->query);
-    aws_buf_append_char(out, '\n');
+    base_buf_append_char(out, '\n');
     append_canonical_headers(out, signed_names, &req->headers);
-    aws_buf_printf(out, "\n%s\n%s", aws_buf_str(signed_names), payload_hash);
+    base_buf_printf(out, "\n%s\n%s", base_buf_str(signed_names), payload_hash);
 }
 
-static void build_string_to_sign(aws_buf *out, const char *amz_date, const char *scope,
-                                 const aws_buf *canonical_request)
+static void build_string_to_sign(base_buf *out, const char *amz_date, const char *scope,
+                                 const base_buf *canonical_request)
 {
     char hash[65];
     aws_sha256_hex(canonical_request->data, canonical_request->len, hash);
-    aws_buf_printf(out, AWS_SIGV4_ALGORITHM "\n%s\n%s\n%s", amz_date, scope, hash);
+    base_buf_printf(out, AWS_SIGV4_ALGORITHM "\n%s\n%s\n%s", amz_date, scope, hash);
 }
 
 static void compute_signature(const char *secret, const char *date, const aws_sign_params *params,
-                              const aws_buf *string_to_sign, char signature[65])
+                              const base_buf *string_to_sign, char signature[65])
 {
     unsigned char key[SHA256_LEN], mac[SHA256_LEN];
     derive_signing_key(secret, date, params->region, params->service, key);
@@ -356,15 +357,15 @@ static void compute_signature(const char *secret, const char *date, const aws_si
     OPENSSL_cleanse(key, sizeof key);
 }
 
-static void fill_trace(aws_sign_trace *trace, const aws_buf *canonical_request,
-                       const aws_buf *string_to_sign, const char *signature)
+static void fill_trace(aws_sign_trace *trace, const base_buf *canonical_request,
+                       const base_buf *string_to_sign, const char *signature)
 {
     if (!trace)
         return;
-    aws_buf_reset(&trace->canonical_request);
-    aws_buf_append(&trace->canonical_request, aws_buf_str(canonical_request), canonical_request->len);
-    aws_buf_reset(&trace->string_to_sign);
-    aws_buf_append(&trace->string_to_sign, aws_buf_str(string_to_sign), string_to_sign->len);
+    base_buf_reset(&trace->canonical_request);
+    base_buf_append(&trace->canonical_request, base_buf_str(canonical_request), canonical_request->len);
+    base_buf_reset(&trace->string_to_sign);
+    base_buf_append(&trace->string_to_sign, base_buf_str(string_to_sign), string_to_sign->len);
     memcpy(trace->signature, signature, 65);
 }
 
@@ -372,58 +373,58 @@ static void fill_trace(aws_sign_trace *trace, const aws_buf *canonical_request,
  * stands: what signing sends and what a server recomputes. */
 static void sign_parts(const aws_http_request *req, const char *secret,
                        const aws_sign_params *params, const char *amz_date, const char *payload_hash,
-                       aws_buf *canonical, aws_buf *signed_names, aws_buf *scope, aws_buf *to_sign,
+                       base_buf *canonical, base_buf *signed_names, base_buf *scope, base_buf *to_sign,
                        char signature[65])
 {
     char date[9];
     memcpy(date, amz_date, 8);
     date[8] = '\0';
     build_canonical_request(canonical, signed_names, req, params, payload_hash);
-    aws_buf_printf(scope, "%s/%s/%s/aws4_request", date, params->region, params->service);
-    build_string_to_sign(to_sign, amz_date, aws_buf_str(scope), canonical);
+    base_buf_printf(scope, "%s/%s/%s/aws4_request", date, params->region, params->service);
+    build_string_to_sign(to_sign, amz_date, base_buf_str(scope), canonical);
     compute_signature(secret, date, params, to_sign, signature);
 }
 
 int aws_sigv4_signature(const aws_http_request *req, const char *secret,
                         const aws_sign_params *params, const char *amz_date, const char *payload_hash,
-                        aws_buf *signed_names, char signature[65])
+                        base_buf *signed_names, char signature[65])
 {
-    aws_buf canonical = {0}, scope = {0}, to_sign = {0};
+    base_buf canonical = {0}, scope = {0}, to_sign = {0};
     sign_parts(req, secret, params, amz_date, payload_hash, &canonical, signed_names, &scope,
                &to_sign, signature);
-    aws_buf_free(&canonical);
-    aws_buf_free(&scope);
-    aws_buf_free(&to_sign);
+    base_buf_free(&canonical);
+    base_buf_free(&scope);
+    base_buf_free(&to_sign);
     return 0;
 }
 
 int aws_sigv4_sign(aws_http_request *req, const aws_credentials *creds,
-                   const aws_sign_params *params, aws_sign_trace *trace, aws_error *err)
+                   const aws_sign_params *params, aws_sign_trace *trace, base_error *err)
 {
     char amz_date[17], date[9], body_hash[65], signature[65];
     TRY(check_inputs(req, creds, params, err));
     TRY(format_dates(params->now, amz_date, date, err));
     const char *payload_hash = params->payload_hash;
     if (!payload_hash) {
-        aws_sha256_hex(aws_buf_str(&req->body), req->body.len, body_hash);
+        aws_sha256_hex(base_buf_str(&req->body), req->body.len, body_hash);
         payload_hash = body_hash;
     }
     add_signing_headers(req, creds, params, amz_date, payload_hash);
 
-    aws_buf canonical = {0}, signed_names = {0}, scope = {0}, to_sign = {0}, auth = {0};
+    base_buf canonical = {0}, signed_names = {0}, scope = {0}, to_sign = {0}, auth = {0};
     sign_parts(req, creds->secret_access_key, params, amz_date, payload_hash, &canonical,
                &signed_names, &scope, &to_sign, signature);
 
-    aws_buf_printf(&auth, AWS_SIGV4_ALGORITHM " Credential=%s/%s, SignedHeaders=%s, Signature=%s",
-                   creds->access_key_id, aws_buf_str(&scope), aws_buf_str(&signed_names), signature);
-    aws_headers_add(&req->headers, "Authorization", aws_buf_str(&auth));
+    base_buf_printf(&auth, AWS_SIGV4_ALGORITHM " Credential=%s/%s, SignedHeaders=%s, Signature=%s",
+                   creds->access_key_id, base_buf_str(&scope), base_buf_str(&signed_names), signature);
+    aws_headers_add(&req->headers, "Authorization", base_buf_str(&auth));
     fill_trace(trace, &canonical, &to_sign, signature);
 
-    aws_buf_free(&canonical);
-    aws_buf_free(&signed_names);
-    aws_buf_free(&scope);
-    aws_buf_free(&to_sign);
-    aws_buf_free(&auth);
+    base_buf_free(&canonical);
+    base_buf_free(&signed_names);
+    base_buf_free(&scope);
+    base_buf_free(&to_sign);
+    base_buf_free(&auth);
     return 0;
 }
 
@@ -431,7 +432,7 @@ void aws_sign_trace_free(aws_sign_trace *t)
 {
     if (!t)
         return;
-    aws_buf_free(&t->canonical_request);
-    aws_buf_free(&t->string_to_sign);
+    base_buf_free(&t->canonical_request);
+    base_buf_free(&t->string_to_sign);
     memset(t, 0, sizeof *t);
 }

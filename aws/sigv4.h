@@ -11,9 +11,9 @@
 #include <stdbool.h>
 #include <time.h>
 
-#include "buf.h"
+#include "base/buf.h"
 #include "credentials.h"
-#include "error.h"
+#include "base/error.h"
 #include "http.h"
 
 #define AWS_SIGV4_ALGORITHM "AWS4-HMAC-SHA256"
@@ -30,13 +30,13 @@ typedef struct aws_sign_params {
 
 /* What signing produced, for tests and --debug (the signature is redacted there). */
 typedef struct aws_sign_trace {
-    aws_buf canonical_request;
-    aws_buf string_to_sign;
+    base_buf canonical_request;
+    base_buf string_to_sign;
     char signature[65];
 } aws_sign_trace;
 
 int aws_sigv4_sign(aws_http_request *req, const aws_credentials *creds,
-                   const aws_sign_params *params, aws_sign_trace *trace, aws_error *err);
+                   const aws_sign_params *params, aws_sign_trace *trace, base_error *err);
 void aws_sign_trace_free(aws_sign_trace *t);
 
 /* What a server checking a request recomputes: the signature of req as it
@@ -47,7 +47,7 @@ void aws_sign_trace_free(aws_sign_trace *t);
  * SignedHeaders list the signature covers. The secret is not kept. */
 int aws_sigv4_signature(const aws_http_request *req, const char *secret,
                         const aws_sign_params *params, const char *amz_date, const char *payload_hash,
-                        aws_buf *signed_names, char signature[65]);
+                        base_buf *signed_names, char signature[65]);
 
 /* Lowercase hex SHA-256 of data into out[65]. */
 void aws_sha256_hex(const void *data, size_t len, char out[65]);

@@ -9,7 +9,7 @@
 #include "client.h"
 #include "protocol.h"
 
-xmlDocPtr aws_xml_parse(const aws_buf *body)
+xmlDocPtr aws_xml_parse(const base_buf *body)
 {
     if (!body->len || body->len > 0x7fffffff)
         return NULL;
@@ -58,7 +58,7 @@ void aws_xml_copy_text(xmlNodePtr root, const char *name, char *dst, size_t size
     free(text);
 }
 
-void aws_xml_read_error(xmlDocPtr doc, const char *request_id_element, aws_error *err)
+void aws_xml_read_error(xmlDocPtr doc, const char *request_id_element, base_error *err)
 {
     if (!doc)
         return;

@@ -278,7 +278,7 @@ static int run_row(stand_in *s, const char *endpoint, char *const *ids,
                    const message_list *messages, int repeats, row *r)
 {
     fanout *f = NULL;
-    aws_error err = {0};
+    base_error err = {0};
     if (fanout_new(endpoint, r->workers, &f, &err) != 0) {
         fprintf(stderr, "fanout_bench: %s: %s\n", err.code, err.message);
         return -1;

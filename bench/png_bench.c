@@ -76,7 +76,7 @@ int main(int argc, char **argv)
     for (size_t d = 0; d < sizeof depths / sizeof depths[0]; d++) {
         for (size_t p = 0; p < sizeof patterns / sizeof patterns[0]; p++) {
             canvas_geometry g;
-            aws_error err = {0};
+            base_error err = {0};
             if (canvas_geometry_init(&g, SIDE, SIDE, depths[d], &err) != 0) {
                 fprintf(stderr, "png_bench: %s\n", err.message);
                 return 1;
@@ -84,10 +84,10 @@ int main(int argc, char **argv)
             size_t n = canvas_byte_count(&g);
             uint8_t *bits = calloc(n, 1);
             patterns[p].fill(&g, bits);
-            aws_buf png = {0};
+            base_buf png = {0};
             double start = now_seconds();
             for (int i = 0; i < encodes; i++) {
-                aws_buf_reset(&png);
+                base_buf_reset(&png);
                 if (canvas_encode_png(&g, bits, n, &png, &err) != 0) {
                     fprintf(stderr, "png_bench: %s: %s\n", err.code, err.message);
                     return 1;
@@ -96,7 +96,7 @@ int main(int argc, char **argv)
             double ms = (now_seconds() - start) * 1000.0 / encodes;
             printf("%-5d  %-8s  %11zu  %11zu  %12.2f\n", depths[d], patterns[p].name, n, png.len,
                    ms);
-            aws_buf_free(&png);
+            base_buf_free(&png);
             free(bits);
         }
     }

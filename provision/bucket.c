@@ -43,7 +43,7 @@ static void bucket_path(const resource *r, char *out, size_t size)
 /* A call on the bucket or one of its subresources ("publicAccessBlock", ...;
  * NULL: the bucket itself); extra is a NULL-terminated name, value list. */
 static int s3_call(op_ctx *ctx, const resource *r, const char *method, const char *subresource,
-                   const char *const *extra, const aws_buf *body, xmlDocPtr *out, aws_error *err)
+                   const char *const *extra, const base_buf *body, xmlDocPtr *out, base_error *err)
 {
     char path[160];
     bucket_path(r, path, sizeof path);
@@ -64,12 +64,12 @@ static int s3_call(op_ctx *ctx, const resource *r, const char *method, const cha
 }
 
 /* Serialises doc (and frees it) into out. */
-static void take_xml(xmlDocPtr doc, aws_buf *out)
+static void take_xml(xmlDocPtr doc, base_buf *out)
 {
     xmlChar *text = NULL;
     int len = 0;
     xmlDocDumpMemory(doc, &text, &len);
-    aws_buf_append(out, text, (size_t)len);
+    base_buf_append(out, text, (size_t)len);
     xmlFree(text);
     xmlFreeDoc(doc);
 }
@@ -85,16 +85,16 @@ static xmlNodePtr new_document(const char *root_name, xmlDocPtr *doc)
 
 /* PUTs a configuration document to a subresource. */
 static int put_config(op_ctx *ctx, const resource *r, const char *subresource, xmlDocPtr doc,
-                      aws_error *err)
+                      base_error *err)
 {
-    aws_buf body = {0};
+    base_buf body = {0};
     take_xml(doc, &body);
     int rc = s3_call(ctx, r, "PUT", subresource, NULL, &body, NULL, err);
-    aws_buf_free(&body);
+    base_buf_free(&body);
     return rc;
 }
 
-static int put_public_access_block(op_ctx *ctx, const resource *r, aws_error *err)
+static int put_public_access_block(op_ctx *ctx, const resource *r, base_error *err)
 {
     xmlDocPtr doc;
     xmlNodePtr root = new_document("PublicAccessBlockConfiguration", &doc);
@@ -103,7 +103,7 @@ static int put_public_access_block(op_ctx *ctx, const resource *r, aws_error *er
     return put_config(ctx, r, "publicAccessBlock", doc, err);
 }
 
-static int put_ownership_controls(op_ctx *ctx, const resource *r, aws_error *err)
+static int put_ownership_controls(op_ctx *ctx, const resource *r, base_error *err)
 {
     xmlDocPtr doc;
     xmlNodePtr rule = xmlNewChild(new_document("OwnershipControls", &doc), NULL, BAD_CAST "Rule", NULL);
@@ -111,7 +111,7 @@ static int put_ownership_controls(op_ctx *ctx, const resource *r, aws_error *err
     return put_config(ctx, r, "ownershipControls", doc, err);
 }
 
-static int put_encryption(op_ctx *ctx, const resource *r, aws_error *err)
+static int put_encryption(op_ctx *ctx, const resource *r, base_error *err)
 {
     xmlDocPtr doc;
     xmlNodePtr root = new_document("ServerSideEncryptionConfiguration", &doc);
@@ -128,7 +128,7 @@ static void add_xml_tag(void *ctx, const char *key, const char *value)
     xmlNewTextChild(tag, NULL, BAD_CAST "Value", BAD_CAST value);
 }
 
-static int put_tagging(op_ctx *ctx, const resource *r, aws_error *err)
+static int put_tagging(op_ctx *ctx, const resource *r, base_error *err)
 {
     xmlDocPtr doc;
     xmlNodePtr tag_set = xmlNewChild(new_document("Tagging", &doc), NULL, BAD_CAST "TagSet", NULL);
@@ -141,7 +141,7 @@ static bool keeps_artifacts(const resource *r)
     return r->variant && strcmp(r->variant, "artifacts") == 0;
 }
 
-static int put_lifecycle(op_ctx *ctx, const resource *r, aws_error *err)
+static int put_lifecycle(op_ctx *ctx, const resource *r, base_error *err)
 {
     xmlDocPtr doc;
     xmlNodePtr rule = xmlNewChild(new_document("LifecycleConfiguration", &doc), NULL,
@@ -157,7 +157,7 @@ static int put_lifecycle(op_ctx *ctx, const resource *r, aws_error *err)
 
 /* GETs a configuration subresource; *doc NULL when S3 answers `missing_code`. */
 static int get_config(op_ctx *ctx, const resource *r, const char *subresource,
-                      const char *missing_code, xmlDocPtr *doc, aws_error *err)
+                      const char *missing_code, xmlDocPtr *doc, base_error *err)
 {
     return allow_error(s3_call(ctx, r, "GET", subresource, NULL, NULL, doc, err), err, missing_code);
 }
@@ -206,15 +206,15 @@ static void fill(op_ctx *ctx, resource *r)
     resource_set_output(r, "bucket_regional_domain", domain);
 }
 
-static int bucket_read(op_ctx *ctx, resource *r, aws_error *err)
+static int bucket_read(op_ctx *ctx, resource *r, base_error *err)
 {
     if (s3_call(ctx, r, "HEAD", NULL, NULL, NULL, NULL, err) != 0) {
         if (err->http_status == 404) {
-            aws_error_clear(err);
+            base_error_clear(err);
             return 0;
         }
         if (err->http_status == 403)
-            return aws_error_set(err, AWS_ERROR_SERVICE, "BucketOwnedByAnotherAccount",
+            return base_error_set(err, BASE_ERROR_SERVICE, "BucketOwnedByAnotherAccount",
                                  "S3 bucket %s exists but belongs to another account (or this one "
                                  "may not read it); bucket names are global",
                                  r->name);
@@ -240,7 +240,7 @@ static int bucket_read(op_ctx *ctx, resource *r, aws_error *err)
 }
 
 /* Everything but the bucket itself: run after create, and to correct drift. */
-static int configure(op_ctx *ctx, resource *r, aws_error *err)
+static int configure(op_ctx *ctx, resource *r, base_error *err)
 {
     TRY(put_public_access_block(ctx, r, err));
     TRY(put_ownership_controls(ctx, r, err));
@@ -250,10 +250,10 @@ static int configure(op_ctx *ctx, resource *r, aws_error *err)
     return put_tagging(ctx, r, err);
 }
 
-static int bucket_create(op_ctx *ctx, resource *r, aws_error *err)
+static int bucket_create(op_ctx *ctx, resource *r, base_error *err)
 {
     const char *region = stack_region(ctx->stack);
-    aws_buf body = {0};
+    base_buf body = {0};
     if (strcmp(region, "us-east-1") != 0) {
         xmlDocPtr doc;
         xmlNodePtr root = new_document("CreateBucketConfiguration", &doc);
@@ -261,13 +261,13 @@ static int bucket_create(op_ctx *ctx, resource *r, aws_error *err)
         take_xml(doc, &body);
     }
     int rc = s3_call(ctx, r, "PUT", NULL, NULL, body.len ? &body : NULL, NULL, err);
-    aws_buf_free(&body);
+    base_buf_free(&body);
     if (rc != 0 && error_is(err, "BucketAlreadyOwnedByYou")) { /* an interrupted earlier up */
-        aws_error_clear(err);
+        base_error_clear(err);
         rc = 0;
     }
     if (rc != 0 && error_is(err, "BucketAlreadyExists"))
-        return aws_error_set(err, AWS_ERROR_SERVICE, "BucketAlreadyExists",
+        return base_error_set(err, BASE_ERROR_SERVICE, "BucketAlreadyExists",
                              "S3 bucket name %s is taken by another account; bucket names are global",
                              r->name);
     TRY(rc);
@@ -281,7 +281,7 @@ static int bucket_create(op_ctx *ctx, resource *r, aws_error *err)
     return -1;
 }
 
-static int bucket_update(op_ctx *ctx, resource *r, aws_error *err)
+static int bucket_update(op_ctx *ctx, resource *r, base_error *err)
 {
     return configure(ctx, r, err);
 }
@@ -310,7 +310,7 @@ static void add_object(void *ctx, xmlNodePtr element)
 
 /* Lists one page and deletes what it holds; *deleted says how many. Always
  * lists from the start: what was deleted is no longer listed. */
-static int delete_page(op_ctx *ctx, const resource *r, bool versions, int *deleted, aws_error *err)
+static int delete_page(op_ctx *ctx, const resource *r, bool versions, int *deleted, base_error *err)
 {
     static const char *const list_v2[] = {"list-type", "2", "max-keys", "1000", NULL};
     static const char *const list_versions[] = {"max-keys", "1000", NULL};
@@ -333,17 +333,17 @@ static int delete_page(op_ctx *ctx, const resource *r, bool versions, int *delet
         xmlFreeDoc(doc);
         return 0;
     }
-    aws_buf body = {0};
+    base_buf body = {0};
     take_xml(doc, &body);
     xmlDocPtr result = NULL;
     int rc = s3_call(ctx, r, "POST", "delete", NULL, &body, &result, err);
-    aws_buf_free(&body);
+    base_buf_free(&body);
     if (rc == 0 && result) {
         xmlNodePtr root = xmlDocGetRootElement(result);
         char *code = aws_xml_find_text(root, "Code");
         char *key = aws_xml_find_text(root, "Key");
         if (code)
-            rc = aws_error_set(err, AWS_ERROR_SERVICE, code, "S3 DeleteObjects on %s: %s failed",
+            rc = base_error_set(err, BASE_ERROR_SERVICE, code, "S3 DeleteObjects on %s: %s failed",
                                r->name, key ? key : "an object");
         free(code);
         free(key);
@@ -352,7 +352,7 @@ static int delete_page(op_ctx *ctx, const resource *r, bool versions, int *delet
     return rc;
 }
 
-static int empty_bucket(op_ctx *ctx, const resource *r, bool versions, aws_error *err)
+static int empty_bucket(op_ctx *ctx, const resource *r, bool versions, base_error *err)
 {
     int deleted = DELETE_BATCH;
     while (deleted > 0)
@@ -366,7 +366,7 @@ typedef struct unfinished_upload {
     op_ctx *ctx;
     const resource *bucket;
     int aborted;
-    aws_error *err;
+    base_error *err;
     int rc;
 } unfinished_upload;
 
@@ -376,18 +376,18 @@ static void abort_upload(void *ctx, xmlNodePtr element)
     char *key = aws_xml_find_text(element, "Key");
     char *id = aws_xml_find_text(element, "UploadId");
     if (u->rc == 0 && key && id) {
-        aws_buf path = {0};
-        aws_buf_printf(&path, "/%s/", u->bucket->name);
+        base_buf path = {0};
+        base_buf_printf(&path, "/%s/", u->bucket->name);
         aws_uri_encode(&path, key, strlen(key), 1);
         aws_params query = {0};
         aws_params_add(&query, "uploadId", id);
         u->rc = allow_error(aws_rest_xml_call(u->ctx->client, &aws_service_s3, "DELETE",
-                                              aws_buf_str(&path), &query, NULL, NULL, 0, NULL,
+                                              base_buf_str(&path), &query, NULL, NULL, 0, NULL,
                                               NULL, u->err),
                             u->err, "NoSuchUpload");
         u->aborted++;
         aws_params_free(&query);
-        aws_buf_free(&path);
+        base_buf_free(&path);
     }
     free(key);
     free(id);
@@ -395,7 +395,7 @@ static void abort_upload(void *ctx, xmlNodePtr element)
 
 /* Lists and aborts until none is listed; a listing that lags behind the
  * aborts is asked again by the walk (a retryable refusal), not here forever. */
-static int abort_unfinished_uploads(op_ctx *ctx, const resource *r, aws_error *err)
+static int abort_unfinished_uploads(op_ctx *ctx, const resource *r, base_error *err)
 {
     for (int round = 0; round < ABORT_ROUNDS; round++) {
         xmlDocPtr listing = NULL;
@@ -407,13 +407,13 @@ static int abort_unfinished_uploads(op_ctx *ctx, const resource *r, aws_error *e
         if (u.aborted == 0)
             return 0;
     }
-    aws_error_set(err, AWS_ERROR_SERVICE, "UploadsStillListed",
+    base_error_set(err, BASE_ERROR_SERVICE, "UploadsStillListed",
                   "S3 bucket %s still lists unfinished uploads after aborting them", r->name);
     err->retryable = true;
     return -1;
 }
 
-static int bucket_remove(op_ctx *ctx, resource *r, aws_error *err)
+static int bucket_remove(op_ctx *ctx, resource *r, base_error *err)
 {
     TRY(abort_unfinished_uploads(ctx, r, err));
     TRY(empty_bucket(ctx, r, false, err));
@@ -438,10 +438,10 @@ const resource_ops bucket_ops = {
     .remove = bucket_remove,
 };
 
-static int bucket_missing(op_ctx *ctx, resource *r, aws_error *err)
+static int bucket_missing(op_ctx *ctx, resource *r, base_error *err)
 {
     (void)ctx;
-    return aws_error_set(err, AWS_ERROR_SERVICE, "NoSuchBucket",
+    return base_error_set(err, BASE_ERROR_SERVICE, "NoSuchBucket",
                          "S3 bucket %s does not exist; run scribblectl up first", r->name);
 }
 

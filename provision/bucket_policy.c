@@ -26,8 +26,8 @@ static const char *bucket_name(const op_ctx *ctx)
 }
 
 /* GET, PUT or DELETE /<bucket>?policy; resp (optional) receives the answer. */
-static int policy_call(op_ctx *ctx, const char *method, const aws_buf *body, aws_http_response *resp,
-                       aws_error *err)
+static int policy_call(op_ctx *ctx, const char *method, const base_buf *body, aws_http_response *resp,
+                       base_error *err)
 {
     char path[160];
     snprintf(path, sizeof path, "/%s", bucket_name(ctx));
@@ -45,7 +45,7 @@ static int policy_call(op_ctx *ctx, const char *method, const aws_buf *body, aws
 }
 
 /* The document the config wants; *ready false while the distribution is absent. */
-static int wanted_policy(const op_ctx *ctx, aws_buf *out, bool *ready, aws_error *err)
+static int wanted_policy(const op_ctx *ctx, base_buf *out, bool *ready, base_error *err)
 {
     const char *distribution_arn = stack_output(ctx->stack, ROLE_DISTRIBUTION, "distribution_arn");
     *ready = distribution_arn != NULL;
@@ -64,48 +64,48 @@ static void fill(const op_ctx *ctx, resource *r)
     snprintf(r->state, sizeof r->state, "attached");
 }
 
-static int bucket_policy_read(op_ctx *ctx, resource *r, aws_error *err)
+static int bucket_policy_read(op_ctx *ctx, resource *r, base_error *err)
 {
     aws_http_response resp = {0};
     if (policy_call(ctx, "GET", NULL, &resp, err) != 0) {
         if (error_is(err, "NoSuchBucketPolicy") || error_is(err, "NoSuchBucket")) {
-            aws_error_clear(err);
+            base_error_clear(err);
             return 0;
         }
         return -1;
     }
     fill(ctx, r);
-    aws_buf wanted = {0};
+    base_buf wanted = {0};
     bool ready = false;
     int rc = wanted_policy(ctx, &wanted, &ready, err);
-    if (rc == 0 && ready && !policy_equal(aws_buf_str(&resp.body), aws_buf_str(&wanted)))
-        policy_drift(r, "bucket policy", aws_buf_str(&resp.body), aws_buf_str(&wanted));
-    aws_buf_free(&wanted);
+    if (rc == 0 && ready && !policy_equal(base_buf_str(&resp.body), base_buf_str(&wanted)))
+        policy_drift(r, "bucket policy", base_buf_str(&resp.body), base_buf_str(&wanted));
+    base_buf_free(&wanted);
     aws_http_response_free(&resp);
     return rc;
 }
 
-static int bucket_policy_put(op_ctx *ctx, resource *r, aws_error *err)
+static int bucket_policy_put(op_ctx *ctx, resource *r, base_error *err)
 {
-    aws_buf wanted = {0};
+    base_buf wanted = {0};
     bool ready = false;
     int rc = wanted_policy(ctx, &wanted, &ready, err);
     if (rc == 0 && !ready)
-        rc = aws_error_set(err, AWS_ERROR_INVALID, "DependencyMissing",
+        rc = base_error_set(err, BASE_ERROR_INVALID, "DependencyMissing",
                            "%s needs the CloudFront distribution, which does not exist", r->name);
     if (rc == 0)
         rc = policy_call(ctx, "PUT", &wanted, NULL, err);
-    aws_buf_free(&wanted);
+    base_buf_free(&wanted);
     if (rc != 0 && error_is(err, "NoSuchBucket"))
         err->retryable = true; /* a bucket just made is not visible everywhere at once */
     if (rc == 0) {
         fill(ctx, r);
-        aws_buf_free(&r->drift);
+        base_buf_free(&r->drift);
     }
     return rc;
 }
 
-static int bucket_policy_remove(op_ctx *ctx, resource *r, aws_error *err)
+static int bucket_policy_remove(op_ctx *ctx, resource *r, base_error *err)
 {
     (void)r;
     int rc = allow_error(policy_call(ctx, "DELETE", NULL, NULL, err), err, "NoSuchBucket");

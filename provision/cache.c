@@ -169,7 +169,7 @@ static const cache_api *api_of(const op_ctx *ctx, const resource *r)
 
 /* One call naming the cache; frees params (which may be NULL). */
 static int cache_call(op_ctx *ctx, const resource *r, const char *action, aws_params *params,
-                      xmlDocPtr *out, aws_error *err)
+                      xmlDocPtr *out, base_error *err)
 {
     aws_params local = {0};
     aws_params *p = params ? params : &local;
@@ -186,7 +186,7 @@ static int cache_call(op_ctx *ctx, const resource *r, const char *action, aws_pa
 
 /* The live cache, or *item NULL when there is none. The caller frees *doc. */
 static int describe(op_ctx *ctx, const resource *r, xmlDocPtr *doc, xmlNodePtr *item,
-                    aws_error *err)
+                    base_error *err)
 {
     const cache_api *api = api_of(ctx, r);
     *item = NULL;
@@ -277,7 +277,7 @@ static void group_drift(op_ctx *ctx, resource *r, xmlNodePtr item, const cache_p
     drift_int(r, "cache port", atol(resource_output(r, "endpoint_port")), cfg->cache.port);
 }
 
-static int cache_read(op_ctx *ctx, resource *r, aws_error *err)
+static int cache_read(op_ctx *ctx, resource *r, base_error *err)
 {
     xmlDocPtr doc = NULL;
     xmlNodePtr item = NULL;
@@ -312,9 +312,9 @@ static void add_common_params(op_ctx *ctx, const resource *r, const cache_plan *
 }
 
 static int create_serverless(op_ctx *ctx, const resource *r, const cache_plan *p, xmlDocPtr *doc,
-                             aws_error *err)
+                             base_error *err)
 {
-    ENSURE(p->subnets.count && p->groups.count, err, AWS_ERROR_INVALID, "MissingDependency",
+    ENSURE(p->subnets.count && p->groups.count, err, BASE_ERROR_INVALID, "MissingDependency",
            "cache %s: the private subnets or the cache's security group are not known yet",
            r->name);
     aws_params params = {0};
@@ -329,11 +329,11 @@ static int create_serverless(op_ctx *ctx, const resource *r, const cache_plan *p
 }
 
 static int create_group(op_ctx *ctx, const resource *r, const cache_plan *p, xmlDocPtr *doc,
-                        aws_error *err)
+                        base_error *err)
 {
     const scribble_config *cfg = ctx->cfg;
     const char *subnet_group = stack_output(ctx->stack, ROLE_CACHE_SUBNET_GROUP, "name");
-    ENSURE(subnet_group && p->groups.count, err, AWS_ERROR_INVALID, "MissingDependency",
+    ENSURE(subnet_group && p->groups.count, err, BASE_ERROR_INVALID, "MissingDependency",
            "cache %s: the cache subnet group or the cache's security group is not known yet",
            r->name);
     aws_params params = {0};
@@ -355,7 +355,7 @@ static int create_group(op_ctx *ctx, const resource *r, const cache_plan *p, xml
     return cache_call(ctx, r, "CreateReplicationGroup", &params, doc, err);
 }
 
-static int cache_create(op_ctx *ctx, resource *r, aws_error *err)
+static int cache_create(op_ctx *ctx, resource *r, base_error *err)
 {
     const cache_api *api = api_of(ctx, r);
     cache_plan p;
@@ -368,9 +368,9 @@ static int cache_create(op_ctx *ctx, resource *r, aws_error *err)
          * being deleted (retry until it is gone). */
         xmlFreeDoc(doc);
         doc = NULL;
-        aws_error_clear(err);
+        base_error_clear(err);
         TRY(cache_read(ctx, r, err));
-        ENSURE(r->exists, err, AWS_ERROR_SERVICE, api->exists,
+        ENSURE(r->exists, err, BASE_ERROR_SERVICE, api->exists,
                "cache %s is still being deleted; it is created again once it is gone", r->name);
         return 0;
     }
@@ -379,16 +379,16 @@ static int cache_create(op_ctx *ctx, resource *r, aws_error *err)
         publish(r, item, endpoint_of(ctx, r, item));
     xmlFreeDoc(doc);
     if (rc == 0 && !item)
-        rc = aws_error_set(err, AWS_ERROR_PARSE, "MalformedResponse", "%s gave no cache",
+        rc = base_error_set(err, BASE_ERROR_PARSE, "MalformedResponse", "%s gave no cache",
                            api->create);
     return rc;
 }
 
 /* For the ENSURE below: retryable, so the walker's retry resumes the work. */
-static int retry_later(aws_error *err, const char *code, const char *what, const char *name,
+static int retry_later(base_error *err, const char *code, const char *what, const char *name,
                        const char *state)
 {
-    aws_error_set(err, AWS_ERROR_SERVICE, code, "cache %s is %s; %s", name, state, what);
+    base_error_set(err, BASE_ERROR_SERVICE, code, "cache %s is %s; %s", name, state, what);
     err->retryable = true;
     return -1;
 }
@@ -405,7 +405,7 @@ static bool newer(const char *wanted, const char *live)
  * engine (and version) first, then the usage limit and security groups.
  * refused: what cannot change in place. */
 static void serverless_changes(op_ctx *ctx, xmlNodePtr item, const cache_plan *p,
-                               aws_params *params, bool *more, aws_buf *refused)
+                               aws_params *params, bool *more, base_buf *refused)
 {
     char engine[32], major[16], limit[64], wanted_limit[64];
     child_text(item, "Engine", engine, sizeof engine);
@@ -413,10 +413,10 @@ static void serverless_changes(op_ctx *ctx, xmlNodePtr item, const cache_plan *p
     bool engine_differs = strcmp(engine, p->engine) != 0;
     bool version_differs = strcmp(major, p->major) != 0;
     if (engine_differs && !(strcmp(engine, "redis") == 0 && strcmp(p->engine, "valkey") == 0))
-        aws_buf_printf(refused, "%sthe engine from %s to %s", refused->len ? ", " : "", engine,
+        base_buf_printf(refused, "%sthe engine from %s to %s", refused->len ? ", " : "", engine,
                        p->engine);
     else if (!engine_differs && version_differs && !newer(p->major, major))
-        aws_buf_printf(refused, "%sthe major version from %s down to %s", refused->len ? ", " : "",
+        base_buf_printf(refused, "%sthe major version from %s down to %s", refused->len ? ", " : "",
                        major, p->major);
     else if (engine_differs || version_differs) {
         if (engine_differs)
@@ -427,7 +427,7 @@ static void serverless_changes(op_ctx *ctx, xmlNodePtr item, const cache_plan *p
     id_set set;
     read_set(item, "SubnetIds", "SubnetId", &set);
     if (p->subnets.count && !id_set_equal(&set, &p->subnets))
-        aws_buf_printf(refused, "%sthe subnets", refused->len ? ", " : "");
+        base_buf_printf(refused, "%sthe subnets", refused->len ? ", " : "");
 
     bool engine_change = params->count > 0;
     usage_limit(item, limit, sizeof limit);
@@ -450,7 +450,7 @@ static void serverless_changes(op_ctx *ctx, xmlNodePtr item, const cache_plan *p
 }
 
 static void group_changes(op_ctx *ctx, xmlNodePtr item, const cache_plan *p, aws_params *params,
-                          aws_buf *refused)
+                          base_buf *refused)
 {
     const scribble_config *cfg = ctx->cfg;
     const char *failover = cfg->cache.replicas > 0 ? "enabled" : "disabled";
@@ -474,17 +474,17 @@ static void group_changes(op_ctx *ctx, xmlNodePtr item, const cache_plan *p, aws
         const char *wanted = fixed[i][2][0] ? fixed[i][2] : p->engine;
         if (child(item, fixed[i][0]) &&
             strcmp(child_text(item, fixed[i][0], live, sizeof live), wanted) != 0)
-            aws_buf_printf(refused, "%s%s", refused->len ? ", " : "", fixed[i][1]);
+            base_buf_printf(refused, "%s%s", refused->len ? ", " : "", fixed[i][1]);
     }
     if (count_members(item) - 1 != cfg->cache.replicas)
-        aws_buf_printf(refused, "%sthe replica count", refused->len ? ", " : "");
+        base_buf_printf(refused, "%sthe replica count", refused->len ? ", " : "");
     char port[16];
     child_text(group_endpoint(item), "Port", port, sizeof port);
     if (atol(port) != cfg->cache.port)
-        aws_buf_printf(refused, "%sthe port", refused->len ? ", " : "");
+        base_buf_printf(refused, "%sthe port", refused->len ? ", " : "");
 }
 
-static int cache_update(op_ctx *ctx, resource *r, aws_error *err)
+static int cache_update(op_ctx *ctx, resource *r, base_error *err)
 {
     const cache_api *api = api_of(ctx, r);
     cache_plan p;
@@ -497,11 +497,11 @@ static int cache_update(op_ctx *ctx, resource *r, aws_error *err)
     if (!item || strcmp(status, "available") != 0) {
         xmlFreeDoc(doc);
         return item ? retry_later(err, api->busy, "it is changed once available", r->name, status)
-                    : aws_error_set(err, AWS_ERROR_SERVICE, api->not_found,
+                    : base_error_set(err, BASE_ERROR_SERVICE, api->not_found,
                                     "cache %s disappeared", r->name);
     }
     aws_params params = {0};
-    aws_buf refused = {0};
+    base_buf refused = {0};
     bool more = false;
     if (is_serverless(ctx, r))
         serverless_changes(ctx, item, &p, &params, &more, &refused);
@@ -521,17 +521,17 @@ static int cache_update(op_ctx *ctx, resource *r, aws_error *err)
         rc = retry_later(err, api->busy, "more changes follow once available", r->name,
                          "modifying");
     else if (rc == 0 && refused.len)
-        rc = aws_error_set(err, AWS_ERROR_CONFIG, "CannotChangeInPlace",
+        rc = base_error_set(err, BASE_ERROR_CONFIG, "CannotChangeInPlace",
                            "cache %s: ElastiCache cannot change %s in place (run `scribblectl "
                            "down`, then `up`, or set the [cache] settings back)",
-                           r->name, aws_buf_str(&refused));
-    aws_buf_free(&refused);
+                           r->name, base_buf_str(&refused));
+    base_buf_free(&refused);
     return rc;
 }
 
 /* ---- remove and poll ----------------------------------------------------------- */
 
-static int cache_remove(op_ctx *ctx, resource *r, aws_error *err)
+static int cache_remove(op_ctx *ctx, resource *r, base_error *err)
 {
     const cache_api *api = api_of(ctx, r);
     int rc = cache_call(ctx, r, api->delete, NULL, NULL, err);
@@ -540,7 +540,7 @@ static int cache_remove(op_ctx *ctx, resource *r, aws_error *err)
     return allow_error(rc, err, api->not_found);
 }
 
-static int cache_poll(op_ctx *ctx, resource *r, bool removing, bool *done, aws_error *err)
+static int cache_poll(op_ctx *ctx, resource *r, bool removing, bool *done, base_error *err)
 {
     xmlDocPtr doc = NULL;
     xmlNodePtr item = NULL;
@@ -554,9 +554,9 @@ static int cache_poll(op_ctx *ctx, resource *r, bool removing, bool *done, aws_e
         *done = !item || strcmp(r->state, "deleted") == 0;
         return 0;
     }
-    ENSURE(item, err, AWS_ERROR_SERVICE, api_of(ctx, r)->not_found,
+    ENSURE(item, err, BASE_ERROR_SERVICE, api_of(ctx, r)->not_found,
            "cache %s disappeared while waiting for it", r->name);
-    ENSURE(strcmp(r->state, "create-failed") != 0, err, AWS_ERROR_SERVICE, "CreateFailed",
+    ENSURE(strcmp(r->state, "create-failed") != 0, err, BASE_ERROR_SERVICE, "CreateFailed",
            "cache %s could not be created (ElastiCache says create-failed)", r->name);
     *done = strcmp(r->state, "available") == 0;
     return 0;

@@ -94,7 +94,7 @@ static void take_policy(void *arg, xmlNodePtr summary)
     fill(f->ctx, f->r, summary);
 }
 
-static int cache_policy_read(op_ctx *ctx, resource *r, aws_error *err)
+static int cache_policy_read(op_ctx *ctx, resource *r, base_error *err)
 {
     aws_params query = {0};
     aws_params_add(&query, "Type", "custom");
@@ -106,15 +106,15 @@ static int cache_policy_read(op_ctx *ctx, resource *r, aws_error *err)
     return rc;
 }
 
-static int cache_policy_create(op_ctx *ctx, resource *r, aws_error *err)
+static int cache_policy_create(op_ctx *ctx, resource *r, base_error *err)
 {
     xmlDocPtr doc = NULL;
     int rc = cloudfront_call(ctx, "POST", CACHE_POLICY_PATH, NULL, NULL, policy_config(ctx, r), &doc,
                              NULL, err);
     if (rc != 0 && error_is(err, "CachePolicyAlreadyExists")) {
         /* Made by an earlier, interrupted up: adopt it once the list shows it. */
-        aws_error refused = *err;
-        aws_error_clear(err);
+        base_error refused = *err;
+        base_error_clear(err);
         TRY(cache_policy_read(ctx, r, err));
         if (r->exists)
             return 0;
@@ -128,7 +128,7 @@ static int cache_policy_create(op_ctx *ctx, resource *r, aws_error *err)
     return 0;
 }
 
-static int cache_policy_update(op_ctx *ctx, resource *r, aws_error *err)
+static int cache_policy_update(op_ctx *ctx, resource *r, base_error *err)
 {
     char etag[ETAG_SIZE], path[PATH_SIZE];
     TRY(cloudfront_etag(ctx, CACHE_POLICY_PATH, r->id, etag, err));
@@ -136,13 +136,13 @@ static int cache_policy_update(op_ctx *ctx, resource *r, aws_error *err)
     xmlDocPtr doc = NULL;
     TRY(cloudfront_retry_on_conflict(
         cloudfront_call(ctx, "PUT", path, NULL, etag, policy_config(ctx, r), &doc, NULL, err), err));
-    aws_buf_free(&r->drift);
+    base_buf_free(&r->drift);
     fill(ctx, r, xmlDocGetRootElement(doc));
     xmlFreeDoc(doc);
     return 0;
 }
 
-static int cache_policy_remove(op_ctx *ctx, resource *r, aws_error *err)
+static int cache_policy_remove(op_ctx *ctx, resource *r, base_error *err)
 {
     return cloudfront_delete(ctx, CACHE_POLICY_PATH, r->id, "NoSuchCachePolicy", "CachePolicyInUse",
                              err);

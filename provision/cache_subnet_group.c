@@ -21,7 +21,7 @@
 
 
 static int elasticache_call(op_ctx *ctx, const char *action, const resource *r, aws_params *p,
-                            xmlDocPtr *out, aws_error *err)
+                            xmlDocPtr *out, base_error *err)
 {
     aws_params local = {0};
     aws_params *params = p ? p : &local;
@@ -51,7 +51,7 @@ static void publish(resource *r, xmlDocPtr doc, id_set *live)
     xml_each_element(root, "SubnetIdentifier", id_set_add_element, live);
 }
 
-static int cache_subnet_group_read(op_ctx *ctx, resource *r, aws_error *err)
+static int cache_subnet_group_read(op_ctx *ctx, resource *r, base_error *err)
 {
     xmlDocPtr doc = NULL;
     int rc = elasticache_call(ctx, "DescribeCacheSubnetGroups", r, NULL, &doc, err);
@@ -68,10 +68,10 @@ static int cache_subnet_group_read(op_ctx *ctx, resource *r, aws_error *err)
     return 0;
 }
 
-static int cache_subnet_group_create(op_ctx *ctx, resource *r, aws_error *err)
+static int cache_subnet_group_create(op_ctx *ctx, resource *r, base_error *err)
 {
     id_set wanted, live;
-    ENSURE(private_subnet_ids(ctx, &wanted), err, AWS_ERROR_INVALID, "MissingDependency",
+    ENSURE(private_subnet_ids(ctx, &wanted), err, BASE_ERROR_INVALID, "MissingDependency",
            "cache subnet group %s: the private subnets are not known yet", r->name);
     char description[160];
     snprintf(description, sizeof description, "Scribble %s: the cache's private subnets",
@@ -86,7 +86,7 @@ static int cache_subnet_group_create(op_ctx *ctx, resource *r, aws_error *err)
         /* an interrupted earlier create, or a concurrent one: take it as it is */
         xmlFreeDoc(doc);
         doc = NULL;
-        aws_error_clear(err);
+        base_error_clear(err);
         rc = elasticache_call(ctx, "DescribeCacheSubnetGroups", r, NULL, &doc, err);
     }
     if (rc == 0)
@@ -95,10 +95,10 @@ static int cache_subnet_group_create(op_ctx *ctx, resource *r, aws_error *err)
     return rc;
 }
 
-static int cache_subnet_group_update(op_ctx *ctx, resource *r, aws_error *err)
+static int cache_subnet_group_update(op_ctx *ctx, resource *r, base_error *err)
 {
     id_set wanted;
-    ENSURE(private_subnet_ids(ctx, &wanted), err, AWS_ERROR_INVALID, "MissingDependency",
+    ENSURE(private_subnet_ids(ctx, &wanted), err, BASE_ERROR_INVALID, "MissingDependency",
            "cache subnet group %s: the private subnets are not known yet", r->name);
     aws_params p = {0};
     id_set_params(&wanted, "SubnetIds.SubnetIdentifier", &p);
@@ -109,7 +109,7 @@ static int cache_subnet_group_update(op_ctx *ctx, resource *r, aws_error *err)
     return rc;
 }
 
-static int cache_subnet_group_remove(op_ctx *ctx, resource *r, aws_error *err)
+static int cache_subnet_group_remove(op_ctx *ctx, resource *r, base_error *err)
 {
     int rc = elasticache_call(ctx, "DeleteCacheSubnetGroup", r, NULL, NULL, err);
     if (rc != 0 && error_is(err, "CacheSubnetGroupInUse"))

@@ -11,7 +11,7 @@
 #include "provision/kind_support.h"
 
 int cloudfront_call(op_ctx *ctx, const char *method, const char *path, const aws_params *query,
-                    const char *if_match, xmlDocPtr body, xmlDocPtr *out, char *etag, aws_error *err)
+                    const char *if_match, xmlDocPtr body, xmlDocPtr *out, char *etag, base_error *err)
 {
     aws_headers headers = {0};
     xmlChar *text = NULL;
@@ -43,14 +43,14 @@ void cloudfront_add_text(xmlNodePtr parent, const char *name, const char *value)
 }
 
 int cloudfront_etag(op_ctx *ctx, const char *base_path, const char *id, char etag[ETAG_SIZE],
-                    aws_error *err)
+                    base_error *err)
 {
     char path[PATH_SIZE];
     snprintf(path, sizeof path, "%s/%s", base_path, id);
     return cloudfront_call(ctx, "GET", path, NULL, NULL, NULL, NULL, etag, err);
 }
 
-int cloudfront_retry_on_conflict(int rc, aws_error *err)
+int cloudfront_retry_on_conflict(int rc, base_error *err)
 {
     if (rc != 0 && (error_is(err, "PreconditionFailed") || error_is(err, "InvalidIfMatchVersion")))
         err->retryable = true;
@@ -58,7 +58,7 @@ int cloudfront_retry_on_conflict(int rc, aws_error *err)
 }
 
 int cloudfront_delete(op_ctx *ctx, const char *base_path, const char *id, const char *not_found,
-                      const char *in_use, aws_error *err)
+                      const char *in_use, base_error *err)
 {
     char etag[ETAG_SIZE] = "", path[PATH_SIZE];
     if (cloudfront_etag(ctx, base_path, id, etag, err) != 0)
@@ -99,7 +99,7 @@ char *cloudfront_text_at(xmlNodePtr node, const char *const *path)
     if (!node)
         return NULL;
     xmlChar *content = xmlNodeGetContent(node);
-    char *text = aws_xstrdup((const char *)content);
+    char *text = base_xstrdup((const char *)content);
     xmlFree(content);
     return text;
 }
@@ -118,7 +118,7 @@ static void match_summary(void *ctx, xmlNodePtr summary)
     xmlFree(text);
 }
 
-static int search_page(void *ctx, xmlNodePtr root, bool *stop, aws_error *err)
+static int search_page(void *ctx, xmlNodePtr root, bool *stop, base_error *err)
 {
     (void)err;
     cloudfront_search *search = ctx;
@@ -129,7 +129,7 @@ static int search_page(void *ctx, xmlNodePtr root, bool *stop, aws_error *err)
 
 int cloudfront_find(op_ctx *ctx, const char *path, const aws_params *query, const char *summary,
                     const char *const *field, const char *value, cloudfront_found_fn found,
-                    void *arg, aws_error *err)
+                    void *arg, base_error *err)
 {
     cloudfront_search search = {summary, field, value, found, arg, false};
     return aws_rest_xml_paginate(ctx->client, &aws_service_cloudfront, path, query, "Marker",

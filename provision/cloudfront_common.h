@@ -17,17 +17,17 @@
 /* A CloudFront call; body (freed here) and if_match optional; etag, when
  * given, receives the answer's ETag header. */
 int cloudfront_call(op_ctx *ctx, const char *method, const char *path, const aws_params *query,
-                    const char *if_match, xmlDocPtr body, xmlDocPtr *out, char *etag, aws_error *err);
+                    const char *if_match, xmlDocPtr body, xmlDocPtr *out, char *etag, base_error *err);
 /* The ETag of <base_path>/<id>, for If-Match. */
 int cloudfront_etag(op_ctx *ctx, const char *base_path, const char *id, char etag[ETAG_SIZE],
-                    aws_error *err);
+                    base_error *err);
 /* A stale ETag means someone changed the resource between our GET and this
  * call: marks that refusal retryable (the walker reads it again). Returns rc. */
-int cloudfront_retry_on_conflict(int rc, aws_error *err);
+int cloudfront_retry_on_conflict(int rc, base_error *err);
 /* Deletes <base_path>/<id> with its current ETag. Already gone (not_found)
  * is success; in_use (a distribution still letting go of it) is retryable. */
 int cloudfront_delete(op_ctx *ctx, const char *base_path, const char *id, const char *not_found,
-                      const char *in_use, aws_error *err);
+                      const char *in_use, base_error *err);
 /* Pages through the list at path (query optional) for the first <summary>
  * element whose element at field (a path of child names, NULL-terminated)
  * holds value, and calls found(arg, summary) while its page is alive.
@@ -35,7 +35,7 @@ int cloudfront_delete(op_ctx *ctx, const char *base_path, const char *id, const 
 typedef void (*cloudfront_found_fn)(void *arg, xmlNodePtr summary);
 int cloudfront_find(op_ctx *ctx, const char *path, const aws_params *query, const char *summary,
                     const char *const *field, const char *value, cloudfront_found_fn found,
-                    void *arg, aws_error *err);
+                    void *arg, base_error *err);
 
 /* The first child element of node named name; NULL when there is none (or no node). */
 xmlNodePtr cloudfront_child(xmlNodePtr node, const char *name);

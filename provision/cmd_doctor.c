@@ -26,7 +26,7 @@ typedef struct check_run {
     aws_client_options options;
     const aws_credentials *credentials;
     char *endpoint;
-    aws_error error;
+    base_error error;
     int rc;
     long latency_ms;
 } check_run;
@@ -59,17 +59,17 @@ static void print_row(const char *check, const char *endpoint, const char *resul
     printf("%-44s %-36s %-9s %s\n", check, endpoint, latency, result);
 }
 
-static void describe_failure(const aws_error *err, char *out, size_t size)
+static void describe_failure(const base_error *err, char *out, size_t size)
 {
     int n = snprintf(out, size, "FAILED ");
     if (n > 0 && (size_t)n < size)
-        aws_error_format(err, out + n, size - (size_t)n);
+        base_error_format(err, out + n, size - (size_t)n);
 }
 
 /* Credentials and STS GetCallerIdentity; prints the first row. */
 static int check_identity(aws_client *client, aws_credentials *creds, int *failures)
 {
-    aws_error err = {0};
+    base_error err = {0};
     char endpoint_buf[AWS_ENDPOINT_SOURCE_SIZE];
     char *endpoint = NULL;
     aws_client_endpoint(client, &aws_service_sts, &endpoint, endpoint_buf, &err);
@@ -97,10 +97,10 @@ static int check_identity(aws_client *client, aws_credentials *creds, int *failu
 }
 
 static int run_service_checks(const scribble_config *cfg, const aws_client_options *options,
-                              const aws_credentials *creds, aws_buf *failed)
+                              const aws_credentials *creds, base_buf *failed)
 {
-    check_run *runs = aws_xcalloc(doctor_check_count, sizeof *runs);
-    pthread_t *threads = aws_xcalloc(doctor_check_count, sizeof *threads);
+    check_run *runs = base_xcalloc(doctor_check_count, sizeof *runs);
+    pthread_t *threads = base_xcalloc(doctor_check_count, sizeof *threads);
     for (size_t i = 0; i < doctor_check_count; i++) {
         runs[i] = (check_run){.check = &doctor_checks[i], .cfg = cfg, .options = *options,
                               .credentials = creds};
@@ -117,7 +117,7 @@ static int run_service_checks(const scribble_config *cfg, const aws_client_optio
             snprintf(result, sizeof result, "OK%s%s", runs[i].detail[0] ? " " : "", runs[i].detail);
         } else {
             describe_failure(&runs[i].error, result, sizeof result);
-            aws_buf_printf(failed, "%s%s", failed->len ? ", " : "", runs[i].check->service->service_id);
+            base_buf_printf(failed, "%s%s", failed->len ? ", " : "", runs[i].check->service->service_id);
             failures++;
         }
         print_row(label, runs[i].endpoint ? runs[i].endpoint : "-", result, runs[i].latency_ms);
@@ -140,10 +140,10 @@ int cmd_doctor(int argc, char **argv, const scribble_globals *g)
         return 2;
     aws_client_options options = session_client_options(g, &cfg);
     aws_client *client;
-    aws_error err = {0};
+    base_error err = {0};
     if (aws_client_new(&options, &client, &err) != 0) {
         char text[1400];
-        aws_error_format(&err, text, sizeof text);
+        base_error_format(&err, text, sizeof text);
         fprintf(stderr, "doctor: %s\n", text);
         scribble_config_free(&cfg);
         return 1;
@@ -153,17 +153,17 @@ int cmd_doctor(int argc, char **argv, const scribble_globals *g)
     printf("%-44s %-36s %-9s %s\n", "CHECK", "ENDPOINT", "LATENCY", "RESULT");
     aws_credentials creds = {0};
     int failures = 0;
-    aws_buf failed = {0};
+    base_buf failed = {0};
     if (check_identity(client, &creds, &failures) != 0)
-        aws_buf_append_str(&failed, creds.access_key_id ? "STS" : "credentials");
+        base_buf_append_str(&failed, creds.access_key_id ? "STS" : "credentials");
     if (creds.access_key_id)
         failures += run_service_checks(&cfg, &options, &creds, &failed);
     if (failures)
         fprintf(stderr, "\ndoctor: %d check%s failed: %s\n", failures, failures == 1 ? "" : "s",
-                aws_buf_str(&failed));
+                base_buf_str(&failed));
     else
         printf("\nall %zu services OK\n", doctor_check_count + 1);
-    aws_buf_free(&failed);
+    base_buf_free(&failed);
     aws_credentials_free(&creds);
     aws_client_free(client);
     scribble_config_free(&cfg);

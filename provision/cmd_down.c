@@ -19,8 +19,8 @@
 static int check_leftovers(const stack_session *ss)
 {
     aws_client *client;
-    aws_error err = {0};
-    aws_buf arns = {0};
+    base_error err = {0};
+    base_buf arns = {0};
     int count = 0;
     int rc = aws_client_new(&ss->options, &client, &err);
     if (rc == 0) {
@@ -31,12 +31,12 @@ static int check_leftovers(const stack_session *ss)
         session_print_error("down: could not check for leftovers", &err);
     } else if (count) {
         printf("down: %d resource%s tagged scribble:stack=%s remain%s:\n%s", count,
-               count == 1 ? "" : "s", stack_name(ss->stack), count == 1 ? "s" : "", aws_buf_str(&arns));
+               count == 1 ? "" : "s", stack_name(ss->stack), count == 1 ? "s" : "", base_buf_str(&arns));
         rc = 1;
     } else {
         printf("down: no resource tagged scribble:stack=%s remains\n", stack_name(ss->stack));
     }
-    aws_buf_free(&arns);
+    base_buf_free(&arns);
     return rc;
 }
 
@@ -79,11 +79,11 @@ int cmd_down(int argc, char **argv, const scribble_globals *g)
     }
     fprintf(stderr, "down: stack %s in %s (account %s)\n", stack_name(ss.stack),
             stack_region(ss.stack), stack_account(ss.stack));
-    walk_outcome *outcomes = aws_xcalloc(stack_count(ss.stack), sizeof *outcomes);
+    walk_outcome *outcomes = base_xcalloc(stack_count(ss.stack), sizeof *outcomes);
     walk_display *display = walk_display_start(ss.stack, WALK_DOWN);
     walk_options o = {.mode = WALK_DOWN, .client = ss.options, .progress = walk_report_progress,
                       .progress_ctx = display};
-    aws_error err = {0};
+    base_error err = {0};
     int failed = graph_walk(ss.stack, &o, outcomes, &err);
     walk_display_stop(display);
     if (failed < 0) {

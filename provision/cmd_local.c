@@ -2,7 +2,7 @@
  * cmd_local.c - `scribblectl local`: the whole app on this machine, no AWS
  * account. The same handler binary as in Lambda answers the page through
  * local stand-ins for API Gateway, SQS, DynamoDB, S3 and the schedules
- * (provision/local/). Runs until SIGINT or SIGTERM, then saves the canvas
+ * (local/). Runs until SIGINT or SIGTERM, then saves the canvas
  * and stops everything it started.
  */
 #include <limits.h>
@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "provision/install_paths.h"
-#include "provision/local/local_app.h"
+#include "local/local_app.h"
 #include "provision/session.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -155,7 +155,7 @@ int cmd_local(int argc, char **argv, const scribble_globals *g)
         scribble_config_free(&cfg);
         return 2;
     }
-    aws_error missing = {0};
+    base_error missing = {0};
     if (install_path(INSTALL_HANDLER, handler, &missing) != 0 || access(handler, X_OK) != 0) {
         fprintf(stderr, "scribblectl local: %s\n",
                 missing.message[0] ? missing.message : "the handler binary is not executable");
@@ -172,7 +172,7 @@ int cmd_local(int argc, char **argv, const scribble_globals *g)
         .report = report,
     };
     local_app *app;
-    aws_error err = {0};
+    base_error err = {0};
     if (local_app_start(&options, &app, &err) != 0) {
         session_print_error("local", &err);
         scribble_config_free(&cfg);

@@ -63,7 +63,7 @@ static bool known_handler(stack *s, const char *handler)
 static int report_functions(stack *s, const redeploy *d, const walk_outcome *outcomes)
 {
     const lambda_package *package = NULL;
-    aws_error err = {0};
+    base_error err = {0};
     if (package_get(&package, &err) != 0) {
         session_print_error("redeploy", &err);
         return 1;
@@ -104,11 +104,11 @@ int cmd_redeploy(int argc, char **argv, const scribble_globals *g)
         session_close_stack(&ss);
         return 2;
     }
-    walk_outcome *outcomes = aws_xcalloc(stack_count(ss.stack), sizeof *outcomes);
+    walk_outcome *outcomes = base_xcalloc(stack_count(ss.stack), sizeof *outcomes);
     walk_display *display = walk_display_start(ss.stack, WALK_UP);
     walk_options o = {.mode = WALK_UP, .client = ss.options, .progress = walk_report_progress,
                       .progress_ctx = display, .ops_for = redeploy_ops, .ops_ctx = &d};
-    aws_error err = {0};
+    base_error err = {0};
     int failed = graph_walk(ss.stack, &o, outcomes, &err);
     walk_display_stop(display);
     if (failed < 0) {

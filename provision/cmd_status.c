@@ -36,9 +36,9 @@ int cmd_status(int argc, char **argv, const scribble_globals *g)
     int rc = session_open_stack(g, &ss);
     if (rc != 0)
         return rc;
-    walk_outcome *outcomes = aws_xcalloc(stack_count(ss.stack), sizeof *outcomes);
+    walk_outcome *outcomes = base_xcalloc(stack_count(ss.stack), sizeof *outcomes);
     walk_options o = {.mode = WALK_STATUS, .client = ss.options};
-    aws_error err = {0};
+    base_error err = {0};
     int failed = graph_walk(ss.stack, &o, outcomes, &err);
     if (failed < 0) {
         session_print_error("status", &err);

@@ -70,7 +70,7 @@ int cmd_validate(int argc, char **argv, const scribble_globals *g)
     }
     const char *path = argc == 2 ? argv[1] : g->config_path;
     scribble_config cfg;
-    aws_buf errors = {0};
+    base_buf errors = {0};
     int rc = scribble_config_load(path, &cfg, &errors);
     if (rc == 0)
         rc = scribble_config_apply_overrides(&cfg, g->region, g->profile, g->endpoint_url, &errors);
@@ -79,8 +79,8 @@ int cmd_validate(int argc, char **argv, const scribble_globals *g)
         print_limits(&cfg);
     }
     else
-        fputs(aws_buf_str(&errors), stderr);
-    aws_buf_free(&errors);
+        fputs(base_buf_str(&errors), stderr);
+    base_buf_free(&errors);
     scribble_config_free(&cfg);
     return rc == 0 ? 0 : 2;
 }

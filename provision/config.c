@@ -10,6 +10,7 @@
  * gets its line and all of them are reported in one go. Nothing here prints
  * or touches the network; the caller decides what to do with the errors.
  */
+#include "base/cursor.h"
 #include "provision/config.h"
 
 #include <arpa/inet.h>
@@ -659,7 +660,7 @@ static bool set_value(const scribble_setting *s, const char *value, scribble_con
         if (!string_allowed(s, value))
             return false;
         free(*(char **)f);
-        *(char **)f = aws_xstrdup(value);
+        *(char **)f = base_xstrdup(value);
         return true;
     case SCRIBBLE_SETTING_INT:
         if (!parse_int(value, &n) || !int_allowed(s, n))
@@ -680,26 +681,26 @@ static bool set_value(const scribble_setting *s, const char *value, scribble_con
     return false;
 }
 
-static void format_value(const scribble_setting *s, const scribble_config *cfg, aws_buf *out)
+static void format_value(const scribble_setting *s, const scribble_config *cfg, base_buf *out)
 {
     const void *f = const_field_of(cfg, s);
     switch (s->type) {
     case SCRIBBLE_SETTING_STRING:
-        aws_buf_append_str(out, *(char *const *)f ? *(char *const *)f : "");
+        base_buf_append_str(out, *(char *const *)f ? *(char *const *)f : "");
         break;
     case SCRIBBLE_SETTING_INT:
-        aws_buf_printf(out, "%d", *(const int *)f);
+        base_buf_printf(out, "%d", *(const int *)f);
         break;
     case SCRIBBLE_SETTING_BOOL:
-        aws_buf_append_str(out, *(const bool *)f ? "true" : "false");
+        base_buf_append_str(out, *(const bool *)f ? "true" : "false");
         break;
     case SCRIBBLE_SETTING_ENUM:
-        aws_buf_append_str(out, s->names[*(const int *)f]);
+        base_buf_append_str(out, s->names[*(const int *)f]);
         break;
     }
 }
 
-int scribble_config_format_value(const scribble_config *cfg, const char *name, aws_buf *out)
+int scribble_config_format_value(const scribble_config *cfg, const char *name, base_buf *out)
 {
     const scribble_setting *s = find_setting_named(name);
     if (!s)
@@ -708,29 +709,29 @@ int scribble_config_format_value(const scribble_config *cfg, const char *name, a
     return 0;
 }
 
-static void append_list(aws_buf *out, const char *const *names, const char *before, const char *after)
+static void append_list(base_buf *out, const char *const *names, const char *before, const char *after)
 {
     for (size_t i = 0; names[i]; i++)
-        aws_buf_printf(out, "%s%s%s%s", i == 0 ? "" : names[i + 1] ? ", " : " or ", before, names[i],
+        base_buf_printf(out, "%s%s%s%s", i == 0 ? "" : names[i + 1] ? ", " : " or ", before, names[i],
                        after);
 }
 
-void scribble_setting_describe_allowed(const scribble_setting *s, aws_buf *out)
+void scribble_setting_describe_allowed(const scribble_setting *s, base_buf *out)
 {
     switch (s->type) {
     case SCRIBBLE_SETTING_STRING:
-        aws_buf_append_str(out, s->allowed);
+        base_buf_append_str(out, s->allowed);
         if (s->default_value && !*s->default_value)
-            aws_buf_append_str(out, ", or empty");
+            base_buf_append_str(out, ", or empty");
         break;
     case SCRIBBLE_SETTING_INT:
         if (s->names)
             append_list(out, s->names, "", "");
         else
-            aws_buf_printf(out, "an integer from %ld to %ld", s->min, s->max);
+            base_buf_printf(out, "an integer from %ld to %ld", s->min, s->max);
         break;
     case SCRIBBLE_SETTING_BOOL:
-        aws_buf_append_str(out, "true or false");
+        base_buf_append_str(out, "true or false");
         break;
     case SCRIBBLE_SETTING_ENUM:
         append_list(out, s->names, "", "");
@@ -738,9 +739,9 @@ void scribble_setting_describe_allowed(const scribble_setting *s, aws_buf *out)
     }
 }
 
-static void setting_name(const scribble_setting *s, aws_buf *out)
+static void setting_name(const scribble_setting *s, base_buf *out)
 {
-    aws_buf_printf(out, "%s.%s", s->section, s->key);
+    base_buf_printf(out, "%s.%s", s->section, s->key);
 }
 
 /* Where the password of a URL's user:password@ starts and ends ([start, end)),
@@ -766,31 +767,31 @@ static bool url_password(const char *value, size_t *start, size_t *end)
 
 /* "got "value"", quoted, control characters escaped, long values shortened,
  * a URL's password replaced by ****. */
-static void append_given(aws_buf *out, const char *value)
+static void append_given(base_buf *out, const char *value)
 {
     if (!*value) {
-        aws_buf_append_str(out, "got an empty value");
+        base_buf_append_str(out, "got an empty value");
         return;
     }
-    aws_buf_append_str(out, "got \"");
+    base_buf_append_str(out, "got \"");
     size_t hide_from = 0, hide_to = 0;
     bool hide = url_password(value, &hide_from, &hide_to);
     size_t i = 0;
     while (value[i] && i < 80) {
         /* Once only: an empty password ends where it starts. */
         if (hide && i == hide_from) {
-            aws_buf_append_str(out, "****");
+            base_buf_append_str(out, "****");
             hide = false;
             i = hide_to;
             continue;
         }
         unsigned char c = (unsigned char)value[i++];
         if (c < ' ' || c == 0x7f || c == '"' || c == '\\')
-            aws_buf_printf(out, c == '"' || c == '\\' ? "\\%c" : "\\x%02x", c);
+            base_buf_printf(out, c == '"' || c == '\\' ? "\\%c" : "\\x%02x", c);
         else
-            aws_buf_append_char(out, (char)c);
+            base_buf_append_char(out, (char)c);
     }
-    aws_buf_append_str(out, value[i] ? "...\"" : "\"");
+    base_buf_append_str(out, value[i] ? "...\"" : "\"");
 }
 
 static void free_strings(scribble_config *cfg)
@@ -823,7 +824,7 @@ static void set_table_defaults(scribble_config *cfg)
     for (size_t i = 0; i < SETTING_COUNT; i++) {
         const scribble_setting *s = &settings[i];
         if (s->type == SCRIBBLE_SETTING_STRING)
-            *(char **)field_of(cfg, s) = aws_xstrdup("");
+            *(char **)field_of(cfg, s) = base_xstrdup("");
         if (s->default_value)
             set_value(s, s->default_value, cfg); /* config_test checks every default is valid */
     }
@@ -833,10 +834,10 @@ static void derive_name(char **name, const char *stack, const char *role)
 {
     if (**name)
         return;
-    aws_buf b = {0};
-    aws_buf_printf(&b, "%s-%s", stack, role);
+    base_buf b = {0};
+    base_buf_printf(&b, "%s-%s", stack, role);
     free(*name);
-    *name = aws_buf_detach(&b);
+    *name = base_buf_detach(&b);
 }
 
 /* Values that default to something computed from other settings. */
@@ -894,13 +895,13 @@ static void add_error(config_loader *loader, int line, const char *fmt, ...)
 {
     if (loader->error_count == loader->error_cap) {
         loader->error_cap = loader->error_cap ? loader->error_cap * 2 : 16;
-        loader->errors = aws_xrealloc(loader->errors, loader->error_cap * sizeof *loader->errors);
+        loader->errors = base_xrealloc(loader->errors, loader->error_cap * sizeof *loader->errors);
     }
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    char *text = aws_xmalloc((size_t)(n < 0 ? 0 : n) + 1);
+    char *text = base_xmalloc((size_t)(n < 0 ? 0 : n) + 1);
     va_start(ap, fmt);
     vsnprintf(text, (size_t)(n < 0 ? 0 : n) + 1, fmt, ap);
     va_end(ap);
@@ -909,18 +910,18 @@ static void add_error(config_loader *loader, int line, const char *fmt, ...)
 }
 
 /* An error whose text is built in a buffer: "<given>; allowed: ...". */
-static void add_error_buf(config_loader *loader, int line, aws_buf *text)
+static void add_error_buf(config_loader *loader, int line, base_buf *text)
 {
-    add_error(loader, line, "%s", aws_buf_str(text));
-    aws_buf_free(text);
+    add_error(loader, line, "%s", base_buf_str(text));
+    base_buf_free(text);
 }
 
 static void syntax_error(config_loader *loader, const char *allowed)
 {
-    aws_buf b = {0};
-    aws_buf_append_str(&b, "syntax: ");
+    base_buf b = {0};
+    base_buf_append_str(&b, "syntax: ");
     append_given(&b, loader->text);
-    aws_buf_printf(&b, "; allowed: %s", allowed);
+    base_buf_printf(&b, "; allowed: %s", allowed);
     add_error_buf(loader, loader->lineno, &b);
     loader->syntax_errors++;
 }
@@ -940,10 +941,10 @@ static const char *section_name_end(const char *s)
     return s;
 }
 
-static void list_sections(aws_buf *out)
+static void list_sections(base_buf *out)
 {
     for (size_t i = 0; i < SECTION_COUNT; i++)
-        aws_buf_printf(out, "%s[%s]", i ? ", " : "", sections[i].name);
+        base_buf_printf(out, "%s[%s]", i ? ", " : "", sections[i].name);
 }
 
 static void enter_section(config_loader *loader, const char *text)
@@ -955,8 +956,8 @@ static void enter_section(config_loader *loader, const char *text)
         syntax_error(loader, "[section] with its closing ]");
         return;
     }
-    aws_cursor name = aws_cursor_trim(aws_cursor_of(text + 1, (size_t)(end - text - 1)));
-    char *section_name = aws_cursor_dup(name);
+    base_cursor name = base_cursor_trim(base_cursor_of(text + 1, (size_t)(end - text - 1)));
+    char *section_name = base_cursor_dup(name);
     const scribble_config_section *sec = find_section(section_name);
     if (sec) {
         loader->state = SECTION_KNOWN;
@@ -964,10 +965,10 @@ static void enter_section(config_loader *loader, const char *text)
         if (!loader->section_line[section_index(sec)])
             loader->section_line[section_index(sec)] = loader->lineno;
     } else {
-        aws_buf b = {0};
-        aws_buf_append_str(&b, "[");
-        aws_buf_append_str(&b, section_name);
-        aws_buf_append_str(&b, "]: unknown section; allowed: ");
+        base_buf b = {0};
+        base_buf_append_str(&b, "[");
+        base_buf_append_str(&b, section_name);
+        base_buf_append_str(&b, "]: unknown section; allowed: ");
         list_sections(&b);
         add_error_buf(loader, loader->lineno, &b);
     }
@@ -1022,11 +1023,11 @@ static char *next_line(char *str, int num, void *stream)
     loader->text = line_text(loader, (size_t)n);
     size_t len = strlen(loader->text);
     if (has_nul || len + 2 > (size_t)num) {
-        aws_buf b = {0};
+        base_buf b = {0};
         if (has_nul)
-            aws_buf_append_str(&b, "syntax: got a NUL byte; allowed: text");
+            base_buf_append_str(&b, "syntax: got a NUL byte; allowed: text");
         else
-            aws_buf_printf(&b, "syntax: got a line of %zu characters; allowed: at most %d", len, num - 2);
+            base_buf_printf(&b, "syntax: got a line of %zu characters; allowed: at most %d", len, num - 2);
         add_error_buf(loader, loader->lineno, &b);
         loader->syntax_errors++;
         loader->text = "";
@@ -1038,13 +1039,13 @@ static char *next_line(char *str, int num, void *stream)
 
 static void error_unknown_key(config_loader *loader, const char *name)
 {
-    aws_buf b = {0};
+    base_buf b = {0};
     const char *section = loader->section->name;
-    aws_buf_printf(&b, "%s.%s: unknown key; allowed in [%s]:", section, name, section);
+    base_buf_printf(&b, "%s.%s: unknown key; allowed in [%s]:", section, name, section);
     const char *sep = " ";
     for (size_t i = 0; i < SETTING_COUNT; i++)
         if (!strcmp(settings[i].section, loader->section->name)) {
-            aws_buf_printf(&b, "%s%s", sep, settings[i].key);
+            base_buf_printf(&b, "%s%s", sep, settings[i].key);
             sep = ", ";
         }
     add_error_buf(loader, loader->lineno, &b);
@@ -1052,11 +1053,11 @@ static void error_unknown_key(config_loader *loader, const char *name)
 
 static void error_not_allowed(config_loader *loader, const scribble_setting *s, const char *value)
 {
-    aws_buf b = {0};
+    base_buf b = {0};
     setting_name(s, &b);
-    aws_buf_append_str(&b, ": ");
+    base_buf_append_str(&b, ": ");
     append_given(&b, value);
-    aws_buf_append_str(&b, "; allowed: ");
+    base_buf_append_str(&b, "; allowed: ");
     scribble_setting_describe_allowed(s, &b);
     add_error_buf(loader, loader->lineno, &b);
 }
@@ -1075,7 +1076,7 @@ static void set_setting(config_loader *loader, const char *name, const char *val
         return;
     }
     loader->line[i] = loader->lineno;
-    loader->given[i] = aws_xstrdup(value);
+    loader->given[i] = base_xstrdup(value);
     if (!set_value(s, value, loader->cfg)) {
         error_not_allowed(loader, s, value);
         loader->bad[i] = true;
@@ -1094,10 +1095,10 @@ static bool tag_text_ok(const char *s, size_t max, const char *punctuation)
 
 static void error_tag(config_loader *loader, const char *name, const char *value, const char *allowed)
 {
-    aws_buf b = {0};
-    aws_buf_printf(&b, "tags.%s: ", name);
+    base_buf b = {0};
+    base_buf_printf(&b, "tags.%s: ", name);
     append_given(&b, value);
-    aws_buf_printf(&b, "; allowed: %s", allowed);
+    base_buf_printf(&b, "; allowed: %s", allowed);
     add_error_buf(loader, loader->lineno, &b);
 }
 
@@ -1140,10 +1141,10 @@ static void set_tag(config_loader *loader, const char *name, const char *value)
         return;
     scribble_config *cfg = loader->cfg;
     size_t n = cfg->tags.count;
-    cfg->tags.items = aws_xrealloc(cfg->tags.items, (n + 1) * sizeof *cfg->tags.items);
-    cfg->tags.items[n] = (scribble_tag){aws_xstrdup(name), aws_xstrdup(value)};
+    cfg->tags.items = base_xrealloc(cfg->tags.items, (n + 1) * sizeof *cfg->tags.items);
+    cfg->tags.items[n] = (scribble_tag){base_xstrdup(name), base_xstrdup(value)};
     cfg->tags.count = n + 1;
-    loader->tag_lines = aws_xrealloc(loader->tag_lines, (n + 1) * sizeof *loader->tag_lines);
+    loader->tag_lines = base_xrealloc(loader->tag_lines, (n + 1) * sizeof *loader->tag_lines);
     loader->tag_lines[n] = loader->lineno;
 }
 
@@ -1173,30 +1174,30 @@ static bool applies(const config_loader *loader, const scribble_setting *s, cons
     *cond = s->when_key ? find_setting_named(s->when_key) : NULL;
     if (!*cond)
         return true;
-    aws_buf v = {0};
+    base_buf v = {0};
     format_value(*cond, loader->cfg, &v);
-    bool yes = !strcmp(aws_buf_str(&v), s->when_value);
-    aws_buf_free(&v);
+    bool yes = !strcmp(base_buf_str(&v), s->when_value);
+    base_buf_free(&v);
     return yes;
 }
 
 static void error_not_applicable(config_loader *loader, const scribble_setting *s,
                                  const scribble_setting *cond)
 {
-    aws_buf b = {0}, value = {0};
+    base_buf b = {0}, value = {0};
     setting_name(s, &b);
-    aws_buf_append_str(&b, ": ");
+    base_buf_append_str(&b, ": ");
     append_given(&b, loader->given[setting_index(s)]);
     format_value(cond, loader->cfg, &value);
     int cond_line = loader->line[setting_index(cond)];
-    aws_buf_printf(&b, ", but %s is %s", s->when_key, aws_buf_str(&value));
+    base_buf_printf(&b, ", but %s is %s", s->when_key, base_buf_str(&value));
     if (cond_line)
-        aws_buf_printf(&b, " (line %d)", cond_line);
+        base_buf_printf(&b, " (line %d)", cond_line);
     else
-        aws_buf_append_str(&b, " (the default)");
-    aws_buf_printf(&b, "; allowed: only when %s = %s", s->when_key, s->when_value);
+        base_buf_append_str(&b, " (the default)");
+    base_buf_printf(&b, "; allowed: only when %s = %s", s->when_key, s->when_value);
     add_error_buf(loader, loader->line[setting_index(s)], &b);
-    aws_buf_free(&value);
+    base_buf_free(&value);
 }
 
 /* A missing setting is blamed on its section's header, else on the setting
@@ -1206,14 +1207,14 @@ static void error_missing(config_loader *loader, const scribble_setting *s, cons
     int line = loader->section_line[section_index(find_section(s->section))];
     if (!line && cond)
         line = loader->line[setting_index(cond)];
-    aws_buf b = {0};
+    base_buf b = {0};
     setting_name(s, &b);
-    aws_buf_append_str(&b, ": missing; allowed: ");
+    base_buf_append_str(&b, ": missing; allowed: ");
     scribble_setting_describe_allowed(s, &b);
     if (cond)
-        aws_buf_printf(&b, ", required when %s = %s", s->when_key, s->when_value);
+        base_buf_printf(&b, ", required when %s = %s", s->when_key, s->when_value);
     else
-        aws_buf_append_str(&b, ", required");
+        base_buf_append_str(&b, ", required");
     add_error_buf(loader, line, &b);
 }
 
@@ -1243,14 +1244,14 @@ static void check_rule(config_loader *loader, const cross_rule *r)
     }
     if (r->holds(loader->cfg))
         return;
-    aws_buf b = {0};
+    base_buf b = {0};
     setting_name(blamed, &b);
-    aws_buf_append_str(&b, ": got ");
+    base_buf_append_str(&b, ": got ");
     for (size_t k = 0; k < 3 && r->keys[k]; k++) {
-        aws_buf_printf(&b, "%s%s = ", k ? ", " : "", r->keys[k]);
+        base_buf_printf(&b, "%s%s = ", k ? ", " : "", r->keys[k]);
         format_value(find_setting_named(r->keys[k]), loader->cfg, &b);
     }
-    aws_buf_printf(&b, "; allowed: %s", r->allowed);
+    base_buf_printf(&b, "; allowed: %s", r->allowed);
     add_error_buf(loader, loader->line[setting_index(blamed)], &b);
 }
 
@@ -1262,12 +1263,12 @@ static int compare_errors(const void *a, const void *b)
     return x->order < y->order ? -1 : x->order > y->order;
 }
 
-static void emit_errors(config_loader *loader, aws_buf *errors)
+static void emit_errors(config_loader *loader, base_buf *errors)
 {
     if (loader->error_count)
         qsort(loader->errors, loader->error_count, sizeof *loader->errors, compare_errors);
     for (size_t i = 0; i < loader->error_count; i++) {
-        aws_buf_printf(errors, "%s:%d: %s\n", loader->path, loader->errors[i].line, loader->errors[i].text);
+        base_buf_printf(errors, "%s:%d: %s\n", loader->path, loader->errors[i].line, loader->errors[i].text);
         free(loader->errors[i].text);
     }
     free(loader->errors);
@@ -1286,11 +1287,11 @@ static void parse_file(config_loader *loader)
                   strerror(errno));
 }
 
-int scribble_config_load(const char *path, scribble_config *out, aws_buf *errors)
+int scribble_config_load(const char *path, scribble_config *out, base_buf *errors)
 {
     FILE *file = fopen(path, "r");
     if (!file) {
-        aws_buf_printf(errors, "%s: cannot read: %s\n", path, strerror(errno));
+        base_buf_printf(errors, "%s: cannot read: %s\n", path, strerror(errno));
         memset(out, 0, sizeof *out);
         return -1;
     }
@@ -1317,21 +1318,21 @@ int scribble_config_load(const char *path, scribble_config *out, aws_buf *errors
 }
 
 static void override(scribble_config *cfg, const char *option, const char *name, const char *value,
-                     aws_buf *errors, int *rc)
+                     base_buf *errors, int *rc)
 {
     const scribble_setting *s = find_setting_named(name);
     if (!value || set_value(s, value, cfg))
         return;
-    aws_buf_printf(errors, "%s: ", option);
+    base_buf_printf(errors, "%s: ", option);
     append_given(errors, value);
-    aws_buf_append_str(errors, "; allowed: ");
+    base_buf_append_str(errors, "; allowed: ");
     scribble_setting_describe_allowed(s, errors);
-    aws_buf_append_char(errors, '\n');
+    base_buf_append_char(errors, '\n');
     *rc = -1;
 }
 
 int scribble_config_apply_overrides(scribble_config *cfg, const char *region, const char *profile,
-                                    const char *endpoint_url, aws_buf *errors)
+                                    const char *endpoint_url, base_buf *errors)
 {
     int rc = 0;
     override(cfg, "--region", "aws.region", region, errors, &rc);
@@ -1365,38 +1366,38 @@ static bool applies_by_default(const scribble_setting *s)
     return cond && cond->default_value && !strcmp(cond->default_value, s->when_value);
 }
 
-static void write_ini_setting(const scribble_setting *s, aws_buf *out)
+static void write_ini_setting(const scribble_setting *s, base_buf *out)
 {
     bool active = s->default_value && applies_by_default(s);
     const char *value = s->default_value ? s->default_value : s->example;
-    aws_buf_printf(out, "\n; %s", s->doc);
+    base_buf_printf(out, "\n; %s", s->doc);
     if (s->when_key)
-        aws_buf_printf(out, " %s when %s = %s.", s->default_value ? "Only" : "Required", s->when_key,
+        base_buf_printf(out, " %s when %s = %s.", s->default_value ? "Only" : "Required", s->when_key,
                        s->when_value);
-    aws_buf_printf(out, "\n%s%s =%s%s\n", active ? "" : "#", s->key, *value ? " " : "", value);
+    base_buf_printf(out, "\n%s%s =%s%s\n", active ? "" : "#", s->key, *value ? " " : "", value);
 }
 
-void scribble_config_write_ini(aws_buf *out)
+void scribble_config_write_ini(base_buf *out)
 {
     for (size_t i = 0; ini_preamble[i]; i++)
-        aws_buf_printf(out, ";%s%s\n", *ini_preamble[i] ? " " : "", ini_preamble[i]);
+        base_buf_printf(out, ";%s%s\n", *ini_preamble[i] ? " " : "", ini_preamble[i]);
     for (size_t i = 0; i < SECTION_COUNT; i++) {
-        aws_buf_printf(out, "\n[%s]\n; %s\n", sections[i].name, sections[i].doc);
+        base_buf_printf(out, "\n[%s]\n; %s\n", sections[i].name, sections[i].doc);
         for (size_t k = 0; k < SETTING_COUNT; k++)
             if (!strcmp(settings[k].section, sections[i].name))
                 write_ini_setting(&settings[k], out);
         if (sections[i].example)
-            aws_buf_printf(out, "\n#%s\n", sections[i].example);
+            base_buf_printf(out, "\n#%s\n", sections[i].example);
     }
 }
 
 /* Markdown text: table cell separators and HTML-looking brackets escaped. */
-static void append_md(aws_buf *out, const char *text)
+static void append_md(base_buf *out, const char *text)
 {
     for (; *text; text++) {
         if (strchr("|<>*~", *text))
-            aws_buf_append_char(out, '\\');
-        aws_buf_append_char(out, *text);
+            base_buf_append_char(out, '\\');
+        base_buf_append_char(out, *text);
     }
 }
 
@@ -1437,57 +1438,57 @@ static const char *const reference_preamble[] =
      "`depth = 4` (16 colours) or `depth = 24` (RGB) and `cooldown = 300` in `[canvas]`.",
      NULL};
 
-static void write_reference_row(const scribble_setting *s, aws_buf *out)
+static void write_reference_row(const scribble_setting *s, base_buf *out)
 {
-    aws_buf cell = {0};
-    aws_buf_printf(out, "| `%s` | ", s->key);
+    base_buf cell = {0};
+    base_buf_printf(out, "| `%s` | ", s->key);
     if (!s->default_value)
-        aws_buf_append_str(out, "*none*");
+        base_buf_append_str(out, "*none*");
     else if (!*s->default_value)
-        aws_buf_append_str(out, "*empty*");
+        base_buf_append_str(out, "*empty*");
     else
-        aws_buf_printf(out, "`%s`", s->default_value);
-    aws_buf_append_str(out, " | ");
+        base_buf_printf(out, "`%s`", s->default_value);
+    base_buf_append_str(out, " | ");
     scribble_setting_describe_allowed(s, &cell);
     if (s->when_key)
-        aws_buf_printf(&cell, "; only when %s = %s", s->when_key, s->when_value);
+        base_buf_printf(&cell, "; only when %s = %s", s->when_key, s->when_value);
     if (s->when_key && !s->default_value)
-        aws_buf_append_str(&cell, ", and then required");
-    append_md(out, aws_buf_str(&cell));
-    aws_buf_append_str(out, " | ");
+        base_buf_append_str(&cell, ", and then required");
+    append_md(out, base_buf_str(&cell));
+    base_buf_append_str(out, " | ");
     append_md(out, s->doc);
-    aws_buf_append_str(out, " |\n");
-    aws_buf_free(&cell);
+    base_buf_append_str(out, " |\n");
+    base_buf_free(&cell);
 }
 
-static void write_reference_section(const scribble_config_section *sec, aws_buf *out)
+static void write_reference_section(const scribble_config_section *sec, base_buf *out)
 {
-    aws_buf_printf(out, "\n## [%s]\n\n", sec->name);
+    base_buf_printf(out, "\n## [%s]\n\n", sec->name);
     append_md(out, sec->doc);
-    aws_buf_append_str(out, "\n");
+    base_buf_append_str(out, "\n");
     if (sec->free_form) {
-        aws_buf_printf(out, "\nFor example `%s`. A tag key has 1 to 128 letters, digits, spaces and "
+        base_buf_printf(out, "\nFor example `%s`. A tag key has 1 to 128 letters, digits, spaces and "
                        "`_ . / + - @` (no `:` or `=`: they end the key); a value has 0 to 256 of "
                        "those and `: =`. At most %d tags.\n",
                        sec->example, SCRIBBLE_MAX_USER_TAGS);
         return;
     }
-    aws_buf_append_str(out, "\n| Key | Default | Allowed | Description |\n| --- | --- | --- | --- |\n");
+    base_buf_append_str(out, "\n| Key | Default | Allowed | Description |\n| --- | --- | --- | --- |\n");
     for (size_t i = 0; i < SETTING_COUNT; i++)
         if (!strcmp(settings[i].section, sec->name))
             write_reference_row(&settings[i], out);
 }
 
-void scribble_config_write_reference(aws_buf *out)
+void scribble_config_write_reference(base_buf *out)
 {
     for (size_t i = 0; reference_preamble[i]; i++)
-        aws_buf_printf(out, "%s\n", reference_preamble[i]);
+        base_buf_printf(out, "%s\n", reference_preamble[i]);
     for (size_t i = 0; i < SECTION_COUNT; i++)
         write_reference_section(&sections[i], out);
-    aws_buf_append_str(out, "\n## Rules between settings\n\n");
+    base_buf_append_str(out, "\n## Rules between settings\n\n");
     for (size_t i = 0; i < RULE_COUNT; i++) {
-        aws_buf_append_str(out, "- ");
+        base_buf_append_str(out, "- ");
         append_md(out, rules[i].allowed);
-        aws_buf_append_str(out, ".\n");
+        base_buf_append_str(out, ".\n");
     }
 }

@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "aws/buf.h"
+#include "base/buf.h"
 
 /* Enumerations hold their value's position in the setting's list of names,
  * as written in scribble.ini (scribble_config_format_value gives the name). */
@@ -155,19 +155,19 @@ void scribble_config_defaults(scribble_config *cfg);
  * line per problem appended to errors ("file:line: key: given; allowed\n"),
  * sorted by line; line 0 means the file as a whole. On failure *out is left
  * empty (freeing it is harmless). Makes no network call. */
-int scribble_config_load(const char *path, scribble_config *out, aws_buf *errors);
+int scribble_config_load(const char *path, scribble_config *out, base_buf *errors);
 
 /* Lays the global options (--region, --profile, --endpoint-url; NULL when not
  * given) over cfg after checking them as scribble.ini's values are checked.
  * Returns 0, or -1 with one line per bad option appended to errors. */
 int scribble_config_apply_overrides(scribble_config *cfg, const char *region, const char *profile,
-                                    const char *endpoint_url, aws_buf *errors);
+                                    const char *endpoint_url, base_buf *errors);
 
 void scribble_config_free(scribble_config *cfg);
 
 /* Appends the current value of "section.key" as scribble.ini would spell it.
  * Returns -1 for a name that is not a setting. */
-int scribble_config_format_value(const scribble_config *cfg, const char *name, aws_buf *out);
+int scribble_config_format_value(const scribble_config *cfg, const char *name, base_buf *out);
 
 /* AWS region syntax: us-east-1, eu-west-3, us-gov-west-1, cn-north-1, ... */
 bool scribble_region_valid(const char *region);
@@ -207,11 +207,11 @@ const scribble_setting *scribble_config_settings(size_t *count);
 const scribble_config_section *scribble_config_sections(size_t *count);
 
 /* What the setting accepts, in words ("an integer from 1 to 10"). */
-void scribble_setting_describe_allowed(const scribble_setting *s, aws_buf *out);
+void scribble_setting_describe_allowed(const scribble_setting *s, base_buf *out);
 
 /* The documented scribble.ini and docs/configuration.md, generated from the
  * tables; tests check the shipped files equal them byte for byte. */
-void scribble_config_write_ini(aws_buf *out);
-void scribble_config_write_reference(aws_buf *out);
+void scribble_config_write_ini(base_buf *out);
+void scribble_config_write_reference(base_buf *out);
 
 #endif

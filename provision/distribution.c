@@ -61,10 +61,10 @@ static wanted wanted_of(const op_ctx *ctx)
     };
 }
 
-static int require_wanted(const resource *r, const wanted *w, aws_error *err)
+static int require_wanted(const resource *r, const wanted *w, base_error *err)
 {
     ENSURE(w->origin_domain && w->cache_policy_id && w->oac_id && w->response_headers_policy_id, err,
-           AWS_ERROR_INVALID, "DependencyMissing", "%s needs the site bucket, the cache policy, the "
+           BASE_ERROR_INVALID, "DependencyMissing", "%s needs the site bucket, the cache policy, the "
            "origin access control and the response headers policy, and one of them does not exist",
            r->name);
     return 0;
@@ -196,7 +196,7 @@ static void distribution_path(const resource *r, const char *suffix, char out[PA
 
 /* GET /distribution/<id>: the Distribution document and its ETag. */
 static int get_distribution(op_ctx *ctx, const resource *r, xmlDocPtr *doc, char etag[ETAG_SIZE],
-                            aws_error *err)
+                            base_error *err)
 {
     char path[PATH_SIZE];
     distribution_path(r, "", path);
@@ -210,7 +210,7 @@ static void take_id(void *arg, xmlNodePtr summary)
 }
 
 /* The id of the distribution whose Comment is ours; NULL when there is none. */
-static int find_by_comment(op_ctx *ctx, char **id, aws_error *err)
+static int find_by_comment(op_ctx *ctx, char **id, base_error *err)
 {
     char comment[160];
     wanted_comment(ctx, comment);
@@ -220,7 +220,7 @@ static int find_by_comment(op_ctx *ctx, char **id, aws_error *err)
                            comment, take_id, id, err);
 }
 
-static int distribution_read(op_ctx *ctx, resource *r, aws_error *err)
+static int distribution_read(op_ctx *ctx, resource *r, base_error *err)
 {
     char *id = NULL;
     TRY(find_by_comment(ctx, &id, err));
@@ -239,7 +239,7 @@ static int distribution_read(op_ctx *ctx, resource *r, aws_error *err)
     return 0;
 }
 
-static int distribution_create(op_ctx *ctx, resource *r, aws_error *err)
+static int distribution_create(op_ctx *ctx, resource *r, base_error *err)
 {
     wanted w = wanted_of(ctx);
     TRY(require_wanted(r, &w, err));
@@ -257,13 +257,13 @@ static int distribution_create(op_ctx *ctx, resource *r, aws_error *err)
     aws_params_free(&query);
     if (rc != 0 && error_is(err, "DistributionAlreadyExists")) {
         /* An earlier, interrupted up made it: adopt it. */
-        aws_error refused = *err;
-        aws_error_clear(err);
+        base_error refused = *err;
+        base_error_clear(err);
         TRY(distribution_read(ctx, r, err));
         if (r->exists)
             return 0;
         *err = refused;
-        return aws_error_set(err, AWS_ERROR_SERVICE, "DistributionAlreadyExists",
+        return base_error_set(err, BASE_ERROR_SERVICE, "DistributionAlreadyExists",
                              "a CloudFront distribution with caller reference %s exists, but its "
                              "comment is not \"%s Scribble site\": correct or delete it",
                              reference, stack_name(ctx->stack));
@@ -274,7 +274,7 @@ static int distribution_create(op_ctx *ctx, resource *r, aws_error *err)
     return 0;
 }
 
-static int distribution_update(op_ctx *ctx, resource *r, aws_error *err)
+static int distribution_update(op_ctx *ctx, resource *r, base_error *err)
 {
     wanted w = wanted_of(ctx);
     TRY(require_wanted(r, &w, err));
@@ -293,17 +293,17 @@ static int distribution_update(op_ctx *ctx, resource *r, aws_error *err)
     TRY(cloudfront_retry_on_conflict(
         cloudfront_call(ctx, "PUT", path, NULL, etag, body, &doc, NULL, err), err));
     fill(ctx, r, xmlDocGetRootElement(doc));
-    aws_buf_free(&r->drift); /* what was wanted was just sent */
+    base_buf_free(&r->drift); /* what was wanted was just sent */
     xmlFreeDoc(doc);
     return 0;
 }
 
-static int distribution_poll(op_ctx *ctx, resource *r, bool removing, bool *done, aws_error *err)
+static int distribution_poll(op_ctx *ctx, resource *r, bool removing, bool *done, base_error *err)
 {
     xmlDocPtr doc = NULL;
     if (get_distribution(ctx, r, &doc, NULL, err) != 0) {
         if (removing && error_is(err, "NoSuchDistribution")) {
-            aws_error_clear(err);
+            base_error_clear(err);
             *done = true;
             return 0;
         }
@@ -318,16 +318,16 @@ static int distribution_poll(op_ctx *ctx, resource *r, bool removing, bool *done
     return 0;
 }
 
-static int busy(aws_error *err, const resource *r, const char *what)
+static int busy(base_error *err, const resource *r, const char *what)
 {
-    aws_error_set(err, AWS_ERROR_SERVICE, "DistributionDeploying",
+    base_error_set(err, BASE_ERROR_SERVICE, "DistributionDeploying",
                   "CloudFront distribution %s is still deploying %s", r->id, what);
     err->retryable = true;
     return -1;
 }
 
 /* One step of disable, wait, delete; a retryable error until the last. */
-static int distribution_remove(op_ctx *ctx, resource *r, aws_error *err)
+static int distribution_remove(op_ctx *ctx, resource *r, base_error *err)
 {
     char path[PATH_SIZE], etag[ETAG_SIZE];
     distribution_path(r, "/config", path);

@@ -12,7 +12,7 @@
 #include "provision/function_limits.h"
 
 static int query_check(aws_client *c, const aws_service *svc, const char *action,
-                       const char *param, const char *value, aws_error *err)
+                       const char *param, const char *value, base_error *err)
 {
     aws_params params = {0};
     if (param)
@@ -25,7 +25,7 @@ static int query_check(aws_client *c, const aws_service *svc, const char *action
 }
 
 static int json_check(aws_client *c, const aws_service *svc, const char *operation,
-                      const char *limit_field, aws_error *err)
+                      const char *limit_field, base_error *err)
 {
     cJSON *input = cJSON_CreateObject();
     cJSON_AddNumberToObject(input, limit_field, 1);
@@ -37,7 +37,7 @@ static int json_check(aws_client *c, const aws_service *svc, const char *operati
 }
 
 static int rest_json_check(aws_client *c, const aws_service *svc, const char *path,
-                           const char *limit_param, aws_error *err)
+                           const char *limit_param, base_error *err)
 {
     aws_params query = {0};
     aws_params_add(&query, limit_param, "1");
@@ -49,7 +49,7 @@ static int rest_json_check(aws_client *c, const aws_service *svc, const char *pa
 }
 
 static int rest_xml_check(aws_client *c, const aws_service *svc, const char *path,
-                          const char *limit_param, aws_error *err)
+                          const char *limit_param, base_error *err)
 {
     aws_params query = {0};
     aws_params_add(&query, limit_param, "1");
@@ -60,37 +60,37 @@ static int rest_xml_check(aws_client *c, const aws_service *svc, const char *pat
     return rc;
 }
 
-static int check_ec2(aws_client *c, aws_error *err)
+static int check_ec2(aws_client *c, base_error *err)
 {
     return query_check(c, &aws_service_ec2, "DescribeVpcs", "MaxResults", "5", err);
 }
 
-static int check_iam(aws_client *c, aws_error *err)
+static int check_iam(aws_client *c, base_error *err)
 {
     return query_check(c, &aws_service_iam, "ListRoles", "MaxItems", "1", err);
 }
 
-static int check_elasticache(aws_client *c, aws_error *err)
+static int check_elasticache(aws_client *c, base_error *err)
 {
     return query_check(c, &aws_service_elasticache, "DescribeServerlessCaches", "MaxResults", "1", err);
 }
 
-static int check_sqs(aws_client *c, aws_error *err)
+static int check_sqs(aws_client *c, base_error *err)
 {
     return json_check(c, &aws_service_sqs, "ListQueues", "MaxResults", err);
 }
 
-static int check_dynamodb(aws_client *c, aws_error *err)
+static int check_dynamodb(aws_client *c, base_error *err)
 {
     return json_check(c, &aws_service_dynamodb, "ListTables", "Limit", err);
 }
 
-static int check_tagging(aws_client *c, aws_error *err)
+static int check_tagging(aws_client *c, base_error *err)
 {
     return json_check(c, &aws_service_tagging, "GetResources", "ResourcesPerPage", err);
 }
 
-static int check_logs(aws_client *c, aws_error *err)
+static int check_logs(aws_client *c, base_error *err)
 {
     return json_check(c, &aws_service_logs, "DescribeLogGroups", "limit", err);
 }
@@ -98,7 +98,7 @@ static int check_logs(aws_client *c, aws_error *err)
 /* The account's Lambda concurrency, and whether the reservations the config
  * asks for fit it (function_limits.h). */
 static int report_lambda(aws_client *c, const scribble_config *cfg, char *detail, size_t size,
-                         aws_error *err)
+                         base_error *err)
 {
     account_concurrency account;
     TRY(account_concurrency_read(c, &account, err));
@@ -116,22 +116,22 @@ static int report_lambda(aws_client *c, const scribble_config *cfg, char *detail
     return 0;
 }
 
-static int check_apigatewayv2(aws_client *c, aws_error *err)
+static int check_apigatewayv2(aws_client *c, base_error *err)
 {
     return rest_json_check(c, &aws_service_apigatewayv2, "/v2/apis", "maxResults", err);
 }
 
-static int check_scheduler(aws_client *c, aws_error *err)
+static int check_scheduler(aws_client *c, base_error *err)
 {
     return rest_json_check(c, &aws_service_scheduler, "/schedules", "MaxResults", err);
 }
 
-static int check_cloudfront(aws_client *c, aws_error *err)
+static int check_cloudfront(aws_client *c, base_error *err)
 {
     return rest_xml_check(c, &aws_service_cloudfront, "/2020-05-31/distribution", "MaxItems", err);
 }
 
-static int check_s3(aws_client *c, aws_error *err)
+static int check_s3(aws_client *c, base_error *err)
 {
     return rest_xml_check(c, &aws_service_s3, "/", "max-buckets", err);
 }
@@ -153,7 +153,7 @@ const doctor_check doctor_checks[] = {
 const size_t doctor_check_count = sizeof doctor_checks / sizeof doctor_checks[0];
 
 int doctor_caller_identity(aws_client *c, char *account, size_t account_size, char *arn,
-                           size_t arn_size, aws_error *err)
+                           size_t arn_size, base_error *err)
 {
     xmlDocPtr doc = NULL;
     TRY(aws_query_call(c, &aws_service_sts, "GetCallerIdentity", NULL, &doc, err));

@@ -16,13 +16,13 @@
 /* An id EC2 has just handed out is unknown to its other calls for a moment:
  * "...NotFound" is worth another try (callers to whom it means "absent"
  * check the code, not this flag). */
-static void mark_not_found_retryable(aws_error *err)
+static void mark_not_found_retryable(base_error *err)
 {
     if (ec2_is_not_found(err))
         err->retryable = true;
 }
 
-int ec2_call(op_ctx *ctx, const char *action, aws_params *params, xmlDocPtr *out, aws_error *err)
+int ec2_call(op_ctx *ctx, const char *action, aws_params *params, xmlDocPtr *out, base_error *err)
 {
     xmlDocPtr doc = NULL;
     int rc = aws_query_call(ctx->client, &aws_service_ec2, action, params, &doc, err);
@@ -38,7 +38,7 @@ int ec2_call(op_ctx *ctx, const char *action, aws_params *params, xmlDocPtr *out
 }
 
 int ec2_call1(op_ctx *ctx, const char *action, const char *name, const char *value,
-              aws_error *err)
+              base_error *err)
 {
     aws_params p = {0};
     aws_params_add(&p, name, value);
@@ -130,7 +130,7 @@ static bool skipped(xmlNodePtr item, const char *state_name, const char *const *
 
 int ec2_find_tagged(op_ctx *ctx, const resource *r, const char *action, const char *set_name,
                     const char *state_name, const char *const *skip_states, xmlDocPtr *doc,
-                    xmlNodePtr *item, aws_error *err)
+                    xmlNodePtr *item, base_error *err)
 {
     char stack_filter[64], role_filter[64];
     snprintf(stack_filter, sizeof stack_filter, "tag:%s", TAG_STACK);
@@ -150,14 +150,14 @@ int ec2_find_tagged(op_ctx *ctx, const resource *r, const char *action, const ch
     return 0;
 }
 
-bool ec2_is_not_found(const aws_error *err)
+bool ec2_is_not_found(const base_error *err)
 {
     size_t n = strlen(err->code);
-    return err->kind == AWS_ERROR_SERVICE && n >= 8 && strcmp(err->code + n - 8, "NotFound") == 0;
+    return err->kind == BASE_ERROR_SERVICE && n >= 8 && strcmp(err->code + n - 8, "NotFound") == 0;
 }
 
 int ec2_describe_id(op_ctx *ctx, const char *action, const char *id_param, const char *id,
-                    const char *set_name, xmlDocPtr *doc, xmlNodePtr *item, aws_error *err)
+                    const char *set_name, xmlDocPtr *doc, xmlNodePtr *item, base_error *err)
 {
     aws_params p = {0};
     aws_params_add(&p, id_param, id);
@@ -166,16 +166,16 @@ int ec2_describe_id(op_ctx *ctx, const char *action, const char *id_param, const
     if (ec2_call(ctx, action, &p, doc, err) != 0) {
         if (!ec2_is_not_found(err))
             return -1;
-        aws_error_clear(err);
+        base_error_clear(err);
         return 0;
     }
     *item = ec2_set_first(*doc, set_name);
     return 0;
 }
 
-int ec2_not_visible_yet(const resource *r, aws_error *err)
+int ec2_not_visible_yet(const resource *r, base_error *err)
 {
-    aws_error_set(err, AWS_ERROR_SERVICE, "NotVisibleYet", "%s %s is not visible yet",
+    base_error_set(err, BASE_ERROR_SERVICE, "NotVisibleYet", "%s %s is not visible yet",
                   r->ops->kind, r->id);
     err->retryable = true;
     return -1;
@@ -190,7 +190,7 @@ void ec2_publish(resource *r, const char *id, const char *output_key, const char
 }
 
 int ec2_poll_state(op_ctx *ctx, resource *r, const char *action, const char *id_param,
-                   const char *set_name, bool removing, bool *done, aws_error *err)
+                   const char *set_name, bool removing, bool *done, base_error *err)
 {
     xmlDocPtr doc = NULL;
     xmlNodePtr item = NULL;
@@ -213,28 +213,28 @@ int ec2_poll_state(op_ctx *ctx, resource *r, const char *action, const char *id_
     }
     if (!item)
         return ec2_not_visible_yet(r, err);
-    ENSURE(!ec2_state_in(state, vanishing), err, AWS_ERROR_SERVICE, "ResourceVanished",
+    ENSURE(!ec2_state_in(state, vanishing), err, BASE_ERROR_SERVICE, "ResourceVanished",
            "%s %s disappeared while starting", r->ops->kind, r->id);
     snprintf(r->state, sizeof r->state, "%s", state);
-    ENSURE(!ec2_state_in(state, failed), err, AWS_ERROR_SERVICE, "ResourceFailed",
+    ENSURE(!ec2_state_in(state, failed), err, BASE_ERROR_SERVICE, "ResourceFailed",
            "%s %s failed: %s", r->ops->kind, r->id, failure[0] ? failure : "no reason given");
     *done = ec2_state_in(state, available);
     return 0;
 }
 
 int ec2_delete(op_ctx *ctx, const char *action, const char *name, const char *id,
-               aws_error *err)
+               base_error *err)
 {
     if (ec2_call1(ctx, action, name, id, err) == 0)
         return 0;
     if (ec2_is_not_found(err)) {
-        aws_error_clear(err);
+        base_error_clear(err);
         return 0;
     }
     return ec2_dependency_retryable(err);
 }
 
-int ec2_dependency_retryable(aws_error *err)
+int ec2_dependency_retryable(base_error *err)
 {
     if (error_is(err, "DependencyViolation"))
         err->retryable = true;
@@ -252,7 +252,7 @@ static bool is_lambda_interface(xmlNodePtr item)
 
 typedef struct interfaces {
     int lambda, other;
-    aws_buf ids; /* the first few, for the message */
+    base_buf ids; /* the first few, for the message */
 } interfaces;
 
 /* The network interfaces in r (filter = its id); false when they could not be read. */
@@ -261,7 +261,7 @@ static bool find_interfaces(op_ctx *ctx, const resource *r, const char *filter, 
     aws_params p = {0};
     ec2_add_filter(&p, 1, filter, r->id);
     xmlDocPtr doc = NULL;
-    aws_error ignored = {0};
+    base_error ignored = {0};
     if (ec2_call(ctx, "DescribeNetworkInterfaces", &p, &doc, &ignored) != 0) {
         xmlFreeDoc(doc);
         return false;
@@ -274,7 +274,7 @@ static bool find_interfaces(op_ctx *ctx, const resource *r, const char *filter, 
         else
             out->other++;
         if (out->lambda + out->other <= 4)
-            aws_buf_printf(&out->ids, "%s%s", out->ids.len ? ", " : "", id);
+            base_buf_printf(&out->ids, "%s%s", out->ids.len ? ", " : "", id);
     }
     xmlFreeDoc(doc);
     return true;
@@ -282,16 +282,16 @@ static bool find_interfaces(op_ctx *ctx, const resource *r, const char *filter, 
 
 /* Says what the delete waits for, and adds it to err's message. */
 static void explain_dependency(op_ctx *ctx, const resource *r, const interfaces *found,
-                               aws_error *err)
+                               base_error *err)
 {
     char what[400];
     int total = found->lambda + found->other;
     if (found->lambda && !found->other)
         snprintf(what, sizeof what, "%d Lambda network interface%s (%s)", found->lambda,
-                 found->lambda == 1 ? "" : "s", aws_buf_str(&found->ids));
+                 found->lambda == 1 ? "" : "s", base_buf_str(&found->ids));
     else
         snprintf(what, sizeof what, "%d network interface%s, %d of them Lambda's (%s%s)", total,
-                 total == 1 ? "" : "s", found->lambda, aws_buf_str(&found->ids),
+                 total == 1 ? "" : "s", found->lambda, base_buf_str(&found->ids),
                  total > 4 ? ", ..." : "");
     if (found->lambda)
         op_say(ctx, r, "waiting for %d Lambda network interface%s to be released (AWS keeps them "
@@ -299,13 +299,13 @@ static void explain_dependency(op_ctx *ctx, const resource *r, const interfaces 
                found->lambda == 1 ? "" : "s");
     else
         op_say(ctx, r, "waiting for %d network interface%s that still use%s it (%s)", total,
-               total == 1 ? "" : "s", total == 1 ? "s" : "", aws_buf_str(&found->ids));
+               total == 1 ? "" : "s", total == 1 ? "s" : "", base_buf_str(&found->ids));
     size_t n = strlen(err->message);
     snprintf(err->message + n, sizeof err->message - n, "; still in use by %s", what);
 }
 
 int ec2_delete_waiting_for_interfaces(op_ctx *ctx, const resource *r, const char *action,
-                                      const char *name, const char *filter, aws_error *err)
+                                      const char *name, const char *filter, base_error *err)
 {
     if (ec2_delete(ctx, action, name, r->id, err) == 0)
         return 0;
@@ -316,28 +316,28 @@ int ec2_delete_waiting_for_interfaces(op_ctx *ctx, const resource *r, const char
         explain_dependency(ctx, r, &found, err);
     else
         op_say(ctx, r, "waiting: %s: %s", err->code, err->message);
-    aws_buf_free(&found.ids);
+    base_buf_free(&found.ids);
     return -1;
 }
 
 void ec2_idempotency_token(const char *const *parts, char out[EC2_TOKEN_SIZE])
 {
-    aws_buf joined = {0};
+    base_buf joined = {0};
     for (size_t i = 0; parts[i]; i++) {
-        aws_buf_append_str(&joined, parts[i]);
-        aws_buf_append_char(&joined, '\n');
+        base_buf_append_str(&joined, parts[i]);
+        base_buf_append_char(&joined, '\n');
     }
     char hex[65];
     aws_sha256_hex(joined.data, joined.len, hex);
-    aws_buf_free(&joined);
+    base_buf_free(&joined);
     snprintf(out, EC2_TOKEN_SIZE, "scribble-%.40s", hex);
 }
 
 int ec2_required_output(op_ctx *ctx, const char *role, const char *key, const char **out,
-                        aws_error *err)
+                        base_error *err)
 {
     *out = stack_output(ctx->stack, role, key);
-    ENSURE(*out && (*out)[0], err, AWS_ERROR_INVALID, "MissingDependency",
+    ENSURE(*out && (*out)[0], err, BASE_ERROR_INVALID, "MissingDependency",
            "%s of %s is not known yet (does %s exist?)", key, role, role);
     return 0;
 }
@@ -347,7 +347,7 @@ int ec2_required_output(op_ctx *ctx, const char *role, const char *key, const ch
 int ec2_create_with_token(op_ctx *ctx, const char *action, aws_params *params,
                           const char *const *token_parts, const char *result_element,
                           const char *id_element, const char *const *gone_states, char id[64],
-                          char state[32], aws_error *err)
+                          char state[32], base_error *err)
 {
     const char *parts[EC2_TOKEN_BASE_PARTS + MAX_STALE_TOKENS + 1] = {0};
     size_t base = 0;
@@ -372,14 +372,14 @@ int ec2_create_with_token(op_ctx *ctx, const char *action, aws_params *params,
         if (rc != 0)
             break;
         if (!id[0]) {
-            rc = aws_error_set(err, AWS_ERROR_PARSE, "MalformedResponse", "%s gave no %s", action,
+            rc = base_error_set(err, BASE_ERROR_PARSE, "MalformedResponse", "%s gave no %s", action,
                                id_element);
             break;
         }
         if (!ec2_state_in(state, gone_states))
             break;
         if (attempt == MAX_STALE_TOKENS) {
-            rc = aws_error_set(err, AWS_ERROR_SERVICE, "StaleClientToken",
+            rc = base_error_set(err, BASE_ERROR_SERVICE, "StaleClientToken",
                                "%s keeps answering with %s, which is %s", action, id, state);
             break;
         }

@@ -23,10 +23,10 @@
  * and an id it has just handed out is unknown to its other calls for a
  * moment (the walk reads again before each try, so an id that is really gone
  * is replaced by what the read finds). */
-int ec2_call(op_ctx *ctx, const char *action, aws_params *params, xmlDocPtr *out, aws_error *err);
+int ec2_call(op_ctx *ctx, const char *action, aws_params *params, xmlDocPtr *out, base_error *err);
 /* An action with one parameter whose answer does not matter ("DeleteVpc", "VpcId", id). */
 int ec2_call1(op_ctx *ctx, const char *action, const char *name, const char *value,
-              aws_error *err);
+              base_error *err);
 
 /* Adds Filter.<n>.Name = name, Filter.<n>.Value.1 = value; returns n + 1. */
 int ec2_add_filter(aws_params *params, int n, const char *name, const char *value);
@@ -50,17 +50,17 @@ xmlNodePtr ec2_set_first(xmlDocPtr doc, const char *set_name);
  * none; the caller frees *doc either way. */
 int ec2_find_tagged(op_ctx *ctx, const resource *r, const char *action, const char *set_name,
                     const char *state_name, const char *const *skip_states, xmlDocPtr *doc,
-                    xmlNodePtr *item, aws_error *err);
+                    xmlNodePtr *item, base_error *err);
 /* Describes one resource by id (id_param e.g. "VpcId.1"). A "...NotFound"
  * answer is no error: *item is NULL. The caller frees *doc. */
 int ec2_describe_id(op_ctx *ctx, const char *action, const char *id_param, const char *id,
-                    const char *set_name, xmlDocPtr *doc, xmlNodePtr *item, aws_error *err);
-bool ec2_is_not_found(const aws_error *err);
+                    const char *set_name, xmlDocPtr *doc, xmlNodePtr *item, base_error *err);
+bool ec2_is_not_found(const base_error *err);
 
 /* r was found by its tags, but EC2 does not know its id yet (an id just
  * handed out is unknown to other calls for a moment): a retryable error, so
  * the walk reads again. Returns -1. */
-int ec2_not_visible_yet(const resource *r, aws_error *err);
+int ec2_not_visible_yet(const resource *r, base_error *err);
 
 /* Marks r present with id, publishes it as output_key, and copies state. */
 void ec2_publish(resource *r, const char *id, const char *output_key, const char *state);
@@ -69,15 +69,15 @@ void ec2_publish(resource *r, const char *id, const char *output_key, const char
  * when "available" (creating) or gone / "deleted" (removing); "failed" is an
  * error carrying the resource's failure message. */
 int ec2_poll_state(op_ctx *ctx, resource *r, const char *action, const char *id_param,
-                   const char *set_name, bool removing, bool *done, aws_error *err);
+                   const char *set_name, bool removing, bool *done, base_error *err);
 
 /* Deletes with action(name = id). Already gone is success; DependencyViolation
  * (something still uses it: Lambda's network interfaces, a NAT gateway) is
  * returned marked retryable so the walker keeps trying within its timeout. */
 int ec2_delete(op_ctx *ctx, const char *action, const char *name, const char *id,
-               aws_error *err);
+               base_error *err);
 /* Marks err retryable when it is DependencyViolation; returns -1 (for "return"). */
-int ec2_dependency_retryable(aws_error *err);
+int ec2_dependency_retryable(base_error *err);
 
 /* How long subnets, security groups and the VPC wait for what still uses them
  * when deleted: after VPC-attached Lambda functions are deleted, AWS keeps
@@ -89,7 +89,7 @@ int ec2_dependency_retryable(aws_error *err);
  * screen what the delete waits for ("waiting for 2 Lambda network interfaces
  * to be released ...") and adds them to err's message. */
 int ec2_delete_waiting_for_interfaces(op_ctx *ctx, const resource *r, const char *action,
-                                      const char *name, const char *filter, aws_error *err);
+                                      const char *name, const char *filter, base_error *err);
 
 /* A ClientToken that is the same for the same parts in every run (so a create
  * repeated after a kill is deduplicated by AWS): "scribble-" + 40 hex digits
@@ -108,13 +108,13 @@ void ec2_idempotency_token(const char *const *parts, char out[EC2_TOKEN_SIZE]);
 int ec2_create_with_token(op_ctx *ctx, const char *action, aws_params *params,
                           const char *const *token_parts, const char *result_element,
                           const char *id_element, const char *const *gone_states, char id[64],
-                          char state[32], aws_error *err);
+                          char state[32], base_error *err);
 /* Whether state is one of states (NULL-terminated). */
 bool ec2_state_in(const char *state, const char *const *states);
 
 /* Another resource's output a create or update cannot do without, or an
  * error saying which is missing. */
 int ec2_required_output(op_ctx *ctx, const char *role, const char *key, const char **out,
-                        aws_error *err);
+                        base_error *err);
 
 #endif

@@ -29,7 +29,7 @@ static void publish(resource *r, xmlNodePtr item)
     resource_set_output(r, "public_ip", ip);
 }
 
-static int elastic_ip_read(op_ctx *ctx, resource *r, aws_error *err)
+static int elastic_ip_read(op_ctx *ctx, resource *r, base_error *err)
 {
     xmlDocPtr doc = NULL;
     xmlNodePtr item = NULL;
@@ -41,7 +41,7 @@ static int elastic_ip_read(op_ctx *ctx, resource *r, aws_error *err)
     return rc;
 }
 
-static int elastic_ip_create(op_ctx *ctx, resource *r, aws_error *err)
+static int elastic_ip_create(op_ctx *ctx, resource *r, base_error *err)
 {
     aws_params p = {0};
     aws_params_add(&p, "Domain", "vpc");
@@ -50,12 +50,12 @@ static int elastic_ip_create(op_ctx *ctx, resource *r, aws_error *err)
     TRY(ec2_call(ctx, "AllocateAddress", &p, &doc, err));
     publish(r, xmlDocGetRootElement(doc));
     xmlFreeDoc(doc);
-    ENSURE(r->id[0], err, AWS_ERROR_PARSE, "MalformedResponse",
+    ENSURE(r->id[0], err, BASE_ERROR_PARSE, "MalformedResponse",
            "AllocateAddress gave no allocationId");
     return 0;
 }
 
-static int elastic_ip_remove(op_ctx *ctx, resource *r, aws_error *err)
+static int elastic_ip_remove(op_ctx *ctx, resource *r, base_error *err)
 {
     if (ec2_delete(ctx, "ReleaseAddress", "AllocationId", r->id, err) == 0)
         return 0;

@@ -27,10 +27,10 @@ typedef struct trigger {
     char function_role[ROLE_SIZE];
 } trigger;
 
-static int trigger_of(const resource *r, trigger *out, aws_error *err)
+static int trigger_of(const resource *r, trigger *out, base_error *err)
 {
     const described_queue *queue = described_queue_find(r->variant);
-    ENSURE(queue, err, AWS_ERROR_INVALID, "UnknownVariant",
+    ENSURE(queue, err, BASE_ERROR_INVALID, "UnknownVariant",
            "event source mapping %s: unknown variant %s", r->name,
            r->variant ? r->variant : "(none)");
     snprintf(out->queue_role, sizeof out->queue_role, ROLE_QUEUE_FORMAT, queue->name);
@@ -93,7 +93,7 @@ static void compare(op_ctx *ctx, resource *r, const cJSON *mapping)
         resource_add_drift(r, "trigger enabled", "false", "true");
 }
 
-static int event_source_read(op_ctx *ctx, resource *r, aws_error *err)
+static int event_source_read(op_ctx *ctx, resource *r, base_error *err)
 {
     trigger t;
     TRY(trigger_of(r, &t, err));
@@ -127,7 +127,7 @@ static int event_source_read(op_ctx *ctx, resource *r, aws_error *err)
         }
         const char *next = string_at(out, "NextMarker");
         if (next && next[0] && !r->exists)
-            marker = aws_xstrdup(next);
+            marker = base_xstrdup(next);
         cJSON_Delete(out);
         if (!marker)
             return 0;
@@ -135,7 +135,7 @@ static int event_source_read(op_ctx *ctx, resource *r, aws_error *err)
 }
 
 /* Marks Lambda's refusals that pass with time as retryable. */
-static int retry_transient(int rc, aws_error *err)
+static int retry_transient(int rc, base_error *err)
 {
     if (rc == 0)
         return 0;
@@ -159,7 +159,7 @@ static void add_settings(op_ctx *ctx, cJSON *in)
                          cJSON_CreateString(PARTIAL_FAILURES));
 }
 
-static int event_source_create(op_ctx *ctx, resource *r, aws_error *err)
+static int event_source_create(op_ctx *ctx, resource *r, base_error *err)
 {
     trigger t;
     TRY(trigger_of(r, &t, err));
@@ -187,7 +187,7 @@ static void mapping_path(const resource *r, char *out, size_t size)
     snprintf(out, size, MAPPINGS_PATH "/%s", r->id);
 }
 
-static int event_source_update(op_ctx *ctx, resource *r, aws_error *err)
+static int event_source_update(op_ctx *ctx, resource *r, base_error *err)
 {
     char path[sizeof MAPPINGS_PATH + sizeof r->id];
     mapping_path(r, path, sizeof path);
@@ -200,7 +200,7 @@ static int event_source_update(op_ctx *ctx, resource *r, aws_error *err)
     return retry_transient(rc, err);
 }
 
-static int event_source_remove(op_ctx *ctx, resource *r, aws_error *err)
+static int event_source_remove(op_ctx *ctx, resource *r, base_error *err)
 {
     char path[sizeof MAPPINGS_PATH + sizeof r->id];
     mapping_path(r, path, sizeof path);
@@ -211,17 +211,17 @@ static int event_source_remove(op_ctx *ctx, resource *r, aws_error *err)
     return retry_transient(allow_error(rc, err, "ResourceNotFoundException"), err);
 }
 
-static int event_source_poll(op_ctx *ctx, resource *r, bool removing, bool *done, aws_error *err)
+static int event_source_poll(op_ctx *ctx, resource *r, bool removing, bool *done, base_error *err)
 {
     char path[sizeof MAPPINGS_PATH + sizeof r->id];
     mapping_path(r, path, sizeof path);
     cJSON *out = NULL;
     int rc = aws_rest_json_call(ctx->client, &aws_service_lambda, "GET", path, NULL, NULL, &out, err);
     if (rc != 0 && error_is(err, "ResourceNotFoundException")) {
-        aws_error_clear(err);
+        base_error_clear(err);
         *done = removing;
         if (!removing)
-            return aws_error_set(err, AWS_ERROR_SERVICE, "ResourceNotFoundException",
+            return base_error_set(err, BASE_ERROR_SERVICE, "ResourceNotFoundException",
                                  "event source mapping %s (%s) disappeared", r->name, r->id);
         return 0;
     }

@@ -179,20 +179,20 @@ static void function_path(const resource *r, const char *suffix, char *out, size
 }
 
 /* GetFunction; *out NULL (and no error) when the function does not exist. */
-static int get_function(op_ctx *ctx, const resource *r, cJSON **out, aws_error *err)
+static int get_function(op_ctx *ctx, const resource *r, cJSON **out, base_error *err)
 {
     char path[256];
     function_path(r, "", path, sizeof path);
     *out = NULL;
     int rc = aws_rest_json_call(ctx->client, &aws_service_lambda, "GET", path, NULL, NULL, out, err);
     if (rc != 0 && error_is(err, "ResourceNotFoundException")) {
-        aws_error_clear(err);
+        base_error_clear(err);
         return 0;
     }
     if (rc == 0 && !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(*out, "Configuration"))) {
         cJSON_Delete(*out);
         *out = NULL;
-        return aws_error_set(err, AWS_ERROR_PARSE, "MalformedResponse",
+        return base_error_set(err, BASE_ERROR_PARSE, "MalformedResponse",
                              "Lambda GetFunction %s gave no Configuration", r->name);
     }
     return rc;
@@ -209,7 +209,7 @@ static int compare_strings(const void *a, const void *b)
 }
 
 /* A string array as one sorted, comma-separated line ("" when empty or absent). */
-static void sorted_list(const cJSON *array, aws_buf *out)
+static void sorted_list(const cJSON *array, base_buf *out)
 {
     const char *items[64];
     size_t n = 0;
@@ -220,7 +220,7 @@ static void sorted_list(const cJSON *array, aws_buf *out)
     }
     qsort(items, n, sizeof items[0], compare_strings);
     for (size_t i = 0; i < n; i++)
-        aws_buf_printf(out, "%s%s", i ? "," : "", items[i]);
+        base_buf_printf(out, "%s%s", i ? "," : "", items[i]);
 }
 
 static void compare_string(resource *r, const char *setting, const char *live, const char *wanted)
@@ -231,13 +231,13 @@ static void compare_string(resource *r, const char *setting, const char *live, c
 
 static void compare_list(resource *r, const char *setting, const cJSON *live, const cJSON *wanted)
 {
-    aws_buf a = {0}, b = {0};
+    base_buf a = {0}, b = {0};
     sorted_list(live, &a);
     sorted_list(wanted, &b);
-    if (strcmp(aws_buf_str(&a), aws_buf_str(&b)) != 0)
+    if (strcmp(base_buf_str(&a), base_buf_str(&b)) != 0)
         resource_add_drift(r, setting, a.len ? a.data : "(none)", b.len ? b.data : "(none)");
-    aws_buf_free(&a);
-    aws_buf_free(&b);
+    base_buf_free(&a);
+    base_buf_free(&b);
 }
 
 static void compare_environment(resource *r, const cJSON *live, const cJSON *wanted)
@@ -296,7 +296,7 @@ static bool compare_code(op_ctx *ctx, resource *r, const cJSON *live)
     size_t before = r->drift.len;
     compare_string(r, "function architecture", live_architecture(live), architecture(ctx->cfg));
     const lambda_package *package = NULL;
-    aws_error package_err = {0};
+    base_error package_err = {0};
     if (package_get(&package, &package_err) != 0) {
         char wanted[sizeof package_err.message + 64];
         snprintf(wanted, sizeof wanted, "(no package: %s)", package_err.message);
@@ -354,7 +354,7 @@ static bool compare_reservation(op_ctx *ctx, const char *handler, resource *r,
     return true;
 }
 
-static int function_read(op_ctx *ctx, resource *r, aws_error *err)
+static int function_read(op_ctx *ctx, resource *r, base_error *err)
 {
     cJSON *function = NULL;
     TRY(get_function(ctx, r, &function, err));
@@ -373,11 +373,11 @@ static int function_read(op_ctx *ctx, resource *r, aws_error *err)
 
 /* Where the code comes from: {"S3Bucket", "S3Key"} of the uploaded package,
  * added to `code` (FunctionCode for create, the request itself for update). */
-static int add_code_location(const op_ctx *ctx, cJSON *code, aws_error *err)
+static int add_code_location(const op_ctx *ctx, cJSON *code, base_error *err)
 {
     const char *bucket = stack_output(ctx->stack, ROLE_FUNCTION_PACKAGE, "s3_bucket");
     const char *key = stack_output(ctx->stack, ROLE_FUNCTION_PACKAGE, "s3_key");
-    ENSURE(bucket && key, err, AWS_ERROR_SERVICE, "PackageNotUploaded",
+    ENSURE(bucket && key, err, BASE_ERROR_SERVICE, "PackageNotUploaded",
            "the Lambda package is not in the artifacts bucket yet");
     cJSON_AddStringToObject(code, "S3Bucket", bucket);
     cJSON_AddStringToObject(code, "S3Key", key);
@@ -385,7 +385,7 @@ static int add_code_location(const op_ctx *ctx, cJSON *code, aws_error *err)
 }
 
 /* Marks Lambda's refusals that pass with time as retryable. */
-static int retry_transient(int rc, aws_error *err)
+static int retry_transient(int rc, base_error *err)
 {
     if (rc == 0)
         return 0;
@@ -402,7 +402,7 @@ static int retry_transient(int rc, aws_error *err)
 }
 
 /* PutFunctionConcurrency, or DeleteFunctionConcurrency for none. */
-static int put_reservation(op_ctx *ctx, const resource *r, aws_error *err)
+static int put_reservation(op_ctx *ctx, const resource *r, base_error *err)
 {
     char path[256];
     snprintf(path, sizeof path, "/2017-10-31/functions/%s/concurrency", r->name);
@@ -419,7 +419,7 @@ static int put_reservation(op_ctx *ctx, const resource *r, aws_error *err)
     return retry_transient(rc, err);
 }
 
-static int function_create(op_ctx *ctx, resource *r, aws_error *err)
+static int function_create(op_ctx *ctx, resource *r, base_error *err)
 {
     cJSON *in = wanted_configuration(ctx, r);
     cJSON_AddStringToObject(in, "FunctionName", r->name);
@@ -437,7 +437,7 @@ static int function_create(op_ctx *ctx, resource *r, aws_error *err)
     cJSON_Delete(in);
     cJSON_Delete(out);
     if (rc != 0 && error_is(err, "ResourceConflictException") && strstr(err->message, "exist")) {
-        aws_error_clear(err); /* made by an earlier, interrupted try: read it */
+        base_error_clear(err); /* made by an earlier, interrupted try: read it */
         rc = 0;
     }
     TRY(retry_transient(rc, err));
@@ -447,7 +447,7 @@ static int function_create(op_ctx *ctx, resource *r, aws_error *err)
     return function_read(ctx, r, err);
 }
 
-static int update_configuration(op_ctx *ctx, const resource *r, aws_error *err)
+static int update_configuration(op_ctx *ctx, const resource *r, base_error *err)
 {
     char path[256];
     function_path(r, "/configuration", path, sizeof path);
@@ -459,7 +459,7 @@ static int update_configuration(op_ctx *ctx, const resource *r, aws_error *err)
     return retry_transient(rc, err);
 }
 
-static int update_code(op_ctx *ctx, const resource *r, aws_error *err)
+static int update_code(op_ctx *ctx, const resource *r, base_error *err)
 {
     char path[256];
     function_path(r, "/code", path, sizeof path);
@@ -480,11 +480,11 @@ static int update_code(op_ctx *ctx, const resource *r, aws_error *err)
 /* One step at a time from what is live now: a step Lambda refuses while the
  * previous one is applied comes back retryable, and the retry skips what
  * already took. */
-static int function_update(op_ctx *ctx, resource *r, aws_error *err)
+static int function_update(op_ctx *ctx, resource *r, base_error *err)
 {
     cJSON *function = NULL;
     TRY(get_function(ctx, r, &function, err));
-    ENSURE(function, err, AWS_ERROR_SERVICE, "ResourceNotFoundException",
+    ENSURE(function, err, BASE_ERROR_SERVICE, "ResourceNotFoundException",
            "Lambda function %s was deleted during the update", r->name);
     const cJSON *live = cJSON_GetObjectItemCaseSensitive(function, "Configuration");
     resource probe = {0}; /* drift lines of this look only */
@@ -496,19 +496,19 @@ static int function_update(op_ctx *ctx, resource *r, aws_error *err)
     bool in_progress = status && strcmp(status, "InProgress") == 0;
     cJSON_Delete(wanted);
     cJSON_Delete(function);
-    aws_buf_free(&probe.drift);
+    base_buf_free(&probe.drift);
     /* A function's concurrency is not part of its configuration updates. */
     if (reservation)
         TRY(put_reservation(ctx, r, err));
     int rc = 0;
     if (in_progress && (configuration || code)) {
-        rc = aws_error_set(err, AWS_ERROR_SERVICE, "ResourceConflictException",
+        rc = base_error_set(err, BASE_ERROR_SERVICE, "ResourceConflictException",
                            "Lambda function %s: an update is in progress", r->name);
         err->retryable = true;
     } else if (configuration) {
         rc = update_configuration(ctx, r, err);
         if (rc == 0 && code) { /* the code waits until the configuration has been applied */
-            rc = aws_error_set(err, AWS_ERROR_SERVICE, "ResourceConflictException",
+            rc = base_error_set(err, BASE_ERROR_SERVICE, "ResourceConflictException",
                                "Lambda function %s: configuration update in progress", r->name);
             err->retryable = true;
         }
@@ -518,7 +518,7 @@ static int function_update(op_ctx *ctx, resource *r, aws_error *err)
     return rc;
 }
 
-static int function_remove(op_ctx *ctx, resource *r, aws_error *err)
+static int function_remove(op_ctx *ctx, resource *r, base_error *err)
 {
     char path[256];
     function_path(r, "", path, sizeof path);
@@ -529,7 +529,7 @@ static int function_remove(op_ctx *ctx, resource *r, aws_error *err)
     return retry_transient(allow_error(rc, err, "ResourceNotFoundException"), err);
 }
 
-static int function_poll(op_ctx *ctx, resource *r, bool removing, bool *done, aws_error *err)
+static int function_poll(op_ctx *ctx, resource *r, bool removing, bool *done, base_error *err)
 {
     cJSON *function = NULL;
     TRY(get_function(ctx, r, &function, err));
@@ -546,11 +546,11 @@ static int function_poll(op_ctx *ctx, resource *r, bool removing, bool *done, aw
     if (removing) {
         snprintf(r->state, sizeof r->state, "%s", state ? state : "deleting");
     } else if (state && strcmp(state, "Failed") == 0) {
-        rc = aws_error_set(err, AWS_ERROR_SERVICE, "FunctionFailed", "Lambda function %s failed: %s",
+        rc = base_error_set(err, BASE_ERROR_SERVICE, "FunctionFailed", "Lambda function %s failed: %s",
                            r->name, string_at(c, "StateReason") ? string_at(c, "StateReason") : "");
     } else if (update && strcmp(update, "Failed") == 0) {
         const char *reason = string_at(c, "LastUpdateStatusReason");
-        rc = aws_error_set(err, AWS_ERROR_SERVICE, "FunctionUpdateFailed",
+        rc = base_error_set(err, BASE_ERROR_SERVICE, "FunctionUpdateFailed",
                            "Lambda function %s: the last update failed: %s", r->name,
                            reason ? reason : "");
     } else {
@@ -578,7 +578,7 @@ const resource_ops function_ops = {
 /* redeploy's view of a function: its code alone. The configuration is up's,
  * and up's reading needs every other resource's outputs; the code needs only
  * the package's. */
-static int function_code_read(op_ctx *ctx, resource *r, aws_error *err)
+static int function_code_read(op_ctx *ctx, resource *r, base_error *err)
 {
     cJSON *function = NULL;
     TRY(get_function(ctx, r, &function, err));
@@ -590,16 +590,16 @@ static int function_code_read(op_ctx *ctx, resource *r, aws_error *err)
     return 0;
 }
 
-static int function_code_missing(op_ctx *ctx, resource *r, aws_error *err)
+static int function_code_missing(op_ctx *ctx, resource *r, base_error *err)
 {
     (void)ctx;
-    return aws_error_set(err, AWS_ERROR_SERVICE, "ResourceNotFoundException",
+    return base_error_set(err, BASE_ERROR_SERVICE, "ResourceNotFoundException",
                          "function %s does not exist; run scribblectl up first", r->name);
 }
 
 /* UpdateFunctionCode from the uploaded package, once no other update is
  * being applied (a refusal meanwhile is retried by the walk). */
-static int function_code_update(op_ctx *ctx, resource *r, aws_error *err)
+static int function_code_update(op_ctx *ctx, resource *r, base_error *err)
 {
     cJSON *function = NULL;
     TRY(get_function(ctx, r, &function, err));
@@ -611,11 +611,11 @@ static int function_code_update(op_ctx *ctx, resource *r, aws_error *err)
     const char *status = string_at(live, "LastUpdateStatus");
     bool in_progress = status && strcmp(status, "InProgress") == 0;
     cJSON_Delete(function);
-    aws_buf_free(&probe.drift);
+    base_buf_free(&probe.drift);
     if (!code)
         return 0;
     if (in_progress) {
-        aws_error_set(err, AWS_ERROR_SERVICE, "ResourceConflictException",
+        base_error_set(err, BASE_ERROR_SERVICE, "ResourceConflictException",
                       "Lambda function %s: an update is in progress", r->name);
         err->retryable = true;
         return -1;

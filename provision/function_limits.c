@@ -25,7 +25,7 @@ int function_reserved_concurrency(const scribble_config *cfg, const char *handle
                                                     : cfg->limits.worker_concurrency;
 }
 
-int account_concurrency_read(aws_client *client, account_concurrency *out, aws_error *err)
+int account_concurrency_read(aws_client *client, account_concurrency *out, base_error *err)
 {
     cJSON *answer = NULL;
     TRY(aws_rest_json_call(client, &aws_service_lambda, "GET", "/2016-08-19/account-settings",
@@ -34,13 +34,13 @@ int account_concurrency_read(aws_client *client, account_concurrency *out, aws_e
     out->limit = json_long_at(limit, "ConcurrentExecutions");
     out->unreserved = json_long_at(limit, "UnreservedConcurrentExecutions");
     cJSON_Delete(answer);
-    ENSURE(out->limit >= 0 && out->unreserved >= 0, err, AWS_ERROR_PARSE, "MalformedResponse",
+    ENSURE(out->limit >= 0 && out->unreserved >= 0, err, BASE_ERROR_PARSE, "MalformedResponse",
            "Lambda GetAccountSettings gave no AccountLimit concurrency");
     return 0;
 }
 
 /* GetFunctionConcurrency; 0 when none is reserved or the function does not exist. */
-static int reserved_now(aws_client *client, const char *function, long *out, aws_error *err)
+static int reserved_now(aws_client *client, const char *function, long *out, base_error *err)
 {
     char path[256];
     snprintf(path, sizeof path, "/2019-09-30/functions/%s/concurrency", function);
@@ -56,7 +56,7 @@ static int reserved_now(aws_client *client, const char *function, long *out, aws
 }
 
 int stack_reservations(aws_client *client, const stack *s, long *now, long *wanted,
-                       aws_error *err)
+                       base_error *err)
 {
     *now = *wanted = 0;
     for (size_t i = 0; i < stack_count(s); i++) {
@@ -72,10 +72,10 @@ int stack_reservations(aws_client *client, const stack *s, long *now, long *want
 }
 
 int reservations_fit(const scribble_config *cfg, const account_concurrency *account, long now,
-                     long wanted, aws_error *err)
+                     long wanted, base_error *err)
 {
     long room = account->unreserved + now - LAMBDA_MIN_UNRESERVED;
-    ENSURE(wanted <= room, err, AWS_ERROR_CONFIG, "ReservedConcurrencyTooHigh",
+    ENSURE(wanted <= room, err, BASE_ERROR_CONFIG, "ReservedConcurrencyTooHigh",
            "limits.route_concurrency = %d and limits.worker_concurrency = %d reserve %ld Lambda "
            "executions for this stack's functions, but the account's limit in this region is %ld, "
            "%ld of them not reserved by other functions, and AWS keeps %d unreserved: at most %ld "
@@ -86,7 +86,7 @@ int reservations_fit(const scribble_config *cfg, const account_concurrency *acco
     return 0;
 }
 
-int function_limits_check(aws_client *client, const stack *s, aws_error *err)
+int function_limits_check(aws_client *client, const stack *s, base_error *err)
 {
     const scribble_config *cfg = stack_config(s);
     if (!cfg->limits.route_concurrency && !cfg->limits.worker_concurrency)

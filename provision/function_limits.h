@@ -32,21 +32,21 @@ typedef struct account_concurrency {
 } account_concurrency;
 
 /* Lambda GetAccountSettings. */
-int account_concurrency_read(aws_client *client, account_concurrency *out, aws_error *err);
+int account_concurrency_read(aws_client *client, account_concurrency *out, base_error *err);
 
 /* What the stack's functions reserve now and would reserve as configured. */
 int stack_reservations(aws_client *client, const stack *s, long *now, long *wanted,
-                       aws_error *err);
+                       base_error *err);
 
 /* Whether `wanted` fits the account, whose reservations include `now` of
- * this stack's; when not, an AWS_ERROR_CONFIG ReservedConcurrencyTooHigh
+ * this stack's; when not, an BASE_ERROR_CONFIG ReservedConcurrencyTooHigh
  * error saying why and what to do. */
 int reservations_fit(const scribble_config *cfg, const account_concurrency *account, long now,
-                     long wanted, aws_error *err);
+                     long wanted, base_error *err);
 
 /* All of the above for up and plan: nothing when nothing is reserved now
  * or wanted, else reads the account and the functions and refuses what
  * AWS would refuse. */
-int function_limits_check(aws_client *client, const stack *s, aws_error *err);
+int function_limits_check(aws_client *client, const stack *s, base_error *err);
 
 #endif

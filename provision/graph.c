@@ -51,7 +51,7 @@ typedef struct node_run {
     const char *step;     /* the last step reported ("reading", "creating", ...) */
     int faults;           /* consecutive tries that ended on a fault of the same call */
     double fault_since;
-    char fault_call[sizeof ((aws_error *)0)->call]; /* the call those faults were of */
+    char fault_call[sizeof ((base_error *)0)->call]; /* the call those faults were of */
     double refused_since; /* 0: not being refused */
     long refusal_ms;      /* the next pause between refusals */
     double waiting_since; /* 0: not waiting for a state */
@@ -62,7 +62,7 @@ typedef struct node_run {
 } node_run;
 
 
-double walk_time_scale(aws_error *err)
+double walk_time_scale(base_error *err)
 {
     const char *text = getenv("SCRIBBLE_TIME_SCALE");
     if (!text || !text[0])
@@ -70,7 +70,7 @@ double walk_time_scale(aws_error *err)
     char *end = NULL;
     double scale = strtod(text, &end);
     if (end == text || *end || !isfinite(scale) || scale <= 0) {
-        aws_error_set(err, AWS_ERROR_CONFIG, "InvalidTimeScale",
+        base_error_set(err, BASE_ERROR_CONFIG, "InvalidTimeScale",
                       "SCRIBBLE_TIME_SCALE must be a number greater than 0, not \"%s\"", text);
         return -1;
     }
@@ -146,7 +146,7 @@ static long fault_backoff(const node_run *n)
     return (long)((base / 2 + jitter * base / 2) * n->w->scale);
 }
 
-static bool retry_fault(node_run *n, const aws_error *err)
+static bool retry_fault(node_run *n, const base_error *err)
 {
     double now = aws_monotonic_s();
     /* A fault of another call means the one that kept failing got through
@@ -173,7 +173,7 @@ static bool retry_fault(node_run *n, const aws_error *err)
     return true;
 }
 
-static bool retry_refusal(node_run *n, const aws_error *err)
+static bool retry_refusal(node_run *n, const base_error *err)
 {
     double now = aws_monotonic_s();
     if (!n->refused_since) {
@@ -200,7 +200,7 @@ static bool retry_refusal(node_run *n, const aws_error *err)
 /* After a failed try: pause and return true when another try is due. */
 static bool another_try(node_run *n)
 {
-    const aws_error *err = &n->out->error;
+    const base_error *err = &n->out->error;
     if (n->given_up)
         return false;
     if (aws_error_is_fault(err))
@@ -238,12 +238,12 @@ static int read_live(node_run *n)
 static int wait_for(node_run *n, bool removing)
 {
     resource *r = n->r;
-    aws_error *err = &n->out->error;
+    base_error *err = &n->out->error;
     if (!n->ops->poll)
         return 0;
     for (bool first = true;; first = false) {
         bool done = false;
-        aws_error_clear(err);
+        base_error_clear(err);
         TRY(n->ops->poll(n->ctx, r, removing, &done, err));
         progressed(n); /* a long wait is not one long streak of faults */
         if (done) {
@@ -265,7 +265,7 @@ static int wait_for(node_run *n, bool removing)
             char allowed[32], took[32];
             walk_format_duration(allowance_s(n), allowed, sizeof allowed);
             walk_format_duration(waited, took, sizeof took);
-            return aws_error_set(err, AWS_ERROR_SERVICE, "Timeout",
+            return base_error_set(err, BASE_ERROR_SERVICE, "Timeout",
                                  "still %s after waiting %s (%s: %s allowed to %s)",
                                  r->state[0] ? r->state : removing ? "there" : "not ready", took,
                                  n->ops->kind, allowed, removing ? "go" : "become ready");
@@ -286,7 +286,7 @@ static int settled(node_run *n)
         n->created_at = 0;
         return 0;
     }
-    aws_error_set(&n->out->error, AWS_ERROR_SERVICE, "NotListedYet",
+    base_error_set(&n->out->error, BASE_ERROR_SERVICE, "NotListedYet",
                   "the %s created %.1f s ago is not listed yet", n->ops->kind, since);
     n->out->error.retryable = true;
     return -1;
@@ -344,7 +344,7 @@ static int down_try(node_run *n, walk_action *action)
     if (!r->exists || was_deleted(n, r->id))
         return 0;
     if (n->deletions == MAX_DELETIONS)
-        return aws_error_set(&n->out->error, AWS_ERROR_SERVICE, "TooManyDuplicates",
+        return base_error_set(&n->out->error, BASE_ERROR_SERVICE, "TooManyDuplicates",
                              "%d %ss tagged as this one were deleted and another remains",
                              MAX_DELETIONS, n->ops->kind);
     report_step(n, n->deletions ? "deleting a duplicate" : "deleting");
@@ -376,7 +376,7 @@ static walk_action run_tries(node_run *n, try_fn one_try, walk_action action)
 {
     for (;;) {
         n->said = false;
-        aws_error_clear(&n->out->error);
+        base_error_clear(&n->out->error);
         int rc = one_try(n, &action);
         if (rc == 0)
             return action;
@@ -408,7 +408,7 @@ static void run_node(walk *w, op_ctx *ctx, size_t i)
     default: n.out->action = run_tries(&n, read_try, ACTION_UNCHANGED); break;
     }
     if (n.out->action != ACTION_FAILED)
-        aws_error_clear(&n.out->error);
+        base_error_clear(&n.out->error);
     n.out->seconds = aws_monotonic_s() - start;
     ctx->say_ctx = NULL;
     report(w, r, "done", n.out);
@@ -494,7 +494,7 @@ static void *worker(void *arg)
     aws_client_options o = w->options->client;
     o.credentials = aws_credentials_provider_new_borrowed(w->credentials);
     aws_client *client = NULL;
-    aws_error err = {0};
+    base_error err = {0};
     int rc = aws_client_new(&o, &client, &err);
     op_ctx ctx = {.client = client, .cfg = stack_config(w->stack), .stack = w->stack};
     size_t i;
@@ -528,7 +528,7 @@ static void run_workers(walk *w, int workers)
         pthread_join(threads[t], NULL);
 }
 
-int graph_walk(stack *s, const walk_options *o, walk_outcome *outcomes, aws_error *err)
+int graph_walk(stack *s, const walk_options *o, walk_outcome *outcomes, base_error *err)
 {
     double scale = walk_time_scale(err);
     if (scale < 0)
@@ -548,8 +548,8 @@ int graph_walk(stack *s, const walk_options *o, walk_outcome *outcomes, aws_erro
     size_t n = stack_count(s);
     walk w = {.stack = s, .options = o, .outcomes = outcomes, .remaining = n, .scale = scale,
               .credentials = aws_client_credentials_provider(owner)};
-    w.status = aws_xcalloc(n, sizeof *w.status);
-    w.ops = aws_xcalloc(n, sizeof *w.ops);
+    w.status = base_xcalloc(n, sizeof *w.status);
+    w.ops = base_xcalloc(n, sizeof *w.ops);
     memset(outcomes, 0, n * sizeof *outcomes);
     for (size_t i = 0; i < n; i++) {
         outcomes[i].blocked_by = -1;

@@ -40,7 +40,7 @@ typedef enum walk_failure {
 
 typedef struct walk_outcome {
     walk_action action;
-    aws_error error;        /* ACTION_FAILED: the last error */
+    base_error error;        /* ACTION_FAILED: the last error */
     double seconds;
     walk_failure failure;   /* ACTION_FAILED: why */
     int tries;              /* WALK_FAILED_FAULTS: tries of the failing call */
@@ -106,12 +106,12 @@ typedef struct walk_options {
 void walk_format_duration(double seconds, char *out, size_t size);
 
 /* SCRIBBLE_TIME_SCALE, or -1 (err) when it is set but not a number > 0. */
-double walk_time_scale(aws_error *err);
+double walk_time_scale(base_error *err);
 
 /* Walks every resource; outcomes[i] belongs to stack_at(s, i). Returns the
  * number of failed and skipped resources, or -1 (err) when the walk could
  * not start (no credentials, a bad SCRIBBLE_TIME_SCALE). */
-int graph_walk(stack *s, const walk_options *o, walk_outcome *outcomes, aws_error *err);
+int graph_walk(stack *s, const walk_options *o, walk_outcome *outcomes, base_error *err);
 
 const char *walk_action_name(walk_action a, walk_mode mode);
 

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "aws/buf.h"
+#include "base/buf.h"
 
 /* From CMakeLists.txt: the install layout relative to the installed
  * scribblectl's folder, and the configured source tree's static/. */
@@ -93,13 +93,13 @@ static int candidates(const install_place_list *p, char list[MAX_PLACES + 1][PAT
     return n;
 }
 
-int install_path(install_item item, char out[PATH_MAX], aws_error *err)
+int install_path(install_item item, char out[PATH_MAX], base_error *err)
 {
     const install_place_list *p = &places[item];
     const char *named = getenv(p->variable);
     if (named && named[0]) {
         snprintf(out, PATH_MAX, "%s", named);
-        ENSURE(exists_as(out, p->directory), err, AWS_ERROR_CONFIG, p->code,
+        ENSURE(exists_as(out, p->directory), err, BASE_ERROR_CONFIG, p->code,
                "%s=%s is not %s; it names %s", p->variable, named,
                p->directory ? "a directory" : "a file", p->what);
         return 0;
@@ -107,17 +107,17 @@ int install_path(install_item item, char out[PATH_MAX], aws_error *err)
     char list[MAX_PLACES + 1][PATH_MAX];
     int n = candidates(p, list);
     snprintf(out, PATH_MAX, "%.*s", PATH_MAX - 1, list[0]);
-    aws_buf tried = {0};
+    base_buf tried = {0};
     for (int i = 0; i < n; i++) {
         if (exists_as(list[i], p->directory)) {
             snprintf(out, PATH_MAX, "%.*s", PATH_MAX - 1, list[i]);
-            aws_buf_free(&tried);
+            base_buf_free(&tried);
             return 0;
         }
-        aws_buf_printf(&tried, "%s%s", i ? ", " : "", list[i]);
+        base_buf_printf(&tried, "%s%s", i ? ", " : "", list[i]);
     }
-    aws_error_set(err, AWS_ERROR_CONFIG, p->code, "%s is in none of %s: build it, or set %s to it",
-                  p->what, aws_buf_str(&tried), p->variable);
-    aws_buf_free(&tried);
+    base_error_set(err, BASE_ERROR_CONFIG, p->code, "%s is in none of %s: build it, or set %s to it",
+                  p->what, base_buf_str(&tried), p->variable);
+    base_buf_free(&tried);
     return -1;
 }

@@ -17,7 +17,7 @@
 
 #include <limits.h>
 
-#include "aws/error.h"
+#include "base/error.h"
 
 typedef enum install_item {
     INSTALL_HANDLER,        /* scribble-handler, for scribblectl local */
@@ -25,10 +25,10 @@ typedef enum install_item {
     INSTALL_STATIC,         /* the page's folder */
 } install_item;
 
-/* The item's path into out. None found: AWS_ERROR_CONFIG with the item's
+/* The item's path into out. None found: BASE_ERROR_CONFIG with the item's
  * code (HandlerBinaryMissing, NoStaticDirectory), naming every place tried and
  * the variable that would name it; out then holds the first place tried. */
-int install_path(install_item item, char out[PATH_MAX], aws_error *err);
+int install_path(install_item item, char out[PATH_MAX], base_error *err);
 
 /* The environment variable naming the item. */
 const char *install_path_variable(install_item item);

@@ -40,7 +40,7 @@ static void publish(op_ctx *ctx, resource *r, xmlNodePtr item)
         resource_add_drift(r, "attached_vpc", vpc, wanted);
 }
 
-static int internet_gateway_read(op_ctx *ctx, resource *r, aws_error *err)
+static int internet_gateway_read(op_ctx *ctx, resource *r, base_error *err)
 {
     xmlDocPtr doc = NULL;
     xmlNodePtr item = NULL;
@@ -64,7 +64,7 @@ static int internet_gateway_read(op_ctx *ctx, resource *r, aws_error *err)
 }
 
 static int attach(op_ctx *ctx, const char *action, const char *gateway_id, const char *vpc_id,
-                  aws_error *err)
+                  base_error *err)
 {
     aws_params p = {0};
     aws_params_add(&p, "InternetGatewayId", gateway_id);
@@ -72,11 +72,11 @@ static int attach(op_ctx *ctx, const char *action, const char *gateway_id, const
     return ec2_call(ctx, action, &p, NULL, err);
 }
 
-static int internet_gateway_create(op_ctx *ctx, resource *r, aws_error *err)
+static int internet_gateway_create(op_ctx *ctx, resource *r, base_error *err)
 {
     if (is_default(r)) {
         TRY(internet_gateway_read(ctx, r, err));
-        ENSURE(r->exists, err, AWS_ERROR_CONFIG, "NoDefaultInternetGateway",
+        ENSURE(r->exists, err, BASE_ERROR_CONFIG, "NoDefaultInternetGateway",
                "the default VPC has no internet gateway attached; attach one or set "
                "network.vpc = new");
         return 0;
@@ -91,7 +91,7 @@ static int internet_gateway_create(op_ctx *ctx, resource *r, aws_error *err)
     ec2_text(ec2_child(xmlDocGetRootElement(doc), "internetGateway"), "internetGatewayId", id,
              sizeof id);
     xmlFreeDoc(doc);
-    ENSURE(id[0], err, AWS_ERROR_PARSE, "MalformedResponse",
+    ENSURE(id[0], err, BASE_ERROR_PARSE, "MalformedResponse",
            "CreateInternetGateway gave no internetGatewayId");
     ec2_publish(r, id, "internet_gateway_id", "detached");
     TRY(attach(ctx, "AttachInternetGateway", id, vpc_id, err));
@@ -101,7 +101,7 @@ static int internet_gateway_create(op_ctx *ctx, resource *r, aws_error *err)
 
 /* Detaches the gateway from whatever VPC it is attached to but keep_vpc. */
 static int detach_others(op_ctx *ctx, const resource *r, const char *keep_vpc, bool *kept,
-                         aws_error *err)
+                         base_error *err)
 {
     xmlDocPtr doc = NULL;
     xmlNodePtr item = NULL;
@@ -122,7 +122,7 @@ static int detach_others(op_ctx *ctx, const resource *r, const char *keep_vpc, b
     return rc;
 }
 
-static int internet_gateway_update(op_ctx *ctx, resource *r, aws_error *err)
+static int internet_gateway_update(op_ctx *ctx, resource *r, base_error *err)
 {
     if (is_default(r))
         return 0;
@@ -136,7 +136,7 @@ static int internet_gateway_update(op_ctx *ctx, resource *r, aws_error *err)
     return 0;
 }
 
-static int internet_gateway_remove(op_ctx *ctx, resource *r, aws_error *err)
+static int internet_gateway_remove(op_ctx *ctx, resource *r, base_error *err)
 {
     if (is_default(r))
         return 0; /* the default VPC's own */

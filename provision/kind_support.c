@@ -80,11 +80,11 @@ void arn_of_role(const stack *s, arn_scope scope, const char *service, const cha
     arn_format(s, scope, service, resource_id, out);
 }
 
-int policy_render(const char *template_name, const char *const *vars, aws_buf *out, aws_error *err)
+int policy_render(const char *template_name, const char *const *vars, base_buf *out, base_error *err)
 {
     TRY(template_render(template_name, vars, out, err));
-    cJSON *doc = cJSON_Parse(aws_buf_str(out));
-    ENSURE(doc, err, AWS_ERROR_INVALID, "BadTemplate", "templates/%s is not JSON once filled in",
+    cJSON *doc = cJSON_Parse(base_buf_str(out));
+    ENSURE(doc, err, BASE_ERROR_INVALID, "BadTemplate", "templates/%s is not JSON once filled in",
            template_name);
     cJSON_Delete(doc);
     return 0;
@@ -156,7 +156,7 @@ bool policy_equal(const char *a, const char *b)
 static char *compact(const char *doc)
 {
     cJSON *parsed = doc && doc[0] ? cJSON_Parse(doc) : NULL;
-    char *text = parsed ? cJSON_PrintUnformatted(parsed) : aws_xstrdup(doc ? doc : "");
+    char *text = parsed ? cJSON_PrintUnformatted(parsed) : base_xstrdup(doc ? doc : "");
     cJSON_Delete(parsed);
     return text;
 }
@@ -193,21 +193,21 @@ void xml_each_element(xmlNodePtr root, const char *name, xml_element_fn fn, void
     }
 }
 
-bool error_is(const aws_error *err, const char *code)
+bool error_is(const base_error *err, const char *code)
 {
-    return err->kind == AWS_ERROR_SERVICE && strcmp(err->code, code) == 0;
+    return err->kind == BASE_ERROR_SERVICE && strcmp(err->code, code) == 0;
 }
 
-int allow_error(int rc, aws_error *err, const char *code)
+int allow_error(int rc, base_error *err, const char *code)
 {
     if (rc == 0 || !error_is(err, code))
         return rc;
-    aws_error_clear(err);
+    base_error_clear(err);
     return 0;
 }
 
 int json_call_with(aws_client *client, const aws_service *svc, const char *operation,
-                   const char *field, const char *value, cJSON **out, aws_error *err)
+                   const char *field, const char *value, cJSON **out, base_error *err)
 {
     cJSON *in = cJSON_CreateObject();
     cJSON_AddStringToObject(in, field, value);
@@ -263,20 +263,20 @@ void id_set_params(const id_set *s, const char *prefix, aws_params *params)
     }
 }
 
-static void join_ids(const id_set *s, aws_buf *out)
+static void join_ids(const id_set *s, base_buf *out)
 {
     for (int i = 0; i < s->count; i++)
-        aws_buf_printf(out, "%s%s", i ? ", " : "", s->id[i]);
+        base_buf_printf(out, "%s%s", i ? ", " : "", s->id[i]);
 }
 
 void id_set_drift(resource *r, const char *setting, const id_set *live, const id_set *wanted)
 {
-    aws_buf is = {0}, says = {0};
+    base_buf is = {0}, says = {0};
     join_ids(live, &is);
     join_ids(wanted, &says);
-    resource_add_drift(r, setting, aws_buf_str(&is), aws_buf_str(&says));
-    aws_buf_free(&is);
-    aws_buf_free(&says);
+    resource_add_drift(r, setting, base_buf_str(&is), base_buf_str(&says));
+    base_buf_free(&is);
+    base_buf_free(&says);
 }
 
 bool private_subnet_ids(const op_ctx *ctx, id_set *out)

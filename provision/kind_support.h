@@ -37,7 +37,7 @@ void arn_of_role(const stack *s, arn_scope scope, const char *service, const cha
                  const char *role, char out[ARN_SIZE]);
 
 /* Renders templates/<name> and checks the result is JSON; the text in out. */
-int policy_render(const char *template_name, const char *const *vars, aws_buf *out, aws_error *err);
+int policy_render(const char *template_name, const char *const *vars, base_buf *out, base_error *err);
 /* Same document? Objects by key in any order, arrays as unordered sets, and
  * a one-element array equal to its element (as IAM and SQS rewrite them).
  * Unparseable or NULL documents are equal only to each other. */
@@ -72,15 +72,15 @@ void id_set_drift(resource *r, const char *setting, const id_set *live, const id
 
 
 /* True when err is the AWS error `code` (a service error). */
-bool error_is(const aws_error *err, const char *code);
+bool error_is(const base_error *err, const char *code);
 /* rc, except that a failure with error `code` becomes success (err cleared):
  * for "already gone" and "not there" answers. */
-int allow_error(int rc, aws_error *err, const char *code);
+int allow_error(int rc, base_error *err, const char *code);
 
 /* A json-protocol call whose input is one string field, {"field": value};
  * out may be NULL (the answer is dropped). */
 int json_call_with(aws_client *client, const aws_service *svc, const char *operation,
-                   const char *field, const char *value, cJSON **out, aws_error *err);
+                   const char *field, const char *value, cJSON **out, base_error *err);
 
 /* The whole number at object[key] in an AWS answer; -1 when absent or not a number. */
 long json_long_at(const cJSON *object, const char *key);

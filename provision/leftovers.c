@@ -13,7 +13,7 @@
 #include "aws/paginate.h"
 #include "provision/resource.h"
 
-static bool nat_gateway_is_gone(aws_client *c, const char *arn, aws_error *err)
+static bool nat_gateway_is_gone(aws_client *c, const char *arn, base_error *err)
 {
     const char *slash = strrchr(arn, '/');
     aws_params p = {0};
@@ -34,11 +34,11 @@ static bool nat_gateway_is_gone(aws_client *c, const char *arn, aws_error *err)
 
 typedef struct leftovers {
     aws_client *client;
-    aws_buf *arns;
+    base_buf *arns;
     int *count;
 } leftovers;
 
-static int collect(void *ctx, const cJSON *page, bool *stop, aws_error *err)
+static int collect(void *ctx, const cJSON *page, bool *stop, base_error *err)
 {
     (void)stop;
     leftovers *l = ctx;
@@ -50,13 +50,13 @@ static int collect(void *ctx, const cJSON *page, bool *stop, aws_error *err)
             continue;
         if (strstr(arn->valuestring, ":natgateway/") && nat_gateway_is_gone(l->client, arn->valuestring, err))
             continue;
-        aws_buf_printf(l->arns, "%s\n", arn->valuestring);
+        base_buf_printf(l->arns, "%s\n", arn->valuestring);
         (*l->count)++;
     }
     return 0;
 }
 
-int leftovers_find(aws_client *c, const char *stack_name, aws_buf *arns, int *count, aws_error *err)
+int leftovers_find(aws_client *c, const char *stack_name, base_buf *arns, int *count, base_error *err)
 {
     *count = 0;
     cJSON *input = cJSON_CreateObject();

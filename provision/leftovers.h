@@ -9,6 +9,6 @@
 
 /* Appends one ARN per line to arns for every live resource tagged
  * scribble:stack=<stack_name>; *count is how many. */
-int leftovers_find(aws_client *c, const char *stack_name, aws_buf *arns, int *count, aws_error *err);
+int leftovers_find(aws_client *c, const char *stack_name, base_buf *arns, int *count, base_error *err);
 
 #endif

@@ -24,7 +24,7 @@ static void group_name(const op_ctx *ctx, const resource *r, char *out, size_t s
 }
 
 static int call(op_ctx *ctx, const char *operation, const resource *r, cJSON *input, cJSON **out,
-                aws_error *err)
+                base_error *err)
 {
     char name[256];
     group_name(ctx, r, name, sizeof name);
@@ -39,7 +39,7 @@ static int call(op_ctx *ctx, const char *operation, const resource *r, cJSON *in
     return rc;
 }
 
-static int log_group_read(op_ctx *ctx, resource *r, aws_error *err)
+static int log_group_read(op_ctx *ctx, resource *r, base_error *err)
 {
     char name[256];
     group_name(ctx, r, name, sizeof name);
@@ -67,7 +67,7 @@ static int log_group_read(op_ctx *ctx, resource *r, aws_error *err)
     return 0;
 }
 
-static int set_retention(op_ctx *ctx, resource *r, aws_error *err)
+static int set_retention(op_ctx *ctx, resource *r, base_error *err)
 {
     int days = ctx->cfg->functions.log_retention_days;
     cJSON *input = cJSON_CreateObject();
@@ -77,7 +77,7 @@ static int set_retention(op_ctx *ctx, resource *r, aws_error *err)
     return call(ctx, "PutRetentionPolicy", r, input, NULL, err);
 }
 
-static int log_group_create(op_ctx *ctx, resource *r, aws_error *err)
+static int log_group_create(op_ctx *ctx, resource *r, base_error *err)
 {
     cJSON *input = cJSON_CreateObject();
     cJSON_AddItemToObject(input, "tags", tags_json_map(ctx->stack, r));
@@ -89,12 +89,12 @@ static int log_group_create(op_ctx *ctx, resource *r, aws_error *err)
     return log_group_read(ctx, r, err);
 }
 
-static int log_group_update(op_ctx *ctx, resource *r, aws_error *err)
+static int log_group_update(op_ctx *ctx, resource *r, base_error *err)
 {
     return set_retention(ctx, r, err);
 }
 
-static int log_group_remove(op_ctx *ctx, resource *r, aws_error *err)
+static int log_group_remove(op_ctx *ctx, resource *r, base_error *err)
 {
     if (call(ctx, "DeleteLogGroup", r, cJSON_CreateObject(), NULL, err) != 0 &&
         !error_is(err, "ResourceNotFoundException"))

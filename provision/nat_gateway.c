@@ -22,7 +22,7 @@
 
 static const char *const gone_states[] = {"deleted", "deleting", "failed", NULL};
 
-static int nat_gateway_read(op_ctx *ctx, resource *r, aws_error *err)
+static int nat_gateway_read(op_ctx *ctx, resource *r, base_error *err)
 {
     xmlDocPtr doc = NULL;
     xmlNodePtr item = NULL;
@@ -49,7 +49,7 @@ static int nat_gateway_read(op_ctx *ctx, resource *r, aws_error *err)
     return rc;
 }
 
-static int nat_gateway_create(op_ctx *ctx, resource *r, aws_error *err)
+static int nat_gateway_create(op_ctx *ctx, resource *r, base_error *err)
 {
     char subnet_role[32], ip_role[32];
     const char *subnet_id, *allocation_id;
@@ -70,12 +70,12 @@ static int nat_gateway_create(op_ctx *ctx, resource *r, aws_error *err)
     return 0;
 }
 
-static int nat_gateway_remove(op_ctx *ctx, resource *r, aws_error *err)
+static int nat_gateway_remove(op_ctx *ctx, resource *r, base_error *err)
 {
     return ec2_delete(ctx, "DeleteNatGateway", "NatGatewayId", r->id, err);
 }
 
-static int nat_gateway_poll(op_ctx *ctx, resource *r, bool removing, bool *done, aws_error *err)
+static int nat_gateway_poll(op_ctx *ctx, resource *r, bool removing, bool *done, base_error *err)
 {
     return ec2_poll_state(ctx, r, "DescribeNatGateways", "NatGatewayId.1", "natGatewaySet",
                           removing, done, err);

@@ -64,21 +64,21 @@ static void take_control(void *arg, xmlNodePtr summary)
     fill(arg, summary);
 }
 
-static int oac_read(op_ctx *ctx, resource *r, aws_error *err)
+static int oac_read(op_ctx *ctx, resource *r, base_error *err)
 {
     static const char *const name[] = {"Name", NULL};
     return cloudfront_find(ctx, OAC_PATH, NULL, "OriginAccessControlSummary", name, r->name,
                            take_control, r, err);
 }
 
-static int oac_create(op_ctx *ctx, resource *r, aws_error *err)
+static int oac_create(op_ctx *ctx, resource *r, base_error *err)
 {
     xmlDocPtr doc = NULL;
     int rc = cloudfront_call(ctx, "POST", OAC_PATH, NULL, NULL, control_config(ctx, r), &doc, NULL, err);
     if (rc != 0 && error_is(err, "OriginAccessControlAlreadyExists")) {
         /* Made by an earlier, interrupted up: adopt it once the list shows it. */
-        aws_error refused = *err;
-        aws_error_clear(err);
+        base_error refused = *err;
+        base_error_clear(err);
         TRY(oac_read(ctx, r, err));
         if (r->exists)
             return 0;
@@ -92,18 +92,18 @@ static int oac_create(op_ctx *ctx, resource *r, aws_error *err)
     return 0;
 }
 
-static int oac_update(op_ctx *ctx, resource *r, aws_error *err)
+static int oac_update(op_ctx *ctx, resource *r, base_error *err)
 {
     char etag[ETAG_SIZE], path[PATH_SIZE];
     TRY(cloudfront_etag(ctx, OAC_PATH, r->id, etag, err));
     snprintf(path, sizeof path, "%s/%s/config", OAC_PATH, r->id);
     TRY(cloudfront_retry_on_conflict(
         cloudfront_call(ctx, "PUT", path, NULL, etag, control_config(ctx, r), NULL, NULL, err), err));
-    aws_buf_free(&r->drift);
+    base_buf_free(&r->drift);
     return 0;
 }
 
-static int oac_remove(op_ctx *ctx, resource *r, aws_error *err)
+static int oac_remove(op_ctx *ctx, resource *r, base_error *err)
 {
     return cloudfront_delete(ctx, OAC_PATH, r->id, "NoSuchOriginAccessControl",
                              "OriginAccessControlInUse", err);

@@ -23,6 +23,7 @@
  */
 #define _GNU_SOURCE /* pipe2 */
 
+#include "base/cursor.h"
 #include "provision/package.h"
 
 #include <errno.h>
@@ -56,7 +57,7 @@ extern char **environ;
 typedef struct package_entry {
     char *name;          /* path inside the zip */
     char *source;        /* file on this machine */
-    aws_buf data;        /* its bytes, once read */
+    base_buf data;        /* its bytes, once read */
     char sha256_hex[65]; /* and their SHA-256 */
 } package_entry;
 
@@ -73,9 +74,9 @@ static void entries_add(package_entries *e, const char *name, const char *source
             return; /* ldd names each library once; a repeat changes nothing */
     if (e->count == e->cap) {
         e->cap = e->cap ? e->cap * 2 : 32;
-        e->items = aws_xrealloc(e->items, e->cap * sizeof *e->items);
+        e->items = base_xrealloc(e->items, e->cap * sizeof *e->items);
     }
-    e->items[e->count] = (package_entry){.name = aws_xstrdup(name), .source = aws_xstrdup(source)};
+    e->items[e->count] = (package_entry){.name = base_xstrdup(name), .source = base_xstrdup(source)};
     e->count++;
 }
 
@@ -84,7 +85,7 @@ static void entries_free(package_entries *e)
     for (size_t i = 0; i < e->count; i++) {
         free(e->items[i].name);
         free(e->items[i].source);
-        aws_buf_free(&e->items[i].data);
+        base_buf_free(&e->items[i].data);
     }
     free(e->items);
     memset(e, 0, sizeof *e);
@@ -95,25 +96,25 @@ static int compare_entries(const void *a, const void *b)
     return strcmp(((const package_entry *)a)->name, ((const package_entry *)b)->name);
 }
 
-static int read_file(const char *path, aws_buf *out, aws_error *err)
+static int read_file(const char *path, base_buf *out, base_error *err)
 {
     FILE *f = fopen(path, "rb");
-    ENSURE(f, err, AWS_ERROR_CONFIG, "PackageError", "cannot read %s: %s", path, strerror(errno));
+    ENSURE(f, err, BASE_ERROR_CONFIG, "PackageError", "cannot read %s: %s", path, strerror(errno));
     char chunk[65536];
     size_t n;
     while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        aws_buf_append(out, chunk, n);
+        base_buf_append(out, chunk, n);
     int failed = ferror(f);
     fclose(f);
-    ENSURE(!failed, err, AWS_ERROR_CONFIG, "PackageError", "cannot read %s", path);
+    ENSURE(!failed, err, BASE_ERROR_CONFIG, "PackageError", "cannot read %s", path);
     return 0;
 }
 
 /* Runs `ldd binary` and collects its output (stdout and stderr together). */
-static int run_ldd(const char *binary, aws_buf *output, aws_error *err)
+static int run_ldd(const char *binary, base_buf *output, base_error *err)
 {
     int fds[2];
-    ENSURE(pipe2(fds, O_CLOEXEC) == 0, err, AWS_ERROR_CONFIG, "PackageError", "pipe: %s",
+    ENSURE(pipe2(fds, O_CLOEXEC) == 0, err, BASE_ERROR_CONFIG, "PackageError", "pipe: %s",
            strerror(errno));
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
@@ -126,7 +127,7 @@ static int run_ldd(const char *binary, aws_buf *output, aws_error *err)
     close(fds[1]);
     if (spawn_rc != 0) {
         close(fds[0]);
-        return aws_error_set(err, AWS_ERROR_CONFIG, "PackageError", "cannot run ldd: %s",
+        return base_error_set(err, BASE_ERROR_CONFIG, "PackageError", "cannot run ldd: %s",
                              strerror(spawn_rc));
     }
     char chunk[4096];
@@ -136,15 +137,15 @@ static int run_ldd(const char *binary, aws_buf *output, aws_error *err)
             continue;
         if (n < 0)
             break;
-        aws_buf_append(output, chunk, (size_t)n);
+        base_buf_append(output, chunk, (size_t)n);
     }
     close(fds[0]);
     int status;
     while (waitpid(pid, &status, 0) < 0)
-        ENSURE(errno == EINTR, err, AWS_ERROR_CONFIG, "PackageError", "waitpid: %s",
+        ENSURE(errno == EINTR, err, BASE_ERROR_CONFIG, "PackageError", "waitpid: %s",
                strerror(errno));
-    ENSURE(WIFEXITED(status) && WEXITSTATUS(status) == 0, err, AWS_ERROR_CONFIG, "PackageError",
-           "ldd %s failed: %.300s", binary, aws_buf_str(output));
+    ENSURE(WIFEXITED(status) && WEXITSTATUS(status) == 0, err, BASE_ERROR_CONFIG, "PackageError",
+           "ldd %s failed: %.300s", binary, base_buf_str(output));
     return 0;
 }
 
@@ -157,13 +158,13 @@ static const char *base_name(const char *path)
 /* One line of ldd's output: "soname => /path (0x...)", "/interp => /path (0x...)",
  * "linux-vdso.so.1 (0x...)", or "/interp (0x...)" (an interpreter found as named,
  * i.e. not the Lambda build). */
-static int parse_ldd_line(aws_cursor line, const char *binary, package_entries *entries,
-                          int *found_loader, aws_error *err)
+static int parse_ldd_line(base_cursor line, const char *binary, package_entries *entries,
+                          int *found_loader, base_error *err)
 {
-    line = aws_cursor_trim(line);
+    line = base_cursor_trim(line);
     if (!line.len)
         return 0;
-    char *text = aws_cursor_dup(line);
+    char *text = base_cursor_dup(line);
     int rc = 0;
     char *address = strstr(text, " (0x");
     char *arrow = strstr(text, " => ");
@@ -171,12 +172,12 @@ static int parse_ldd_line(aws_cursor line, const char *binary, package_entries *
         if (address)
             *address = '\0';
         if (text[0] == '/')
-            rc = aws_error_set(err, AWS_ERROR_CONFIG, "PackageError",
+            rc = base_error_set(err, BASE_ERROR_CONFIG, "PackageError",
                                "%s is not the Lambda build of the handler (its interpreter is %s, "
                                "not under " LAMBDA_LIB_DIR "): use scribble-handler-lambda",
                                binary, text);
         else if (!address)
-            rc = aws_error_set(err, AWS_ERROR_CONFIG, "PackageError", "ldd %s: %s", binary, text);
+            rc = base_error_set(err, BASE_ERROR_CONFIG, "PackageError", "ldd %s: %s", binary, text);
         /* else the vDSO, which the kernel provides */
         free(text);
         return rc;
@@ -187,60 +188,60 @@ static int parse_ldd_line(aws_cursor line, const char *binary, package_entries *
     if (address)
         *address = '\0';
     if (path[0] != '/') {
-        rc = aws_error_set(err, AWS_ERROR_CONFIG, "PackageError", "%s needs %s, which is %s here",
+        rc = base_error_set(err, BASE_ERROR_CONFIG, "PackageError", "%s needs %s, which is %s here",
                            binary, name, path);
     } else if (name[0] == '/') {
         if (strncmp(name, LAMBDA_LIB_DIR, strlen(LAMBDA_LIB_DIR)) != 0) {
-            rc = aws_error_set(err, AWS_ERROR_CONFIG, "PackageError",
+            rc = base_error_set(err, BASE_ERROR_CONFIG, "PackageError",
                                "%s is not the Lambda build of the handler (its interpreter is %s)",
                                binary, name);
         } else {
-            aws_buf entry = {0};
-            aws_buf_printf(&entry, "lib/%s", base_name(name));
-            entries_add(entries, aws_buf_str(&entry), path);
-            aws_buf_free(&entry);
+            base_buf entry = {0};
+            base_buf_printf(&entry, "lib/%s", base_name(name));
+            entries_add(entries, base_buf_str(&entry), path);
+            base_buf_free(&entry);
             *found_loader = 1;
         }
     } else {
-        aws_buf entry = {0};
-        aws_buf_printf(&entry, "lib/%s", base_name(name));
-        entries_add(entries, aws_buf_str(&entry), path);
-        aws_buf_free(&entry);
+        base_buf entry = {0};
+        base_buf_printf(&entry, "lib/%s", base_name(name));
+        entries_add(entries, base_buf_str(&entry), path);
+        base_buf_free(&entry);
     }
     free(text);
     return rc;
 }
 
 /* bootstrap plus lib/<everything ldd names>, sorted by name. */
-static int collect_entries(const char *binary, package_entries *entries, aws_error *err)
+static int collect_entries(const char *binary, package_entries *entries, base_error *err)
 {
-    aws_buf output = {0};
+    base_buf output = {0};
     if (run_ldd(binary, &output, err) != 0) {
-        aws_buf_free(&output);
+        base_buf_free(&output);
         return -1;
     }
     entries_add(entries, "bootstrap", binary);
     int found_loader = 0;
     int rc = 0;
-    aws_cursor rest = aws_cursor_of(output.data, output.len), line;
-    while (rc == 0 && aws_cursor_next_token(&rest, '\n', &line))
+    base_cursor rest = base_cursor_of(output.data, output.len), line;
+    while (rc == 0 && base_cursor_next_token(&rest, '\n', &line))
         rc = parse_ldd_line(line, binary, entries, &found_loader, err);
     if (rc == 0 && !found_loader)
-        rc = aws_error_set(err, AWS_ERROR_CONFIG, "PackageError",
-                           "ldd named no loader for %s: %.300s", binary, aws_buf_str(&output));
-    aws_buf_free(&output);
+        rc = base_error_set(err, BASE_ERROR_CONFIG, "PackageError",
+                           "ldd named no loader for %s: %.300s", binary, base_buf_str(&output));
+    base_buf_free(&output);
     if (rc == 0)
         qsort(entries->items, entries->count, sizeof *entries->items, compare_entries);
     return rc;
 }
 
-static int zip_failure(aws_error *err, const char *what, zip_error_t *ze)
+static int zip_failure(base_error *err, const char *what, zip_error_t *ze)
 {
-    return aws_error_set(err, AWS_ERROR_CONFIG, "PackageError", "%s: %s", what,
+    return base_error_set(err, BASE_ERROR_CONFIG, "PackageError", "%s: %s", what,
                          zip_error_strerror(ze));
 }
 
-static int add_entry(zip_t *za, const package_entry *entry, aws_error *err)
+static int add_entry(zip_t *za, const package_entry *entry, base_error *err)
 {
     /* libzip reads the bytes when the zip is closed, while entries still owns them. */
     zip_source_t *src = zip_source_buffer(za, entry->data.data ? entry->data.data : "",
@@ -263,7 +264,7 @@ static int add_entry(zip_t *za, const package_entry *entry, aws_error *err)
 }
 
 /* Writes the zip into memory and copies it out. */
-static int write_zip(const package_entries *entries, aws_buf *out, aws_error *err)
+static int write_zip(const package_entries *entries, base_buf *out, base_error *err)
 {
     zip_error_t ze;
     zip_error_init(&ze);
@@ -303,7 +304,7 @@ static int write_zip(const package_entries *entries, aws_buf *out, aws_error *er
         char chunk[65536];
         zip_int64_t n;
         while ((n = zip_source_read(archive, chunk, sizeof chunk)) > 0)
-            aws_buf_append(out, chunk, (size_t)n);
+            base_buf_append(out, chunk, (size_t)n);
         if (n < 0 || out->len != st.size)
             rc = zip_failure(err, "reading the zip back", zip_source_error(archive));
         zip_source_close(archive);
@@ -313,12 +314,12 @@ static int write_zip(const package_entries *entries, aws_buf *out, aws_error *er
 }
 
 /* Reads every entry's file and hashes it. */
-static int read_entries(package_entries *entries, aws_error *err)
+static int read_entries(package_entries *entries, base_error *err)
 {
     for (size_t i = 0; i < entries->count; i++) {
         package_entry *e = &entries->items[i];
         TRY(read_file(e->source, &e->data, err));
-        aws_sha256_hex(aws_buf_str(&e->data), e->data.len, e->sha256_hex);
+        aws_sha256_hex(base_buf_str(&e->data), e->data.len, e->sha256_hex);
     }
     return 0;
 }
@@ -327,25 +328,25 @@ static int read_entries(package_entries *entries, aws_error *err)
  * name holds) and content hash, in zip order. */
 static void inputs_key(const package_entries *entries, char out[65])
 {
-    aws_buf text = {0};
-    aws_buf_append_str(&text, PACKAGE_FORMAT "\n");
+    base_buf text = {0};
+    base_buf_append_str(&text, PACKAGE_FORMAT "\n");
     for (size_t i = 0; i < entries->count; i++) {
-        aws_buf_append_str(&text, entries->items[i].name);
-        aws_buf_append_char(&text, '\0');
-        aws_buf_append_str(&text, entries->items[i].sha256_hex);
-        aws_buf_append_char(&text, '\n');
+        base_buf_append_str(&text, entries->items[i].name);
+        base_buf_append_char(&text, '\0');
+        base_buf_append_str(&text, entries->items[i].sha256_hex);
+        base_buf_append_char(&text, '\n');
     }
     aws_sha256_hex(text.data, text.len, out);
-    aws_buf_free(&text);
+    base_buf_free(&text);
 }
 
 /* code_sha256 (base64, as Lambda reports it) from sha256_hex. */
-static int encode_code_sha256(lambda_package *out, aws_error *err)
+static int encode_code_sha256(lambda_package *out, base_error *err)
 {
     unsigned char digest[32];
     for (size_t i = 0; i < sizeof digest; i++) {
         unsigned int byte;
-        ENSURE(sscanf(out->sha256_hex + 2 * i, "%2x", &byte) == 1, err, AWS_ERROR_INVALID,
+        ENSURE(sscanf(out->sha256_hex + 2 * i, "%2x", &byte) == 1, err, BASE_ERROR_INVALID,
                "PackageError", "the package's SHA-256 is not hex: %s", out->sha256_hex);
         digest[i] = (unsigned char)byte;
     }
@@ -355,7 +356,7 @@ static int encode_code_sha256(lambda_package *out, aws_error *err)
 
 /* The zip of entries: the cached one when its inputs are the same, else a new
  * one, which the cache then keeps. */
-static int cached_or_new_zip(const package_entries *entries, lambda_package *out, aws_error *err)
+static int cached_or_new_zip(const package_entries *entries, lambda_package *out, base_error *err)
 {
     char key[65];
     inputs_key(entries, key);
@@ -365,20 +366,20 @@ static int cached_or_new_zip(const package_entries *entries, lambda_package *out
         out->reused = true;
     } else {
         TRY(write_zip(entries, &out->zip, err));
-        aws_sha256_hex(aws_buf_str(&out->zip), out->zip.len, out->sha256_hex);
+        aws_sha256_hex(base_buf_str(&out->zip), out->zip.len, out->sha256_hex);
         if (cached)
             package_cache_store(&cache, key, &out->zip, out->sha256_hex);
     }
     return encode_code_sha256(out, err);
 }
 
-int package_build(const char *binary_path, lambda_package *out, aws_error *err)
+int package_build(const char *binary_path, lambda_package *out, base_error *err)
 {
     memset(out, 0, sizeof *out);
     struct stat st;
-    ENSURE(binary_path && binary_path[0], err, AWS_ERROR_INVALID, "PackageError",
+    ENSURE(binary_path && binary_path[0], err, BASE_ERROR_INVALID, "PackageError",
            "no handler binary given");
-    ENSURE(stat(binary_path, &st) == 0 && S_ISREG(st.st_mode), err, AWS_ERROR_CONFIG,
+    ENSURE(stat(binary_path, &st) == 0 && S_ISREG(st.st_mode), err, BASE_ERROR_CONFIG,
            "HandlerBinaryMissing",
            "the Lambda handler binary %s is missing: build it (cmake --build, target "
            "scribble-handler-lambda) or set SCRIBBLE_HANDLER_BINARY",
@@ -399,13 +400,13 @@ void package_free(lambda_package *p)
 {
     if (!p)
         return;
-    aws_buf_free(&p->zip);
+    base_buf_free(&p->zip);
     memset(p, 0, sizeof *p);
 }
 
 static pthread_once_t package_once = PTHREAD_ONCE_INIT;
 static lambda_package built_package;
-static aws_error build_error;
+static base_error build_error;
 static int build_rc;
 
 static void build_package_once(void)
@@ -416,7 +417,7 @@ static void build_package_once(void)
         build_rc = package_build(binary, &built_package, &build_error);
 }
 
-int package_get(const lambda_package **out, aws_error *err)
+int package_get(const lambda_package **out, base_error *err)
 {
     pthread_once(&package_once, build_package_once);
     *out = NULL;

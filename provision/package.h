@@ -15,11 +15,11 @@
 
 #include <stdbool.h>
 
-#include "aws/buf.h"
-#include "aws/error.h"
+#include "base/buf.h"
+#include "base/error.h"
 
 typedef struct lambda_package {
-    aws_buf zip;
+    base_buf zip;
     char code_sha256[64]; /* base64 of the zip's SHA-256, as Lambda reports CodeSha256 */
     char sha256_hex[65];  /* the same digest in lowercase hex: the package's S3 key */
     bool reused;          /* taken from the local cache, not zipped by this process */
@@ -27,10 +27,10 @@ typedef struct lambda_package {
 
 /* Builds the package from binary_path, or takes it from the local cache when
  * an entry there was built from the same files. */
-int package_build(const char *binary_path, lambda_package *out, aws_error *err);
+int package_build(const char *binary_path, lambda_package *out, base_error *err);
 /* Built once per process (thread-safe) from the Lambda build of the handler
  * (install_paths.h); later calls return the same package. */
-int package_get(const lambda_package **out, aws_error *err);
+int package_get(const lambda_package **out, base_error *err);
 void package_free(lambda_package *p);
 
 #endif

@@ -92,7 +92,7 @@ bool package_cache_open(package_cache *cache)
            join(cache->dir, sizeof cache->dir, scribble, "packages") && make_dir(cache->dir, true);
 }
 
-static bool read_fd(int fd, aws_buf *out)
+static bool read_fd(int fd, base_buf *out)
 {
     char chunk[65536];
     for (;;) {
@@ -103,13 +103,13 @@ static bool read_fd(int fd, aws_buf *out)
             continue;
         if (n < 0)
             return false;
-        aws_buf_append(out, chunk, (size_t)n);
+        base_buf_append(out, chunk, (size_t)n);
     }
 }
 
 /* Reads one entry and checks its bytes against its name; removes it when
  * they differ (or cannot be read). */
-static bool load_entry(const package_cache *cache, const char *name, aws_buf *zip,
+static bool load_entry(const package_cache *cache, const char *name, base_buf *zip,
                        char sha256_hex[65])
 {
     char path[PATH_MAX];
@@ -118,7 +118,7 @@ static bool load_entry(const package_cache *cache, const char *name, aws_buf *zi
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return false;
-    aws_buf bytes = {0};
+    base_buf bytes = {0};
     char actual[65] = "";
     bool ok = read_fd(fd, &bytes);
     if (ok) {
@@ -127,18 +127,18 @@ static bool load_entry(const package_cache *cache, const char *name, aws_buf *zi
     }
     if (ok) {
         futimens(fd, NULL); /* just used: the last to be pruned */
-        aws_buf_free(zip);
+        base_buf_free(zip);
         *zip = bytes;
         memcpy(sha256_hex, actual, sizeof actual);
     } else {
-        aws_buf_free(&bytes);
+        base_buf_free(&bytes);
         unlink(path);
     }
     close(fd);
     return ok;
 }
 
-bool package_cache_load(const package_cache *cache, const char *inputs_key, aws_buf *zip,
+bool package_cache_load(const package_cache *cache, const char *inputs_key, base_buf *zip,
                         char sha256_hex[65])
 {
     if (strlen(inputs_key) != HEX_LEN)
@@ -194,7 +194,7 @@ static void prune(const package_cache *cache)
             continue;
         if (count == cap) {
             cap = cap ? cap * 2 : 16;
-            entries = aws_xrealloc(entries, cap * sizeof *entries);
+            entries = base_xrealloc(entries, cap * sizeof *entries);
         }
         memcpy(entries[count].name, d->d_name, ENTRY_NAME_LEN + 1);
         entries[count].used = st.st_mtim;
@@ -212,7 +212,7 @@ static void prune(const package_cache *cache)
     free(entries);
 }
 
-bool package_cache_store(const package_cache *cache, const char *inputs_key, const aws_buf *zip,
+bool package_cache_store(const package_cache *cache, const char *inputs_key, const base_buf *zip,
                          const char *sha256_hex)
 {
     char name[ENTRY_NAME_LEN + 1];

@@ -15,7 +15,7 @@
 #include <limits.h>
 #include <stdbool.h>
 
-#include "aws/buf.h"
+#include "base/buf.h"
 
 /* Entries kept: the ones most recently built or taken, a few builds back. */
 #define PACKAGE_CACHE_KEEP 4
@@ -32,13 +32,13 @@ bool package_cache_open(package_cache *cache);
  * zip and their SHA-256 in sha256_hex when one is there and its bytes hash to
  * what its name says (it then counts as just used); false otherwise, after
  * removing an entry that did not verify. */
-bool package_cache_load(const package_cache *cache, const char *inputs_key, aws_buf *zip,
+bool package_cache_load(const package_cache *cache, const char *inputs_key, base_buf *zip,
                         char sha256_hex[65]);
 
 /* Keeps zip (whose SHA-256 is sha256_hex) as the entry for inputs_key,
  * written whole or not at all, then prunes the cache to PACKAGE_CACHE_KEEP
  * entries. False when it could not be written. */
-bool package_cache_store(const package_cache *cache, const char *inputs_key, const aws_buf *zip,
+bool package_cache_store(const package_cache *cache, const char *inputs_key, const base_buf *zip,
                          const char *sha256_hex);
 
 #endif

@@ -38,11 +38,11 @@ static void object_key(const lambda_package *p, char *out, size_t size)
     snprintf(out, size, KEY_PREFIX "%s.zip", p->sha256_hex);
 }
 
-static void object_path(const op_ctx *ctx, const lambda_package *p, aws_buf *out)
+static void object_path(const op_ctx *ctx, const lambda_package *p, base_buf *out)
 {
     char key[128];
     object_key(p, key, sizeof key);
-    aws_buf_printf(out, "/%s/%s", bucket_of(ctx), key);
+    base_buf_printf(out, "/%s/%s", bucket_of(ctx), key);
 }
 
 static void megabytes(size_t bytes, char *out, size_t size)
@@ -64,20 +64,20 @@ static void fill(op_ctx *ctx, resource *r, const lambda_package *p)
 }
 
 /* HeadObject: present with the package's size, absent, or an error. */
-static int package_read(op_ctx *ctx, resource *r, aws_error *err)
+static int package_read(op_ctx *ctx, resource *r, base_error *err)
 {
     const lambda_package *p = NULL;
     TRY(package_get(&p, err));
-    aws_buf path = {0};
+    base_buf path = {0};
     object_path(ctx, p, &path);
     aws_http_response resp = {0};
-    int rc = aws_rest_xml_call(ctx->client, &aws_service_s3, "HEAD", aws_buf_str(&path), NULL,
+    int rc = aws_rest_xml_call(ctx->client, &aws_service_s3, "HEAD", base_buf_str(&path), NULL,
                                NULL, NULL, 0, &resp, NULL, err);
-    aws_buf_free(&path);
+    base_buf_free(&path);
     if (rc != 0) {
         aws_http_response_free(&resp);
         if (err->http_status == 404) {
-            aws_error_clear(err);
+            base_error_clear(err);
             return 0;
         }
         return -1;
@@ -112,7 +112,7 @@ static void on_progress(void *ctx, size_t sent, size_t total)
            total ? (int)(100.0 * (double)sent / (double)total) : 100);
 }
 
-static int package_create(op_ctx *ctx, resource *r, aws_error *err)
+static int package_create(op_ctx *ctx, resource *r, base_error *err)
 {
     const lambda_package *p = NULL;
     TRY(package_get(&p, err));
@@ -127,15 +127,15 @@ static int package_create(op_ctx *ctx, resource *r, aws_error *err)
     return 0;
 }
 
-static int package_remove(op_ctx *ctx, resource *r, aws_error *err)
+static int package_remove(op_ctx *ctx, resource *r, base_error *err)
 {
     const lambda_package *p = NULL;
     TRY(package_get(&p, err));
-    aws_buf path = {0};
+    base_buf path = {0};
     object_path(ctx, p, &path);
-    int rc = aws_rest_xml_call(ctx->client, &aws_service_s3, "DELETE", aws_buf_str(&path), NULL,
+    int rc = aws_rest_xml_call(ctx->client, &aws_service_s3, "DELETE", base_buf_str(&path), NULL,
                                NULL, NULL, 0, NULL, NULL, err);
-    aws_buf_free(&path);
+    base_buf_free(&path);
     (void)r;
     return allow_error(allow_error(rc, err, "NoSuchKey"), err, "NoSuchBucket");
 }

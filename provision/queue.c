@@ -88,7 +88,7 @@ static cJSON *common_attributes(const scribble_config *cfg, int retention_days, 
     return a;
 }
 
-static int queue_attributes(op_ctx *ctx, const resource *r, bool creating, cJSON **out, aws_error *err)
+static int queue_attributes(op_ctx *ctx, const resource *r, bool creating, cJSON **out, base_error *err)
 {
     const scribble_config *cfg = ctx->cfg;
     char queue_arn[ARN_SIZE], role_arn[ARN_SIZE], dead_letter_arn[ARN_SIZE];
@@ -96,9 +96,9 @@ static int queue_attributes(op_ctx *ctx, const resource *r, bool creating, cJSON
     arn_of(ctx, r, true, dead_letter_arn);
     arn_of_role(ctx->stack, ARN_GLOBAL, "iam", "role/", ROLE_FUNCTIONS_ROLE, role_arn);
     const char *vars[] = {"queue_arn", queue_arn, "role_arn", role_arn, NULL};
-    aws_buf policy = {0};
+    base_buf policy = {0};
     if (policy_render("queue-policy.json", vars, &policy, err) != 0) {
-        aws_buf_free(&policy);
+        base_buf_free(&policy);
         return -1;
     }
     cJSON *a = common_attributes(cfg, cfg->queues.retention_days, creating);
@@ -107,8 +107,8 @@ static int queue_attributes(op_ctx *ctx, const resource *r, bool creating, cJSON
     if (cfg->queues.type == SCRIBBLE_QUEUE_FIFO)
         cJSON_AddStringToObject(a, "ContentBasedDeduplication",
                                 cfg->queues.content_based_deduplication ? "true" : "false");
-    cJSON_AddStringToObject(a, "Policy", aws_buf_str(&policy));
-    aws_buf_free(&policy);
+    cJSON_AddStringToObject(a, "Policy", base_buf_str(&policy));
+    base_buf_free(&policy);
     cJSON *redrive = cJSON_CreateObject();
     cJSON_AddStringToObject(redrive, "deadLetterTargetArn", dead_letter_arn);
     cJSON_AddNumberToObject(redrive, "maxReceiveCount", cfg->queues.max_receive_count);
@@ -130,7 +130,7 @@ static cJSON *dead_letter_attributes(op_ctx *ctx, const resource *r, bool creati
 }
 
 /* What the config says, as SQS attribute strings. */
-static int wanted_attributes(op_ctx *ctx, const resource *r, bool creating, cJSON **out, aws_error *err)
+static int wanted_attributes(op_ctx *ctx, const resource *r, bool creating, cJSON **out, base_error *err)
 {
     if (!is_dead_letter(r))
         return queue_attributes(ctx, r, creating, out, err);
@@ -141,7 +141,7 @@ static int wanted_attributes(op_ctx *ctx, const resource *r, bool creating, cJSO
 /* Marks the refusals that pass with time as retryable. A queue created with
  * a RedrivePolicy can only be missing its target (SQS says "does not exist"
  * of it), which may be a dead-letter queue not yet visible everywhere. */
-static int retry_transient(int rc, bool creating, aws_error *err)
+static int retry_transient(int rc, bool creating, base_error *err)
 {
     if (rc == 0)
         return rc;
@@ -154,7 +154,7 @@ static int retry_transient(int rc, bool creating, aws_error *err)
     return rc;
 }
 
-static bool queue_missing(const aws_error *err)
+static bool queue_missing(const base_error *err)
 {
     return error_is(err, "QueueDoesNotExist") ||
            error_is(err, "AWS.SimpleQueueService.NonExistentQueue");
@@ -218,14 +218,14 @@ static void set_state(resource *r, const cJSON *live)
 }
 
 /* The queue's URL, or "" (no error) when there is no such queue. */
-static int find_url(op_ctx *ctx, resource *r, aws_error *err)
+static int find_url(op_ctx *ctx, resource *r, base_error *err)
 {
     r->id[0] = '\0';
     cJSON *out = NULL;
     int rc = json_call_with(ctx->client, &aws_service_sqs, "GetQueueUrl", "QueueName", r->name, &out, err);
     if (rc != 0) {
         if (queue_missing(err)) {
-            aws_error_clear(err);
+            base_error_clear(err);
             return 0;
         }
         return -1;
@@ -235,11 +235,11 @@ static int find_url(op_ctx *ctx, resource *r, aws_error *err)
     if (found)
         snprintf(r->id, sizeof r->id, "%s", url);
     cJSON_Delete(out);
-    ENSURE(found, err, AWS_ERROR_PARSE, "MalformedResponse", "SQS GetQueueUrl %s gave no QueueUrl", r->name);
+    ENSURE(found, err, BASE_ERROR_PARSE, "MalformedResponse", "SQS GetQueueUrl %s gave no QueueUrl", r->name);
     return 0;
 }
 
-static int queue_read(op_ctx *ctx, resource *r, aws_error *err)
+static int queue_read(op_ctx *ctx, resource *r, base_error *err)
 {
     TRY(find_url(ctx, r, err));
     if (!r->id[0])
@@ -253,7 +253,7 @@ static int queue_read(op_ctx *ctx, resource *r, aws_error *err)
     cJSON_Delete(in);
     if (rc != 0) {
         if (queue_missing(err)) { /* deleted between the two calls */
-            aws_error_clear(err);
+            base_error_clear(err);
             r->id[0] = '\0';
             return 0;
         }
@@ -279,7 +279,7 @@ static int queue_read(op_ctx *ctx, resource *r, aws_error *err)
     return rc;
 }
 
-static int queue_create(op_ctx *ctx, resource *r, aws_error *err)
+static int queue_create(op_ctx *ctx, resource *r, base_error *err)
 {
     cJSON *attributes = NULL;
     TRY(wanted_attributes(ctx, r, true, &attributes, err));
@@ -295,7 +295,7 @@ static int queue_create(op_ctx *ctx, resource *r, aws_error *err)
     return queue_read(ctx, r, err);
 }
 
-static int queue_update(op_ctx *ctx, resource *r, aws_error *err)
+static int queue_update(op_ctx *ctx, resource *r, base_error *err)
 {
     cJSON *attributes = NULL;
     TRY(wanted_attributes(ctx, r, false, &attributes, err));
@@ -309,11 +309,11 @@ static int queue_update(op_ctx *ctx, resource *r, aws_error *err)
     return retry_transient(rc, false, err);
 }
 
-static int queue_remove(op_ctx *ctx, resource *r, aws_error *err)
+static int queue_remove(op_ctx *ctx, resource *r, base_error *err)
 {
     int rc = json_call_with(ctx->client, &aws_service_sqs, "DeleteQueue", "QueueUrl", r->id, NULL, err);
     if (rc != 0 && queue_missing(err)) {
-        aws_error_clear(err);
+        base_error_clear(err);
         rc = 0;
     }
     return rc;

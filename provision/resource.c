@@ -18,7 +18,7 @@ void resource_set_output(resource *r, const char *key, const char *value)
         abort(); /* a kind publishes a fixed, small set of outputs */
     snprintf(r->output_keys[slot], sizeof r->output_keys[slot], "%s", key);
     free(r->output_values[slot]);
-    r->output_values[slot] = aws_xstrdup(value ? value : "");
+    r->output_values[slot] = base_xstrdup(value ? value : "");
 }
 
 const char *resource_output(const resource *r, const char *key)
@@ -31,7 +31,7 @@ const char *resource_output(const resource *r, const char *key)
 
 void resource_add_drift(resource *r, const char *setting, const char *live, const char *wanted)
 {
-    aws_buf_printf(&r->drift, "%s%s: is %s, config says %s", r->drift.len ? "\n" : "", setting,
+    base_buf_printf(&r->drift, "%s%s: is %s, config says %s", r->drift.len ? "\n" : "", setting,
                    live && live[0] ? live : "(none)", wanted && wanted[0] ? wanted : "(none)");
 }
 
@@ -39,7 +39,7 @@ void resource_reset_live(resource *r)
 {
     r->exists = false;
     r->id[0] = r->arn[0] = r->state[0] = '\0';
-    aws_buf_free(&r->drift);
+    base_buf_free(&r->drift);
     for (int i = 0; i < RESOURCE_MAX_OUTPUTS; i++) {
         free(r->output_values[i]);
         r->output_values[i] = NULL;

@@ -43,20 +43,20 @@ typedef struct resource_ops {
     /* Finds the live resource. Absent is no error: r->exists stays false.
      * Present: sets r->exists, r->id, r->state, outputs, and appends one line
      * per setting that differs from the config to r->drift. */
-    int (*read)(op_ctx *ctx, resource *r, aws_error *err);
+    int (*read)(op_ctx *ctx, resource *r, base_error *err);
     /* Creates it (tagged at creation where AWS allows), filling what read
      * fills. r->id is set as soon as AWS answers with one, before any further
      * call: a create that fails after that has made something, and the walk
      * then reads again (until the new resource is listed) instead of creating
      * a second one. */
-    int (*create)(op_ctx *ctx, resource *r, aws_error *err);
+    int (*create)(op_ctx *ctx, resource *r, base_error *err);
     /* Corrects what read put in r->drift. NULL: drift can only be reported. */
-    int (*update)(op_ctx *ctx, resource *r, aws_error *err);
+    int (*update)(op_ctx *ctx, resource *r, base_error *err);
     /* Deletes it (r->exists is true). */
-    int (*remove)(op_ctx *ctx, resource *r, aws_error *err);
+    int (*remove)(op_ctx *ctx, resource *r, base_error *err);
     /* One look: *done when ready (after create/update) or gone (removing).
      * NULL: create and remove are complete when they return. */
-    int (*poll)(op_ctx *ctx, resource *r, bool removing, bool *done, aws_error *err);
+    int (*poll)(op_ctx *ctx, resource *r, bool removing, bool *done, base_error *err);
     /* The kind's patience (graph.h): the first pause between polls, and
      * between tries after a refusal the kind marks retryable (growing 1.5
      * times each time, up to 30 s); 0: 2000. */
@@ -83,7 +83,7 @@ struct resource {
     char id[512];
     char arn[512];
     char state[64];
-    aws_buf drift;
+    base_buf drift;
     char output_keys[RESOURCE_MAX_OUTPUTS][32];
     char *output_values[RESOURCE_MAX_OUTPUTS];
 };
@@ -118,7 +118,7 @@ const char *stack_resource_name(const stack *s, const char *role);
 
 /* Fills a document of templates/ (embedded in the binary at build time):
  * every ${key} is replaced by its value from the NULL-terminated key, value list. */
-int template_render(const char *template_name, const char *const *vars, aws_buf *out, aws_error *err);
+int template_render(const char *template_name, const char *const *vars, base_buf *out, base_error *err);
 
 /* EC2 tag key names. */
 #define TAG_STACK "scribble:stack"

@@ -25,7 +25,7 @@
 
 /* The Content-Security-Policy for this stack's WebSocket API; absent
  * (NULL, no error) while the API does not exist (status, plan, down). */
-static int wanted_csp(const op_ctx *ctx, aws_buf *csp, bool *known, aws_error *err)
+static int wanted_csp(const op_ctx *ctx, base_buf *csp, bool *known, base_error *err)
 {
     const char *endpoint = stack_output(ctx->stack, ROLE_WEBSOCKET_API, "api_endpoint");
     *known = endpoint != NULL;
@@ -131,9 +131,9 @@ static void take_policy(void *arg, xmlNodePtr summary)
         fill(f->r, policy, f->csp);
 }
 
-static int policy_read(op_ctx *ctx, resource *r, aws_error *err)
+static int policy_read(op_ctx *ctx, resource *r, base_error *err)
 {
-    aws_buf csp = {0};
+    base_buf csp = {0};
     bool known = false;
     int rc = wanted_csp(ctx, &csp, &known, err);
     if (rc == 0) {
@@ -146,26 +146,26 @@ static int policy_read(op_ctx *ctx, resource *r, aws_error *err)
                              take_policy, &f, err);
         aws_params_free(&query);
     }
-    aws_buf_free(&csp);
+    base_buf_free(&csp);
     return rc;
 }
 
 /* The wanted CSP, which create and update cannot do without. */
-static int require_csp(const op_ctx *ctx, const resource *r, aws_buf *csp, aws_error *err)
+static int require_csp(const op_ctx *ctx, const resource *r, base_buf *csp, base_error *err)
 {
     bool known = false;
     TRY(wanted_csp(ctx, csp, &known, err));
-    ENSURE(known, err, AWS_ERROR_INVALID, "DependencyMissing",
+    ENSURE(known, err, BASE_ERROR_INVALID, "DependencyMissing",
            "%s needs the WebSocket API's URL for its Content-Security-Policy, and the API does not "
            "exist", r->name);
     return 0;
 }
 
-static int policy_create(op_ctx *ctx, resource *r, aws_error *err)
+static int policy_create(op_ctx *ctx, resource *r, base_error *err)
 {
-    aws_buf csp = {0};
+    base_buf csp = {0};
     if (require_csp(ctx, r, &csp, err) != 0) {
-        aws_buf_free(&csp);
+        base_buf_free(&csp);
         return -1;
     }
     xmlDocPtr doc = NULL;
@@ -173,8 +173,8 @@ static int policy_create(op_ctx *ctx, resource *r, aws_error *err)
                              NULL, err);
     if (rc != 0 && error_is(err, "ResponseHeadersPolicyAlreadyExists")) {
         /* Made by an earlier, interrupted up: adopt it once the list shows it. */
-        aws_error refused = *err;
-        aws_error_clear(err);
+        base_error refused = *err;
+        base_error_clear(err);
         rc = policy_read(ctx, r, err);
         if (rc == 0 && !r->exists) {
             *err = refused;
@@ -185,13 +185,13 @@ static int policy_create(op_ctx *ctx, resource *r, aws_error *err)
         fill(r, xmlDocGetRootElement(doc), csp.data);
     }
     xmlFreeDoc(doc);
-    aws_buf_free(&csp);
+    base_buf_free(&csp);
     return rc;
 }
 
-static int policy_update(op_ctx *ctx, resource *r, aws_error *err)
+static int policy_update(op_ctx *ctx, resource *r, base_error *err)
 {
-    aws_buf csp = {0};
+    base_buf csp = {0};
     char etag[ETAG_SIZE], path[PATH_SIZE];
     xmlDocPtr doc = NULL;
     int rc = require_csp(ctx, r, &csp, err);
@@ -205,15 +205,15 @@ static int policy_update(op_ctx *ctx, resource *r, aws_error *err)
                                           err);
     }
     if (rc == 0) {
-        aws_buf_free(&r->drift);
+        base_buf_free(&r->drift);
         fill(r, xmlDocGetRootElement(doc), csp.data);
     }
     xmlFreeDoc(doc);
-    aws_buf_free(&csp);
+    base_buf_free(&csp);
     return rc;
 }
 
-static int policy_remove(op_ctx *ctx, resource *r, aws_error *err)
+static int policy_remove(op_ctx *ctx, resource *r, base_error *err)
 {
     return cloudfront_delete(ctx, POLICY_PATH, r->id, "NoSuchResponseHeadersPolicy",
                              "ResponseHeadersPolicyInUse", err);

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/cursor.h"
 #include "provision/kind_support.h"
 #include "provision/kinds.h"
 #include "provision/stack.h"
@@ -59,15 +60,15 @@ static const role_variant variants[] = {
 /* The documents this role should have, rendered. */
 typedef struct role_plan {
     const role_variant *variant;
-    aws_buf trust;
-    aws_buf policy;
+    base_buf trust;
+    base_buf policy;
     bool policy_known; /* false while an id the policy names does not exist yet */
 } role_plan;
 
 static void plan_free(role_plan *p)
 {
-    aws_buf_free(&p->trust);
-    aws_buf_free(&p->policy);
+    base_buf_free(&p->trust);
+    base_buf_free(&p->policy);
 }
 
 /* The ids the functions' policy names, as ARNs; false while one is missing. */
@@ -125,23 +126,23 @@ static void add_stack_lists(op_ctx *ctx, const live_arns *live, cJSON *policy)
 
 /* Renders the variant's policy and completes its lists; the text in out. */
 static int render_policy(op_ctx *ctx, const role_variant *v, const live_arns *live,
-                         const char *const *vars, aws_buf *out, aws_error *err)
+                         const char *const *vars, base_buf *out, base_error *err)
 {
     TRY(policy_render(v->policy_template, vars, out, err));
     if (!v->names_live_ids)
         return 0;
-    cJSON *policy = cJSON_Parse(aws_buf_str(out));
+    cJSON *policy = cJSON_Parse(base_buf_str(out));
     bool complete = cJSON_IsArray(statement_resources(policy, "FunctionLogs")) &&
                     cJSON_IsArray(statement_resources(policy, "NetworkInterfacesCreated"));
     if (complete) {
         add_stack_lists(ctx, live, policy);
         char *text = cJSON_PrintUnformatted(policy);
-        aws_buf_reset(out);
-        aws_buf_append_str(out, text);
+        base_buf_reset(out);
+        base_buf_append_str(out, text);
         free(text);
     }
     cJSON_Delete(policy);
-    ENSURE(complete, err, AWS_ERROR_INVALID, "BadTemplate",
+    ENSURE(complete, err, BASE_ERROR_INVALID, "BadTemplate",
            "templates/%s has no FunctionLogs or NetworkInterfacesCreated statement with a "
            "Resource list",
            v->policy_template);
@@ -195,11 +196,11 @@ static void describe_arns(const stack *s, described_arns *out)
     }
 }
 
-static int plan_role(op_ctx *ctx, const resource *r, role_plan *p, aws_error *err)
+static int plan_role(op_ctx *ctx, const resource *r, role_plan *p, base_error *err)
 {
     memset(p, 0, sizeof *p);
     p->variant = find_variant(r);
-    ENSURE(p->variant, err, AWS_ERROR_INVALID, "UnknownVariant", "role %s: unknown variant %s",
+    ENSURE(p->variant, err, BASE_ERROR_INVALID, "UnknownVariant", "role %s: unknown variant %s",
            r->name, r->variant ? r->variant : "(none)");
     const stack *s = ctx->stack;
     live_arns live = {0};
@@ -231,20 +232,20 @@ static int plan_role(op_ctx *ctx, const resource *r, role_plan *p, aws_error *er
 }
 
 /* The plan, which create and update cannot do without a known policy. */
-static int plan_whole_role(op_ctx *ctx, const resource *r, role_plan *p, aws_error *err)
+static int plan_whole_role(op_ctx *ctx, const resource *r, role_plan *p, base_error *err)
 {
     TRY(plan_role(ctx, r, p, err));
     if (p->policy_known)
         return 0;
     plan_free(p);
-    return aws_error_set(err, AWS_ERROR_INVALID, "DependencyMissing",
+    return base_error_set(err, BASE_ERROR_INVALID, "DependencyMissing",
                          "%s's policy names the WebSocket API, the private subnets and the "
                          "functions' security group, and one of them does not exist", r->name);
 }
 
 /* One IAM call on this role; extra is a NULL-terminated name, value list. */
 static int iam_call(op_ctx *ctx, const char *action, const resource *r, const char *const *extra,
-                    xmlDocPtr *out, aws_error *err)
+                    xmlDocPtr *out, base_error *err)
 {
     aws_params p = {0};
     aws_params_add(&p, "RoleName", r->name);
@@ -262,7 +263,7 @@ static int iam_call(op_ctx *ctx, const char *action, const resource *r, const ch
 
 /* Like iam_call, but NoSuchEntity (already gone) is success. */
 static int iam_call_gone_ok(op_ctx *ctx, const char *action, const resource *r,
-                            const char *const *extra, aws_error *err)
+                            const char *const *extra, base_error *err)
 {
     return allow_error(iam_call(ctx, action, r, extra, NULL, err), err, "NoSuchEntity");
 }
@@ -270,13 +271,13 @@ static int iam_call_gone_ok(op_ctx *ctx, const char *action, const resource *r,
 static void append_line(void *ctx, xmlNodePtr element)
 {
     xmlChar *text = xmlNodeGetContent(element);
-    aws_buf_printf(ctx, "%s\n", text ? (const char *)text : "");
+    base_buf_printf(ctx, "%s\n", text ? (const char *)text : "");
     xmlFree(text);
 }
 
 /* Every value of `element` across the pages of a List* call, one per line. */
 static int list_all(op_ctx *ctx, const char *action, const resource *r, const char *element,
-                    aws_buf *lines, aws_error *err)
+                    base_buf *lines, base_error *err)
 {
     char *marker = NULL;
     for (;;) {
@@ -301,17 +302,17 @@ static int list_all(op_ctx *ctx, const char *action, const resource *r, const ch
 
 /* The role's managed policies (all foreign: the stack attaches none) and
  * its inline policies other than the plan's, one per line. */
-static int list_foreign(op_ctx *ctx, const resource *r, aws_buf *managed, aws_buf *inline_names,
-                        aws_error *err)
+static int list_foreign(op_ctx *ctx, const resource *r, base_buf *managed, base_buf *inline_names,
+                        base_error *err)
 {
-    aws_buf all = {0};
-    aws_cursor c, line;
+    base_buf all = {0};
+    base_cursor c, line;
     TRY(list_all(ctx, "ListAttachedRolePolicies", r, "PolicyArn", managed, err));
     int rc = list_all(ctx, "ListRolePolicies", r, "member", &all, err);
-    for (c = aws_cursor_from(aws_buf_str(&all)); rc == 0 && aws_cursor_next_token(&c, '\n', &line);)
-        if (!aws_cursor_eq_str(line, r->name))
-            aws_buf_printf(inline_names, "%.*s\n", (int)line.len, line.ptr);
-    aws_buf_free(&all);
+    for (c = base_cursor_from(base_buf_str(&all)); rc == 0 && base_cursor_next_token(&c, '\n', &line);)
+        if (!base_cursor_eq_str(line, r->name))
+            base_buf_printf(inline_names, "%.*s\n", (int)line.len, line.ptr);
+    base_buf_free(&all);
     return rc;
 }
 
@@ -321,10 +322,10 @@ static char *decoded_document(xmlNodePtr root, const char *element)
     char *raw = aws_xml_find_text(root, element);
     if (!raw)
         return NULL;
-    aws_buf decoded = {0};
+    base_buf decoded = {0};
     aws_uri_decode(&decoded, raw, strlen(raw));
     free(raw);
-    return aws_buf_detach(&decoded);
+    return base_buf_detach(&decoded);
 }
 
 static void fill(resource *r, xmlNodePtr role)
@@ -340,32 +341,32 @@ static void fill(resource *r, xmlNodePtr role)
 }
 
 /* A drift line naming policies the stack did not put there (lines become ", "). */
-static void add_list_drift(resource *r, const char *setting, const aws_buf *lines)
+static void add_list_drift(resource *r, const char *setting, const base_buf *lines)
 {
     if (!lines->len)
         return;
-    aws_buf listed = {0};
-    aws_cursor c = aws_cursor_from(aws_buf_str(lines)), line;
-    while (aws_cursor_next_token(&c, '\n', &line))
-        aws_buf_printf(&listed, "%s%.*s", listed.len ? ", " : "", (int)line.len, line.ptr);
-    resource_add_drift(r, setting, aws_buf_str(&listed), "(none)");
-    aws_buf_free(&listed);
+    base_buf listed = {0};
+    base_cursor c = base_cursor_from(base_buf_str(lines)), line;
+    while (base_cursor_next_token(&c, '\n', &line))
+        base_buf_printf(&listed, "%s%.*s", listed.len ? ", " : "", (int)line.len, line.ptr);
+    resource_add_drift(r, setting, base_buf_str(&listed), "(none)");
+    base_buf_free(&listed);
 }
 
 static void compare_policies(op_ctx *ctx, resource *r, const role_plan *p, xmlNodePtr role,
-                             aws_error *err, int *rc)
+                             base_error *err, int *rc)
 {
     char *trust = decoded_document(role, "AssumeRolePolicyDocument");
-    if (!policy_equal(trust, aws_buf_str(&p->trust)))
-        policy_drift(r, "role trust policy", trust, aws_buf_str(&p->trust));
+    if (!policy_equal(trust, base_buf_str(&p->trust)))
+        policy_drift(r, "role trust policy", trust, base_buf_str(&p->trust));
     free(trust);
 
-    aws_buf managed = {0}, inline_names = {0};
+    base_buf managed = {0}, inline_names = {0};
     *rc = list_foreign(ctx, r, &managed, &inline_names, err);
     add_list_drift(r, "role other managed policies", &managed);
     add_list_drift(r, "role other inline policies", &inline_names);
-    aws_buf_free(&managed);
-    aws_buf_free(&inline_names);
+    base_buf_free(&managed);
+    base_buf_free(&inline_names);
     if (*rc != 0 || !p->policy_known) /* unknown: nothing to compare with */
         return;
 
@@ -375,20 +376,20 @@ static void compare_policies(op_ctx *ctx, resource *r, const role_plan *p, xmlNo
     if (*rc != 0)
         return;
     char *policy = doc ? decoded_document(xmlDocGetRootElement(doc), "PolicyDocument") : NULL;
-    if (!policy_equal(policy, aws_buf_str(&p->policy)))
-        policy_drift(r, "role inline policy", policy, aws_buf_str(&p->policy));
+    if (!policy_equal(policy, base_buf_str(&p->policy)))
+        policy_drift(r, "role inline policy", policy, base_buf_str(&p->policy));
     free(policy);
     xmlFreeDoc(doc);
 }
 
-static int role_read(op_ctx *ctx, resource *r, aws_error *err)
+static int role_read(op_ctx *ctx, resource *r, base_error *err)
 {
     role_plan p;
     TRY(plan_role(ctx, r, &p, err));
     xmlDocPtr doc = NULL;
     int rc = iam_call(ctx, "GetRole", r, NULL, &doc, err);
     if (rc != 0 && error_is(err, "NoSuchEntity")) {
-        aws_error_clear(err);
+        base_error_clear(err);
         plan_free(&p);
         return 0;
     }
@@ -403,20 +404,20 @@ static int role_read(op_ctx *ctx, resource *r, aws_error *err)
 }
 
 /* Detaches the managed policies and deletes the inline ones listed (one per line). */
-static int drop_policies(op_ctx *ctx, const resource *r, const aws_buf *managed,
-                         const aws_buf *inline_names, aws_error *err)
+static int drop_policies(op_ctx *ctx, const resource *r, const base_buf *managed,
+                         const base_buf *inline_names, base_error *err)
 {
     int rc = 0;
-    aws_cursor c = aws_cursor_from(aws_buf_str(managed)), line;
-    while (rc == 0 && aws_cursor_next_token(&c, '\n', &line)) {
-        char *arn = aws_cursor_dup(line);
+    base_cursor c = base_cursor_from(base_buf_str(managed)), line;
+    while (rc == 0 && base_cursor_next_token(&c, '\n', &line)) {
+        char *arn = base_cursor_dup(line);
         const char *detach[] = {"PolicyArn", arn, NULL};
         rc = iam_call_gone_ok(ctx, "DetachRolePolicy", r, detach, err);
         free(arn);
     }
-    c = aws_cursor_from(aws_buf_str(inline_names));
-    while (rc == 0 && aws_cursor_next_token(&c, '\n', &line)) {
-        char *name = aws_cursor_dup(line);
+    c = base_cursor_from(base_buf_str(inline_names));
+    while (rc == 0 && base_cursor_next_token(&c, '\n', &line)) {
+        char *name = base_cursor_dup(line);
         const char *del[] = {"PolicyName", name, NULL};
         rc = iam_call_gone_ok(ctx, "DeleteRolePolicy", r, del, err);
         free(name);
@@ -425,35 +426,35 @@ static int drop_policies(op_ctx *ctx, const resource *r, const aws_buf *managed,
 }
 
 /* Puts every policy of the plan in place and removes any other. */
-static int apply_policies(op_ctx *ctx, resource *r, const role_plan *p, aws_error *err)
+static int apply_policies(op_ctx *ctx, resource *r, const role_plan *p, base_error *err)
 {
-    const char *trust[] = {"PolicyDocument", aws_buf_str(&p->trust), NULL};
+    const char *trust[] = {"PolicyDocument", base_buf_str(&p->trust), NULL};
     TRY(iam_call(ctx, "UpdateAssumeRolePolicy", r, trust, NULL, err));
-    const char *put[] = {"PolicyName", r->name, "PolicyDocument", aws_buf_str(&p->policy), NULL};
+    const char *put[] = {"PolicyName", r->name, "PolicyDocument", base_buf_str(&p->policy), NULL};
     TRY(iam_call(ctx, "PutRolePolicy", r, put, NULL, err));
-    aws_buf managed = {0}, inline_names = {0};
+    base_buf managed = {0}, inline_names = {0};
     int rc = list_foreign(ctx, r, &managed, &inline_names, err);
     if (rc == 0)
         rc = drop_policies(ctx, r, &managed, &inline_names, err);
-    aws_buf_free(&managed);
-    aws_buf_free(&inline_names);
+    base_buf_free(&managed);
+    base_buf_free(&inline_names);
     return rc;
 }
 
-static int role_create(op_ctx *ctx, resource *r, aws_error *err)
+static int role_create(op_ctx *ctx, resource *r, base_error *err)
 {
     role_plan p;
     TRY(plan_whole_role(ctx, r, &p, err));
     aws_params params = {0};
     aws_params_add(&params, "RoleName", r->name);
-    aws_params_add(&params, "AssumeRolePolicyDocument", aws_buf_str(&p.trust));
+    aws_params_add(&params, "AssumeRolePolicyDocument", base_buf_str(&p.trust));
     aws_params_add(&params, "Description", p.variant->description);
     tags_query_params(ctx->stack, r, "Tags.member", &params);
     xmlDocPtr doc = NULL;
     int rc = aws_query_call(ctx->client, &aws_service_iam, "CreateRole", &params, &doc, err);
     aws_params_free(&params);
     if (rc != 0 && error_is(err, "EntityAlreadyExists")) { /* an interrupted earlier create */
-        aws_error_clear(err);
+        base_error_clear(err);
         rc = iam_call(ctx, "GetRole", r, NULL, &doc, err);
     }
     if (rc == 0) {
@@ -469,7 +470,7 @@ static int role_create(op_ctx *ctx, resource *r, aws_error *err)
     return rc;
 }
 
-static int role_update(op_ctx *ctx, resource *r, aws_error *err)
+static int role_update(op_ctx *ctx, resource *r, base_error *err)
 {
     role_plan p;
     TRY(plan_whole_role(ctx, r, &p, err));
@@ -478,16 +479,16 @@ static int role_update(op_ctx *ctx, resource *r, aws_error *err)
     return rc;
 }
 
-static int role_remove(op_ctx *ctx, resource *r, aws_error *err)
+static int role_remove(op_ctx *ctx, resource *r, base_error *err)
 {
-    aws_buf attached = {0}, inline_names = {0};
+    base_buf attached = {0}, inline_names = {0};
     int rc = list_all(ctx, "ListAttachedRolePolicies", r, "PolicyArn", &attached, err);
     if (rc == 0)
         rc = list_all(ctx, "ListRolePolicies", r, "member", &inline_names, err);
     if (rc == 0)
         rc = drop_policies(ctx, r, &attached, &inline_names, err);
-    aws_buf_free(&attached);
-    aws_buf_free(&inline_names);
+    base_buf_free(&attached);
+    base_buf_free(&inline_names);
     if (rc == 0)
         rc = iam_call_gone_ok(ctx, "DeleteRole", r, NULL, err);
     if (rc != 0 && error_is(err, "DeleteConflict"))

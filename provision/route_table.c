@@ -103,7 +103,7 @@ static void publish(resource *r, xmlNodePtr item, rt_live *live)
     parse_live(item, live);
 }
 
-static int route_table_read(op_ctx *ctx, resource *r, aws_error *err)
+static int route_table_read(op_ctx *ctx, resource *r, base_error *err)
 {
     xmlDocPtr doc = NULL;
     xmlNodePtr item = NULL;
@@ -133,11 +133,11 @@ static int route_table_read(op_ctx *ctx, resource *r, aws_error *err)
 }
 
 /* Points the default route at target. */
-static int set_route(op_ctx *ctx, const resource *r, const rt_live *live, aws_error *err)
+static int set_route(op_ctx *ctx, const resource *r, const rt_live *live, base_error *err)
 {
     const char *param;
     const char *target = wanted_target(ctx, r, &param);
-    ENSURE(target, err, AWS_ERROR_INVALID, "MissingDependency",
+    ENSURE(target, err, BASE_ERROR_INVALID, "MissingDependency",
            "route table %s: the %s for its default route is not known yet", r->role,
            is_public(r) ? "internet gateway" : "NAT gateway");
     if (strcmp(live->route_target, target) == 0 && !live->route_blackhole)
@@ -151,7 +151,7 @@ static int set_route(op_ctx *ctx, const resource *r, const rt_live *live, aws_er
 
 /* Moves subnet_id's association (with some other table) over to this one. */
 static int take_over_association(op_ctx *ctx, const resource *r, const char *subnet_id,
-                                 aws_error *err)
+                                 base_error *err)
 {
     aws_params p = {0};
     ec2_add_filter(&p, 1, "association.subnet-id", subnet_id);
@@ -164,7 +164,7 @@ static int take_over_association(op_ctx *ctx, const resource *r, const char *sub
         if (ec2_text_is(a, "subnetId", subnet_id))
             ec2_text(a, "routeTableAssociationId", association, sizeof association);
     xmlFreeDoc(doc);
-    ENSURE(association[0], err, AWS_ERROR_SERVICE, "AssociationNotFound",
+    ENSURE(association[0], err, BASE_ERROR_SERVICE, "AssociationNotFound",
            "subnet %s is said to be associated, but no route table holds it", subnet_id);
     aws_params q = {0};
     aws_params_add(&q, "AssociationId", association);
@@ -172,7 +172,7 @@ static int take_over_association(op_ctx *ctx, const resource *r, const char *sub
     return ec2_call(ctx, "ReplaceRouteTableAssociation", &q, NULL, err);
 }
 
-static int associate(op_ctx *ctx, const resource *r, const rt_live *live, aws_error *err)
+static int associate(op_ctx *ctx, const resource *r, const rt_live *live, base_error *err)
 {
     for (int z = 1; z <= ctx->cfg->network.availability_zones; z++) {
         char role[32];
@@ -188,14 +188,14 @@ static int associate(op_ctx *ctx, const resource *r, const rt_live *live, aws_er
         if (ec2_call(ctx, "AssociateRouteTable", &p, NULL, err) != 0) {
             if (!error_is(err, "Resource.AlreadyAssociated"))
                 return -1;
-            aws_error_clear(err);
+            base_error_clear(err);
             TRY(take_over_association(ctx, r, subnet, err));
         }
     }
     return 0;
 }
 
-static int route_table_create(op_ctx *ctx, resource *r, aws_error *err)
+static int route_table_create(op_ctx *ctx, resource *r, base_error *err)
 {
     const char *vpc_id;
     TRY(ec2_required_output(ctx, ROLE_VPC, "vpc_id", &vpc_id, err));
@@ -215,7 +215,7 @@ static int route_table_create(op_ctx *ctx, resource *r, aws_error *err)
 /* The table's live routes and associations, looked up by id; *item NULL when
  * EC2 does not know the id. */
 static int describe(op_ctx *ctx, resource *r, rt_live *live, xmlDocPtr *doc, xmlNodePtr *item,
-                    aws_error *err)
+                    base_error *err)
 {
     TRY(ec2_describe_id(ctx, "DescribeRouteTables", "RouteTableId.1", r->id, "routeTableSet", doc,
                         item, err));
@@ -224,7 +224,7 @@ static int describe(op_ctx *ctx, resource *r, rt_live *live, xmlDocPtr *doc, xml
     return 0;
 }
 
-static int route_table_update(op_ctx *ctx, resource *r, aws_error *err)
+static int route_table_update(op_ctx *ctx, resource *r, base_error *err)
 {
     xmlDocPtr doc = NULL;
     xmlNodePtr item = NULL;
@@ -238,7 +238,7 @@ static int route_table_update(op_ctx *ctx, resource *r, aws_error *err)
     return associate(ctx, r, &live, err);
 }
 
-static int route_table_remove(op_ctx *ctx, resource *r, aws_error *err)
+static int route_table_remove(op_ctx *ctx, resource *r, base_error *err)
 {
     xmlDocPtr doc = NULL;
     xmlNodePtr item = NULL;

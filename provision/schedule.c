@@ -25,10 +25,10 @@ typedef struct schedule_plan {
     const char *role_arn; /* NULL until the scheduler's role exists */
 } schedule_plan;
 
-static int plan_schedule(op_ctx *ctx, const resource *r, schedule_plan *p, aws_error *err)
+static int plan_schedule(op_ctx *ctx, const resource *r, schedule_plan *p, base_error *err)
 {
     const described_schedule *v = described_schedule_find(r->variant);
-    ENSURE(v, err, AWS_ERROR_INVALID, "UnknownVariant", "schedule %s: unknown variant %s", r->name,
+    ENSURE(v, err, BASE_ERROR_INVALID, "UnknownVariant", "schedule %s: unknown variant %s", r->name,
            r->variant ? r->variant : "(none)");
     const scribble_config *cfg = ctx->cfg;
     p->expression = strcmp(v->name, "snapshot") == 0 ? cfg->schedules.snapshot : cfg->schedules.save;
@@ -93,7 +93,7 @@ static void schedule_path(const resource *r, char out[256])
     snprintf(out, 256, "/schedules/%s", r->name);
 }
 
-static int schedule_read(op_ctx *ctx, resource *r, aws_error *err)
+static int schedule_read(op_ctx *ctx, resource *r, base_error *err)
 {
     schedule_plan p;
     TRY(plan_schedule(ctx, r, &p, err));
@@ -118,7 +118,7 @@ static int schedule_read(op_ctx *ctx, resource *r, aws_error *err)
 }
 
 /* Scheduler refuses a role it cannot assume yet; IAM catches up in seconds. */
-static int retry_transient(int rc, aws_error *err)
+static int retry_transient(int rc, base_error *err)
 {
     if (rc != 0 && error_is(err, "ValidationException") &&
         (strstr(err->message, "role") || strstr(err->message, "Role")))
@@ -129,11 +129,11 @@ static int retry_transient(int rc, aws_error *err)
 }
 
 /* create (POST) and update (PUT) send the same whole definition. */
-static int put_schedule(op_ctx *ctx, resource *r, const char *method, aws_error *err)
+static int put_schedule(op_ctx *ctx, resource *r, const char *method, base_error *err)
 {
     schedule_plan p;
     TRY(plan_schedule(ctx, r, &p, err));
-    ENSURE(p.role_arn, err, AWS_ERROR_INVALID, "MissingDependency",
+    ENSURE(p.role_arn, err, BASE_ERROR_INVALID, "MissingDependency",
            "schedule %s: the scheduler's role does not exist", r->name);
     char path[256];
     schedule_path(r, path);
@@ -147,23 +147,23 @@ static int put_schedule(op_ctx *ctx, resource *r, const char *method, aws_error 
     return schedule_read(ctx, r, err);
 }
 
-static int schedule_create(op_ctx *ctx, resource *r, aws_error *err)
+static int schedule_create(op_ctx *ctx, resource *r, base_error *err)
 {
     int rc = put_schedule(ctx, r, "POST", err);
     /* Created by an earlier attempt whose answer was lost: make it right instead. */
     if (rc != 0 && error_is(err, "ConflictException")) {
-        aws_error_clear(err);
+        base_error_clear(err);
         rc = put_schedule(ctx, r, "PUT", err);
     }
     return rc;
 }
 
-static int schedule_update(op_ctx *ctx, resource *r, aws_error *err)
+static int schedule_update(op_ctx *ctx, resource *r, base_error *err)
 {
     return put_schedule(ctx, r, "PUT", err);
 }
 
-static int schedule_remove(op_ctx *ctx, resource *r, aws_error *err)
+static int schedule_remove(op_ctx *ctx, resource *r, base_error *err)
 {
     char path[256];
     schedule_path(r, path);

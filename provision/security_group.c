@@ -95,11 +95,11 @@ static bool rules_contain(const sg_rules *rules, const sg_rule *rule)
     return false;
 }
 
-static void describe_rules(const sg_rules *rules, aws_buf *out)
+static void describe_rules(const sg_rules *rules, base_buf *out)
 {
     for (int i = 0; i < rules->count; i++) {
         const sg_rule *rule = &rules->rule[i];
-        aws_buf_printf(out, "%s%s %s-%s from %s", i ? ", " : "", rule->protocol, rule->from_port,
+        base_buf_printf(out, "%s%s %s-%s from %s", i ? ", " : "", rule->protocol, rule->from_port,
                        rule->to_port, rule->value);
     }
 }
@@ -141,7 +141,7 @@ static void wanted_egress(const resource *r, sg_rules *out)
 
 /* Authorize/RevokeSecurityGroupIngress/Egress for one rule. */
 static int change_rule(op_ctx *ctx, const resource *r, const char *action, const sg_rule *rule,
-                       aws_error *err)
+                       base_error *err)
 {
     aws_params p = {0};
     char key[96];
@@ -170,7 +170,7 @@ static void publish(resource *r, xmlNodePtr item, sg_live *live)
     parse_rules(ec2_child(item, "ipPermissionsEgress"), &live->egress);
 }
 
-static int security_group_read(op_ctx *ctx, resource *r, aws_error *err)
+static int security_group_read(op_ctx *ctx, resource *r, base_error *err)
 {
     xmlDocPtr doc = NULL;
     xmlNodePtr item = NULL;
@@ -192,30 +192,30 @@ static int security_group_read(op_ctx *ctx, resource *r, aws_error *err)
             ingress_differs |= !rules_contain(&wanted, &live.ingress.rule[i]);
     }
     if (ingress_differs) {
-        aws_buf is = {0}, says = {0};
+        base_buf is = {0}, says = {0};
         describe_rules(&live.ingress, &is);
         describe_rules(&wanted, &says);
-        resource_add_drift(r, "ingress", aws_buf_str(&is), aws_buf_str(&says));
-        aws_buf_free(&is);
-        aws_buf_free(&says);
+        resource_add_drift(r, "ingress", base_buf_str(&is), base_buf_str(&says));
+        base_buf_free(&is);
+        base_buf_free(&says);
     }
     wanted_egress(r, &wanted);
     for (int i = 0; i < wanted.count; i++)
         egress_missing |= !rules_contain(&live.egress, &wanted.rule[i]);
     if (egress_missing) {
-        aws_buf is = {0};
+        base_buf is = {0};
         describe_rules(&live.egress, &is);
-        resource_add_drift(r, "egress", aws_buf_str(&is), "all traffic to 0.0.0.0/0");
-        aws_buf_free(&is);
+        resource_add_drift(r, "egress", base_buf_str(&is), "all traffic to 0.0.0.0/0");
+        base_buf_free(&is);
     }
     return 0;
 }
 
 /* Makes the live rules what the config says: revoke extra ingress, add missing. */
-static int converge(op_ctx *ctx, resource *r, const sg_live *live, aws_error *err)
+static int converge(op_ctx *ctx, resource *r, const sg_live *live, base_error *err)
 {
     sg_rules wanted;
-    ENSURE(wanted_ingress(ctx, r, &wanted), err, AWS_ERROR_INVALID, "MissingDependency",
+    ENSURE(wanted_ingress(ctx, r, &wanted), err, BASE_ERROR_INVALID, "MissingDependency",
            "the functions' security group is not known yet");
     for (int i = 0; i < live->ingress.count; i++)
         if (!rules_contain(&wanted, &live->ingress.rule[i]))
@@ -230,7 +230,7 @@ static int converge(op_ctx *ctx, resource *r, const sg_live *live, aws_error *er
     return 0;
 }
 
-static int security_group_create(op_ctx *ctx, resource *r, aws_error *err)
+static int security_group_create(op_ctx *ctx, resource *r, base_error *err)
 {
     const char *vpc_id;
     TRY(ec2_required_output(ctx, ROLE_VPC, "vpc_id", &vpc_id, err));
@@ -254,7 +254,7 @@ static int security_group_create(op_ctx *ctx, resource *r, aws_error *err)
     char id[64];
     ec2_text(xmlDocGetRootElement(doc), "groupId", id, sizeof id);
     xmlFreeDoc(doc);
-    ENSURE(id[0], err, AWS_ERROR_PARSE, "MalformedResponse", "CreateSecurityGroup gave no groupId");
+    ENSURE(id[0], err, BASE_ERROR_PARSE, "MalformedResponse", "CreateSecurityGroup gave no groupId");
     ec2_publish(r, id, "group_id", "available");
     /* A new group has AWS's default egress (all traffic) and no ingress. */
     sg_live live = {0};
@@ -262,7 +262,7 @@ static int security_group_create(op_ctx *ctx, resource *r, aws_error *err)
     return converge(ctx, r, &live, err);
 }
 
-static int security_group_update(op_ctx *ctx, resource *r, aws_error *err)
+static int security_group_update(op_ctx *ctx, resource *r, base_error *err)
 {
     xmlDocPtr doc = NULL;
     xmlNodePtr item = NULL;
@@ -277,7 +277,7 @@ static int security_group_update(op_ctx *ctx, resource *r, aws_error *err)
     return converge(ctx, r, &live, err);
 }
 
-static int security_group_remove(op_ctx *ctx, resource *r, aws_error *err)
+static int security_group_remove(op_ctx *ctx, resource *r, base_error *err)
 {
     return ec2_delete_waiting_for_interfaces(ctx, r, "DeleteSecurityGroup", "GroupId", "group-id", err);
 }

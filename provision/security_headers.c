@@ -43,37 +43,37 @@ static bool is_origin(const char *origin)
     return true;
 }
 
-int security_headers_csp(const char *websocket_origin, aws_buf *out, aws_error *err)
+int security_headers_csp(const char *websocket_origin, base_buf *out, base_error *err)
 {
-    ENSURE(websocket_origin && is_origin(websocket_origin), err, AWS_ERROR_INVALID,
+    ENSURE(websocket_origin && is_origin(websocket_origin), err, BASE_ERROR_INVALID,
            "InvalidWebSocketOrigin",
            "the page's WebSocket origin \"%s\" is not ws:// or wss:// with a host and port only",
            websocket_origin ? websocket_origin : "");
     for (size_t i = 0; i < sizeof csp_directives / sizeof csp_directives[0]; i++) {
-        aws_buf_printf(out, "%s%s %s", i ? "; " : "", csp_directives[i].directive,
+        base_buf_printf(out, "%s%s %s", i ? "; " : "", csp_directives[i].directive,
                        csp_directives[i].sources);
         if (strcmp(csp_directives[i].directive, "connect-src") == 0)
-            aws_buf_printf(out, " %s", websocket_origin);
+            base_buf_printf(out, " %s", websocket_origin);
     }
     return 0;
 }
 
-int security_headers_lines(const char *websocket_origin, aws_buf *out, aws_error *err)
+int security_headers_lines(const char *websocket_origin, base_buf *out, base_error *err)
 {
     const security_headers *h = &page_security_headers;
-    aws_buf csp = {0};
+    base_buf csp = {0};
     if (security_headers_csp(websocket_origin, &csp, err) != 0) {
-        aws_buf_free(&csp);
+        base_buf_free(&csp);
         return -1;
     }
-    aws_buf_printf(out, "Strict-Transport-Security: max-age=%ld%s%s\r\n", h->hsts_max_age,
+    base_buf_printf(out, "Strict-Transport-Security: max-age=%ld%s%s\r\n", h->hsts_max_age,
                    h->hsts_include_subdomains ? "; includeSubDomains" : "",
                    h->hsts_preload ? "; preload" : "");
     if (h->content_type_nosniff)
-        aws_buf_append_str(out, "X-Content-Type-Options: nosniff\r\n");
-    aws_buf_printf(out, "X-Frame-Options: %s\r\n", h->frame_option);
-    aws_buf_printf(out, "Referrer-Policy: %s\r\n", h->referrer_policy);
-    aws_buf_printf(out, "Content-Security-Policy: %.*s\r\n", (int)csp.len, csp.data);
-    aws_buf_free(&csp);
+        base_buf_append_str(out, "X-Content-Type-Options: nosniff\r\n");
+    base_buf_printf(out, "X-Frame-Options: %s\r\n", h->frame_option);
+    base_buf_printf(out, "Referrer-Policy: %s\r\n", h->referrer_policy);
+    base_buf_printf(out, "Content-Security-Policy: %.*s\r\n", (int)csp.len, csp.data);
+    base_buf_free(&csp);
     return 0;
 }

@@ -15,8 +15,8 @@
 
 #include <stdbool.h>
 
-#include "aws/buf.h"
-#include "aws/error.h"
+#include "base/buf.h"
+#include "base/error.h"
 
 typedef struct security_headers {
     long hsts_max_age;              /* Strict-Transport-Security max-age, seconds */
@@ -34,10 +34,10 @@ extern const security_headers page_security_headers;
  * "ws://localhost:8080"): scheme, host and port only, no path. Anything
  * else (a path, spaces, ';', quotes) is refused, so a value taken from a
  * request cannot add directives. */
-int security_headers_csp(const char *websocket_origin, aws_buf *out, aws_error *err);
+int security_headers_csp(const char *websocket_origin, base_buf *out, base_error *err);
 
 /* Every header as "Name: value\r\n" lines, with the values CloudFront sends
  * for the policy built from the same description. */
-int security_headers_lines(const char *websocket_origin, aws_buf *out, aws_error *err);
+int security_headers_lines(const char *websocket_origin, base_buf *out, base_error *err);
 
 #endif

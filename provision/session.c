@@ -13,11 +13,11 @@ int session_load_config(const scribble_globals *g, scribble_config *cfg)
         scribble_config_defaults(cfg);
         return 0;
     }
-    aws_buf errors = {0};
+    base_buf errors = {0};
     int rc = scribble_config_load(g->config_path, cfg, &errors);
     if (rc != 0)
-        fprintf(stderr, "%s", aws_buf_str(&errors));
-    aws_buf_free(&errors);
+        fprintf(stderr, "%s", base_buf_str(&errors));
+    base_buf_free(&errors);
     return rc;
 }
 
@@ -41,10 +41,10 @@ void session_debug_log(void *ctx, const char *line)
     fprintf(stderr, "debug: %s\n", line);
 }
 
-void session_print_error(const char *verb, const aws_error *err)
+void session_print_error(const char *verb, const base_error *err)
 {
     char text[1400];
-    aws_error_format_call(err, text, sizeof text);
+    base_error_format_call(err, text, sizeof text);
     fprintf(stderr, "scribblectl%s%s: %s\n", verb[0] ? " " : "", verb, text);
 }
 
@@ -54,7 +54,7 @@ int session_open_stack(const scribble_globals *g, stack_session *ss)
     if (session_load_config(g, &ss->cfg) != 0)
         return 2;
     ss->options = session_client_options(g, &ss->cfg);
-    aws_error err = {0};
+    base_error err = {0};
     if (stack_build(&ss->cfg, &ss->stack, &err) != 0) {
         session_print_error("", &err);
         session_close_stack(ss);
@@ -69,7 +69,7 @@ int session_open_stack(const scribble_globals *g, stack_session *ss)
     if (rc != 0) {
         session_print_error("", &err);
         session_close_stack(ss);
-        return err.kind == AWS_ERROR_CONFIG ? 2 : 1;
+        return err.kind == BASE_ERROR_CONFIG ? 2 : 1;
     }
     return 0;
 }

@@ -30,7 +30,7 @@ typedef struct stack_session {
 int session_open_stack(const scribble_globals *g, stack_session *ss);
 void session_close_stack(stack_session *ss);
 /* Prints an error on stderr as "scribblectl <verb>: <error>". */
-void session_print_error(const char *verb, const aws_error *err);
+void session_print_error(const char *verb, const base_error *err);
 
 /* --debug lines go to stderr, already redacted. */
 void session_debug_log(void *ctx, const char *line);

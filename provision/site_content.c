@@ -32,7 +32,7 @@
 
 typedef struct site_file {
     char *key;          /* object key: the path below static/ */
-    aws_buf body;
+    base_buf body;
     char md5[MD5_HEX];  /* lowercase hex, as S3's ETag */
     char md5_base64[32]; /* for Content-MD5: S3 checks what it received */
     const char *content_type;
@@ -55,14 +55,14 @@ static void digest(site_file *f)
     EVP_EncodeBlock((unsigned char *)f->md5_base64, md5, (int)len);
 }
 
-static void site_add(site *s, const char *key, aws_buf *body)
+static void site_add(site *s, const char *key, base_buf *body)
 {
-    s->files = aws_xrealloc(s->files, (s->count + 1) * sizeof *s->files);
+    s->files = base_xrealloc(s->files, (s->count + 1) * sizeof *s->files);
     site_file *f = &s->files[s->count++];
     memset(f, 0, sizeof *f);
-    f->key = aws_xstrdup(key);
+    f->key = base_xstrdup(key);
     f->body = *body;
-    *body = (aws_buf){0};
+    *body = (base_buf){0};
     digest(f);
     f->content_type = static_content_type(key);
 }
@@ -71,23 +71,23 @@ static void site_free(site *s)
 {
     for (size_t i = 0; i < s->count; i++) {
         free(s->files[i].key);
-        aws_buf_free(&s->files[i].body);
+        base_buf_free(&s->files[i].body);
     }
     free(s->files);
     *s = (site){0};
 }
 
-static int read_file(const char *path, aws_buf *out, aws_error *err)
+static int read_file(const char *path, base_buf *out, base_error *err)
 {
     FILE *f = fopen(path, "rb");
-    ENSURE(f, err, AWS_ERROR_CONFIG, "StaticFileUnreadable", "cannot read %s", path);
+    ENSURE(f, err, BASE_ERROR_CONFIG, "StaticFileUnreadable", "cannot read %s", path);
     char chunk[8192];
     size_t n;
     while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        aws_buf_append(out, chunk, n);
+        base_buf_append(out, chunk, n);
     bool failed = ferror(f) != 0;
     fclose(f);
-    ENSURE(!failed, err, AWS_ERROR_CONFIG, "StaticFileUnreadable", "cannot read %s", path);
+    ENSURE(!failed, err, BASE_ERROR_CONFIG, "StaticFileUnreadable", "cannot read %s", path);
     return 0;
 }
 
@@ -97,17 +97,17 @@ static int compare_names(const void *a, const void *b)
 }
 
 /* Adds every regular file below dir (key prefix `prefix`), in name order. */
-static int collect(const char *dir, const char *prefix, site *s, aws_error *err)
+static int collect(const char *dir, const char *prefix, site *s, base_error *err)
 {
     DIR *d = opendir(dir);
-    ENSURE(d, err, AWS_ERROR_CONFIG, "StaticFileUnreadable", "cannot read directory %s", dir);
+    ENSURE(d, err, BASE_ERROR_CONFIG, "StaticFileUnreadable", "cannot read directory %s", dir);
     char **names = NULL;
     size_t count = 0;
     for (struct dirent *e; (e = readdir(d));) {
         if (e->d_name[0] == '.')
             continue;
-        names = aws_xrealloc(names, (count + 1) * sizeof *names);
-        names[count++] = aws_xstrdup(e->d_name);
+        names = base_xrealloc(names, (count + 1) * sizeof *names);
+        names[count++] = base_xstrdup(e->d_name);
     }
     closedir(d);
     qsort(names, count, sizeof *names, compare_names);
@@ -122,11 +122,11 @@ static int collect(const char *dir, const char *prefix, site *s, aws_error *err)
             rc = collect(path, key, s, err);
         } else if (rc == 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
                    strcmp(key, CONFIG_KEY) != 0) { /* config.json is always ours */
-            aws_buf body = {0};
+            base_buf body = {0};
             rc = read_file(path, &body, err);
             if (rc == 0)
                 site_add(s, key, &body);
-            aws_buf_free(&body);
+            base_buf_free(&body);
         }
         free(names[i]);
     }
@@ -147,7 +147,7 @@ static void add_config(const op_ctx *ctx, site *s)
     char snapshot[512] = "";
     if (domain && domain[0])
         snprintf(snapshot, sizeof snapshot, "https://%s/snapshots/latest.json", domain);
-    aws_buf body = {0};
+    base_buf body = {0};
     static_site_config(ctx->cfg, websocket && websocket[0] ? websocket : NULL,
                        snapshot[0] ? snapshot : NULL, &body);
     site_add(s, CONFIG_KEY, &body);
@@ -156,7 +156,7 @@ static void add_config(const op_ctx *ctx, site *s)
 /* The site as it should be: static/ and config.json. Without static/,
  * reading still works (status and down must work anywhere): *static_found
  * is false and the site is config.json alone. */
-static int site_load(const op_ctx *ctx, site *s, bool *static_found, aws_error *err)
+static int site_load(const op_ctx *ctx, site *s, bool *static_found, base_error *err)
 {
     char dir[PATH_MAX];
     *s = (site){0};
@@ -172,9 +172,9 @@ static int site_load(const op_ctx *ctx, site *s, bool *static_found, aws_error *
 }
 
 /* The object path /<bucket>/<key>, key percent-encoded ('/' kept). */
-static void object_path(const op_ctx *ctx, const char *key, aws_buf *out)
+static void object_path(const op_ctx *ctx, const char *key, base_buf *out)
 {
-    aws_buf_printf(out, "/%s/", stack_resource_name(ctx->stack, ROLE_SITE_BUCKET));
+    base_buf_printf(out, "/%s/", stack_resource_name(ctx->stack, ROLE_SITE_BUCKET));
     aws_uri_encode(out, key, strlen(key), 1);
 }
 
@@ -201,7 +201,7 @@ static void match_object(void *ctx, xmlNodePtr contents)
 
 /* Marks which files the bucket holds, and which of those are current.
  * *bucket_found false when the bucket itself is absent. */
-static int compare_bucket(op_ctx *ctx, site *s, bool *bucket_found, aws_error *err)
+static int compare_bucket(op_ctx *ctx, site *s, bool *bucket_found, base_error *err)
 {
     char path[160];
     snprintf(path, sizeof path, "/%s", stack_resource_name(ctx->stack, ROLE_SITE_BUCKET));
@@ -219,7 +219,7 @@ static int compare_bucket(op_ctx *ctx, site *s, bool *bucket_found, aws_error *e
                                    NULL, &doc, err);
         aws_params_free(&query);
         if (rc != 0 && error_is(err, "NoSuchBucket")) {
-            aws_error_clear(err);
+            base_error_clear(err);
             *bucket_found = false;
             return 0;
         }
@@ -251,12 +251,12 @@ static void fill(const op_ctx *ctx, resource *r, const site *s)
     }
 }
 
-static int site_content_read(op_ctx *ctx, resource *r, aws_error *err)
+static int site_content_read(op_ctx *ctx, resource *r, base_error *err)
 {
     site s;
     bool static_found;
     TRY(site_load(ctx, &s, &static_found, err));
-    aws_error_clear(err);
+    base_error_clear(err);
     bool bucket_found = false;
     int rc = compare_bucket(ctx, &s, &bucket_found, err);
     size_t present = 0;
@@ -279,17 +279,17 @@ static int site_content_read(op_ctx *ctx, resource *r, aws_error *err)
     return rc;
 }
 
-static int put_object(op_ctx *ctx, const site_file *f, aws_error *err)
+static int put_object(op_ctx *ctx, const site_file *f, base_error *err)
 {
-    aws_buf path = {0};
+    base_buf path = {0};
     object_path(ctx, f->key, &path);
     aws_headers headers = {0};
     aws_headers_add(&headers, "Content-Type", f->content_type);
     aws_headers_add(&headers, "Content-MD5", f->md5_base64);
-    int rc = aws_rest_xml_call(ctx->client, &aws_service_s3, "PUT", aws_buf_str(&path), NULL, &headers,
+    int rc = aws_rest_xml_call(ctx->client, &aws_service_s3, "PUT", base_buf_str(&path), NULL, &headers,
                                f->body.data ? f->body.data : "", f->body.len, NULL, NULL, err);
     aws_headers_free(&headers);
-    aws_buf_free(&path);
+    base_buf_free(&path);
     if (rc != 0 && error_is(err, "NoSuchBucket"))
         err->retryable = true; /* a bucket just made is not visible everywhere at once */
     return rc;
@@ -297,7 +297,7 @@ static int put_object(op_ctx *ctx, const site_file *f, aws_error *err)
 
 /* Tells CloudFront to drop everything it cached; a fresh CallerReference
  * makes each one a new invalidation. */
-static int invalidate(op_ctx *ctx, aws_error *err)
+static int invalidate(op_ctx *ctx, base_error *err)
 {
     const char *distribution_id = stack_output(ctx->stack, ROLE_DISTRIBUTION, "distribution_id");
     if (!distribution_id || !distribution_id[0])
@@ -328,7 +328,7 @@ static int invalidate(op_ctx *ctx, aws_error *err)
 }
 
 /* Uploads what is missing or differs, then invalidates if anything was. */
-static int site_content_sync(op_ctx *ctx, resource *r, aws_error *err)
+static int site_content_sync(op_ctx *ctx, resource *r, base_error *err)
 {
     site s;
     bool static_found;
@@ -340,7 +340,7 @@ static int site_content_sync(op_ctx *ctx, resource *r, aws_error *err)
     bool bucket_found = false;
     int rc = compare_bucket(ctx, &s, &bucket_found, err);
     if (rc == 0 && !bucket_found) {
-        rc = aws_error_set(err, AWS_ERROR_SERVICE, "NoSuchBucket", "S3 bucket %s does not exist yet",
+        rc = base_error_set(err, BASE_ERROR_SERVICE, "NoSuchBucket", "S3 bucket %s does not exist yet",
                            stack_resource_name(ctx->stack, ROLE_SITE_BUCKET));
         err->retryable = true;
     }
@@ -355,13 +355,13 @@ static int site_content_sync(op_ctx *ctx, resource *r, aws_error *err)
         rc = invalidate(ctx, err);
     if (rc == 0) {
         fill(ctx, r, &s);
-        aws_buf_free(&r->drift);
+        base_buf_free(&r->drift);
     }
     site_free(&s);
     return rc;
 }
 
-static int site_content_remove(op_ctx *ctx, resource *r, aws_error *err)
+static int site_content_remove(op_ctx *ctx, resource *r, base_error *err)
 {
     (void)ctx;
     (void)r;

@@ -278,11 +278,11 @@ static void plan_site(stack *s)
     depends(content, ROLE_WEBSOCKET_ROUTES);
 }
 
-int stack_build(const scribble_config *cfg, stack **out, aws_error *err)
+int stack_build(const scribble_config *cfg, stack **out, base_error *err)
 {
     (void)err;
     *out = NULL;
-    stack *s = aws_xcalloc(1, sizeof *s);
+    stack *s = base_xcalloc(1, sizeof *s);
     s->cfg = cfg;
     plan_network(s);
     plan_cache(s);
@@ -311,7 +311,7 @@ static const char *partition_of(const char *region)
     return "aws";
 }
 
-static int resolve_account(stack *s, aws_client *client, aws_error *err)
+static int resolve_account(stack *s, aws_client *client, base_error *err)
 {
     xmlDocPtr doc = NULL;
     TRY(aws_query_call(client, &aws_service_sts, "GetCallerIdentity", NULL, &doc, err));
@@ -319,7 +319,7 @@ static int resolve_account(stack *s, aws_client *client, aws_error *err)
     snprintf(s->account, sizeof s->account, "%s", account ? account : "");
     free(account);
     xmlFreeDoc(doc);
-    ENSURE(s->account[0], err, AWS_ERROR_PARSE, "MalformedResponse",
+    ENSURE(s->account[0], err, BASE_ERROR_PARSE, "MalformedResponse",
            "STS GetCallerIdentity gave no account");
     return 0;
 }
@@ -330,7 +330,7 @@ static int compare_zone_names(const void *a, const void *b)
 }
 
 /* The first N zones (by name) that are available without opting in. */
-static int resolve_zones(stack *s, aws_client *client, aws_error *err)
+static int resolve_zones(stack *s, aws_client *client, base_error *err)
 {
     aws_params p = {0};
     aws_params_add(&p, "Filter.1.Name", "state");
@@ -358,7 +358,7 @@ static int resolve_zones(stack *s, aws_client *client, aws_error *err)
     xmlFreeDoc(doc);
     qsort(names, (size_t)found, sizeof names[0], compare_zone_names);
     int wanted = s->cfg->network.availability_zones;
-    ENSURE(found >= wanted, err, AWS_ERROR_CONFIG, "NotEnoughZones",
+    ENSURE(found >= wanted, err, BASE_ERROR_CONFIG, "NotEnoughZones",
            "network.availability_zones = %d, but region %s has %d available zone%s", wanted,
            s->region, found, found == 1 ? "" : "s");
     for (int i = 0; i < wanted; i++)
@@ -369,7 +369,7 @@ static int resolve_zones(stack *s, aws_client *client, aws_error *err)
 
 /* Bucket names are global: <stack>-<purpose>-<account>-<region> keeps two
  * accounts', and one account's two regions', stacks apart. */
-static int name_buckets(stack *s, aws_error *err)
+static int name_buckets(stack *s, base_error *err)
 {
     for (size_t i = 0; i < s->count; i++) {
         resource *r = &s->resources[i];
@@ -377,14 +377,14 @@ static int name_buckets(stack *s, aws_error *err)
             continue;
         int n = snprintf(r->name, sizeof r->name, "%s-%s-%s-%s", s->cfg->stack.name, r->variant,
                          s->account, s->region);
-        ENSURE(n > 0 && n <= 63, err, AWS_ERROR_CONFIG, "BucketNameTooLong",
+        ENSURE(n > 0 && n <= 63, err, BASE_ERROR_CONFIG, "BucketNameTooLong",
                "the %s bucket's name %s is longer than S3's 63 characters: choose a shorter "
                "stack.name", r->variant, r->name);
     }
     return 0;
 }
 
-int stack_resolve(stack *s, aws_client *client, aws_error *err)
+int stack_resolve(stack *s, aws_client *client, base_error *err)
 {
     snprintf(s->region, sizeof s->region, "%s", aws_client_region(client));
     snprintf(s->partition, sizeof s->partition, "%s", partition_of(s->region));

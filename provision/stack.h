@@ -13,9 +13,9 @@
 
 /* Builds the plan; fails (with every reason in err) on a config the
  * provisioner cannot serve yet. */
-int stack_build(const scribble_config *cfg, stack **out, aws_error *err);
+int stack_build(const scribble_config *cfg, stack **out, base_error *err);
 /* Account, region, partition, availability zones; names that need the account. */
-int stack_resolve(stack *s, aws_client *client, aws_error *err);
+int stack_resolve(stack *s, aws_client *client, base_error *err);
 void stack_free(stack *s);
 
 size_t stack_count(const stack *s);

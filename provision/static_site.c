@@ -45,7 +45,7 @@ const char *static_content_type(const char *name)
 }
 
 void static_site_config(const scribble_config *cfg, const char *websocket_url,
-                        const char *snapshot_url, aws_buf *out)
+                        const char *snapshot_url, base_buf *out)
 {
     cJSON *doc = cJSON_CreateObject();
     if (websocket_url)
@@ -66,7 +66,7 @@ void static_site_config(const scribble_config *cfg, const char *websocket_url,
     cJSON_Delete(doc);
     if (!text)
         abort();
-    aws_buf_append_str(out, text);
-    aws_buf_append_char(out, '\n');
+    base_buf_append_str(out, text);
+    base_buf_append_char(out, '\n');
     cJSON_free(text);
 }

@@ -9,8 +9,8 @@
 
 #include <limits.h>
 
-#include "aws/buf.h"
-#include "aws/error.h"
+#include "base/buf.h"
+#include "base/error.h"
 #include "provision/config.h"
 
 
@@ -20,6 +20,6 @@ const char *static_content_type(const char *name);
 /* config.json: {websocketUrl, snapshotUrl, canvas{width, height, depth,
  * cooldown, maxBatch}}; a NULL URL is written as null. Appends to out. */
 void static_site_config(const scribble_config *cfg, const char *websocket_url,
-                        const char *snapshot_url, aws_buf *out);
+                        const char *snapshot_url, base_buf *out);
 
 #endif

@@ -47,15 +47,15 @@ static bool is_public(const resource *r)
 }
 
 /* The subnet's CIDR from the VPC's ("10.0.0.0/16", zone 2, private -> "10.0.144.0/20"). */
-static int carve(const char *vpc_cidr, const resource *r, char *out, size_t size, aws_error *err)
+static int carve(const char *vpc_cidr, const resource *r, char *out, size_t size, base_error *err)
 {
     unsigned a, b, c, d, prefix;
     char tail;
     ENSURE(sscanf(vpc_cidr, "%u.%u.%u.%u/%u%c", &a, &b, &c, &d, &prefix, &tail) == 5 && a < 256 &&
                b < 256 && c < 256 && d < 256 && prefix >= 8 && prefix + SUBNET_BLOCKS_BITS <= 28,
-           err, AWS_ERROR_INVALID, "UnsupportedCidr",
+           err, BASE_ERROR_INVALID, "UnsupportedCidr",
            "cannot carve subnets from VPC CIDR %s (need /8 to /24)", vpc_cidr);
-    ENSURE(r->index >= 1 && r->index <= FIRST_PRIVATE_BLOCK, err, AWS_ERROR_INVALID,
+    ENSURE(r->index >= 1 && r->index <= FIRST_PRIVATE_BLOCK, err, BASE_ERROR_INVALID,
            "InvalidZoneIndex", "subnet %s: zone number %d out of range", r->role, r->index);
     unsigned long base = (unsigned long)a << 24 | (unsigned long)b << 16 | (unsigned long)c << 8 | d;
     unsigned subnet_prefix = prefix + SUBNET_BLOCKS_BITS;
@@ -80,7 +80,7 @@ static void add_drift(op_ctx *ctx, resource *r, xmlNodePtr item)
 {
     char live[64], wanted[64];
     const char *vpc_cidr = stack_output(ctx->stack, ROLE_VPC, "cidr_block");
-    aws_error ignored = {0};
+    base_error ignored = {0};
     ec2_text(item, "cidrBlock", live, sizeof live);
     if (vpc_cidr && carve(vpc_cidr, r, wanted, sizeof wanted, &ignored) == 0 &&
         strcmp(live, wanted) != 0)
@@ -99,7 +99,7 @@ static void add_drift(op_ctx *ctx, resource *r, xmlNodePtr item)
         resource_add_drift(r, "map_public_ip_on_launch", live, map_wanted);
 }
 
-static int subnet_read(op_ctx *ctx, resource *r, aws_error *err)
+static int subnet_read(op_ctx *ctx, resource *r, base_error *err)
 {
     xmlDocPtr doc = NULL;
     xmlNodePtr item = NULL;
@@ -128,7 +128,7 @@ static int subnet_read(op_ctx *ctx, resource *r, aws_error *err)
     return rc;
 }
 
-static int set_map_public_ip(op_ctx *ctx, const resource *r, aws_error *err)
+static int set_map_public_ip(op_ctx *ctx, const resource *r, base_error *err)
 {
     aws_params p = {0};
     aws_params_add(&p, "SubnetId", r->id);
@@ -136,11 +136,11 @@ static int set_map_public_ip(op_ctx *ctx, const resource *r, aws_error *err)
     return ec2_call(ctx, "ModifySubnetAttribute", &p, NULL, err);
 }
 
-static int subnet_create(op_ctx *ctx, resource *r, aws_error *err)
+static int subnet_create(op_ctx *ctx, resource *r, base_error *err)
 {
     if (variant_is(r, "default-public")) {
         TRY(subnet_read(ctx, r, err));
-        ENSURE(r->exists, err, AWS_ERROR_CONFIG, "NoDefaultSubnet",
+        ENSURE(r->exists, err, BASE_ERROR_CONFIG, "NoDefaultSubnet",
                "the default VPC has no default subnet in %s (create one with "
                "`aws ec2 create-default-subnet --availability-zone %s`, or set network.vpc = new)",
                stack_zone(ctx->stack, r->index), stack_zone(ctx->stack, r->index));
@@ -149,7 +149,7 @@ static int subnet_create(op_ctx *ctx, resource *r, aws_error *err)
     const char *vpc_id, *vpc_cidr, *zone = stack_zone(ctx->stack, r->index);
     TRY(ec2_required_output(ctx, ROLE_VPC, "vpc_id", &vpc_id, err));
     TRY(ec2_required_output(ctx, ROLE_VPC, "cidr_block", &vpc_cidr, err));
-    ENSURE(zone, err, AWS_ERROR_INVALID, "InvalidZoneIndex", "no availability zone %d resolved",
+    ENSURE(zone, err, BASE_ERROR_INVALID, "InvalidZoneIndex", "no availability zone %d resolved",
            r->index);
     char cidr[32];
     TRY(carve(vpc_cidr, r, cidr, sizeof cidr, err));
@@ -165,35 +165,35 @@ static int subnet_create(op_ctx *ctx, resource *r, aws_error *err)
     if (subnet)
         publish(r, subnet);
     xmlFreeDoc(doc);
-    ENSURE(subnet && r->id[0], err, AWS_ERROR_PARSE, "MalformedResponse",
+    ENSURE(subnet && r->id[0], err, BASE_ERROR_PARSE, "MalformedResponse",
            "CreateSubnet gave no subnetId");
     /* New subnets do not map public IPs; only public ones need the call. */
     return is_public(r) ? set_map_public_ip(ctx, r, err) : 0;
 }
 
-static int subnet_update(op_ctx *ctx, resource *r, aws_error *err)
+static int subnet_update(op_ctx *ctx, resource *r, base_error *err)
 {
     if (variant_is(r, "default-public"))
         return 0;
-    const char *drift = aws_buf_str(&r->drift);
+    const char *drift = base_buf_str(&r->drift);
     if (strstr(drift, "map_public_ip_on_launch:"))
         TRY(set_map_public_ip(ctx, r, err));
     ENSURE(!strstr(drift, "cidr_block:") && !strstr(drift, "availability_zone:") &&
                !strstr(drift, "vpc_id:"),
-           err, AWS_ERROR_CONFIG, "CannotChangeSubnet",
+           err, BASE_ERROR_CONFIG, "CannotChangeSubnet",
            "subnet %s cannot be changed in place (%s); run `scribblectl down`, then `up`", r->id,
            drift);
     return 0;
 }
 
-static int subnet_remove(op_ctx *ctx, resource *r, aws_error *err)
+static int subnet_remove(op_ctx *ctx, resource *r, base_error *err)
 {
     if (variant_is(r, "default-public"))
         return 0; /* the default VPC's own subnet */
     return ec2_delete_waiting_for_interfaces(ctx, r, "DeleteSubnet", "SubnetId", "subnet-id", err);
 }
 
-static int subnet_poll(op_ctx *ctx, resource *r, bool removing, bool *done, aws_error *err)
+static int subnet_poll(op_ctx *ctx, resource *r, bool removing, bool *done, base_error *err)
 {
     if (variant_is(r, "default-public")) {
         *done = true;

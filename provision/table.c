@@ -16,20 +16,20 @@
 #include "provision/kind_support.h"
 #include "stack/description.h"
 
-static int keys_of(const resource *r, const described_table **out, aws_error *err)
+static int keys_of(const resource *r, const described_table **out, base_error *err)
 {
     *out = described_table_find(r->variant);
-    ENSURE(*out, err, AWS_ERROR_INVALID, "UnknownVariant", "table %s: no key schema for %s",
+    ENSURE(*out, err, BASE_ERROR_INVALID, "UnknownVariant", "table %s: no key schema for %s",
            r->name, r->variant ? r->variant : "(none)");
     return 0;
 }
 
 /* "idx (N)" or "minute (N), seq (N)": how drift lines show a key schema. */
-static void wanted_keys_text(const described_table *k, aws_buf *out)
+static void wanted_keys_text(const described_table *k, base_buf *out)
 {
-    aws_buf_printf(out, "%s (%s)", k->partition_key.attribute, k->partition_key.type);
+    base_buf_printf(out, "%s (%s)", k->partition_key.attribute, k->partition_key.type);
     if (k->sort_key.attribute)
-        aws_buf_printf(out, ", %s (%s)", k->sort_key.attribute, k->sort_key.type);
+        base_buf_printf(out, ", %s (%s)", k->sort_key.attribute, k->sort_key.type);
 }
 
 static const char *attribute_type(const cJSON *table, const char *name)
@@ -43,7 +43,7 @@ static const char *attribute_type(const cJSON *table, const char *name)
     return "?";
 }
 
-static void live_keys_text(const cJSON *table, aws_buf *out)
+static void live_keys_text(const cJSON *table, base_buf *out)
 {
     static const char *const key_types[] = {"HASH", "RANGE"};
     for (size_t t = 0; t < 2; t++) {
@@ -52,7 +52,7 @@ static void live_keys_text(const cJSON *table, aws_buf *out)
             const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(key, "AttributeName"));
             const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(key, "KeyType"));
             if (name && type && strcmp(type, key_types[t]) == 0)
-                aws_buf_printf(out, "%s%s (%s)", out->len ? ", " : "", name,
+                base_buf_printf(out, "%s%s (%s)", out->len ? ", " : "", name,
                                attribute_type(table, name));
         }
     }
@@ -98,20 +98,20 @@ static bool billing_differs(const scribble_config *cfg, const cJSON *table, reso
 
 static bool keys_differ(const described_table *k, const cJSON *table, resource *r)
 {
-    aws_buf live = {0}, wanted = {0};
+    base_buf live = {0}, wanted = {0};
     live_keys_text(table, &live);
     wanted_keys_text(k, &wanted);
-    bool differs = strcmp(aws_buf_str(&live), aws_buf_str(&wanted)) != 0;
+    bool differs = strcmp(base_buf_str(&live), base_buf_str(&wanted)) != 0;
     if (differs && r)
-        resource_add_drift(r, "table key schema", aws_buf_str(&live), aws_buf_str(&wanted));
-    aws_buf_free(&live);
-    aws_buf_free(&wanted);
+        resource_add_drift(r, "table key schema", base_buf_str(&live), base_buf_str(&wanted));
+    base_buf_free(&live);
+    base_buf_free(&wanted);
     return differs;
 }
 
 /* DescribeTable: *out is the whole answer (caller frees), *table its Table;
  * both NULL when there is no such table. */
-static int describe(op_ctx *ctx, const resource *r, cJSON **out, const cJSON **table, aws_error *err)
+static int describe(op_ctx *ctx, const resource *r, cJSON **out, const cJSON **table, base_error *err)
 {
     *table = NULL;
     int rc = json_call_with(ctx->client, &aws_service_dynamodb, "DescribeTable", "TableName", r->name,
@@ -120,7 +120,7 @@ static int describe(op_ctx *ctx, const resource *r, cJSON **out, const cJSON **t
     if (rc != 0)
         return 0; /* no such table */
     *table = cJSON_GetObjectItemCaseSensitive(*out, "Table");
-    ENSURE(*table, err, AWS_ERROR_PARSE, "MalformedResponse", "DynamoDB DescribeTable %s gave no Table",
+    ENSURE(*table, err, BASE_ERROR_PARSE, "MalformedResponse", "DynamoDB DescribeTable %s gave no Table",
            r->name);
     return 0;
 }
@@ -145,7 +145,7 @@ static void fill(resource *r, const cJSON *table)
     resource_set_output(r, "table_arn", r->arn);
 }
 
-static int table_read(op_ctx *ctx, resource *r, aws_error *err)
+static int table_read(op_ctx *ctx, resource *r, base_error *err)
 {
     const described_table *k;
     TRY(keys_of(r, &k, err));
@@ -186,7 +186,7 @@ static void add_billing(const scribble_config *cfg, cJSON *in)
     cJSON_AddNumberToObject(throughput, "WriteCapacityUnits", cfg->tables.write_capacity);
 }
 
-static int table_create(op_ctx *ctx, resource *r, aws_error *err)
+static int table_create(op_ctx *ctx, resource *r, base_error *err)
 {
     const described_table *k;
     TRY(keys_of(r, &k, err));
@@ -211,7 +211,7 @@ static int table_create(op_ctx *ctx, resource *r, aws_error *err)
         return -1;
     /* The name is taken: by our own earlier, interrupted create, or by a
      * table still being deleted (then retry until it is gone). */
-    aws_error saved = *err;
+    base_error saved = *err;
     TRY(table_read(ctx, r, err));
     if (r->exists)
         return 0;
@@ -220,7 +220,7 @@ static int table_create(op_ctx *ctx, resource *r, aws_error *err)
     return -1;
 }
 
-static int table_update(op_ctx *ctx, resource *r, aws_error *err)
+static int table_update(op_ctx *ctx, resource *r, base_error *err)
 {
     const described_table *k;
     TRY(keys_of(r, &k, err));
@@ -228,7 +228,7 @@ static int table_update(op_ctx *ctx, resource *r, aws_error *err)
     const cJSON *table;
     TRY(describe(ctx, r, &out, &table, err));
     if (!table)
-        return aws_error_set(err, AWS_ERROR_SERVICE, "ResourceNotFoundException",
+        return base_error_set(err, BASE_ERROR_SERVICE, "ResourceNotFoundException",
                              "table %s was deleted while scribblectl ran", r->name);
     bool billing = billing_differs(ctx->cfg, table, NULL);
     bool keys = keys_differ(k, table, NULL);
@@ -246,14 +246,14 @@ static int table_update(op_ctx *ctx, resource *r, aws_error *err)
             return -1;
         }
     }
-    ENSURE(!keys, err, AWS_ERROR_CONFIG, "KeySchemaDiffers",
+    ENSURE(!keys, err, BASE_ERROR_CONFIG, "KeySchemaDiffers",
            "table %s has a different key schema, which DynamoDB cannot change in place; "
            "remove the table (its data with it) or name another in scribble.ini",
            r->name);
     return 0;
 }
 
-static int table_remove(op_ctx *ctx, resource *r, aws_error *err)
+static int table_remove(op_ctx *ctx, resource *r, base_error *err)
 {
     int rc = json_call_with(ctx->client, &aws_service_dynamodb, "DeleteTable", "TableName", r->name,
                             NULL, err);
@@ -263,7 +263,7 @@ static int table_remove(op_ctx *ctx, resource *r, aws_error *err)
     return rc;
 }
 
-static int table_poll(op_ctx *ctx, resource *r, bool removing, bool *done, aws_error *err)
+static int table_poll(op_ctx *ctx, resource *r, bool removing, bool *done, base_error *err)
 {
     cJSON *out = NULL;
     const cJSON *table;
@@ -278,7 +278,7 @@ static int table_poll(op_ctx *ctx, resource *r, bool removing, bool *done, aws_e
             *done = strcmp(r->state, "ACTIVE") == 0;
         }
         if (!table && !removing) { /* a new table may not be visible at once */
-            rc = aws_error_set(err, AWS_ERROR_SERVICE, "ResourceNotFoundException",
+            rc = base_error_set(err, BASE_ERROR_SERVICE, "ResourceNotFoundException",
                                "table %s is not visible yet", r->name);
             err->retryable = true;
         }

@@ -21,26 +21,26 @@ static const char *find_var(const char *const *vars, const char *key, size_t len
     return NULL;
 }
 
-int template_render(const char *template_name, const char *const *vars, aws_buf *out, aws_error *err)
+int template_render(const char *template_name, const char *const *vars, base_buf *out, base_error *err)
 {
     const char *text = NULL;
     for (size_t i = 0; embedded_templates[i].name; i++)
         if (strcmp(embedded_templates[i].name, template_name) == 0)
             text = embedded_templates[i].text;
-    ENSURE(text, err, AWS_ERROR_INVALID, "NoSuchTemplate", "no template %s", template_name);
+    ENSURE(text, err, BASE_ERROR_INVALID, "NoSuchTemplate", "no template %s", template_name);
     for (const char *p = text; *p;) {
         const char *open = strstr(p, "${");
         if (!open) {
-            aws_buf_append_str(out, p);
+            base_buf_append_str(out, p);
             break;
         }
-        aws_buf_append(out, p, (size_t)(open - p));
+        base_buf_append(out, p, (size_t)(open - p));
         const char *close = strchr(open, '}');
-        ENSURE(close, err, AWS_ERROR_INVALID, "BadTemplate", "%s: unclosed ${", template_name);
+        ENSURE(close, err, BASE_ERROR_INVALID, "BadTemplate", "%s: unclosed ${", template_name);
         const char *value = find_var(vars, open + 2, (size_t)(close - open - 2));
-        ENSURE(value, err, AWS_ERROR_INVALID, "BadTemplate", "%s: no value for ${%.*s}",
+        ENSURE(value, err, BASE_ERROR_INVALID, "BadTemplate", "%s: no value for ${%.*s}",
                template_name, (int)(close - open - 2), open + 2);
-        aws_buf_append_str(out, value);
+        base_buf_append_str(out, value);
         p = close + 1;
     }
     return 0;

@@ -29,7 +29,7 @@ static bool is_default(const resource *r)
 
 /* Whether the VPC attribute (enableDnsSupport / enableDnsHostnames) is on. */
 static int attribute_on(op_ctx *ctx, const char *vpc_id, const char *attribute, bool *on,
-                        aws_error *err)
+                        base_error *err)
 {
     aws_params p = {0};
     aws_params_add(&p, "VpcId", vpc_id);
@@ -41,7 +41,7 @@ static int attribute_on(op_ctx *ctx, const char *vpc_id, const char *attribute, 
     return 0;
 }
 
-static int enable_attribute(op_ctx *ctx, const char *vpc_id, const char *param, aws_error *err)
+static int enable_attribute(op_ctx *ctx, const char *vpc_id, const char *param, base_error *err)
 {
     aws_params p = {0};
     aws_params_add(&p, "VpcId", vpc_id);
@@ -67,7 +67,7 @@ static void publish(resource *r, xmlNodePtr item)
     resource_set_output(r, "cidr_block", cidr);
 }
 
-static int vpc_read(op_ctx *ctx, resource *r, aws_error *err)
+static int vpc_read(op_ctx *ctx, resource *r, base_error *err)
 {
     xmlDocPtr doc = NULL;
     xmlNodePtr item = NULL;
@@ -98,11 +98,11 @@ static int vpc_read(op_ctx *ctx, resource *r, aws_error *err)
     return 0;
 }
 
-static int vpc_create(op_ctx *ctx, resource *r, aws_error *err)
+static int vpc_create(op_ctx *ctx, resource *r, base_error *err)
 {
     if (is_default(r)) {
         TRY(vpc_read(ctx, r, err));
-        ENSURE(r->exists, err, AWS_ERROR_CONFIG, "NoDefaultVpc",
+        ENSURE(r->exists, err, BASE_ERROR_CONFIG, "NoDefaultVpc",
                "network.vpc = default, but region %s has no default VPC (create one with "
                "`aws ec2 create-default-vpc`, or set network.vpc = new)",
                stack_region(ctx->stack));
@@ -117,7 +117,7 @@ static int vpc_create(op_ctx *ctx, resource *r, aws_error *err)
     if (vpc)
         publish(r, vpc);
     xmlFreeDoc(doc);
-    ENSURE(vpc && r->id[0], err, AWS_ERROR_PARSE, "MalformedResponse", "CreateVpc gave no vpcId");
+    ENSURE(vpc && r->id[0], err, BASE_ERROR_PARSE, "MalformedResponse", "CreateVpc gave no vpcId");
     /* DNS support is on by default; hostnames are not. Set both, so a VPC
      * whose defaults differ still ends as the config says. */
     for (size_t i = 0; i < sizeof dns_settings / sizeof dns_settings[0]; i++)
@@ -125,7 +125,7 @@ static int vpc_create(op_ctx *ctx, resource *r, aws_error *err)
     return 0;
 }
 
-static int vpc_update(op_ctx *ctx, resource *r, aws_error *err)
+static int vpc_update(op_ctx *ctx, resource *r, base_error *err)
 {
     if (is_default(r))
         return 0;
@@ -136,7 +136,7 @@ static int vpc_update(op_ctx *ctx, resource *r, aws_error *err)
             TRY(enable_attribute(ctx, r->id, dns_settings[i].param, err));
     }
     const char *live = resource_output(r, "cidr_block");
-    ENSURE(!live || strcmp(live, ctx->cfg->network.cidr) == 0, err, AWS_ERROR_CONFIG,
+    ENSURE(!live || strcmp(live, ctx->cfg->network.cidr) == 0, err, BASE_ERROR_CONFIG,
            "CannotChangeCidr",
            "VPC %s has CIDR %s, config says %s: a VPC's CIDR cannot change in place "
            "(run `scribblectl down`, then `up`, or set network.cidr back)",
@@ -144,14 +144,14 @@ static int vpc_update(op_ctx *ctx, resource *r, aws_error *err)
     return 0;
 }
 
-static int vpc_remove(op_ctx *ctx, resource *r, aws_error *err)
+static int vpc_remove(op_ctx *ctx, resource *r, base_error *err)
 {
     if (is_default(r))
         return 0; /* never ours to delete */
     return ec2_delete_waiting_for_interfaces(ctx, r, "DeleteVpc", "VpcId", "vpc-id", err);
 }
 
-static int vpc_poll(op_ctx *ctx, resource *r, bool removing, bool *done, aws_error *err)
+static int vpc_poll(op_ctx *ctx, resource *r, bool removing, bool *done, base_error *err)
 {
     if (is_default(r)) {
         *done = true;

@@ -66,10 +66,10 @@ static void live_route_tables(xmlNodePtr item, route_tables *out)
     }
 }
 
-static void describe_set(const route_tables *set, aws_buf *out)
+static void describe_set(const route_tables *set, base_buf *out)
 {
     for (int i = 0; i < set->count; i++)
-        aws_buf_printf(out, "%s%s", i ? " " : "", set->id[i]);
+        base_buf_printf(out, "%s%s", i ? " " : "", set->id[i]);
 }
 
 static void service_name(op_ctx *ctx, const resource *r, char *out, size_t size)
@@ -77,7 +77,7 @@ static void service_name(op_ctx *ctx, const resource *r, char *out, size_t size)
     snprintf(out, size, "com.amazonaws.%s.%s", stack_region(ctx->stack), r->variant);
 }
 
-static int vpc_endpoint_read(op_ctx *ctx, resource *r, aws_error *err)
+static int vpc_endpoint_read(op_ctx *ctx, resource *r, base_error *err)
 {
     xmlDocPtr doc = NULL;
     xmlNodePtr item = NULL;
@@ -99,25 +99,25 @@ static int vpc_endpoint_read(op_ctx *ctx, resource *r, aws_error *err)
         for (int i = 0; i < wanted.count; i++)
             differs |= !contains(&live, wanted.id[i]);
         if (differs) {
-            aws_buf is = {0}, says = {0};
+            base_buf is = {0}, says = {0};
             describe_set(&live, &is);
             describe_set(&wanted, &says);
-            resource_add_drift(r, "route_tables", aws_buf_str(&is), aws_buf_str(&says));
-            aws_buf_free(&is);
-            aws_buf_free(&says);
+            resource_add_drift(r, "route_tables", base_buf_str(&is), base_buf_str(&says));
+            base_buf_free(&is);
+            base_buf_free(&says);
         }
     }
     xmlFreeDoc(doc);
     return rc;
 }
 
-static int vpc_endpoint_create(op_ctx *ctx, resource *r, aws_error *err)
+static int vpc_endpoint_create(op_ctx *ctx, resource *r, base_error *err)
 {
     const char *vpc_id;
     TRY(ec2_required_output(ctx, ROLE_VPC, "vpc_id", &vpc_id, err));
     route_tables wanted;
     wanted_route_tables(ctx, r, &wanted);
-    ENSURE(wanted.count, err, AWS_ERROR_INVALID, "MissingDependency",
+    ENSURE(wanted.count, err, BASE_ERROR_INVALID, "MissingDependency",
            "%s: no private route table exists yet", r->role);
     char service[128];
     service_name(ctx, r, service, sizeof service);
@@ -137,7 +137,7 @@ static int vpc_endpoint_create(op_ctx *ctx, resource *r, aws_error *err)
     return 0;
 }
 
-static int vpc_endpoint_update(op_ctx *ctx, resource *r, aws_error *err)
+static int vpc_endpoint_update(op_ctx *ctx, resource *r, base_error *err)
 {
     xmlDocPtr doc = NULL;
     xmlNodePtr item = NULL;
@@ -166,7 +166,7 @@ static int vpc_endpoint_update(op_ctx *ctx, resource *r, aws_error *err)
     return ec2_call(ctx, "ModifyVpcEndpoint", &p, NULL, err);
 }
 
-static int vpc_endpoint_remove(op_ctx *ctx, resource *r, aws_error *err)
+static int vpc_endpoint_remove(op_ctx *ctx, resource *r, base_error *err)
 {
     aws_params p = {0};
     aws_params_add(&p, "VpcEndpointId.1", r->id);
@@ -180,12 +180,12 @@ static int vpc_endpoint_remove(op_ctx *ctx, resource *r, aws_error *err)
     xmlFreeDoc(doc);
     if (!failure || strstr(code, "NotFound"))
         return 0;
-    aws_error_set(err, AWS_ERROR_SERVICE, code[0] ? code : "DeleteFailed",
+    base_error_set(err, BASE_ERROR_SERVICE, code[0] ? code : "DeleteFailed",
                   "DeleteVpcEndpoints %s: %s", r->id, message);
     return ec2_dependency_retryable(err);
 }
 
-static int vpc_endpoint_poll(op_ctx *ctx, resource *r, bool removing, bool *done, aws_error *err)
+static int vpc_endpoint_poll(op_ctx *ctx, resource *r, bool removing, bool *done, base_error *err)
 {
     return ec2_poll_state(ctx, r, "DescribeVpcEndpoints", "VpcEndpointId.1", "vpcEndpointSet",
                           removing, done, err);

@@ -108,13 +108,13 @@ static void *tick(void *arg)
 
 walk_display *walk_display_start(stack *s, walk_mode mode)
 {
-    walk_display *d = aws_xcalloc(1, sizeof *d);
+    walk_display *d = base_xcalloc(1, sizeof *d);
     d->stack = s;
     d->mode = mode;
     d->start = aws_monotonic_s();
     d->live = isatty(STDERR_FILENO) && getenv("TERM") && strcmp(getenv("TERM"), "dumb") != 0;
     d->count = stack_count(s);
-    d->rows = aws_xcalloc(d->count, sizeof *d->rows);
+    d->rows = base_xcalloc(d->count, sizeof *d->rows);
     for (size_t i = 0; i < d->count; i++) {
         d->rows[i].resource = stack_at(s, i);
         snprintf(d->rows[i].phase, sizeof d->rows[i].phase, "waiting for dependencies");
@@ -154,7 +154,7 @@ void walk_describe_failure(const resource *r, const walk_outcome *o, char *out, 
 {
     char name[200], detail[1400], took[32];
     who(r, name, sizeof name);
-    aws_error_format(&o->error, detail, sizeof detail);
+    base_error_format(&o->error, detail, sizeof detail);
     walk_format_duration(o->failing_seconds, took, sizeof took);
     const char *call = o->error.call[0] ? o->error.call : "the call";
     switch (o->failure) {
@@ -304,7 +304,7 @@ int walk_count(const stack *s, const walk_outcome *outcomes, walk_action a)
 
 static void print_drift(FILE *out, const resource *r)
 {
-    const char *p = aws_buf_str(&r->drift);
+    const char *p = base_buf_str(&r->drift);
     while (*p) {
         size_t n = strcspn(p, "\n");
         fprintf(out, "      ~ %.*s\n", (int)n, p);
@@ -357,10 +357,10 @@ void walk_report_json(FILE *out, stack *s, const walk_outcome *outcomes, walk_mo
             cJSON_AddStringToObject(item, "state", r->state);
         cJSON_AddStringToObject(item, "action", walk_action_name(outcomes[i].action, mode));
         cJSON *drift = cJSON_AddArrayToObject(item, "drift");
-        const char *p = aws_buf_str(&r->drift);
+        const char *p = base_buf_str(&r->drift);
         while (*p) {
             size_t n = strcspn(p, "\n");
-            char *line = aws_xstrndup(p, n);
+            char *line = base_xstrndup(p, n);
             cJSON_AddItemToArray(drift, cJSON_CreateString(line));
             free(line);
             p += n + (p[n] == '\n');

@@ -13,7 +13,7 @@
 #include "stack/description.h"
 
 /* What AWS would refuse about the account as a whole, before any change. */
-static int check_account(const stack_session *ss, aws_error *err)
+static int check_account(const stack_session *ss, base_error *err)
 {
     aws_client *client;
     TRY(aws_client_new(&ss->options, &client, err));
@@ -31,13 +31,13 @@ int walk_verb_up_or_plan(const scribble_globals *g, walk_mode mode)
     const char *verb = mode == WALK_PLAN ? "plan" : "up";
     fprintf(stderr, "%s: stack %s in %s (account %s)\n", verb, stack_name(ss.stack),
             stack_region(ss.stack), stack_account(ss.stack));
-    aws_error err = {0};
+    base_error err = {0};
     if (check_account(&ss, &err) != 0) {
         session_print_error(verb, &err);
         session_close_stack(&ss);
-        return err.kind == AWS_ERROR_CONFIG ? 2 : 1;
+        return err.kind == BASE_ERROR_CONFIG ? 2 : 1;
     }
-    walk_outcome *outcomes = aws_xcalloc(stack_count(ss.stack), sizeof *outcomes);
+    walk_outcome *outcomes = base_xcalloc(stack_count(ss.stack), sizeof *outcomes);
     walk_display *display = walk_display_start(ss.stack, mode);
     walk_options o = {.mode = mode, .client = ss.options, .progress = walk_report_progress,
                       .progress_ctx = display};

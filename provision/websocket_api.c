@@ -62,7 +62,7 @@ static void publish(op_ctx *ctx, resource *r, const cJSON *api)
         resource_add_drift(r, "route selection expression", expression, ROUTE_SELECTION_EXPRESSION);
 }
 
-static int api_read(op_ctx *ctx, resource *r, aws_error *err)
+static int api_read(op_ctx *ctx, resource *r, base_error *err)
 {
     char *token = NULL;
     for (;;) {
@@ -86,14 +86,14 @@ static int api_read(op_ctx *ctx, resource *r, aws_error *err)
         }
         const char *next = json_string(out, "nextToken");
         if (next && next[0])
-            token = aws_xstrdup(next);
+            token = base_xstrdup(next);
         cJSON_Delete(out);
         if (!token)
             return 0;
     }
 }
 
-static int api_create(op_ctx *ctx, resource *r, aws_error *err)
+static int api_create(op_ctx *ctx, resource *r, base_error *err)
 {
     cJSON *in = cJSON_CreateObject();
     cJSON_AddStringToObject(in, "name", r->name);
@@ -106,7 +106,7 @@ static int api_create(op_ctx *ctx, resource *r, aws_error *err)
                                 in, &out, err);
     cJSON_Delete(in);
     if (rc == 0 && !json_string(out, "apiId"))
-        rc = aws_error_set(err, AWS_ERROR_PARSE, "MalformedResponse",
+        rc = base_error_set(err, BASE_ERROR_PARSE, "MalformedResponse",
                            "API Gateway CreateApi %s gave no apiId", r->name);
     if (rc == 0) {
         resource_reset_live(r);
@@ -116,7 +116,7 @@ static int api_create(op_ctx *ctx, resource *r, aws_error *err)
     return rc;
 }
 
-static int api_update(op_ctx *ctx, resource *r, aws_error *err)
+static int api_update(op_ctx *ctx, resource *r, base_error *err)
 {
     char path[600];
     snprintf(path, sizeof path, "/v2/apis/%s", r->id);
@@ -130,7 +130,7 @@ static int api_update(op_ctx *ctx, resource *r, aws_error *err)
     return rc;
 }
 
-static int api_remove(op_ctx *ctx, resource *r, aws_error *err)
+static int api_remove(op_ctx *ctx, resource *r, base_error *err)
 {
     char path[600];
     snprintf(path, sizeof path, "/v2/apis/%s", r->id);

@@ -83,7 +83,7 @@ static bool same(const char *a, const char *b)
 }
 
 static int apigw_call(op_ctx *ctx, const char *method, const char *path, const aws_params *query,
-                      const cJSON *body, cJSON **out, aws_error *err)
+                      const cJSON *body, cJSON **out, base_error *err)
 {
     cJSON *answer = NULL;
     int rc = aws_rest_json_call(ctx->client, &aws_service_apigatewayv2, method, path, query, body,
@@ -100,7 +100,7 @@ static int apigw_call(op_ctx *ctx, const char *method, const char *path, const a
 }
 
 /* Every item of a paginated API Gateway list, in one array. */
-static int get_all(op_ctx *ctx, const char *path, cJSON **items, aws_error *err)
+static int get_all(op_ctx *ctx, const char *path, cJSON **items, base_error *err)
 {
     *items = cJSON_CreateArray();
     char *token = NULL;
@@ -125,7 +125,7 @@ static int get_all(op_ctx *ctx, const char *path, cJSON **items, aws_error *err)
         cJSON_Delete(page);
         const char *next = json_string(out, "nextToken");
         if (next && next[0])
-            token = aws_xstrdup(next);
+            token = base_xstrdup(next);
         cJSON_Delete(out);
         if (!token)
             return 0;
@@ -133,7 +133,7 @@ static int get_all(op_ctx *ctx, const char *path, cJSON **items, aws_error *err)
 }
 
 static int read_live(op_ctx *ctx, const char *api_id, const char *stage_name, live_api *l,
-                     aws_error *err)
+                     base_error *err)
 {
     memset(l, 0, sizeof *l);
     l->api_id = api_id;
@@ -148,7 +148,7 @@ static int read_live(op_ctx *ctx, const char *api_id, const char *stage_name, li
     if (apigw_call(ctx, "GET", path, NULL, NULL, &l->stage, err) != 0) {
         if (!error_is(err, "NotFoundException"))
             goto fail;
-        aws_error_clear(err);
+        base_error_clear(err);
     }
     const char *deployment_id = json_string(l->stage, "deploymentId");
     if (deployment_id && deployment_id[0]) {
@@ -156,7 +156,7 @@ static int read_live(op_ctx *ctx, const char *api_id, const char *stage_name, li
         if (apigw_call(ctx, "GET", path, NULL, NULL, &l->deployment, err) != 0) {
             if (!error_is(err, "NotFoundException"))
                 goto fail;
-            aws_error_clear(err);
+            base_error_clear(err);
         }
     }
     return 0;
@@ -189,11 +189,11 @@ static void integration_uri(const stack *s, const char *function_role, char out[
 {
     char function_arn[ARN_SIZE];
     arn_of_role(s, ARN_REGIONAL, "lambda", "function:", function_role, function_arn);
-    aws_buf uri = {0};
-    aws_buf_printf(&uri, "arn:%s:apigateway:%s:lambda:path/2015-03-31/functions/%s/invocations",
+    base_buf uri = {0};
+    base_buf_printf(&uri, "arn:%s:apigateway:%s:lambda:path/2015-03-31/functions/%s/invocations",
                    stack_partition(s), stack_region(s), function_arn);
-    snprintf(out, ARN_SIZE, "%s", aws_buf_str(&uri));
-    aws_buf_free(&uri);
+    snprintf(out, ARN_SIZE, "%s", base_buf_str(&uri));
+    base_buf_free(&uri);
 }
 
 static bool integration_ok(const cJSON *integration, const char *uri)
@@ -235,7 +235,7 @@ static void fingerprint(const live_api *l, char out[64])
 
 /* The function's resource policy; *policy NULL when it has none (or the
  * function does not exist). */
-static int get_policy(op_ctx *ctx, const char *function_role, cJSON **policy, aws_error *err)
+static int get_policy(op_ctx *ctx, const char *function_role, cJSON **policy, base_error *err)
 {
     *policy = NULL;
     char path[256];
@@ -277,7 +277,7 @@ static permission_state permission_of(const cJSON *policy, const route_plan *pla
 
 /* Reads and compares the permissions; true in *any when one of ours exists. */
 static int read_permissions(op_ctx *ctx, resource *r, const char *execution_arn, bool *any,
-                            aws_error *err)
+                            base_error *err)
 {
     for (size_t i = 0; i < ROUTE_COUNT; i++) {
         route_plan plan = plan_of(i);
@@ -395,7 +395,7 @@ static void compare_unused(resource *r, const live_api *l)
     }
 }
 
-static int routes_read(op_ctx *ctx, resource *r, aws_error *err)
+static int routes_read(op_ctx *ctx, resource *r, base_error *err)
 {
     const stack *s = ctx->stack;
     const char *api_id = stack_output(s, ROLE_WEBSOCKET_API, "api_id");
@@ -406,7 +406,7 @@ static int routes_read(op_ctx *ctx, resource *r, aws_error *err)
         /* No API (or, in down, not read yet): only permissions can be left,
          * and without the API there is nothing to compare them with. */
         TRY(read_permissions(ctx, r, NULL, &any, err));
-        aws_buf_free(&r->drift);
+        base_buf_free(&r->drift);
         r->exists = any;
         if (any)
             resource_add_drift(r, "WebSocket API", "(missing)", "the API these permissions name");
@@ -422,7 +422,7 @@ static int routes_read(op_ctx *ctx, resource *r, aws_error *err)
     TRY(read_permissions(ctx, r, execution_arn, &any, err));
     r->exists = any;
     if (!any) { /* nothing of it exists: create, not drift */
-        aws_buf_free(&r->drift);
+        base_buf_free(&r->drift);
         r->state[0] = '\0';
         return 0;
     }
@@ -437,7 +437,7 @@ static int routes_read(op_ctx *ctx, resource *r, aws_error *err)
 
 /* Makes the route's integration right; its id in id_out. *changed when anything was. */
 static int converge_integration(op_ctx *ctx, const live_api *l, const route_plan *plan,
-                                char id_out[128], bool *changed, aws_error *err)
+                                char id_out[128], bool *changed, base_error *err)
 {
     char uri[ARN_SIZE], path[512];
     integration_uri(ctx->stack, plan->function_role, uri);
@@ -464,7 +464,7 @@ static int converge_integration(op_ctx *ctx, const live_api *l, const route_plan
     cJSON_Delete(in);
     const char *id = json_string(out, "integrationId");
     if (rc == 0 && !id)
-        rc = aws_error_set(err, AWS_ERROR_PARSE, "MalformedResponse",
+        rc = base_error_set(err, BASE_ERROR_PARSE, "MalformedResponse",
                            "API Gateway gave no integrationId for route %s", plan->route_key);
     if (rc == 0)
         snprintf(id_out, 128, "%s", id);
@@ -474,7 +474,7 @@ static int converge_integration(op_ctx *ctx, const live_api *l, const route_plan
 }
 
 static int converge_route(op_ctx *ctx, const live_api *l, const route_plan *plan,
-                          const char *integration_id, bool *changed, aws_error *err)
+                          const char *integration_id, bool *changed, base_error *err)
 {
     char target[160], path[512];
     snprintf(target, sizeof target, TARGET_PREFIX "%s", integration_id);
@@ -498,7 +498,7 @@ static int converge_route(op_ctx *ctx, const live_api *l, const route_plan *plan
 }
 
 static int lambda_call(op_ctx *ctx, const char *method, const char *path, const cJSON *body,
-                       aws_error *err)
+                       base_error *err)
 {
     cJSON *out = NULL;
     int rc = aws_rest_json_call(ctx->client, &aws_service_lambda, method, path, NULL, body, &out, err);
@@ -509,7 +509,7 @@ static int lambda_call(op_ctx *ctx, const char *method, const char *path, const 
     return rc;
 }
 
-static int remove_permission(op_ctx *ctx, const route_plan *plan, aws_error *err)
+static int remove_permission(op_ctx *ctx, const route_plan *plan, base_error *err)
 {
     char path[384];
     snprintf(path, sizeof path, "/2015-03-31/functions/%s/policy/%s",
@@ -518,7 +518,7 @@ static int remove_permission(op_ctx *ctx, const route_plan *plan, aws_error *err
 }
 
 static int converge_permission(op_ctx *ctx, const route_plan *plan, const char *execution_arn,
-                               aws_error *err)
+                               base_error *err)
 {
     cJSON *policy = NULL;
     TRY(get_policy(ctx, plan->function_role, &policy, err));
@@ -545,7 +545,7 @@ static int converge_permission(op_ctx *ctx, const route_plan *plan, const char *
 
 /* Deletes integrations no route uses (left by an interrupted run or a
  * route re-pointed behind our back). */
-static int delete_unused(op_ctx *ctx, const live_api *l, aws_error *err)
+static int delete_unused(op_ctx *ctx, const live_api *l, base_error *err)
 {
     const cJSON *integration;
     cJSON_ArrayForEach(integration, l->integrations) {
@@ -563,7 +563,7 @@ static int delete_unused(op_ctx *ctx, const live_api *l, aws_error *err)
 
 /* Creates the stage if needed and deploys it when its deployment is not of
  * the routes as they are now. */
-static int converge_stage(op_ctx *ctx, const live_api *l, bool routes_changed, aws_error *err)
+static int converge_stage(op_ctx *ctx, const live_api *l, bool routes_changed, base_error *err)
 {
     char path[512], wanted[64], live_throttling[96], wanted_throttling[96];
     if (!l->stage) {
@@ -596,7 +596,7 @@ static int converge_stage(op_ctx *ctx, const live_api *l, bool routes_changed, a
     cJSON_Delete(in);
     const char *deployment_id = json_string(out, "deploymentId");
     if (rc == 0 && !deployment_id)
-        rc = aws_error_set(err, AWS_ERROR_PARSE, "MalformedResponse",
+        rc = base_error_set(err, BASE_ERROR_PARSE, "MalformedResponse",
                            "API Gateway CreateDeployment gave no deploymentId");
     if (rc == 0) {
         in = cJSON_CreateObject();
@@ -610,13 +610,13 @@ static int converge_stage(op_ctx *ctx, const live_api *l, bool routes_changed, a
 }
 
 /* create and update alike: make every part right, then read it back. */
-static int routes_converge(op_ctx *ctx, resource *r, aws_error *err)
+static int routes_converge(op_ctx *ctx, resource *r, base_error *err)
 {
     const stack *s = ctx->stack;
     const char *api_id = stack_output(s, ROLE_WEBSOCKET_API, "api_id");
     const char *stage_name = stack_output(s, ROLE_WEBSOCKET_API, "stage");
     const char *execution_arn = stack_output(s, ROLE_WEBSOCKET_API, "execution_arn");
-    ENSURE(api_id && stage_name && execution_arn, err, AWS_ERROR_INVALID, "MissingDependency",
+    ENSURE(api_id && stage_name && execution_arn, err, BASE_ERROR_INVALID, "MissingDependency",
            "%s: the WebSocket API does not exist", r->name);
     live_api l;
     TRY(read_live(ctx, api_id, stage_name, &l, err));
@@ -645,7 +645,7 @@ static int routes_converge(op_ctx *ctx, resource *r, aws_error *err)
     return routes_read(ctx, r, err);
 }
 
-static int routes_remove(op_ctx *ctx, resource *r, aws_error *err)
+static int routes_remove(op_ctx *ctx, resource *r, base_error *err)
 {
     (void)r;
     for (size_t i = 0; i < ROUTE_COUNT; i++) {

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-int app_init(app *a, aws_error *err)
+int app_init(app *a, base_error *err)
 {
     memset(a, 0, sizeof *a);
     return settings_load(&a->settings, err);
@@ -20,7 +20,7 @@ void app_free(app *a)
     memset(a, 0, sizeof *a);
 }
 
-int app_store(app *a, canvas_store **out, aws_error *err)
+int app_store(app *a, canvas_store **out, base_error *err)
 {
     if (!a->cache) {
         const runtime_settings *s = &a->settings;
@@ -39,7 +39,7 @@ int app_store(app *a, canvas_store **out, aws_error *err)
     return 0;
 }
 
-int app_aws(app *a, aws_client **out, aws_error *err)
+int app_aws(app *a, aws_client **out, base_error *err)
 {
     if (!a->aws) {
         aws_client_options options = {.timeout_ms = 20000};
@@ -49,7 +49,7 @@ int app_aws(app *a, aws_client **out, aws_error *err)
     return 0;
 }
 
-int app_fanout(app *a, fanout **out, aws_error *err)
+int app_fanout(app *a, fanout **out, base_error *err)
 {
     if (!a->fanout)
         TRY(fanout_new(a->settings.websocket_endpoint, a->settings.fanout_concurrency, &a->fanout,

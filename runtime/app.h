@@ -9,7 +9,7 @@
 #define SCRIBBLE_RUNTIME_APP_H
 
 #include "aws/client.h"
-#include "aws/error.h"
+#include "base/error.h"
 #include "runtime/cache_client.h"
 #include "runtime/canvas_store.h"
 #include "runtime/fanout.h"
@@ -24,12 +24,12 @@ typedef struct app {
 } app;
 
 /* Reads the settings (settings_load's errors). */
-int app_init(app *a, aws_error *err);
+int app_init(app *a, base_error *err);
 void app_free(app *a);
 
-int app_store(app *a, canvas_store **out, aws_error *err);
-int app_aws(app *a, aws_client **out, aws_error *err);
-int app_fanout(app *a, fanout **out, aws_error *err);
+int app_store(app *a, canvas_store **out, base_error *err);
+int app_aws(app *a, aws_client **out, base_error *err);
+int app_fanout(app *a, fanout **out, base_error *err);
 
 /* Unix time in milliseconds. */
 long long app_now_ms(void);

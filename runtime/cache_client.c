@@ -31,7 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "aws/buf.h"
+#include "base/buf.h"
 #include "aws/ca_bundle.h"
 
 #define DEFAULT_TIMEOUT_MS 5000
@@ -61,16 +61,16 @@ static void disconnect(cache_client *c)
     cache_reply_reader_reset(&c->reader);
 }
 
-static int transport_error(cache_client *c, aws_error *err, const char *what)
+static int transport_error(cache_client *c, base_error *err, const char *what)
 {
     int saved = errno;
     disconnect(c);
     const char *reason = saved == EAGAIN || saved == EWOULDBLOCK ? "timed out" : strerror(saved);
-    return aws_error_set(err, AWS_ERROR_TRANSPORT, "CacheTransport", "%s %s:%d: %s", what,
+    return base_error_set(err, BASE_ERROR_TRANSPORT, "CacheTransport", "%s %s:%d: %s", what,
                          c->config.host, c->config.port, saved ? reason : "connection closed");
 }
 
-static int tls_error(cache_client *c, aws_error *err, const char *what)
+static int tls_error(cache_client *c, base_error *err, const char *what)
 {
     char detail[256] = "";
     unsigned long code = ERR_get_error();
@@ -84,14 +84,14 @@ static int tls_error(cache_client *c, aws_error *err, const char *what)
                  saved == EAGAIN || saved == EWOULDBLOCK ? "timed out"
                  : saved                                 ? strerror(saved)
                                                          : "connection closed");
-    return aws_error_set(err, AWS_ERROR_TRANSPORT, "CacheTransport", "%s %s:%d: %s", what,
+    return base_error_set(err, BASE_ERROR_TRANSPORT, "CacheTransport", "%s %s:%d: %s", what,
                          c->config.host, c->config.port, detail);
 }
 
-static int parse_error(cache_client *c, aws_error *err, const char *message)
+static int parse_error(cache_client *c, base_error *err, const char *message)
 {
     disconnect(c); /* the stream's framing can no longer be trusted */
-    return aws_error_set(err, AWS_ERROR_PARSE, "CacheProtocol", "reply from %s:%d: %s",
+    return base_error_set(err, BASE_ERROR_PARSE, "CacheProtocol", "reply from %s:%d: %s",
                          c->config.host, c->config.port, message);
 }
 
@@ -155,7 +155,7 @@ fail:;
     return -1;
 }
 
-static int open_socket(cache_client *c, long long deadline, aws_error *err)
+static int open_socket(cache_client *c, long long deadline, base_error *err)
 {
     char port[16];
     snprintf(port, sizeof port, "%d", c->config.port);
@@ -163,7 +163,7 @@ static int open_socket(cache_client *c, long long deadline, aws_error *err)
     struct addrinfo *list = NULL;
     int rc = getaddrinfo(c->config.host, port, &hints, &list);
     if (rc != 0)
-        return aws_error_set(err, AWS_ERROR_TRANSPORT, "CacheTransport", "resolving %s: %s",
+        return base_error_set(err, BASE_ERROR_TRANSPORT, "CacheTransport", "resolving %s: %s",
                              c->config.host, gai_strerror(rc));
     errno = 0;
     for (const struct addrinfo *ai = list; ai && c->fd < 0; ai = ai->ai_next)
@@ -174,7 +174,7 @@ static int open_socket(cache_client *c, long long deadline, aws_error *err)
     return 0;
 }
 
-static int start_tls(cache_client *c, aws_error *err)
+static int start_tls(cache_client *c, base_error *err)
 {
     ERR_clear_error();
     c->tls = SSL_new(c->tls_context);
@@ -197,7 +197,7 @@ static int start_tls(cache_client *c, aws_error *err)
         if (verify != X509_V_OK) {
             ERR_clear_error();
             disconnect(c);
-            return aws_error_set(err, AWS_ERROR_TRANSPORT, "CacheTlsVerify",
+            return base_error_set(err, BASE_ERROR_TRANSPORT, "CacheTlsVerify",
                                  "TLS certificate of %s:%d not trusted: %s", c->config.host,
                                  c->config.port, X509_verify_cert_error_string(verify));
         }
@@ -206,27 +206,27 @@ static int start_tls(cache_client *c, aws_error *err)
     return 0;
 }
 
-static int write_request(cache_client *c, const char *data, size_t len, bool *sent_any, aws_error *err);
-static int read_reply(cache_client *c, cache_reply **out, aws_error *err);
+static int write_request(cache_client *c, const char *data, size_t len, bool *sent_any, base_error *err);
+static int read_reply(cache_client *c, cache_reply **out, base_error *err);
 
-static int authenticate(cache_client *c, aws_error *err)
+static int authenticate(cache_client *c, base_error *err)
 {
     const char *argv[3] = {"AUTH"};
     size_t argc = 1;
     if (c->config.username)
         argv[argc++] = c->config.username;
     argv[argc++] = c->config.password;
-    aws_buf request = {0};
-    aws_buf_printf(&request, "*%zu\r\n", argc);
+    base_buf request = {0};
+    base_buf_printf(&request, "*%zu\r\n", argc);
     for (size_t i = 0; i < argc; i++) {
-        aws_buf_printf(&request, "$%zu\r\n", strlen(argv[i]));
-        aws_buf_append_str(&request, argv[i]);
-        aws_buf_append(&request, "\r\n", 2);
+        base_buf_printf(&request, "$%zu\r\n", strlen(argv[i]));
+        base_buf_append_str(&request, argv[i]);
+        base_buf_append(&request, "\r\n", 2);
     }
     bool sent_any = false;
     cache_reply *reply = NULL;
     int rc = write_request(c, request.data, request.len, &sent_any, err);
-    aws_buf_free_secret(&request);
+    base_buf_free_secret(&request);
     if (rc == 0)
         rc = read_reply(c, &reply, err);
     if (rc == 0 && cache_reply_error(reply, err) != 0) {
@@ -237,7 +237,7 @@ static int authenticate(cache_client *c, aws_error *err)
     return rc;
 }
 
-static int connect_client(cache_client *c, aws_error *err)
+static int connect_client(cache_client *c, base_error *err)
 {
     long long deadline = now_ms() + c->config.connect_timeout_ms;
     TRY(open_socket(c, deadline, err));
@@ -283,7 +283,7 @@ static bool idle_connection_alive(cache_client *c)
 
 /* Writes all of data. SIGPIPE is blocked for the write and a pending one it
  * raised is consumed, so a dropped connection is an EPIPE error, not death. */
-static int write_request(cache_client *c, const char *data, size_t len, bool *sent_any, aws_error *err)
+static int write_request(cache_client *c, const char *data, size_t len, bool *sent_any, base_error *err)
 {
     sigset_t pipe_set, old_set, pending;
     sigemptyset(&pipe_set);
@@ -327,20 +327,20 @@ static int write_request(cache_client *c, const char *data, size_t len, bool *se
     return rc;
 }
 
-static void append_command(aws_buf *request, const cache_command *command)
+static void append_command(base_buf *request, const cache_command *command)
 {
-    aws_buf_printf(request, "*%zu\r\n", command->argc);
+    base_buf_printf(request, "*%zu\r\n", command->argc);
     for (size_t i = 0; i < command->argc; i++) {
-        aws_buf_printf(request, "$%zu\r\n", command->argv_len[i]);
-        aws_buf_append(request, command->argv[i], command->argv_len[i]);
-        aws_buf_append(request, "\r\n", 2);
+        base_buf_printf(request, "$%zu\r\n", command->argv_len[i]);
+        base_buf_append(request, command->argv[i], command->argv_len[i]);
+        base_buf_append(request, "\r\n", 2);
     }
 }
 
 /* -- reading --------------------------------------------------------------- */
 
 /* The reader's source: one read from the connection. */
-static int receive(void *ctx, char *dst, size_t cap, size_t *got, aws_error *err)
+static int receive(void *ctx, char *dst, size_t cap, size_t *got, base_error *err)
 {
     cache_client *c = ctx;
     *got = 0;
@@ -368,11 +368,11 @@ static int receive(void *ctx, char *dst, size_t cap, size_t *got, aws_error *err
     }
 }
 
-static int read_reply(cache_client *c, cache_reply **out, aws_error *err)
+static int read_reply(cache_client *c, cache_reply **out, base_error *err)
 {
     if (cache_reply_read(&c->reader, out, err) == 0)
         return 0;
-    if (err && err->kind == AWS_ERROR_PARSE) {
+    if (err && err->kind == BASE_ERROR_PARSE) {
         char message[sizeof err->message];
         snprintf(message, sizeof message, "%s", err->message);
         parse_error(c, err, message);
@@ -382,8 +382,8 @@ static int read_reply(cache_client *c, cache_reply **out, aws_error *err)
 
 /* -- commands -------------------------------------------------------------- */
 
-static int exchange(cache_client *c, const aws_buf *request, size_t count, bool idempotent,
-                    cache_reply **replies, aws_error *err)
+static int exchange(cache_client *c, const base_buf *request, size_t count, bool idempotent,
+                    cache_reply **replies, base_error *err)
 {
     for (int attempt = 0;; attempt++) {
         if (c->fd >= 0 && !idle_connection_alive(c))
@@ -406,31 +406,31 @@ static int exchange(cache_client *c, const aws_buf *request, size_t count, bool 
         }
         disconnect(c);
         bool may_resend = !sent_any || idempotent;
-        if (attempt > 0 || !err || err->kind != AWS_ERROR_TRANSPORT || !may_resend)
+        if (attempt > 0 || !err || err->kind != BASE_ERROR_TRANSPORT || !may_resend)
             return -1;
     }
 }
 
 int cache_pipeline(cache_client *c, const cache_command *commands, size_t count, bool idempotent,
-                   cache_reply **replies, aws_error *err)
+                   cache_reply **replies, base_error *err)
 {
     for (size_t i = 0; i < count; i++) {
         replies[i] = NULL;
-        ENSURE(commands[i].argc > 0, err, AWS_ERROR_INVALID, "CacheInvalid",
+        ENSURE(commands[i].argc > 0, err, BASE_ERROR_INVALID, "CacheInvalid",
                "command %zu has no arguments", i);
     }
     if (count == 0)
         return 0;
-    aws_buf request = {0};
+    base_buf request = {0};
     for (size_t i = 0; i < count; i++)
         append_command(&request, &commands[i]);
     int rc = exchange(c, &request, count, idempotent, replies, err);
-    aws_buf_free(&request);
+    base_buf_free(&request);
     return rc;
 }
 
 int cache_command_run(cache_client *c, const cache_command *command, bool idempotent,
-                      cache_reply **reply, aws_error *err)
+                      cache_reply **reply, base_error *err)
 {
     *reply = NULL;
     cache_reply *r = NULL;
@@ -444,11 +444,11 @@ int cache_command_run(cache_client *c, const cache_command *command, bool idempo
 }
 
 int cache_command_argv(cache_client *c, int argc, const char *const *argv, bool idempotent,
-                       cache_reply **reply, aws_error *err)
+                       cache_reply **reply, base_error *err)
 {
     *reply = NULL;
-    ENSURE(argc > 0, err, AWS_ERROR_INVALID, "CacheInvalid", "a command needs a name");
-    size_t *lengths = aws_xcalloc((size_t)argc, sizeof *lengths);
+    ENSURE(argc > 0, err, BASE_ERROR_INVALID, "CacheInvalid", "a command needs a name");
+    size_t *lengths = base_xcalloc((size_t)argc, sizeof *lengths);
     for (int i = 0; i < argc; i++)
         lengths[i] = strlen(argv[i]);
     cache_command command = {.argc = (size_t)argc, .argv = argv, .argv_len = lengths};
@@ -459,22 +459,22 @@ int cache_command_argv(cache_client *c, int argc, const char *const *argv, bool 
 
 /* -- lifetime -------------------------------------------------------------- */
 
-int cache_client_open(cache_client **out, const cache_config *config, aws_error *err)
+int cache_client_open(cache_client **out, const cache_config *config, base_error *err)
 {
     *out = NULL;
-    ENSURE(config->host && config->host[0], err, AWS_ERROR_CONFIG, "CacheConfig", "no cache host");
-    ENSURE(config->port > 0 && config->port < 65536, err, AWS_ERROR_CONFIG, "CacheConfig",
+    ENSURE(config->host && config->host[0], err, BASE_ERROR_CONFIG, "CacheConfig", "no cache host");
+    ENSURE(config->port > 0 && config->port < 65536, err, BASE_ERROR_CONFIG, "CacheConfig",
            "cache port %d out of range", config->port);
-    ENSURE(!config->username || config->password, err, AWS_ERROR_CONFIG, "CacheConfig",
+    ENSURE(!config->username || config->password, err, BASE_ERROR_CONFIG, "CacheConfig",
            "a cache user name needs a password");
-    cache_client *c = aws_xcalloc(1, sizeof *c);
+    cache_client *c = base_xcalloc(1, sizeof *c);
     c->fd = -1;
     c->config = *config;
-    c->config.host = c->host = aws_xstrdup(config->host);
-    c->config.username = c->username = config->username ? aws_xstrdup(config->username) : NULL;
-    c->config.password = c->password = config->password ? aws_xstrdup(config->password) : NULL;
+    c->config.host = c->host = base_xstrdup(config->host);
+    c->config.username = c->username = config->username ? base_xstrdup(config->username) : NULL;
+    c->config.password = c->password = config->password ? base_xstrdup(config->password) : NULL;
     const char *ca_file = config->ca_file ? config->ca_file : aws_ca_bundle();
-    c->config.ca_file = c->ca_file = ca_file ? aws_xstrdup(ca_file) : NULL;
+    c->config.ca_file = c->ca_file = ca_file ? base_xstrdup(ca_file) : NULL;
     if (c->config.connect_timeout_ms <= 0)
         c->config.connect_timeout_ms = DEFAULT_TIMEOUT_MS;
     if (c->config.io_timeout_ms <= 0)
@@ -502,7 +502,7 @@ int cache_client_open(cache_client **out, const cache_config *config, aws_error 
                 ERR_error_string_n(code, detail, sizeof detail);
             ERR_clear_error();
             cache_client_close(c);
-            return aws_error_set(err, AWS_ERROR_CONFIG, "CacheTlsConfig",
+            return base_error_set(err, BASE_ERROR_CONFIG, "CacheTlsConfig",
                                  "loading CA certificates%s%s: %s", ca_file ? " from " : "",
                                  ca_file ? ca_file : "", detail);
         }
@@ -526,7 +526,7 @@ void cache_client_close(cache_client *c)
     cache_reply_reader_free(&c->reader);
     free(c->host);
     free(c->username);
-    aws_free_secret(c->password);
+    base_free_secret(c->password);
     free(c->ca_file);
     free(c);
 }

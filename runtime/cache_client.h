@@ -18,10 +18,10 @@
  * caller passed idempotent = true; otherwise the TRANSPORT error is returned
  * and the next call reconnects.
  *
- * Errors: AWS_ERROR_TRANSPORT for connect, TLS, timeout and dropped
- * connections; AWS_ERROR_PARSE for a reply that is not RESP2 or exceeds the
+ * Errors: BASE_ERROR_TRANSPORT for connect, TLS, timeout and dropped
+ * connections; BASE_ERROR_PARSE for a reply that is not RESP2 or exceeds the
  * caps (the connection is closed, as the stream can no longer be trusted);
- * AWS_ERROR_SERVICE for an error reply, with its prefix ("ERR", "WRONGTYPE",
+ * BASE_ERROR_SERVICE for an error reply, with its prefix ("ERR", "WRONGTYPE",
  * "NOAUTH") as the code. Nothing here prints.
  *
  * Every key of a stack goes through cache_key(), which wraps the stack name
@@ -34,7 +34,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "aws/error.h"
+#include "base/error.h"
 #include "runtime/cache_reply.h"
 
 typedef struct cache_config {
@@ -60,7 +60,7 @@ typedef struct cache_command {
 typedef struct cache_client cache_client;
 
 /* Copies the configuration and connects (with AUTH when configured). */
-int cache_client_open(cache_client **out, const cache_config *config, aws_error *err);
+int cache_client_open(cache_client **out, const cache_config *config, base_error *err);
 void cache_client_close(cache_client *client);
 /* Connections opened so far, the first one included (for tests and logs). */
 unsigned long cache_client_connections(const cache_client *client);
@@ -69,17 +69,17 @@ unsigned long cache_client_connections(const cache_client *client);
  * cache_reply_free). An error reply is returned as -1 with kind SERVICE,
  * and *reply is then left NULL. */
 int cache_command_run(cache_client *client, const cache_command *command, bool idempotent,
-                      cache_reply **reply, aws_error *err);
+                      cache_reply **reply, base_error *err);
 /* The same for NUL-terminated arguments, argv[argc]. */
 int cache_command_argv(cache_client *client, int argc, const char *const *argv, bool idempotent,
-                       cache_reply **reply, aws_error *err);
+                       cache_reply **reply, base_error *err);
 
 /* Sends count commands in one write, then reads count replies into
  * replies[0..count-1]. Error replies stay in the array as CACHE_REPLY_ERROR
- * (cache_reply_error turns one into an aws_error); -1 only for transport or
+ * (cache_reply_error turns one into an base_error); -1 only for transport or
  * parse failures, in which case no reply is returned. */
 int cache_pipeline(cache_client *client, const cache_command *commands, size_t count,
-                   bool idempotent, cache_reply **replies, aws_error *err);
+                   bool idempotent, cache_reply **replies, base_error *err);
 
 /* cache_reply_free and cache_reply_error are in cache_reply.h. */
 

@@ -6,25 +6,26 @@
  * library but libc here, so the reader can be fuzzed alone (also under
  * MemorySanitizer, which needs every byte's path instrumented).
  */
+#include "base/cursor.h"
 #include "runtime/cache_reply.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "aws/buf.h"
+#include "base/buf.h"
 
 #define READ_CHUNK 16384
 /* A simple string, error, integer, bulk or array header line; Redis keeps them short. */
 #define MAX_LINE 65536
 
-static int parse_error(aws_error *err, const char *message)
+static int parse_error(base_error *err, const char *message)
 {
-    return aws_error_set(err, AWS_ERROR_PARSE, "CacheProtocol", "%s", message);
+    return base_error_set(err, BASE_ERROR_PARSE, "CacheProtocol", "%s", message);
 }
 
 /* Reads at least one more byte into the buffer. */
-static int fill(cache_reply_reader *r, aws_error *err)
+static int fill(cache_reply_reader *r, base_error *err)
 {
     if (r->pos > 0) {
         memmove(r->in, r->in + r->pos, r->len - r->pos);
@@ -33,33 +34,33 @@ static int fill(cache_reply_reader *r, aws_error *err)
     }
     if (r->cap - r->len < READ_CHUNK) {
         r->cap = r->len + READ_CHUNK;
-        r->in = aws_xrealloc(r->in, r->cap);
+        r->in = base_xrealloc(r->in, r->cap);
     }
     size_t got = 0;
     TRY(r->source(r->source_ctx, r->in + r->len, READ_CHUNK, &got, err));
     if (got == 0 || got > READ_CHUNK)
-        return aws_error_set(err, AWS_ERROR_TRANSPORT, "CacheTransport", "the source read %zu bytes",
+        return base_error_set(err, BASE_ERROR_TRANSPORT, "CacheTransport", "the source read %zu bytes",
                              got);
     r->len += got;
     return 0;
 }
 
 /* The bytes received and not yet parsed (empty, never NULL + 0, before the first fill). */
-static aws_cursor unparsed(const cache_reply_reader *r)
+static base_cursor unparsed(const cache_reply_reader *r)
 {
-    return r->in ? aws_cursor_of(r->in + r->pos, r->len - r->pos) : aws_cursor_of("", 0);
+    return r->in ? base_cursor_of(r->in + r->pos, r->len - r->pos) : base_cursor_of("", 0);
 }
 
 /* The next line (without CRLF) as a cursor, consumed from the buffer. The
  * cursor stays valid until the next fill. */
-static int next_line(cache_reply_reader *r, aws_cursor *line, aws_error *err)
+static int next_line(cache_reply_reader *r, base_cursor *line, base_error *err)
 {
     size_t scanned = 0;
     for (;;) {
-        aws_cursor rest = unparsed(r);
+        base_cursor rest = unparsed(r);
         for (size_t i = scanned; i + 1 < rest.len && i <= MAX_LINE; i++) {
             if (rest.ptr[i] == '\r' && rest.ptr[i + 1] == '\n') {
-                *line = aws_cursor_of(rest.ptr, i);
+                *line = base_cursor_of(rest.ptr, i);
                 r->pos += i + 2;
                 return 0;
             }
@@ -71,7 +72,7 @@ static int next_line(cache_reply_reader *r, aws_cursor *line, aws_error *err)
     }
 }
 
-static int need_bytes(cache_reply_reader *r, size_t n, aws_error *err)
+static int need_bytes(cache_reply_reader *r, size_t n, base_error *err)
 {
     while (r->len - r->pos < n)
         TRY(fill(r, err));
@@ -79,7 +80,7 @@ static int need_bytes(cache_reply_reader *r, size_t n, aws_error *err)
 }
 
 /* A RESP integer: an optional '-' and 1..18 digits, nothing else. */
-static bool parse_integer(aws_cursor text, long long *out)
+static bool parse_integer(base_cursor text, long long *out)
 {
     bool negative = text.len > 0 && text.ptr[0] == '-';
     if (negative) {
@@ -120,14 +121,14 @@ static void free_contents(cache_reply *reply)
 }
 
 static int parse_reply(cache_reply_reader *r, cache_reply *reply, int depth, parse_limits *limits,
-                       aws_error *err)
+                       base_error *err)
 {
-    aws_cursor line;
+    base_cursor line;
     TRY(next_line(r, &line, err));
     if (line.len == 0)
         return parse_error(err, "empty reply line");
     char kind = line.ptr[0];
-    aws_cursor rest = aws_cursor_of(line.ptr + 1, line.len - 1);
+    base_cursor rest = base_cursor_of(line.ptr + 1, line.len - 1);
     long long n = 0;
     switch (kind) {
     case '+':
@@ -135,7 +136,7 @@ static int parse_reply(cache_reply_reader *r, cache_reply *reply, int depth, par
         if (!charge(limits, rest.len + 1))
             return parse_error(err, "reply exceeds the size cap");
         reply->type = kind == '+' ? CACHE_REPLY_STRING : CACHE_REPLY_ERROR;
-        reply->str = aws_xstrndup(rest.ptr, rest.len);
+        reply->str = base_xstrndup(rest.ptr, rest.len);
         reply->len = rest.len;
         return 0;
     case ':':
@@ -155,11 +156,11 @@ static int parse_reply(cache_reply_reader *r, cache_reply *reply, int depth, par
             return parse_error(err, "bulk string exceeds the size cap");
         TRY(need_bytes(r, (size_t)n + 2, err));
         {
-            aws_cursor data = unparsed(r);
+            base_cursor data = unparsed(r);
             if (data.ptr[n] != '\r' || data.ptr[n + 1] != '\n')
                 return parse_error(err, "bulk string not followed by CRLF");
             reply->type = CACHE_REPLY_BULK;
-            reply->str = aws_xstrndup(data.ptr, (size_t)n);
+            reply->str = base_xstrndup(data.ptr, (size_t)n);
             reply->len = (size_t)n;
             r->pos += (size_t)n + 2;
         }
@@ -178,7 +179,7 @@ static int parse_reply(cache_reply_reader *r, cache_reply *reply, int depth, par
             return parse_error(err, "array exceeds the size cap");
         reply->type = CACHE_REPLY_ARRAY;
         reply->count = (size_t)n;
-        reply->elements = n ? aws_xcalloc((size_t)n, sizeof(cache_reply)) : NULL;
+        reply->elements = n ? base_xcalloc((size_t)n, sizeof(cache_reply)) : NULL;
         for (size_t i = 0; i < reply->count; i++)
             TRY(parse_reply(r, &reply->elements[i], depth + 1, limits, err));
         return 0;
@@ -187,10 +188,10 @@ static int parse_reply(cache_reply_reader *r, cache_reply *reply, int depth, par
     }
 }
 
-int cache_reply_read(cache_reply_reader *r, cache_reply **out, aws_error *err)
+int cache_reply_read(cache_reply_reader *r, cache_reply **out, base_error *err)
 {
     parse_limits limits = {.budget = r->max_reply_bytes, .max_depth = r->max_depth};
-    cache_reply *reply = aws_xcalloc(1, sizeof *reply);
+    cache_reply *reply = base_xcalloc(1, sizeof *reply);
     if (parse_reply(r, reply, 0, &limits, err) != 0) {
         cache_reply_free(reply);
         *out = NULL;
@@ -225,15 +226,15 @@ void cache_reply_free(cache_reply *reply)
     free(reply);
 }
 
-int cache_reply_error(const cache_reply *reply, aws_error *err)
+int cache_reply_error(const cache_reply *reply, base_error *err)
 {
     if (!reply || reply->type != CACHE_REPLY_ERROR)
         return 0;
     /* "WRONGTYPE Operation against a key ..." -> code WRONGTYPE; "-\r\n" has none. */
-    aws_cursor text = aws_cursor_of(reply->str, reply->len), prefix = aws_cursor_of("", 0);
-    aws_cursor_next_token(&text, ' ', &prefix);
+    base_cursor text = base_cursor_of(reply->str, reply->len), prefix = base_cursor_of("", 0);
+    base_cursor_next_token(&text, ' ', &prefix);
     char code[64];
     snprintf(code, sizeof code, "%.*s", (int)(prefix.len < 63 ? prefix.len : 63), prefix.ptr);
-    return aws_error_set(err, AWS_ERROR_SERVICE, code, "%.*s", (int)(reply->len < 1000 ? reply->len : 1000),
+    return base_error_set(err, BASE_ERROR_SERVICE, code, "%.*s", (int)(reply->len < 1000 ? reply->len : 1000),
                          reply->str);
 }

@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "aws/error.h"
+#include "base/error.h"
 
 typedef enum cache_reply_type {
     CACHE_REPLY_STRING,  /* +OK */
@@ -38,7 +38,7 @@ typedef struct cache_reply {
 
 /* Reads up to cap more bytes into dst: 0 with *got > 0, or -1 with err
  * filled (a closed connection is an error too). */
-typedef int (*cache_reply_source)(void *ctx, char *dst, size_t cap, size_t *got, aws_error *err);
+typedef int (*cache_reply_source)(void *ctx, char *dst, size_t cap, size_t *got, base_error *err);
 
 typedef struct cache_reply_reader {
     cache_reply_source source;
@@ -53,7 +53,7 @@ typedef struct cache_reply_reader {
  * the source's error, or with kind PARSE for bytes that are not RESP2 or a
  * reply over the caps; the buffered bytes can then no longer be trusted and
  * the caller should drop them (cache_reply_reader_reset). */
-int cache_reply_read(cache_reply_reader *r, cache_reply **out, aws_error *err);
+int cache_reply_read(cache_reply_reader *r, cache_reply **out, base_error *err);
 /* Bytes received and not yet parsed. */
 size_t cache_reply_reader_pending(const cache_reply_reader *r);
 /* Drops the buffered bytes (a new connection starts empty). */
@@ -64,6 +64,6 @@ void cache_reply_reader_free(cache_reply_reader *r);
 void cache_reply_free(cache_reply *reply);
 /* 0 if reply is not an error reply; otherwise fills err (SERVICE, the prefix
  * as the code, "" when the reply has none) and returns -1. */
-int cache_reply_error(const cache_reply *reply, aws_error *err);
+int cache_reply_error(const cache_reply *reply, base_error *err);
 
 #endif

@@ -9,7 +9,7 @@
 
 #include <openssl/evp.h>
 
-#include "aws/buf.h"
+#include "base/buf.h"
 
 static void compute_digest(cache_script *script)
 {
@@ -23,11 +23,11 @@ static void compute_digest(cache_script *script)
 static int run(cache_client *cache, const char *verb, const char *script_or_digest,
                size_t key_count, const char *const *keys, size_t arg_count,
                const char *const *args, const size_t *arg_lens, bool idempotent,
-               cache_reply **reply, aws_error *err)
+               cache_reply **reply, base_error *err)
 {
     size_t argc = 3 + key_count + arg_count;
-    const char **argv = aws_xcalloc(argc, sizeof *argv);
-    size_t *lens = aws_xcalloc(argc, sizeof *lens);
+    const char **argv = base_xcalloc(argc, sizeof *argv);
+    size_t *lens = base_xcalloc(argc, sizeof *lens);
     char count[24];
     snprintf(count, sizeof count, "%zu", key_count);
     argv[0] = verb;
@@ -51,11 +51,11 @@ static int run(cache_client *cache, const char *verb, const char *script_or_dige
 int cache_script_run(cache_client *cache, cache_script *script, size_t key_count,
                      const char *const *keys, size_t arg_count, const char *const *args,
                      const size_t *arg_lens, bool idempotent, cache_reply **reply,
-                     aws_error *err)
+                     base_error *err)
 {
     if (!script->digest[0])
         compute_digest(script);
-    aws_error first = {0};
+    base_error first = {0};
     if (run(cache, "EVALSHA", script->digest, key_count, keys, arg_count, args, arg_lens,
             idempotent, reply, &first) == 0)
         return 0;

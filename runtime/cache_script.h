@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "aws/error.h"
+#include "base/error.h"
 #include "runtime/cache_client.h"
 
 typedef struct cache_script {
@@ -28,6 +28,6 @@ typedef struct cache_script {
 int cache_script_run(cache_client *cache, cache_script *script, size_t key_count,
                      const char *const *keys, size_t arg_count, const char *const *args,
                      const size_t *arg_lens, bool idempotent, cache_reply **reply,
-                     aws_error *err);
+                     base_error *err);
 
 #endif

@@ -13,16 +13,16 @@ bool canvas_depth_valid(long depth)
     return depth == 1 || depth == 2 || depth == 4 || depth == 8 || depth == 24;
 }
 
-int canvas_geometry_init(canvas_geometry *g, long width, long height, long depth, aws_error *err)
+int canvas_geometry_init(canvas_geometry *g, long width, long height, long depth, base_error *err)
 {
-    ENSURE(width >= 1 && height >= 1, err, AWS_ERROR_CONFIG, "InvalidCanvas",
+    ENSURE(width >= 1 && height >= 1, err, BASE_ERROR_CONFIG, "InvalidCanvas",
            "canvas %ldx%ld: width and height must be at least 1", width, height);
-    ENSURE(canvas_depth_valid(depth), err, AWS_ERROR_CONFIG, "InvalidCanvas",
+    ENSURE(canvas_depth_valid(depth), err, BASE_ERROR_CONFIG, "InvalidCanvas",
            "canvas depth %ld: must be 1, 2, 4, 8 or 24", depth);
     /* Each factor is checked before multiplying, so the product cannot overflow. */
     ENSURE(width <= SCRIBBLE_CANVAS_MAX_BITS && height <= SCRIBBLE_CANVAS_MAX_BITS &&
                (long long)width * height <= SCRIBBLE_CANVAS_MAX_BITS / depth,
-           err, AWS_ERROR_CONFIG, "InvalidCanvas",
+           err, BASE_ERROR_CONFIG, "InvalidCanvas",
            "canvas %ldx%ld at depth %ld: more than %ld bits", width, height, depth,
            (long)SCRIBBLE_CANVAS_MAX_BITS);
     g->width = (int)width;
@@ -31,7 +31,7 @@ int canvas_geometry_init(canvas_geometry *g, long width, long height, long depth
     return 0;
 }
 
-int canvas_geometry_check(const canvas_geometry *g, aws_error *err)
+int canvas_geometry_check(const canvas_geometry *g, base_error *err)
 {
     canvas_geometry copy;
     return canvas_geometry_init(&copy, g->width, g->height, g->depth, err);
@@ -48,13 +48,13 @@ uint32_t canvas_colour_count(const canvas_geometry *g)
 }
 
 int canvas_check_pixel(const canvas_geometry *g, long long x, long long y, long long colour,
-                       aws_error *err)
+                       base_error *err)
 {
-    ENSURE(x >= 0 && x < g->width, err, AWS_ERROR_INVALID, "PixelOutOfRange",
+    ENSURE(x >= 0 && x < g->width, err, BASE_ERROR_INVALID, "PixelOutOfRange",
            "x %lld is outside the canvas: 0 to %d", x, g->width - 1);
-    ENSURE(y >= 0 && y < g->height, err, AWS_ERROR_INVALID, "PixelOutOfRange",
+    ENSURE(y >= 0 && y < g->height, err, BASE_ERROR_INVALID, "PixelOutOfRange",
            "y %lld is outside the canvas: 0 to %d", y, g->height - 1);
-    ENSURE(colour >= 0 && colour < (long long)canvas_colour_count(g), err, AWS_ERROR_INVALID,
+    ENSURE(colour >= 0 && colour < (long long)canvas_colour_count(g), err, BASE_ERROR_INVALID,
            "ColourOutOfRange", "colour %lld is not in the palette: 0 to %lu", colour,
            (unsigned long)canvas_colour_count(g) - 1);
     return 0;

@@ -25,7 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "aws/error.h"
+#include "base/error.h"
 
 /* The most bits a canvas holds (width x height x depth): 8 MiB, one cache
  * value read whole by every snapshot. scribble.ini refuses more. */
@@ -44,12 +44,12 @@ typedef struct canvas_rgb {
 bool canvas_depth_valid(long depth);
 
 /* Fills g after checking width and height (at least 1), depth (1, 2, 4, 8,
- * 24) and width x height x depth against SCRIBBLE_CANVAS_MAX_BITS. Returns 0, or -1 with an AWS_ERROR_CONFIG
+ * 24) and width x height x depth against SCRIBBLE_CANVAS_MAX_BITS. Returns 0, or -1 with an BASE_ERROR_CONFIG
  * "InvalidCanvas" error. */
-int canvas_geometry_init(canvas_geometry *g, long width, long height, long depth, aws_error *err);
+int canvas_geometry_init(canvas_geometry *g, long width, long height, long depth, base_error *err);
 
 /* The same checks on a geometry built some other way. */
-int canvas_geometry_check(const canvas_geometry *g, aws_error *err);
+int canvas_geometry_check(const canvas_geometry *g, base_error *err);
 
 /* Bytes of the whole canvas in the cache: ceil(width x height x depth / 8). */
 size_t canvas_byte_count(const canvas_geometry *g);
@@ -59,10 +59,10 @@ uint32_t canvas_colour_count(const canvas_geometry *g);
 
 /* Checks a placement from a client: 0 <= x < width, 0 <= y < height and
  * 0 <= colour < canvas_colour_count. Returns 0, or -1 with an
- * AWS_ERROR_INVALID error whose code is "PixelOutOfRange" or
+ * BASE_ERROR_INVALID error whose code is "PixelOutOfRange" or
  * "ColourOutOfRange" and whose message says what is allowed. */
 int canvas_check_pixel(const canvas_geometry *g, long long x, long long y, long long colour,
-                       aws_error *err);
+                       base_error *err);
 
 /* The pixel's index (BITFIELD's #<i>). x and y must be inside the canvas. */
 size_t canvas_index(const canvas_geometry *g, int x, int y);

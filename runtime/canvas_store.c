@@ -148,25 +148,25 @@ static cache_script lock_release_script = {.source =
 
 /* ---- keys and replies ------------------------------------------------------ */
 
-static int key(const canvas_store *s, const char *name, char out[KEY_SIZE], aws_error *err)
+static int key(const canvas_store *s, const char *name, char out[KEY_SIZE], base_error *err)
 {
-    ENSURE(cache_key(out, KEY_SIZE, s->stack, name) == 0, err, AWS_ERROR_INVALID, "InvalidKey",
+    ENSURE(cache_key(out, KEY_SIZE, s->stack, name) == 0, err, BASE_ERROR_INVALID, "InvalidKey",
            "the cache key for %s does not fit", name);
     return 0;
 }
 
 /* A key of one connection's: "<kind>:<connection id>". */
 static int connection_key(const canvas_store *s, const char *kind, const char *connection_id,
-                          char out[KEY_SIZE], aws_error *err)
+                          char out[KEY_SIZE], base_error *err)
 {
     char name[KEY_SIZE];
     ENSURE((size_t)snprintf(name, sizeof name, "%s:%s", kind, connection_id) < sizeof name, err,
-           AWS_ERROR_INVALID, "InvalidKey", "connection id too long");
+           BASE_ERROR_INVALID, "InvalidKey", "connection id too long");
     return key(s, name, out, err);
 }
 
 static int cooldown_key(const canvas_store *s, const char *connection_id, char out[KEY_SIZE],
-                        aws_error *err)
+                        base_error *err)
 {
     return connection_key(s, "cooldown", connection_id, out, err);
 }
@@ -174,7 +174,7 @@ static int cooldown_key(const canvas_store *s, const char *connection_id, char o
 /* The clock of an address's limit: "<kind>:<address>" ("<kind>:" and
  * unused when the limit does not apply). */
 static int address_clock_key(const canvas_store *s, const char *kind, const address_limit *limit,
-                             char out[KEY_SIZE], aws_error *err)
+                             char out[KEY_SIZE], base_error *err)
 {
     return connection_key(s, kind, limit && limit->address ? limit->address : "", out, err);
 }
@@ -186,9 +186,9 @@ static void address_step(const address_limit *limit, char out[32])
     snprintf(out, 32, "%.3f", applies ? limit->step_ms : 0.0);
 }
 
-static int unexpected(aws_error *err, const char *what)
+static int unexpected(base_error *err, const char *what)
 {
-    return aws_error_set(err, AWS_ERROR_PARSE, "UnexpectedReply",
+    return base_error_set(err, BASE_ERROR_PARSE, "UnexpectedReply",
                          "the cache answered %s with an unexpected reply", what);
 }
 
@@ -219,7 +219,7 @@ static bool reply_u64(const cache_reply *r, uint64_t *out)
 
 static int run_script(canvas_store *s, cache_script *script, size_t key_count,
                       const char *const *keys, size_t arg_count, const char *const *args,
-                      bool idempotent, cache_reply **reply, aws_error *err)
+                      bool idempotent, cache_reply **reply, base_error *err)
 {
     return cache_script_run(s->cache, script, key_count, keys, arg_count, args, NULL, idempotent,
                             reply, err);
@@ -264,9 +264,9 @@ static int read_place_reply(const cache_reply *reply, place_outcome *out)
 
 int store_place(canvas_store *s, const char *connection_id, const address_limit *address,
                 const pixel_request *pixels, size_t count, int cooldown_ms, long long now_ms,
-                place_outcome *out, aws_error *err)
+                place_outcome *out, base_error *err)
 {
-    ENSURE(count > 0, err, AWS_ERROR_INVALID, "NoPixels", "nothing to place");
+    ENSURE(count > 0, err, BASE_ERROR_INVALID, "NoPixels", "nothing to place");
     char canvas[KEY_SIZE], seq[KEY_SIZE], recent[KEY_SIZE], cooldown[KEY_SIZE], loaded[KEY_SIZE],
         reserved[KEY_SIZE], connections[KEY_SIZE], clock[KEY_SIZE];
     TRY(key(s, "canvas", canvas, err));
@@ -281,8 +281,8 @@ int store_place(canvas_store *s, const char *connection_id, const address_limit 
 
     /* depth, cooldown, now, address step, (idx, colour) per pixel, then the connection id */
     size_t arg_count = 5 + 2 * count;
-    char (*numbers)[32] = aws_xcalloc(arg_count, sizeof *numbers);
-    const char **args = aws_xcalloc(arg_count, sizeof *args);
+    char (*numbers)[32] = base_xcalloc(arg_count, sizeof *numbers);
+    const char **args = base_xcalloc(arg_count, sizeof *args);
     snprintf(numbers[0], 32, "%d", s->canvas.depth);
     snprintf(numbers[1], 32, "%d", cooldown_ms);
     snprintf(numbers[2], 32, "%lld", now_ms);
@@ -306,7 +306,7 @@ int store_place(canvas_store *s, const char *connection_id, const address_limit 
 
 /* ---- reading -------------------------------------------------------------- */
 
-int store_read_canvas(canvas_store *s, aws_buf *bits, uint64_t *seq, aws_error *err)
+int store_read_canvas(canvas_store *s, base_buf *bits, uint64_t *seq, base_error *err)
 {
     char canvas[KEY_SIZE], seq_key[KEY_SIZE];
     TRY(key(s, "canvas", canvas, err));
@@ -317,7 +317,7 @@ int store_read_canvas(canvas_store *s, aws_buf *bits, uint64_t *seq, aws_error *
     int rc = -1;
     if (reply->type == CACHE_REPLY_ARRAY && reply->count == 2 &&
         reply->elements[0].type == CACHE_REPLY_BULK && reply_u64(&reply->elements[1], seq)) {
-        aws_buf_append(bits, reply->elements[0].str, reply->elements[0].len);
+        base_buf_append(bits, reply->elements[0].str, reply->elements[0].len);
         rc = 0;
     }
     cache_reply_free(reply);
@@ -372,7 +372,7 @@ static int read_page(canvas_store *s, const cache_reply *reply, recent_page *out
     out->has_snapshot = snapshot_seq[0] != '\0';
     if (out->has_snapshot && !parse_u64(snapshot_seq, strlen(snapshot_seq), &out->snapshot_seq))
         return -1;
-    out->items = aws_xcalloc(e[4].count ? e[4].count : 1, sizeof *out->items);
+    out->items = base_xcalloc(e[4].count ? e[4].count : 1, sizeof *out->items);
     for (size_t i = 0; i < e[4].count; i++) {
         const cache_reply *m = &e[4].elements[i];
         if (m->type != CACHE_REPLY_BULK ||
@@ -384,7 +384,7 @@ static int read_page(canvas_store *s, const cache_reply *reply, recent_page *out
 }
 
 int store_recent_after(canvas_store *s, uint64_t after, size_t limit, recent_page *out,
-                       aws_error *err)
+                       base_error *err)
 {
     memset(out, 0, sizeof *out);
     char recent[KEY_SIZE], floor[KEY_SIZE], seq[KEY_SIZE], snapshot[KEY_SIZE], loaded[KEY_SIZE];
@@ -412,7 +412,7 @@ int store_recent_after(canvas_store *s, uint64_t after, size_t limit, recent_pag
 
 /* ---- loading from the tables ---------------------------------------------- */
 
-int store_loaded(canvas_store *s, bool *loaded, aws_error *err)
+int store_loaded(canvas_store *s, bool *loaded, base_error *err)
 {
     char loaded_key[KEY_SIZE];
     TRY(key(s, "loaded", loaded_key, err));
@@ -425,7 +425,7 @@ int store_loaded(canvas_store *s, bool *loaded, aws_error *err)
 }
 
 int store_restore(canvas_store *s, const uint8_t *bits, size_t len, uint64_t seq, bool blank,
-                  uint64_t reserved, bool *restored, aws_error *err)
+                  uint64_t reserved, bool *restored, base_error *err)
 {
     static const char *const names[] = {"canvas",   "seq",    "saved",  "recent",
                                         "floor",    "snapshot", "loaded", "reserved"};
@@ -450,7 +450,7 @@ int store_restore(canvas_store *s, const uint8_t *bits, size_t len, uint64_t seq
     return 0;
 }
 
-int store_reserved_raise(canvas_store *s, uint64_t reserved, aws_error *err)
+int store_reserved_raise(canvas_store *s, uint64_t reserved, base_error *err)
 {
     char reserved_key[KEY_SIZE], loaded[KEY_SIZE], reserved_text[24];
     TRY(key(s, "reserved", reserved_key, err));
@@ -464,7 +464,7 @@ int store_reserved_raise(canvas_store *s, uint64_t reserved, aws_error *err)
     return 0;
 }
 
-int store_loaded_set(canvas_store *s, aws_error *err)
+int store_loaded_set(canvas_store *s, base_error *err)
 {
     char loaded[KEY_SIZE];
     TRY(key(s, "loaded", loaded, err));
@@ -477,7 +477,7 @@ int store_loaded_set(canvas_store *s, aws_error *err)
 
 /* ---- snapshots and saves -------------------------------------------------- */
 
-int store_snapshot_get(canvas_store *s, bool *found, uint64_t *seq, char url[256], aws_error *err)
+int store_snapshot_get(canvas_store *s, bool *found, uint64_t *seq, char url[256], base_error *err)
 {
     char snapshot[KEY_SIZE];
     TRY(key(s, "snapshot", snapshot, err));
@@ -499,7 +499,7 @@ int store_snapshot_get(canvas_store *s, bool *found, uint64_t *seq, char url[256
     return rc == 0 ? 0 : unexpected(err, "the snapshot read");
 }
 
-int store_snapshot_set(canvas_store *s, uint64_t seq, const char *url, aws_error *err)
+int store_snapshot_set(canvas_store *s, uint64_t seq, const char *url, base_error *err)
 {
     char snapshot[KEY_SIZE], seq_text[24];
     TRY(key(s, "snapshot", snapshot, err));
@@ -512,7 +512,7 @@ int store_snapshot_set(canvas_store *s, uint64_t seq, const char *url, aws_error
     return 0;
 }
 
-int store_saved_get(canvas_store *s, uint64_t *saved, aws_error *err)
+int store_saved_get(canvas_store *s, uint64_t *saved, base_error *err)
 {
     char saved_key[KEY_SIZE];
     TRY(key(s, "saved", saved_key, err));
@@ -525,7 +525,7 @@ int store_saved_get(canvas_store *s, uint64_t *saved, aws_error *err)
     return rc == 0 ? 0 : unexpected(err, "the saved seq read");
 }
 
-int store_saved_set(canvas_store *s, uint64_t saved, uint64_t *floor, aws_error *err)
+int store_saved_set(canvas_store *s, uint64_t saved, uint64_t *floor, base_error *err)
 {
     char saved_key[KEY_SIZE], recent[KEY_SIZE], floor_key[KEY_SIZE], snapshot[KEY_SIZE];
     TRY(key(s, "saved", saved_key, err));
@@ -544,7 +544,7 @@ int store_saved_set(canvas_store *s, uint64_t saved, uint64_t *floor, aws_error 
 }
 
 int store_lock_take(canvas_store *s, const char *token, long long ttl_ms, bool *taken,
-                    aws_error *err)
+                    base_error *err)
 {
     char lock[KEY_SIZE], ttl[24];
     TRY(key(s, "save-lock", lock, err));
@@ -558,7 +558,7 @@ int store_lock_take(canvas_store *s, const char *token, long long ttl_ms, bool *
     return 0;
 }
 
-int store_lock_release(canvas_store *s, const char *token, aws_error *err)
+int store_lock_release(canvas_store *s, const char *token, base_error *err)
 {
     char lock[KEY_SIZE];
     TRY(key(s, "save-lock", lock, err));
@@ -573,7 +573,7 @@ int store_lock_release(canvas_store *s, const char *token, aws_error *err)
 /* ---- connections ---------------------------------------------------------- */
 
 int store_connection_add(canvas_store *s, const char *connection_id, long long now_ms,
-                         aws_error *err)
+                         base_error *err)
 {
     char connections[KEY_SIZE], score[24];
     TRY(key(s, "connections", connections, err));
@@ -586,7 +586,7 @@ int store_connection_add(canvas_store *s, const char *connection_id, long long n
 }
 
 int store_connection_seen(canvas_store *s, const char *connection_id, long long now_ms,
-                          aws_error *err)
+                          base_error *err)
 {
     char connections[KEY_SIZE], score[24];
     TRY(key(s, "connections", connections, err));
@@ -600,7 +600,7 @@ int store_connection_seen(canvas_store *s, const char *connection_id, long long 
 
 int store_catchup_allowed(canvas_store *s, const char *connection_id, const address_limit *address,
                           int interval_ms, long long now_ms, long long *retry_after_ms,
-                          aws_error *err)
+                          base_error *err)
 {
     char limit[KEY_SIZE], clock[KEY_SIZE], interval[24], now[24], step[32], tolerance[24];
     TRY(connection_key(s, "catchup", connection_id, limit, err));
@@ -619,7 +619,7 @@ int store_catchup_allowed(canvas_store *s, const char *connection_id, const addr
     return rc == 0 ? 0 : unexpected(err, "the catch-up limit");
 }
 
-int store_connection_remove(canvas_store *s, const char *connection_id, aws_error *err)
+int store_connection_remove(canvas_store *s, const char *connection_id, base_error *err)
 {
     char connections[KEY_SIZE], cooldown[KEY_SIZE], catchup[KEY_SIZE];
     TRY(key(s, "connections", connections, err));
@@ -639,7 +639,7 @@ int store_connection_remove(canvas_store *s, const char *connection_id, aws_erro
 }
 
 int store_connection_since(canvas_store *s, const char *connection_id, bool *found,
-                           long long *connected_ms, aws_error *err)
+                           long long *connected_ms, base_error *err)
 {
     char connections[KEY_SIZE];
     TRY(key(s, "connections", connections, err));
@@ -654,7 +654,7 @@ int store_connection_since(canvas_store *s, const char *connection_id, bool *fou
     return rc == 0 ? 0 : unexpected(err, "the connection read");
 }
 
-int store_connections(canvas_store *s, connection_list *out, aws_error *err)
+int store_connections(canvas_store *s, connection_list *out, base_error *err)
 {
     memset(out, 0, sizeof *out);
     char connections[KEY_SIZE];
@@ -667,14 +667,14 @@ int store_connections(canvas_store *s, connection_list *out, aws_error *err)
         return unexpected(err, "the connections read");
     }
     size_t count = reply->count / 2;
-    out->ids = aws_xcalloc(count ? count : 1, sizeof *out->ids);
-    out->connected_ms = aws_xcalloc(count ? count : 1, sizeof *out->connected_ms);
+    out->ids = base_xcalloc(count ? count : 1, sizeof *out->ids);
+    out->connected_ms = base_xcalloc(count ? count : 1, sizeof *out->connected_ms);
     for (size_t i = 0; i < count; i++) {
         const cache_reply *id = &reply->elements[2 * i], *score = &reply->elements[2 * i + 1];
         uint64_t ms = 0;
         if (id->type != CACHE_REPLY_BULK || !reply_u64(score, &ms))
             continue; /* not one of ours: skip rather than fail every broadcast */
-        out->ids[out->count] = aws_xstrdup(id->str);
+        out->ids[out->count] = base_xstrdup(id->str);
         out->connected_ms[out->count++] = (long long)ms;
     }
     cache_reply_free(reply);

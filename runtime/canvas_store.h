@@ -14,8 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "aws/buf.h"
-#include "aws/error.h"
+#include "base/buf.h"
+#include "base/error.h"
 #include "runtime/cache_client.h"
 #include "runtime/canvas.h"
 
@@ -71,10 +71,10 @@ typedef struct address_limit {
  * sets them and records them in the recent placements. */
 int store_place(canvas_store *s, const char *connection_id, const address_limit *address,
                 const pixel_request *pixels, size_t count, int cooldown_ms, long long now_ms,
-                place_outcome *out, aws_error *err);
+                place_outcome *out, base_error *err);
 
 /* The whole canvas value and the seq it is at, read atomically. */
-int store_read_canvas(canvas_store *s, aws_buf *bits, uint64_t *seq, aws_error *err);
+int store_read_canvas(canvas_store *s, base_buf *bits, uint64_t *seq, base_error *err);
 
 typedef struct recent_page {
     uint64_t floor;        /* placements up to this seq are no longer recent */
@@ -90,12 +90,12 @@ typedef struct recent_page {
 /* Up to limit recent placements after seq `after`, with the floor, the
  * current seq and the latest snapshot, all read atomically. */
 int store_recent_after(canvas_store *s, uint64_t after, size_t limit, recent_page *out,
-                       aws_error *err);
+                       base_error *err);
 
 /* Whether the cache holds a loaded canvas. An empty cache (a new stack, or
  * one whose cache was replaced or flushed) holds none until store_restore
  * loads it from the pixels table; until then placements are refused. */
-int store_loaded(canvas_store *s, bool *loaded, aws_error *err);
+int store_loaded(canvas_store *s, bool *loaded, base_error *err);
 /* Writes a canvas value and the seq it is at, forgetting recent placements
  * and snapshots of the cache's previous life; a blank canvas is recorded as
  * its own snapshot (no URL), as there is nothing to publish. The cache may
@@ -103,24 +103,24 @@ int store_loaded(canvas_store *s, bool *loaded, aws_error *err);
  * store_loaded_set, so the loader can publish a snapshot first. *restored
  * is false when a canvas was loaded meanwhile (nothing changes). */
 int store_restore(canvas_store *s, const uint8_t *bits, size_t len, uint64_t seq, bool blank,
-                  uint64_t reserved, bool *restored, aws_error *err);
+                  uint64_t reserved, bool *restored, base_error *err);
 /* Marks the canvas written by store_restore as loaded: placing starts. */
-int store_loaded_set(canvas_store *s, aws_error *err);
+int store_loaded_set(canvas_store *s, base_error *err);
 /* Lets a loaded canvas give out seqs up to `reserved`, a value the durable
  * mark reached (seq_mark.h); never lowers it. */
-int store_reserved_raise(canvas_store *s, uint64_t reserved, aws_error *err);
+int store_reserved_raise(canvas_store *s, uint64_t reserved, base_error *err);
 
 /* The latest snapshot's seq and URL; *found false when there is none. */
-int store_snapshot_get(canvas_store *s, bool *found, uint64_t *seq, char url[256], aws_error *err);
+int store_snapshot_get(canvas_store *s, bool *found, uint64_t *seq, char url[256], base_error *err);
 /* Records a snapshot uploaded at seq, unless a newer one is recorded already. */
-int store_snapshot_set(canvas_store *s, uint64_t seq, const char *url, aws_error *err);
+int store_snapshot_set(canvas_store *s, uint64_t seq, const char *url, base_error *err);
 
 /* The highest seq saved to the tables (0: none). */
-int store_saved_get(canvas_store *s, uint64_t *saved, aws_error *err);
+int store_saved_get(canvas_store *s, uint64_t *saved, base_error *err);
 /* Records that everything up to `saved` is in the tables, then trims the
  * recent placements up to the older of that and the latest snapshot's seq.
  * *floor receives the floor afterwards. */
-int store_saved_set(canvas_store *s, uint64_t saved, uint64_t *floor, aws_error *err);
+int store_saved_set(canvas_store *s, uint64_t saved, uint64_t *floor, base_error *err);
 
 /* The save lock: taken only if free, for ttl_ms; released only by its holder. */
 #define STORE_LOCK_MAX_TTL_MS (15LL * 60 * 1000) /* Lambda's longest invocation */
@@ -133,36 +133,36 @@ static inline long long store_lock_ttl(long long remaining_ms)
     return remaining_ms < STORE_LOCK_MAX_TTL_MS ? remaining_ms : STORE_LOCK_MAX_TTL_MS;
 }
 int store_lock_take(canvas_store *s, const char *token, long long ttl_ms, bool *taken,
-                    aws_error *err);
-int store_lock_release(canvas_store *s, const char *token, aws_error *err);
+                    base_error *err);
+int store_lock_release(canvas_store *s, const char *token, base_error *err);
 
 /* Connections, scored by when they connected (Unix ms). */
 int store_connection_add(canvas_store *s, const char *connection_id, long long now_ms,
-                         aws_error *err);
+                         base_error *err);
 /* Registers a connection that is alive (it sent a message, or is being
  * caught up) unless it is registered: a lost cache forgets the connections
  * it had, and they receive live pixels again once they are seen. */
 int store_connection_seen(canvas_store *s, const char *connection_id, long long now_ms,
-                          aws_error *err);
+                          base_error *err);
 /* Whether the connection may ask for a catch-up now, as each one can cost
  * a snapshot's worth of messages: at most one per interval_ms, and as the
  * address's limit allows. *retry_after_ms is 0 when it may (and the ask is
  * counted), else how long it must wait. */
 int store_catchup_allowed(canvas_store *s, const char *connection_id, const address_limit *address,
                           int interval_ms, long long now_ms, long long *retry_after_ms,
-                          aws_error *err);
+                          base_error *err);
 /* Forgets a connection, its cooldown and its catch-up limit. */
-int store_connection_remove(canvas_store *s, const char *connection_id, aws_error *err);
+int store_connection_remove(canvas_store *s, const char *connection_id, base_error *err);
 /* When the connection connected; *found false when it is not registered. */
 int store_connection_since(canvas_store *s, const char *connection_id, bool *found,
-                           long long *connected_ms, aws_error *err);
+                           long long *connected_ms, base_error *err);
 
 typedef struct connection_list {
     char **ids;
     long long *connected_ms;
     size_t count;
 } connection_list;
-int store_connections(canvas_store *s, connection_list *out, aws_error *err);
+int store_connections(canvas_store *s, connection_list *out, base_error *err);
 void connection_list_free(connection_list *list);
 
 /* Parses a recent placement's member ("seq:idx:colour:placedAt"). */

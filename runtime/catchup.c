@@ -17,10 +17,10 @@
 
 /* The snapshot a fresh start begins from: the latest, or a blank canvas at 0. */
 static int snapshot_start(canvas_store *s, const recent_page *page, message_list *out,
-                          uint64_t *cursor, aws_error *err)
+                          uint64_t *cursor, base_error *err)
 {
     if (!page->has_snapshot) {
-        ENSURE(page->floor == 0, err, AWS_ERROR_SERVICE, "CatchupUnavailable",
+        ENSURE(page->floor == 0, err, BASE_ERROR_SERVICE, "CatchupUnavailable",
                "placements up to %llu were trimmed but no snapshot is recorded",
                (unsigned long long)page->floor);
         server_message_snapshot(message_list_add(out), &s->canvas, 0, NULL);
@@ -37,7 +37,7 @@ static int snapshot_start(canvas_store *s, const recent_page *page, message_list
 /* Reads pages from *cursor on, appending them, until a short page. Returns 1
  * when the floor passed the cursor (start again), 0 when done. */
 static int read_pages(canvas_store *s, uint64_t *cursor, size_t page_size, message_list *out,
-                      uint64_t *caught_up, aws_error *err)
+                      uint64_t *caught_up, base_error *err)
 {
     for (;;) {
         recent_page page;
@@ -58,7 +58,7 @@ static int read_pages(canvas_store *s, uint64_t *cursor, size_t page_size, messa
 }
 
 int catchup_messages(canvas_store *s, bool has_since, uint64_t since, size_t page_size,
-                     message_list *out, aws_error *err)
+                     message_list *out, base_error *err)
 {
     if (!page_size)
         page_size = DEFAULT_PAGE;
@@ -66,7 +66,7 @@ int catchup_messages(canvas_store *s, bool has_since, uint64_t since, size_t pag
     TRY(store_recent_after(s, has_since ? since : 0, 0, &first, err));
     if (!first.loaded) {
         free(first.items);
-        return aws_error_set(err, AWS_ERROR_SERVICE, "CanvasNotLoaded",
+        return base_error_set(err, BASE_ERROR_SERVICE, "CanvasNotLoaded",
                              "the canvas has not been loaded from the tables yet");
     }
     bool fresh = !has_since || since < first.floor || since > first.seq;
@@ -80,7 +80,7 @@ int catchup_messages(canvas_store *s, bool has_since, uint64_t since, size_t pag
         TRY(outcome < 0 ? -1 : 0);
         if (outcome == 0)
             break;
-        ENSURE(attempt < MAX_RESTARTS, err, AWS_ERROR_SERVICE, "CatchupUnavailable",
+        ENSURE(attempt < MAX_RESTARTS, err, BASE_ERROR_SERVICE, "CatchupUnavailable",
                "the recent placements kept being trimmed during the catch-up");
         recent_page latest;
         TRY(store_recent_after(s, cursor, 0, &latest, err));

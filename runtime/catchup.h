@@ -9,13 +9,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "aws/error.h"
+#include "base/error.h"
 #include "runtime/canvas_store.h"
 #include "runtime/server_message.h"
 
 /* Appends the catch-up's messages to out. page_size: placements read per
  * cache call (0: a default). */
 int catchup_messages(canvas_store *s, bool has_since, uint64_t since, size_t page_size,
-                     message_list *out, aws_error *err);
+                     message_list *out, base_error *err);
 
 #endif

@@ -14,9 +14,9 @@
 
 #define MAX_SINCE 9007199254740992.0 /* 2^53: beyond it JSON numbers lose whole values */
 
-static int refuse(aws_error *err, const char *code, const char *message)
+static int refuse(base_error *err, const char *code, const char *message)
 {
-    return aws_error_set(err, AWS_ERROR_INVALID, code, "%s", message);
+    return base_error_set(err, BASE_ERROR_INVALID, code, "%s", message);
 }
 
 /* A number as a person wrote it, near enough: whole values below 1e21 in
@@ -48,7 +48,7 @@ static bool whole_number(const cJSON *item, double max, double *out)
  * exactly what was sent: a string of at most 64 bytes, or a number of at
  * most 64 characters, whatever its size or precision. */
 static int parse_ref(const char *body, size_t len, const cJSON *doc, client_message *out,
-                     aws_error *err)
+                     base_error *err)
 {
     const cJSON *ref = cJSON_GetObjectItemCaseSensitive(doc, "ref");
     if (!ref)
@@ -56,7 +56,7 @@ static int parse_ref(const char *body, size_t len, const cJSON *doc, client_mess
     if (!cJSON_IsNumber(ref) && !cJSON_IsString(ref))
         return refuse(err, "InvalidRef", "ref must be a number or a string of at most 64 bytes");
     if (cJSON_IsString(ref) && strlen(ref->valuestring) > CLIENT_REF_MAX_BYTES)
-        return aws_error_set(err, AWS_ERROR_INVALID, "InvalidRef",
+        return base_error_set(err, BASE_ERROR_INVALID, "InvalidRef",
                              "ref must be a number or a string of at most 64 bytes; this string "
                              "has %zu", strlen(ref->valuestring));
     const char *text = NULL;
@@ -64,7 +64,7 @@ static int parse_ref(const char *body, size_t len, const cJSON *doc, client_mess
     if (strict_json_member(body, len, "ref", &text, &text_len) != 1)
         return refuse(err, "InvalidJson", "the message is not JSON we read: \"ref\" is given twice");
     if (cJSON_IsNumber(ref) && text_len > CLIENT_REF_MAX_BYTES)
-        return aws_error_set(err, AWS_ERROR_INVALID, "InvalidRef",
+        return base_error_set(err, BASE_ERROR_INVALID, "InvalidRef",
                              "a numeric ref is echoed as written, in at most 64 characters; this "
                              "one has %zu", text_len);
     /* A string of 64 bytes takes at most 6 characters each (\u00XX) plus quotes. */
@@ -87,25 +87,25 @@ static bool integral(const cJSON *item, double *out)
 
 /* 0 <= v < limit, or the error quoting v as given. */
 static int check_range(double v, double limit, size_t i, const char *code, const char *what,
-                       const char *range, aws_error *err)
+                       const char *range, base_error *err)
 {
     if (v >= 0 && v < limit)
         return 0;
     char text[64];
     number_text(v, text, sizeof text);
-    return aws_error_set(err, AWS_ERROR_INVALID, code, "pixel %zu: %s %s is %s: 0 to %.0f", i,
+    return base_error_set(err, BASE_ERROR_INVALID, code, "pixel %zu: %s %s is %s: 0 to %.0f", i,
                          what, text, range, limit - 1);
 }
 
 static int parse_pixel(const cJSON *entry, size_t i, const canvas_geometry *canvas,
-                       pixel_request *out, aws_error *err)
+                       pixel_request *out, base_error *err)
 {
     double v[3];
     if (!cJSON_IsArray(entry) || cJSON_GetArraySize(entry) != 3 ||
         !integral(cJSON_GetArrayItem(entry, 0), &v[0]) ||
         !integral(cJSON_GetArrayItem(entry, 1), &v[1]) ||
         !integral(cJSON_GetArrayItem(entry, 2), &v[2]))
-        return aws_error_set(err, AWS_ERROR_INVALID, "InvalidPixels",
+        return base_error_set(err, BASE_ERROR_INVALID, "InvalidPixels",
                              "pixel %zu is not [x, y, colour] of whole numbers", i);
     TRY(check_range(v[0], canvas->width, i, "PixelOutOfRange", "x", "outside the canvas", err));
     TRY(check_range(v[1], canvas->height, i, "PixelOutOfRange", "y", "outside the canvas", err));
@@ -118,17 +118,17 @@ static int parse_pixel(const cJSON *entry, size_t i, const canvas_geometry *canv
 }
 
 static int parse_place(const cJSON *doc, const canvas_geometry *canvas, int max_batch,
-                       client_message *out, aws_error *err)
+                       client_message *out, base_error *err)
 {
     const cJSON *pixels = cJSON_GetObjectItemCaseSensitive(doc, "pixels");
     if (!cJSON_IsArray(pixels))
         return refuse(err, "InvalidPixels", "pixels must be a list of [x, y, colour]");
     int count = cJSON_GetArraySize(pixels);
     if (count < 1 || count > max_batch)
-        return aws_error_set(err, AWS_ERROR_INVALID, "TooManyPixels",
+        return base_error_set(err, BASE_ERROR_INVALID, "TooManyPixels",
                              "a message places 1 to %d pixels; this one has %d", max_batch, count);
     out->type = CLIENT_PLACE;
-    out->pixels = aws_xcalloc((size_t)count, sizeof *out->pixels);
+    out->pixels = base_xcalloc((size_t)count, sizeof *out->pixels);
     size_t i = 0;
     const cJSON *entry;
     cJSON_ArrayForEach(entry, pixels) {
@@ -140,7 +140,7 @@ static int parse_place(const cJSON *doc, const canvas_geometry *canvas, int max_
 }
 
 static int parse_catchup(const char *body, size_t len, const cJSON *doc, client_message *out,
-                         aws_error *err)
+                         base_error *err)
 {
     const cJSON *since = cJSON_GetObjectItemCaseSensitive(doc, "since");
     out->type = CLIENT_CATCHUP;
@@ -164,7 +164,7 @@ static int parse_catchup(const char *body, size_t len, const cJSON *doc, client_
         }
     }
     if (digits && written_len <= 40)
-        return aws_error_set(err, AWS_ERROR_INVALID, "InvalidSince",
+        return base_error_set(err, BASE_ERROR_INVALID, "InvalidSince",
                              "since must be a whole number from 0 to 2^53; this one is %.*s",
                              (int)written_len, written);
     if (digits || !whole_number(since, MAX_SINCE, &value)) {
@@ -172,7 +172,7 @@ static int parse_catchup(const char *body, size_t len, const cJSON *doc, client_
             return refuse(err, "InvalidSince", "since must be a whole number from 0 to 2^53");
         char text[64];
         number_text(since->valuedouble, text, sizeof text);
-        return aws_error_set(err, AWS_ERROR_INVALID, "InvalidSince",
+        return base_error_set(err, BASE_ERROR_INVALID, "InvalidSince",
                              "since must be a whole number from 0 to 2^53; this one is %s", text);
     }
     out->has_since = true;
@@ -186,7 +186,7 @@ static const char *const read_members[] = {"action", "type", "pixels", "ref", "s
 
 static int parse_document(const char *body, size_t len, const cJSON *doc,
                           const canvas_geometry *canvas, int max_batch, client_message *out,
-                          aws_error *err)
+                          base_error *err)
 {
     if (!cJSON_IsObject(doc))
         return refuse(err, "InvalidJson", "a message must be a JSON object");
@@ -194,7 +194,7 @@ static int parse_document(const char *body, size_t len, const cJSON *doc,
         const char *value;
         size_t value_len;
         if (strict_json_member(body, len, read_members[i], &value, &value_len) > 1)
-            return aws_error_set(err, AWS_ERROR_INVALID, "InvalidJson",
+            return base_error_set(err, BASE_ERROR_INVALID, "InvalidJson",
                                  "the message gives \"%s\" more than once", read_members[i]);
     }
     TRY(parse_ref(body, len, doc, out, err));
@@ -210,11 +210,11 @@ static int parse_document(const char *body, size_t len, const cJSON *doc,
 }
 
 int client_message_parse(const char *body, size_t len, const canvas_geometry *canvas,
-                         int max_batch, client_message *out, aws_error *err)
+                         int max_batch, client_message *out, base_error *err)
 {
     memset(out, 0, sizeof *out);
     if (len > CLIENT_MESSAGE_MAX_BYTES)
-        return aws_error_set(err, AWS_ERROR_INVALID, "MessageTooLarge",
+        return base_error_set(err, BASE_ERROR_INVALID, "MessageTooLarge",
                              "a message is at most %d bytes; this one has %zu",
                              CLIENT_MESSAGE_MAX_BYTES, len);
     /* Whole and strict first: after this no string cJSON gives holds a NUL. */
@@ -258,7 +258,7 @@ bool client_since_parse(const char *text, uint64_t *out)
 
 const char *client_message_route(const char *frame, size_t len)
 {
-    aws_error ignored = {0};
+    base_error ignored = {0};
     const char *value = NULL;
     size_t value_len = 0;
     /* API Gateway reads the body as JSON of any depth; the limit only bounds
@@ -266,10 +266,10 @@ const char *client_message_route(const char *frame, size_t len)
     if (strict_json_check(frame, len, 4096, STRICT_JSON_ALLOW_NUL, &ignored) != 0 ||
         strict_json_member(frame, len, "action", &value, &value_len) == 0)
         return "$default";
-    aws_buf action = {0};
+    base_buf action = {0};
     bool same = strict_json_string(value, value_len, &action) &&
                 action.len == strlen(CLIENT_ACTION) &&
-                memcmp(aws_buf_str(&action), CLIENT_ACTION, action.len) == 0;
-    aws_buf_free(&action);
+                memcmp(base_buf_str(&action), CLIENT_ACTION, action.len) == 0;
+    base_buf_free(&action);
     return same ? CLIENT_ACTION : "$default";
 }

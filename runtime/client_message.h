@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "aws/error.h"
+#include "base/error.h"
 #include "runtime/canvas.h"
 #include "runtime/canvas_store.h"
 
@@ -52,7 +52,7 @@ typedef struct client_message {
  * InvalidRef, InvalidSince, MessageTooLarge); out->ref is filled whenever
  * the ref itself was valid, so the error can echo it. */
 int client_message_parse(const char *body, size_t len, const canvas_geometry *canvas,
-                         int max_batch, client_message *out, aws_error *err);
+                         int max_batch, client_message *out, base_error *err);
 void client_message_free(client_message *m);
 
 /* A catch-up position from text (the ?since= query parameter): a whole

@@ -38,7 +38,7 @@ static cJSON *request_for(const char *table, cJSON *const *items, size_t count)
 
 /* Sends one request, then what comes back unprocessed, until none is left. */
 static int write_all(aws_client *aws, cJSON *in, long long deadline_ms, size_t *requests,
-                     aws_error *err)
+                     base_error *err)
 {
     long long backoff = FIRST_BACKOFF_MS;
     for (;;) {
@@ -54,7 +54,7 @@ static int write_all(aws_client *aws, cJSON *in, long long deadline_ms, size_t *
         }
         if (now_ms() + backoff >= deadline_ms) {
             cJSON_Delete(unprocessed);
-            return aws_error_set(err, AWS_ERROR_SERVICE, "UnprocessedItems",
+            return base_error_set(err, BASE_ERROR_SERVICE, "UnprocessedItems",
                                  "DynamoDB left items unwritten until the deadline");
         }
         pause_ms(backoff);
@@ -64,7 +64,7 @@ static int write_all(aws_client *aws, cJSON *in, long long deadline_ms, size_t *
 }
 
 int dynamo_batch_put(aws_client *aws, const char *table, cJSON *const *items, size_t count,
-                     long long deadline_ms, size_t *requests, aws_error *err)
+                     long long deadline_ms, size_t *requests, base_error *err)
 {
     for (size_t start = 0; start < count; start += BATCH_LIMIT) {
         size_t n = count - start < BATCH_LIMIT ? count - start : BATCH_LIMIT;

@@ -12,13 +12,13 @@
 #include <cjson/cJSON.h>
 
 #include "aws/client.h"
-#include "aws/error.h"
+#include "base/error.h"
 
 /* Puts items[0..count) (each an item in DynamoDB's attribute-value form; the
  * caller keeps ownership) into table. No two items may share a key. Fails
  * with code "UnprocessedItems" when some are still unwritten at deadline_ms
  * (Unix ms). *requests (optional) counts the BatchWriteItem calls made. */
 int dynamo_batch_put(aws_client *aws, const char *table, cJSON *const *items, size_t count,
-                     long long deadline_ms, size_t *requests, aws_error *err);
+                     long long deadline_ms, size_t *requests, base_error *err);
 
 #endif

@@ -34,26 +34,26 @@ static bool holds_nul(const char *json, size_t len, const char *outer, const cha
     if (strict_json_member(json, len, outer, &object, &object_len) == 0 ||
         strict_json_member(object, object_len, inner, &value, &value_len) == 0)
         return false;
-    aws_buf text = {0};
-    bool nul = strict_json_string(value, value_len, &text) && text.len != strlen(aws_buf_str(&text));
-    aws_buf_free(&text);
+    base_buf text = {0};
+    bool nul = strict_json_string(value, value_len, &text) && text.len != strlen(base_buf_str(&text));
+    base_buf_free(&text);
     return nul;
 }
 
-int websocket_event_parse(const char *json, size_t len, websocket_event *out, aws_error *err)
+int websocket_event_parse(const char *json, size_t len, websocket_event *out, base_error *err)
 {
     memset(out, 0, sizeof *out);
-    aws_error strict = {0};
+    base_error strict = {0};
     if (strict_json_check(json, len, EVENT_MAX_DEPTH, STRICT_JSON_ALLOW_NUL, &strict) == 0)
         out->doc = cJSON_ParseWithLength(json, len);
     if (!cJSON_IsObject(out->doc)) {
         websocket_event_free(out);
-        return aws_error_set(err, AWS_ERROR_INVALID, "InvalidEvent", "the event is not a JSON object");
+        return base_error_set(err, BASE_ERROR_INVALID, "InvalidEvent", "the event is not a JSON object");
     }
     const char *id = cJSON_GetStringValue(member(member(out->doc, "requestContext"), "connectionId"));
     if (!connection_id_valid(id) || holds_nul(json, len, "requestContext", "connectionId")) {
         websocket_event_free(out);
-        return aws_error_set(err, AWS_ERROR_INVALID, "InvalidEvent",
+        return base_error_set(err, BASE_ERROR_INVALID, "InvalidEvent",
                              "the event has no valid requestContext.connectionId");
     }
     memcpy(out->connection_id, id, strlen(id) + 1);
@@ -68,7 +68,7 @@ int websocket_event_parse(const char *json, size_t len, websocket_event *out, aw
         if (strict_json_member(json, len, "body", &body_token, &body_token_len) != 1 ||
             !strict_json_string(body_token, body_token_len, &out->body_text)) {
             websocket_event_free(out);
-            return aws_error_set(err, AWS_ERROR_INVALID, "InvalidEvent",
+            return base_error_set(err, BASE_ERROR_INVALID, "InvalidEvent",
                                  "the event's body is given more than once");
         }
         out->body = out->body_text.data ? out->body_text.data : "";
@@ -84,19 +84,19 @@ int websocket_event_parse(const char *json, size_t len, websocket_event *out, aw
 void websocket_event_free(websocket_event *ev)
 {
     cJSON_Delete(ev->doc);
-    aws_buf_free(&ev->body_text);
+    base_buf_free(&ev->body_text);
     memset(ev, 0, sizeof *ev);
 }
 
 int sqs_event_records(const char *json, size_t len, cJSON **doc, const cJSON **records,
-                      aws_error *err)
+                      base_error *err)
 {
     *doc = cJSON_ParseWithLength(json, len);
     *records = member(*doc, "Records");
     if (!cJSON_IsArray(*records)) {
         cJSON_Delete(*doc);
         *doc = NULL;
-        return aws_error_set(err, AWS_ERROR_INVALID, "InvalidEvent",
+        return base_error_set(err, BASE_ERROR_INVALID, "InvalidEvent",
                              "the event is not an SQS batch (no Records list)");
     }
     return 0;
@@ -112,7 +112,7 @@ const char *sqs_record_id(const cJSON *record)
     return cJSON_GetStringValue(member(record, "messageId"));
 }
 
-void sqs_batch_response(aws_buf *out, const char *const *failed_ids, size_t count)
+void sqs_batch_response(base_buf *out, const char *const *failed_ids, size_t count)
 {
     cJSON *doc = cJSON_CreateObject();
     cJSON *failures = cJSON_AddArrayToObject(doc, "batchItemFailures");
@@ -124,7 +124,7 @@ void sqs_batch_response(aws_buf *out, const char *const *failed_ids, size_t coun
     char *text = cJSON_PrintUnformatted(doc);
     if (!text)
         abort();
-    aws_buf_append_str(out, text);
+    base_buf_append_str(out, text);
     cJSON_free(text);
     cJSON_Delete(doc);
 }

@@ -17,8 +17,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "aws/buf.h"
-#include "aws/error.h"
+#include "base/buf.h"
+#include "base/error.h"
 #include "runtime/source_address.h"
 
 #define CONNECTION_ID_MAX 128
@@ -35,10 +35,10 @@ typedef struct websocket_event {
     bool has_since;     /* $connect's ?since=, when it is a valid seq */
     uint64_t since;
     cJSON *doc;         /* owns route_key */
-    aws_buf body_text;  /* owns body */
+    base_buf body_text;  /* owns body */
 } websocket_event;
 
-int websocket_event_parse(const char *json, size_t len, websocket_event *out, aws_error *err);
+int websocket_event_parse(const char *json, size_t len, websocket_event *out, base_error *err);
 void websocket_event_free(websocket_event *ev);
 
 /* A connection id made of API Gateway's characters (letters, digits, + / = - _),
@@ -47,13 +47,13 @@ bool connection_id_valid(const char *id);
 
 /* The Records of an SQS event; *doc owns them (caller frees with cJSON_Delete). */
 int sqs_event_records(const char *json, size_t len, cJSON **doc, const cJSON **records,
-                      aws_error *err);
+                      base_error *err);
 /* A record's body and messageId (NULL when absent). */
 const char *sqs_record_body(const cJSON *record);
 const char *sqs_record_id(const cJSON *record);
 
 /* Appends {"batchItemFailures":[{"itemIdentifier":id},...]}, Lambda's answer
  * naming the records to deliver again. */
-void sqs_batch_response(aws_buf *out, const char *const *failed_ids, size_t count);
+void sqs_batch_response(base_buf *out, const char *const *failed_ids, size_t count);
 
 #endif

@@ -17,14 +17,14 @@ struct fanout {
     aws_client **clients; /* one per worker, NULL until first used */
 };
 
-int fanout_new(const char *endpoint, int workers, fanout **out, aws_error *err)
+int fanout_new(const char *endpoint, int workers, fanout **out, base_error *err)
 {
-    ENSURE(endpoint && endpoint[0], err, AWS_ERROR_CONFIG, "InvalidSetting",
+    ENSURE(endpoint && endpoint[0], err, BASE_ERROR_CONFIG, "InvalidSetting",
            "%s is not set; this handler needs it", STACK_ENV(WEBSOCKET_ENDPOINT));
-    fanout *f = aws_xcalloc(1, sizeof *f);
-    f->endpoint = aws_xstrdup(endpoint);
+    fanout *f = base_xcalloc(1, sizeof *f);
+    f->endpoint = base_xstrdup(endpoint);
     f->workers = workers > 0 ? workers : 1;
-    f->clients = aws_xcalloc((size_t)f->workers, sizeof *f->clients);
+    f->clients = base_xcalloc((size_t)f->workers, sizeof *f->clients);
     *out = f;
     return 0;
 }
@@ -40,7 +40,7 @@ void fanout_free(fanout *f)
     free(f);
 }
 
-static int worker_client(fanout *f, int worker, aws_client **out, aws_error *err)
+static int worker_client(fanout *f, int worker, aws_client **out, base_error *err)
 {
     if (!f->clients[worker]) {
         aws_client_options options = {.endpoint_url = f->endpoint, .timeout_ms = 10000};
@@ -51,18 +51,18 @@ static int worker_client(fanout *f, int worker, aws_client **out, aws_error *err
 }
 
 static int post_with(aws_client *client, const char *connection_id, const char *data, size_t len,
-                     aws_error *err)
+                     base_error *err)
 {
-    aws_buf path = {0};
-    aws_buf_append_str(&path, "/@connections/");
+    base_buf path = {0};
+    base_buf_append_str(&path, "/@connections/");
     aws_uri_encode(&path, connection_id, strlen(connection_id), 0);
     aws_http_request req;
     aws_http_response resp = {0};
     int rc = aws_client_request(client, &aws_service_apigatewaymanagementapi, "POST",
-                                aws_buf_str(&path), &req, err);
-    aws_buf_free(&path);
+                                base_buf_str(&path), &req, err);
+    base_buf_free(&path);
     TRY(rc);
-    aws_buf_append(&req.body, data, len);
+    base_buf_append(&req.body, data, len);
     rc = aws_client_send(client, &aws_service_apigatewaymanagementapi, &req, &resp, err);
     aws_http_request_free(&req);
     aws_http_response_free(&resp);
@@ -70,16 +70,16 @@ static int post_with(aws_client *client, const char *connection_id, const char *
 }
 
 static int post_list_with(aws_client *client, const char *connection_id,
-                          const message_list *messages, aws_error *err)
+                          const message_list *messages, base_error *err)
 {
     for (size_t i = 0; i < messages->count; i++)
-        TRY(post_with(client, connection_id, aws_buf_str(&messages->items[i]),
+        TRY(post_with(client, connection_id, base_buf_str(&messages->items[i]),
                       messages->items[i].len, err));
     return 0;
 }
 
 int fanout_post(fanout *f, const char *connection_id, const char *data, size_t len,
-                aws_error *err)
+                base_error *err)
 {
     aws_client *client;
     TRY(worker_client(f, 0, &client, err));
@@ -87,14 +87,14 @@ int fanout_post(fanout *f, const char *connection_id, const char *data, size_t l
 }
 
 int fanout_post_all(fanout *f, const char *connection_id, const message_list *messages,
-                    aws_error *err)
+                    base_error *err)
 {
     aws_client *client;
     TRY(worker_client(f, 0, &client, err));
     return post_list_with(client, connection_id, messages, err);
 }
 
-bool fanout_is_gone(const aws_error *err)
+bool fanout_is_gone(const base_error *err)
 {
     return err->http_status == 410 || strcmp(err->code, "GoneException") == 0;
 }
@@ -119,13 +119,13 @@ static void *broadcast_thread(void *arg)
 {
     broadcast_worker *w = arg;
     broadcast_job *job = w->job;
-    aws_error err = {0};
+    base_error err = {0};
     for (size_t i; (i = atomic_fetch_add(&job->next, 1)) < job->count;) {
         if (!w->client) {
             job->outcomes[i] = FANOUT_FAILED;
             continue;
         }
-        aws_error_clear(&err);
+        base_error_clear(&err);
         if (post_list_with(w->client, job->connection_ids[i], job->messages, &err) == 0)
             job->outcomes[i] = FANOUT_SENT;
         else
@@ -143,13 +143,13 @@ void fanout_broadcast(fanout *f, char *const *connection_ids, size_t count,
     size_t threads = count < (size_t)f->workers ? count : (size_t)f->workers;
     if (threads == 0)
         return;
-    broadcast_worker *workers = aws_xcalloc(threads, sizeof *workers);
-    pthread_t *ids = aws_xcalloc(threads, sizeof *ids);
-    bool *started = aws_xcalloc(threads, sizeof *started);
+    broadcast_worker *workers = base_xcalloc(threads, sizeof *workers);
+    pthread_t *ids = base_xcalloc(threads, sizeof *ids);
+    bool *started = base_xcalloc(threads, sizeof *started);
     /* Clients are created here, one thread at a time (libcurl's global set-up
      * is not thread-safe). Worker 0 is this thread; the others run beside it. */
     for (size_t t = 0; t < threads; t++) {
-        aws_error err = {0};
+        base_error err = {0};
         workers[t].job = &job;
         if (worker_client(f, (int)t, &workers[t].client, &err) != 0)
             workers[t].client = NULL;

@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "aws/error.h"
+#include "base/error.h"
 #include "runtime/server_message.h"
 
 typedef struct fanout fanout;
@@ -29,21 +29,21 @@ typedef enum fanout_outcome {
 
 /* endpoint: the management API's URL, stage included
  * (https://<api>.execute-api.<region>.amazonaws.com/<stage>). */
-int fanout_new(const char *endpoint, int workers, fanout **out, aws_error *err);
+int fanout_new(const char *endpoint, int workers, fanout **out, base_error *err);
 void fanout_free(fanout *f);
 
 /* One message to one connection. A 410 answer is -1 with err->http_status 410. */
 int fanout_post(fanout *f, const char *connection_id, const char *data, size_t len,
-                aws_error *err);
+                base_error *err);
 /* The same for every message of a list, in order; stops at the first failure. */
 int fanout_post_all(fanout *f, const char *connection_id, const message_list *messages,
-                    aws_error *err);
+                    base_error *err);
 
 /* Every message, in order, to every connection, connections concurrently.
  * outcomes[i] receives connection i's outcome. */
 void fanout_broadcast(fanout *f, char *const *connection_ids, size_t count,
                       const message_list *messages, fanout_outcome *outcomes);
 
-bool fanout_is_gone(const aws_error *err);
+bool fanout_is_gone(const base_error *err);
 
 #endif

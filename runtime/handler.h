@@ -14,8 +14,8 @@
 
 #include <stddef.h>
 
-#include "aws/buf.h"
-#include "aws/error.h"
+#include "base/buf.h"
+#include "base/error.h"
 #include "stack/description.h"
 
 struct app;
@@ -29,7 +29,7 @@ typedef struct handler_ctx {
 } handler_ctx;
 
 typedef int (*handler_fn)(const handler_ctx *ctx, const char *event_json, size_t len,
-                          aws_buf *response, aws_error *err);
+                          base_buf *response, base_error *err);
 
 /* Milliseconds left before the invocation's deadline (negative once past it;
  * a large value when Lambda gave no deadline). */
@@ -38,7 +38,7 @@ long long handler_remaining_ms(const handler_ctx *ctx);
 /* handler_<name> for each described handler: handler_connect, handler_send, ... */
 #define HANDLER_DECLARE_(name)                                                              \
     int handler_##name(const handler_ctx *ctx, const char *event_json, size_t len,         \
-                       aws_buf *response, aws_error *err);
+                       base_buf *response, base_error *err);
 STACK_HANDLERS(HANDLER_DECLARE_)
 #undef HANDLER_DECLARE_
 

@@ -100,16 +100,16 @@ static size_t forget_gone(app *a, canvas_store *store, const connection_list *co
         if (outcomes[i] != FANOUT_GONE ||
             now - connections->connected_ms[i] < a->settings.connect_grace_ms)
             continue;
-        aws_error err = {0};
+        base_error err = {0};
         if (store_connection_remove(store, connections->ids[i], &err) == 0)
             forgotten++;
         else
-            log_aws_error("forgetting a gone connection", &err);
+            log_failure("forgetting a gone connection", &err);
     }
     return forgotten;
 }
 
-static int fan_out(app *a, const pixel_run *run, aws_buf *response, aws_error *err)
+static int fan_out(app *a, const pixel_run *run, base_buf *response, base_error *err)
 {
     canvas_store *store;
     fanout *f;
@@ -119,7 +119,7 @@ static int fan_out(app *a, const pixel_run *run, aws_buf *response, aws_error *e
     TRY(store_connections(store, &connections, err));
     message_list messages = {0};
     server_message_pixels(&messages, run->items, run->count, 0);
-    fanout_outcome *outcomes = aws_xcalloc(connections.count ? connections.count : 1,
+    fanout_outcome *outcomes = base_xcalloc(connections.count ? connections.count : 1,
                                            sizeof *outcomes);
     fanout_broadcast(f, connections.ids, connections.count, &messages, outcomes);
     size_t tally[3] = {0};
@@ -129,7 +129,7 @@ static int fan_out(app *a, const pixel_run *run, aws_buf *response, aws_error *e
     if (tally[FANOUT_FAILED])
         log_warn("%zu of %zu connections could not be sent the pixels", tally[FANOUT_FAILED],
                  connections.count);
-    aws_buf_printf(response,
+    base_buf_printf(response,
                    "{\"pixels\":%zu,\"messages\":%zu,\"connections\":%zu,\"sent\":%zu,"
                    "\"gone\":%zu,\"forgotten\":%zu,\"failed\":%zu}",
                    run->count, messages.count, connections.count, tally[FANOUT_SENT],
@@ -141,7 +141,7 @@ static int fan_out(app *a, const pixel_run *run, aws_buf *response, aws_error *e
 }
 
 int handler_broadcast(const handler_ctx *ctx, const char *event_json, size_t len,
-                      aws_buf *response, aws_error *err)
+                      base_buf *response, base_error *err)
 {
     app *a = ctx->app;
     cJSON *doc;
@@ -154,7 +154,7 @@ int handler_broadcast(const handler_ctx *ctx, const char *event_json, size_t len
     order(&run);
     int rc = 0;
     if (run.count == 0)
-        aws_buf_append_str(response, "{\"pixels\":0}");
+        base_buf_append_str(response, "{\"pixels\":0}");
     else
         rc = fan_out(a, &run, response, err);
     free(run.items);

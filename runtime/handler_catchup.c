@@ -31,17 +31,17 @@ static bool still_opening(app *a, canvas_store *store, const char *connection_id
 {
     bool found = false;
     long long connected = 0;
-    aws_error err = {0};
+    base_error err = {0};
     if (store_connection_since(store, connection_id, &found, &connected, &err) != 0)
         return false;
     return found && app_now_ms() - connected < a->settings.connect_grace_ms;
 }
 
 static int deliver(const handler_ctx *ctx, canvas_store *store, fanout *f,
-                   const char *connection_id, const message_list *messages, aws_error *err)
+                   const char *connection_id, const message_list *messages, base_error *err)
 {
     for (;;) {
-        aws_error_clear(err);
+        base_error_clear(err);
         if (fanout_post_all(f, connection_id, messages, err) == 0)
             return 0;
         if (!fanout_is_gone(err) || !still_opening(ctx->app, store, connection_id) ||
@@ -55,10 +55,10 @@ static int deliver(const handler_ctx *ctx, canvas_store *store, fanout *f,
 static int serve_request(const handler_ctx *ctx, const char *body)
 {
     app *a = ctx->app;
-    aws_error err = {0};
+    base_error err = {0};
     catchup_request request;
     if (queue_parse_catchup(body, &request, &err) != 0) {
-        log_aws_error("dropping a catch-up request", &err);
+        log_failure("dropping a catch-up request", &err);
         return 0;
     }
     canvas_store *store = NULL;
@@ -74,27 +74,27 @@ static int serve_request(const handler_ctx *ctx, const char *body)
     if (rc == 0)
         return 0;
     if (store && fanout_is_gone(&err)) {
-        aws_error ignored = {0};
+        base_error ignored = {0};
         store_connection_remove(store, request.connection_id, &ignored);
         log_info("dropped a catch-up: the connection is gone");
         return 0;
     }
-    log_aws_error("catching up a connection", &err);
+    log_failure("catching up a connection", &err);
     return -1;
 }
 
-int handler_catchup(const handler_ctx *ctx, const char *event_json, size_t len, aws_buf *response,
-                    aws_error *err)
+int handler_catchup(const handler_ctx *ctx, const char *event_json, size_t len, base_buf *response,
+                    base_error *err)
 {
     cJSON *doc;
     const cJSON *records, *record;
     TRY(sqs_event_records(event_json, len, &doc, &records, err));
     bool loaded = false;
-    aws_error load_err = {0};
+    base_error load_err = {0};
     if (load_canvas(ctx, &loaded, &load_err) != 0) /* the records fail and come again */
-        log_aws_error("loading the canvas", &load_err);
+        log_failure("loading the canvas", &load_err);
     size_t total = (size_t)cJSON_GetArraySize(records), failed = 0;
-    const char **failures = aws_xcalloc(total ? total : 1, sizeof *failures);
+    const char **failures = base_xcalloc(total ? total : 1, sizeof *failures);
     cJSON_ArrayForEach(record, records) {
         const char *id = sqs_record_id(record);
         if (serve_request(ctx, sqs_record_body(record)) != 0 && id)

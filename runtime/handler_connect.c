@@ -17,8 +17,8 @@
 #include "runtime/load.h"
 #include "runtime/queue.h"
 
-int handler_connect(const handler_ctx *ctx, const char *event_json, size_t len, aws_buf *response,
-                    aws_error *err)
+int handler_connect(const handler_ctx *ctx, const char *event_json, size_t len, base_buf *response,
+                    base_error *err)
 {
     app *a = ctx->app;
     canvas_store *store;
@@ -37,6 +37,6 @@ int handler_connect(const handler_ctx *ctx, const char *event_json, size_t len, 
                                 ev.has_since, ev.since, ctx->request_id, err);
     websocket_event_free(&ev);
     TRY(rc);
-    aws_buf_append_str(response, "{\"statusCode\":200}");
+    base_buf_append_str(response, "{\"statusCode\":200}");
     return 0;
 }

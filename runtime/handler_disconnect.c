@@ -8,7 +8,7 @@
 #include "runtime/handler.h"
 
 int handler_disconnect(const handler_ctx *ctx, const char *event_json, size_t len,
-                       aws_buf *response, aws_error *err)
+                       base_buf *response, base_error *err)
 {
     canvas_store *store;
     TRY(app_store(ctx->app, &store, err));
@@ -17,6 +17,6 @@ int handler_disconnect(const handler_ctx *ctx, const char *event_json, size_t le
     int rc = store_connection_remove(store, ev.connection_id, err);
     websocket_event_free(&ev);
     TRY(rc);
-    aws_buf_append_str(response, "{\"statusCode\":200}");
+    base_buf_append_str(response, "{\"statusCode\":200}");
     return 0;
 }

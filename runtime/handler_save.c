@@ -81,10 +81,10 @@ static void free_items(cJSON **items, size_t count)
 }
 
 static int save_page(app *a, aws_client *aws, const recent_page *page, long long deadline,
-                     save_totals *t, aws_error *err)
+                     save_totals *t, base_error *err)
 {
     const runtime_settings *s = &a->settings;
-    cJSON **items = aws_xcalloc(page->count, sizeof *items);
+    cJSON **items = base_xcalloc(page->count, sizeof *items);
     for (size_t i = 0; i < page->count; i++)
         items[i] = history_item(&page->items[i]);
     int rc = dynamo_batch_put(aws, s->history_table, items, page->count, deadline, &t->requests, err);
@@ -103,7 +103,7 @@ static int save_page(app *a, aws_client *aws, const recent_page *page, long long
 }
 
 static int save_all(const handler_ctx *ctx, canvas_store *store, aws_client *aws, save_totals *t,
-                    aws_error *err)
+                    base_error *err)
 {
     long long deadline = app_now_ms() + handler_remaining_ms(ctx) - DEADLINE_MARGIN_MS;
     TRY(store_saved_get(store, &t->saved, err));
@@ -122,8 +122,8 @@ static int save_all(const handler_ctx *ctx, canvas_store *store, aws_client *aws
     }
 }
 
-int handler_save(const handler_ctx *ctx, const char *event_json, size_t len, aws_buf *response,
-                 aws_error *err)
+int handler_save(const handler_ctx *ctx, const char *event_json, size_t len, base_buf *response,
+                 base_error *err)
 {
     (void)event_json; /* the schedule's event carries nothing the save needs */
     (void)len;
@@ -137,21 +137,21 @@ int handler_save(const handler_ctx *ctx, const char *event_json, size_t len, aws
     bool taken = false, loaded = false;
     TRY(store_loaded(store, &loaded, err));
     if (!loaded) { /* nothing to save: the snapshot handler loads the canvas first */
-        aws_buf_append_str(response, "{\"skipped\":\"the canvas is not loaded yet\"}");
+        base_buf_append_str(response, "{\"skipped\":\"the canvas is not loaded yet\"}");
         return 0;
     }
     TRY(store_lock_take(store, ctx->request_id, store_lock_ttl(handler_remaining_ms(ctx)), &taken, err));
     if (!taken) {
-        aws_buf_append_str(response, "{\"skipped\":\"another save is running\"}");
+        base_buf_append_str(response, "{\"skipped\":\"another save is running\"}");
         return 0;
     }
     save_totals t = {0};
     int rc = save_all(ctx, store, aws, &t, err);
-    aws_error release_err = {0};
+    base_error release_err = {0};
     if (store_lock_release(store, ctx->request_id, &release_err) != 0)
-        log_aws_error("releasing the save lock", &release_err);
+        log_failure("releasing the save lock", &release_err);
     TRY(rc);
-    aws_buf_printf(response,
+    base_buf_printf(response,
                    "{\"placements\":%zu,\"pixels\":%zu,\"requests\":%zu,\"saved\":%" PRIu64
                    ",\"floor\":%" PRIu64 "}",
                    t.placements, t.pixels, t.requests, t.saved, t.floor);

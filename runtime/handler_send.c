@@ -22,22 +22,22 @@
 #include "runtime/placing.h"
 #include "runtime/queue.h"
 
-static void answer(app *a, const char *connection_id, const aws_buf *message)
+static void answer(app *a, const char *connection_id, const base_buf *message)
 {
     fanout *f;
-    aws_error err = {0};
+    base_error err = {0};
     if (app_fanout(a, &f, &err) != 0 ||
-        fanout_post(f, connection_id, aws_buf_str(message), message->len, &err) != 0)
-        log_aws_error("answering the connection", &err);
+        fanout_post(f, connection_id, base_buf_str(message), message->len, &err) != 0)
+        log_failure("answering the connection", &err);
 }
 
 static void refuse(app *a, const char *connection_id, const char *code, const char *text,
                    const char *ref, long long retry_after_ms)
 {
-    aws_buf message = {0};
+    base_buf message = {0};
     server_message_error(&message, code, text, ref, retry_after_ms);
     answer(a, connection_id, &message);
-    aws_buf_free(&message);
+    base_buf_free(&message);
 }
 
 static void place(const handler_ctx *ctx, const char *connection_id, const char *source_address,
@@ -46,12 +46,12 @@ static void place(const handler_ctx *ctx, const char *connection_id, const char 
     app *a = ctx->app;
     const runtime_settings *s = &a->settings;
     aws_client *aws;
-    aws_error err = {0};
+    base_error err = {0};
     long long now = app_now_ms();
     place_outcome outcome;
     if (placing_place(ctx, connection_id, source_address, m->pixels, m->count, now, &outcome,
                       &err) != 0) {
-        log_aws_error("placing pixels", &err);
+        log_failure("placing pixels", &err);
         refuse(a, connection_id, "Unavailable", "the canvas could not be reached; nothing was placed",
                m->ref, -1);
         return;
@@ -69,7 +69,7 @@ static void place(const handler_ctx *ctx, const char *connection_id, const char 
         refuse(a, connection_id, "Cooldown", text, m->ref, outcome.retry_after_ms);
         return;
     }
-    placement *placed = aws_xcalloc(m->count, sizeof *placed);
+    placement *placed = base_xcalloc(m->count, sizeof *placed);
     for (size_t i = 0; i < m->count; i++)
         placed[i] = (placement){.seq = outcome.first_seq + i, .x = m->pixels[i].x,
                                 .y = m->pixels[i].y, .colour = m->pixels[i].colour,
@@ -77,12 +77,12 @@ static void place(const handler_ctx *ctx, const char *connection_id, const char 
     if (settings_require(s->pixel_queue_url, STACK_ENV_PIXEL_QUEUE_URL, &err) != 0 ||
         app_aws(a, &aws, &err) != 0 ||
         queue_send_pixels(aws, s->pixel_queue_url, placed, m->count, &err) != 0)
-        log_aws_error("queueing pixels for broadcast", &err);
+        log_failure("queueing pixels for broadcast", &err);
     free(placed);
-    aws_buf message = {0};
+    base_buf message = {0};
     server_message_placed(&message, m->ref, outcome.first_seq, outcome.last_seq, outcome.next_at_ms);
     answer(a, connection_id, &message);
-    aws_buf_free(&message);
+    base_buf_free(&message);
     log_info("placed %zu pixels, seq %" PRIu64 " to %" PRIu64, m->count, outcome.first_seq,
              outcome.last_seq);
 }
@@ -98,7 +98,7 @@ static void catch_up(const handler_ctx *ctx, const char *connection_id, const ch
     app *a = ctx->app;
     aws_client *aws;
     canvas_store *store;
-    aws_error err = {0};
+    base_error err = {0};
     int per_minute = a->settings.address_catchups;
     address_limit address = {
         .address = source_address,
@@ -109,7 +109,7 @@ static void catch_up(const handler_ctx *ctx, const char *connection_id, const ch
     if (app_store(a, &store, &err) != 0 ||
         store_catchup_allowed(store, connection_id, &address, CATCHUP_INTERVAL_MS, app_now_ms(),
                               &wait_ms, &err) != 0) {
-        log_aws_error("checking the catch-up limit", &err);
+        log_failure("checking the catch-up limit", &err);
         refuse(a, connection_id, "Unavailable", "the catch-up could not be queued; try again",
                m->ref, -1);
         return;
@@ -125,20 +125,20 @@ static void catch_up(const handler_ctx *ctx, const char *connection_id, const ch
         app_aws(a, &aws, &err) != 0 ||
         queue_send_catchup(aws, a->settings.catchup_queue_url, connection_id, m->has_since,
                            m->since, ctx->request_id, &err) != 0) {
-        log_aws_error("queueing a catch-up", &err);
+        log_failure("queueing a catch-up", &err);
         refuse(a, connection_id, "Unavailable", "the catch-up could not be queued; try again",
                m->ref, -1);
     }
 }
 
-int handler_send(const handler_ctx *ctx, const char *event_json, size_t len, aws_buf *response,
-                 aws_error *err)
+int handler_send(const handler_ctx *ctx, const char *event_json, size_t len, base_buf *response,
+                 base_error *err)
 {
     app *a = ctx->app;
     websocket_event ev;
     TRY(websocket_event_parse(event_json, len, &ev, err));
     client_message m;
-    aws_error refusal = {0};
+    base_error refusal = {0};
     if (ev.binary) {
         refuse(a, ev.connection_id, "InvalidJson", "messages are JSON text, not binary", "", -1);
     } else if (client_message_parse(ev.body ? ev.body : "", ev.body_len, &a->settings.canvas,
@@ -153,6 +153,6 @@ int handler_send(const handler_ctx *ctx, const char *event_json, size_t len, aws
         client_message_free(&m);
     }
     websocket_event_free(&ev);
-    aws_buf_append_str(response, "{\"statusCode\":200}");
+    base_buf_append_str(response, "{\"statusCode\":200}");
     return 0;
 }

@@ -14,7 +14,7 @@
 #include "runtime/log.h"
 #include "runtime/snapshot_publish.h"
 
-static int answer(const snapshot_outcome *outcome, aws_buf *response, aws_error *err)
+static int answer(const snapshot_outcome *outcome, base_buf *response, base_error *err)
 {
     cJSON *doc = cJSON_CreateObject();
     cJSON_AddNumberToObject(doc, "seq", (double)outcome->seq);
@@ -30,7 +30,7 @@ static int answer(const snapshot_outcome *outcome, aws_buf *response, aws_error 
 }
 
 int handler_snapshot(const handler_ctx *ctx, const char *event_json, size_t len,
-                     aws_buf *response, aws_error *err)
+                     base_buf *response, base_error *err)
 {
     (void)event_json; /* the schedule's event carries nothing the snapshot needs */
     (void)len;
@@ -42,7 +42,7 @@ int handler_snapshot(const handler_ctx *ctx, const char *event_json, size_t len,
     TRY(app_aws(a, &aws, err));
     bool loaded = false;
     TRY(load_canvas(ctx, &loaded, err));
-    ENSURE(loaded, err, AWS_ERROR_SERVICE, "CanvasLoading",
+    ENSURE(loaded, err, BASE_ERROR_SERVICE, "CanvasLoading",
            "another invocation is loading the canvas; the next run publishes it");
     snapshot_outcome outcome;
     TRY(snapshot_publish(store, aws, a->settings.bucket, &outcome, err));

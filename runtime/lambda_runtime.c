@@ -29,20 +29,20 @@ struct lambda_runtime {
     aws_transport *transport;
 };
 
-int lambda_runtime_new(const char *api, lambda_runtime **out, aws_error *err)
+int lambda_runtime_new(const char *api, lambda_runtime **out, base_error *err)
 {
     *out = NULL;
-    ENSURE(api && api[0], err, AWS_ERROR_CONFIG, "MissingRuntimeApi",
+    ENSURE(api && api[0], err, BASE_ERROR_CONFIG, "MissingRuntimeApi",
            "AWS_LAMBDA_RUNTIME_API is not set: this program runs under Lambda");
-    ENSURE(!strchr(api, '/'), err, AWS_ERROR_CONFIG, "InvalidRuntimeApi",
+    ENSURE(!strchr(api, '/'), err, BASE_ERROR_CONFIG, "InvalidRuntimeApi",
            "AWS_LAMBDA_RUNTIME_API must be host:port, not %s", api);
     aws_transport_options opts = {.connect_timeout_ms = 2000, .timeout_ms = NEXT_TIMEOUT_MS};
     aws_transport *transport = aws_transport_new(&opts);
-    ENSURE(transport, err, AWS_ERROR_TRANSPORT, "TransportError", "could not start libcurl");
-    lambda_runtime *rt = aws_xcalloc(1, sizeof *rt);
-    aws_buf endpoint = {0};
-    aws_buf_printf(&endpoint, "http://%s", api);
-    rt->endpoint = aws_buf_detach(&endpoint);
+    ENSURE(transport, err, BASE_ERROR_TRANSPORT, "TransportError", "could not start libcurl");
+    lambda_runtime *rt = base_xcalloc(1, sizeof *rt);
+    base_buf endpoint = {0};
+    base_buf_printf(&endpoint, "http://%s", api);
+    rt->endpoint = base_buf_detach(&endpoint);
     rt->transport = transport;
     *out = rt;
     return 0;
@@ -62,19 +62,19 @@ void lambda_invocation_free(lambda_invocation *inv)
     free(inv->request_id);
     free(inv->trace_id);
     free(inv->invoked_function_arn);
-    aws_buf_free(&inv->event);
+    base_buf_free(&inv->event);
     memset(inv, 0, sizeof *inv);
 }
 
 /* Sends req; a non-2xx answer is an error naming the Runtime API's status. */
 static int exchange(lambda_runtime *rt, aws_http_request *req, aws_http_response *resp,
-                    aws_error *err)
+                    base_error *err)
 {
     int rc = aws_transport_send(rt->transport, req, resp, err);
     if (rc == 0 && (resp->status < 200 || resp->status > 299)) {
-        aws_error_set(err, AWS_ERROR_SERVICE, "RuntimeApiError", "%s %s%s answered HTTP %ld: %.200s",
-                      req->method, rt->endpoint, aws_buf_str(&req->path), resp->status,
-                      aws_buf_str(&resp->body));
+        base_error_set(err, BASE_ERROR_SERVICE, "RuntimeApiError", "%s %s%s answered HTTP %ld: %.200s",
+                      req->method, rt->endpoint, base_buf_str(&req->path), resp->status,
+                      base_buf_str(&resp->body));
         err->http_status = resp->status;
         rc = -1;
     }
@@ -85,10 +85,10 @@ static int exchange(lambda_runtime *rt, aws_http_request *req, aws_http_response
 static char *header_or_empty(const aws_http_response *resp, const char *name)
 {
     const char *value = aws_headers_get(&resp->headers, name);
-    return aws_xstrdup(value ? value : "");
+    return base_xstrdup(value ? value : "");
 }
 
-int lambda_runtime_next(lambda_runtime *rt, lambda_invocation *inv, aws_error *err)
+int lambda_runtime_next(lambda_runtime *rt, lambda_invocation *inv, base_error *err)
 {
     memset(inv, 0, sizeof *inv);
     aws_http_request req;
@@ -101,10 +101,10 @@ int lambda_runtime_next(lambda_runtime *rt, lambda_invocation *inv, aws_error *e
     const char *request_id = aws_headers_get(&resp.headers, "Lambda-Runtime-Aws-Request-Id");
     if (!request_id || !request_id[0]) {
         aws_http_response_free(&resp);
-        return aws_error_set(err, AWS_ERROR_PARSE, "MissingRequestId",
+        return base_error_set(err, BASE_ERROR_PARSE, "MissingRequestId",
                              "the next invocation came without Lambda-Runtime-Aws-Request-Id");
     }
-    inv->request_id = aws_xstrdup(request_id);
+    inv->request_id = base_xstrdup(request_id);
     inv->trace_id = header_or_empty(&resp, "Lambda-Runtime-Trace-Id");
     inv->invoked_function_arn = header_or_empty(&resp, "Lambda-Runtime-Invoked-Function-Arn");
     const char *deadline = aws_headers_get(&resp.headers, "Lambda-Runtime-Deadline-Ms");
@@ -119,15 +119,15 @@ int lambda_runtime_next(lambda_runtime *rt, lambda_invocation *inv, aws_error *e
     return 0;
 }
 
-static void invocation_path(aws_buf *path, const char *request_id, const char *what)
+static void invocation_path(base_buf *path, const char *request_id, const char *what)
 {
-    aws_buf_append_str(path, RUNTIME_API_VERSION "/runtime/invocation/");
+    base_buf_append_str(path, RUNTIME_API_VERSION "/runtime/invocation/");
     aws_uri_encode(path, request_id, strlen(request_id), 0);
-    aws_buf_printf(path, "/%s", what);
+    base_buf_printf(path, "/%s", what);
 }
 
 static int post(lambda_runtime *rt, const char *path, const char *error_type, const char *body,
-                size_t len, aws_error *err)
+                size_t len, base_error *err)
 {
     aws_http_request req;
     aws_http_response resp;
@@ -135,7 +135,7 @@ static int post(lambda_runtime *rt, const char *path, const char *error_type, co
     aws_headers_add(&req.headers, "Content-Type", "application/json");
     if (error_type)
         aws_headers_add(&req.headers, "Lambda-Runtime-Function-Error-Type", error_type);
-    aws_buf_append(&req.body, body, len);
+    base_buf_append(&req.body, body, len);
     int rc = exchange(rt, &req, &resp, err);
     aws_http_response_free(&resp);
     return rc;
@@ -150,34 +150,34 @@ static char *error_document(const char *error_type, const char *message)
     char *text = cJSON_PrintUnformatted(doc);
     cJSON_Delete(doc);
     if (!text)
-        abort(); /* cJSON fails only when out of memory, as aws_xmalloc aborts */
+        abort(); /* cJSON fails only when out of memory, as base_xmalloc aborts */
     return text;
 }
 
 int lambda_runtime_respond(lambda_runtime *rt, const char *request_id, const char *body,
-                           size_t len, aws_error *err)
+                           size_t len, base_error *err)
 {
-    aws_buf path = {0};
+    base_buf path = {0};
     invocation_path(&path, request_id, "response");
-    int rc = post(rt, aws_buf_str(&path), NULL, body, len, err);
-    aws_buf_free(&path);
+    int rc = post(rt, base_buf_str(&path), NULL, body, len, err);
+    base_buf_free(&path);
     return rc;
 }
 
 int lambda_runtime_fail(lambda_runtime *rt, const char *request_id, const char *error_type,
-                        const char *message, aws_error *err)
+                        const char *message, base_error *err)
 {
-    aws_buf path = {0};
+    base_buf path = {0};
     invocation_path(&path, request_id, "error");
     char *doc = error_document(error_type, message);
-    int rc = post(rt, aws_buf_str(&path), error_type, doc, strlen(doc), err);
+    int rc = post(rt, base_buf_str(&path), error_type, doc, strlen(doc), err);
     cJSON_free(doc);
-    aws_buf_free(&path);
+    base_buf_free(&path);
     return rc;
 }
 
 int lambda_runtime_init_error(lambda_runtime *rt, const char *error_type, const char *message,
-                              aws_error *err)
+                              base_error *err)
 {
     char *doc = error_document(error_type, message);
     int rc = post(rt, RUNTIME_API_VERSION "/runtime/init/error", error_type, doc, strlen(doc), err);
@@ -207,7 +207,7 @@ static void set_trace_id(const char *trace_id)
  * is unusable (transport failure or HTTP 500); a refused post (400, 403, 413)
  * concerns this invocation alone, and is logged. */
 static int serve_one(lambda_runtime *rt, const char *handler_name, handler_fn handler,
-                     struct app *app, const lambda_invocation *inv, aws_error *err)
+                     struct app *app, const lambda_invocation *inv, base_error *err)
 {
     handler_ctx ctx = {
         .app = app,
@@ -216,29 +216,29 @@ static int serve_one(lambda_runtime *rt, const char *handler_name, handler_fn ha
         .invoked_function_arn = inv->invoked_function_arn,
         .deadline_ms = inv->deadline_ms,
     };
-    aws_buf response = {0};
-    aws_error handler_err = {0};
+    base_buf response = {0};
+    base_error handler_err = {0};
     int rc;
-    if (handler(&ctx, aws_buf_str(&inv->event), inv->event.len, &response, &handler_err) == 0) {
-        rc = lambda_runtime_respond(rt, inv->request_id, aws_buf_str(&response), response.len, err);
+    if (handler(&ctx, base_buf_str(&inv->event), inv->event.len, &response, &handler_err) == 0) {
+        rc = lambda_runtime_respond(rt, inv->request_id, base_buf_str(&response), response.len, err);
         if (rc == 0)
             log_info("%s handled the invocation", handler_name);
     } else {
         const char *type = handler_err.code[0] ? handler_err.code : "Runtime.HandlerError";
-        log_aws_error(handler_name, &handler_err);
+        log_failure(handler_name, &handler_err);
         rc = lambda_runtime_fail(rt, inv->request_id, type, handler_err.message, err);
     }
-    aws_buf_free(&response);
+    base_buf_free(&response);
     if (rc != 0) {
-        log_aws_error("posting the invocation's outcome", err);
-        if (err->kind == AWS_ERROR_SERVICE && err->http_status != 500)
+        log_failure("posting the invocation's outcome", err);
+        if (err->kind == BASE_ERROR_SERVICE && err->http_status != 500)
             rc = 0;
     }
     return rc;
 }
 
 int lambda_runtime_serve(lambda_runtime *rt, const char *handler_name, handler_fn handler,
-                         struct app *app, aws_error *err)
+                         struct app *app, base_error *err)
 {
     for (;;) {
         lambda_invocation inv;

@@ -24,7 +24,7 @@
 #define DEADLINE_MARGIN_MS 1000
 
 static int load_locked(const handler_ctx *ctx, canvas_store *store, aws_client *aws,
-                       aws_error *err)
+                       base_error *err)
 {
     const runtime_settings *s = &ctx->app->settings;
     restore_outcome restored;
@@ -44,7 +44,7 @@ static int load_locked(const handler_ctx *ctx, canvas_store *store, aws_client *
 
 /* Waits for the invocation holding the lock to load the canvas. */
 static int wait_for_load(const handler_ctx *ctx, canvas_store *store, bool *loaded,
-                         aws_error *err)
+                         base_error *err)
 {
     for (long long waited = 0; waited < WAIT_LIMIT_MS; waited += WAIT_STEP_MS) {
         if (handler_remaining_ms(ctx) < WAIT_STEP_MS + DEADLINE_MARGIN_MS)
@@ -57,7 +57,7 @@ static int wait_for_load(const handler_ctx *ctx, canvas_store *store, bool *load
     return 0;
 }
 
-int load_canvas(const handler_ctx *ctx, bool *loaded, aws_error *err)
+int load_canvas(const handler_ctx *ctx, bool *loaded, base_error *err)
 {
     app *a = ctx->app;
     canvas_store *store;
@@ -74,9 +74,9 @@ int load_canvas(const handler_ctx *ctx, bool *loaded, aws_error *err)
     if (!locked)
         return wait_for_load(ctx, store, loaded, err);
     int rc = load_locked(ctx, store, aws, err);
-    aws_error release_err = {0};
+    base_error release_err = {0};
     if (store_lock_release(store, ctx->request_id, &release_err) != 0)
-        log_aws_error("releasing the save lock", &release_err); /* it expires by itself */
+        log_failure("releasing the save lock", &release_err); /* it expires by itself */
     TRY(rc);
     *loaded = true;
     return 0;

@@ -8,10 +8,10 @@
 
 #include <stdbool.h>
 
-#include "aws/error.h"
+#include "base/error.h"
 #include "runtime/handler.h"
 
 /* *loaded false: another invocation is loading it right now. */
-int load_canvas(const handler_ctx *ctx, bool *loaded, aws_error *err);
+int load_canvas(const handler_ctx *ctx, bool *loaded, base_error *err);
 
 #endif

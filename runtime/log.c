@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "aws/buf.h"
+#include "base/buf.h"
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static char current_request_id[128];
@@ -83,7 +83,7 @@ __attribute__((format(printf, 2, 0))) static void write_formatted(const char *le
     va_copy(copy, args);
     int n = vsnprintf(NULL, 0, fmt, copy);
     va_end(copy);
-    char *text = aws_xmalloc(n > 0 ? (size_t)n + 1 : 1);
+    char *text = base_xmalloc(n > 0 ? (size_t)n + 1 : 1);
     text[0] = '\0';
     if (n > 0)
         vsnprintf(text, (size_t)n + 1, fmt, args);
@@ -115,12 +115,12 @@ void log_error(const char *fmt, ...)
     va_end(args);
 }
 
-void log_aws_error(const char *what, const aws_error *err)
+void log_failure(const char *what, const base_error *err)
 {
     char detail[1400];
-    aws_error_format_call(err, detail, sizeof detail);
-    aws_buf message = {0};
-    aws_buf_printf(&message, "%s: %s", what, detail);
-    write_line("ERROR", err->code, aws_buf_str(&message));
-    aws_buf_free(&message);
+    base_error_format_call(err, detail, sizeof detail);
+    base_buf message = {0};
+    base_buf_printf(&message, "%s: %s", what, detail);
+    write_line("ERROR", err->code, base_buf_str(&message));
+    base_buf_free(&message);
 }

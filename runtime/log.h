@@ -10,7 +10,7 @@
 #ifndef SCRIBBLE_RUNTIME_LOG_H
 #define SCRIBBLE_RUNTIME_LOG_H
 
-#include "aws/error.h"
+#include "base/error.h"
 
 /* From here on every line carries this invocation's request id, and the
  * X-Ray trace id that _X_AMZN_TRACE_ID holds (the one every library reading
@@ -24,6 +24,6 @@ void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* An ERROR line for a failure: "<what>: <err as one line>", with err's code
  * as errorType. */
-void log_aws_error(const char *what, const aws_error *err);
+void log_failure(const char *what, const base_error *err);
 
 #endif

@@ -21,18 +21,18 @@
 /* Logs the reason and tells Lambda; the process then exits. */
 static void report_init_error(lambda_runtime *rt, const char *type, const char *message)
 {
-    aws_error err = {0};
+    base_error err = {0};
     log_error("%s", message);
     if (lambda_runtime_init_error(rt, type, message, &err) != 0)
-        log_aws_error("reporting the initialisation error", &err);
+        log_failure("reporting the initialisation error", &err);
 }
 
 int main(void)
 {
-    aws_error err = {0};
+    base_error err = {0};
     lambda_runtime *rt = NULL;
     if (lambda_runtime_new(getenv("AWS_LAMBDA_RUNTIME_API"), &rt, &err) != 0) {
-        log_aws_error("starting the runtime", &err);
+        log_failure("starting the runtime", &err);
         return 2;
     }
     const char *name = getenv("_HANDLER");
@@ -40,18 +40,18 @@ int main(void)
     app state;
     int rc = 1;
     if (!fn) {
-        aws_buf message = {0};
-        aws_buf_printf(&message, "no handler named \"%s\"; the handlers are", name ? name : "");
+        base_buf message = {0};
+        base_buf_printf(&message, "no handler named \"%s\"; the handlers are", name ? name : "");
         for (size_t i = 0; i < described_handler_count; i++)
-            aws_buf_printf(&message, "%s %s", i ? "," : "", described_handlers[i].name);
-        report_init_error(rt, "Runtime.UnknownHandler", aws_buf_str(&message));
-        aws_buf_free(&message);
+            base_buf_printf(&message, "%s %s", i ? "," : "", described_handlers[i].name);
+        report_init_error(rt, "Runtime.UnknownHandler", base_buf_str(&message));
+        base_buf_free(&message);
     } else if (app_init(&state, &err) != 0) {
         report_init_error(rt, "Runtime.InvalidSetting", err.message);
     } else {
         log_info("serving the %s handler", name);
         rc = lambda_runtime_serve(rt, name, fn, &state, &err) == 0 ? 0 : 1;
-        log_aws_error("the Runtime API failed", &err);
+        log_failure("the Runtime API failed", &err);
         app_free(&state);
     }
     lambda_runtime_free(rt);

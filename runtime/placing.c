@@ -16,7 +16,7 @@
 
 #define MAX_ROUNDS 4
 
-static int reserve(const handler_ctx *ctx, canvas_store *store, uint64_t up_to, aws_error *err)
+static int reserve(const handler_ctx *ctx, canvas_store *store, uint64_t up_to, base_error *err)
 {
     app *a = ctx->app;
     aws_client *aws;
@@ -29,7 +29,7 @@ static int reserve(const handler_ctx *ctx, canvas_store *store, uint64_t up_to, 
 
 int placing_place(const handler_ctx *ctx, const char *connection_id, const char *source_address,
                   const pixel_request *pixels, size_t count, long long now_ms, place_outcome *out,
-                  aws_error *err)
+                  base_error *err)
 {
     app *a = ctx->app;
     const runtime_settings *s = &a->settings;
@@ -46,7 +46,7 @@ int placing_place(const handler_ctx *ctx, const char *connection_id, const char 
                         err));
         if (!out->not_loaded && !out->reserve_up_to)
             return 0;
-        ENSURE(round < MAX_ROUNDS, err, AWS_ERROR_SERVICE, "CanvasChanging",
+        ENSURE(round < MAX_ROUNDS, err, BASE_ERROR_SERVICE, "CanvasChanging",
                "the cache kept losing the canvas or its seq reservation while placing");
         if (out->reserve_up_to) {
             TRY(reserve(ctx, store, out->reserve_up_to, err));

@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "aws/error.h"
+#include "base/error.h"
 #include "runtime/canvas_store.h"
 #include "runtime/handler.h"
 
@@ -17,6 +17,6 @@
  * loading the canvas right now. */
 int placing_place(const handler_ctx *ctx, const char *connection_id, const char *source_address,
                   const pixel_request *pixels, size_t count, long long now_ms, place_outcome *out,
-                  aws_error *err);
+                  base_error *err);
 
 #endif

@@ -22,8 +22,8 @@
 #include <string.h>
 
 typedef struct png_encode_state {
-    aws_buf *out;
-    char message[256]; /* libpng's error, kept for the aws_error */
+    base_buf *out;
+    char message[256]; /* libpng's error, kept for the base_error */
 } png_encode_state;
 
 static void on_png_error(png_structp png, png_const_charp message)
@@ -41,7 +41,7 @@ static void on_png_warning(png_structp png, png_const_charp message)
 
 static void on_png_write(png_structp png, png_bytep data, size_t length)
 {
-    aws_buf_append(png_get_io_ptr(png), data, length);
+    base_buf_append(png_get_io_ptr(png), data, length);
 }
 
 static void on_png_flush(png_structp png)
@@ -98,26 +98,26 @@ static void write_image(png_structp png, png_infop info, const canvas_geometry *
     png_write_end(png, info);
 }
 
-int canvas_encode_png(const canvas_geometry *g, const uint8_t *bits, size_t len, aws_buf *out,
-                      aws_error *err)
+int canvas_encode_png(const canvas_geometry *g, const uint8_t *bits, size_t len, base_buf *out,
+                      base_error *err)
 {
     TRY(canvas_geometry_check(g, err));
-    ENSURE(len <= canvas_byte_count(g), err, AWS_ERROR_INVALID, "CanvasSizeMismatch",
+    ENSURE(len <= canvas_byte_count(g), err, BASE_ERROR_INVALID, "CanvasSizeMismatch",
            "the canvas value is %zu bytes; a %dx%d canvas at depth %d has %zu", len, g->width,
            g->height, g->depth, canvas_byte_count(g));
 
     png_encode_state state = {.out = out};
     png_structp png =
         png_create_write_struct(PNG_LIBPNG_VER_STRING, &state, on_png_error, on_png_warning);
-    ENSURE(png, err, AWS_ERROR_INVALID, "PngEncodeError", "libpng: cannot create a write struct");
+    ENSURE(png, err, BASE_ERROR_INVALID, "PngEncodeError", "libpng: cannot create a write struct");
     png_infop info = png_create_info_struct(png);
     if (!info) {
         png_destroy_write_struct(&png, NULL);
-        return aws_error_set(err, AWS_ERROR_INVALID, "PngEncodeError",
+        return base_error_set(err, BASE_ERROR_INVALID, "PngEncodeError",
                              "libpng: cannot create an info struct");
     }
     size_t row_bytes = ((size_t)g->width * (size_t)g->depth + 7) / 8;
-    uint8_t *row = aws_xmalloc(row_bytes);
+    uint8_t *row = base_xmalloc(row_bytes);
     size_t out_len = out->len;
     int rc = 0;
 
@@ -125,7 +125,7 @@ int canvas_encode_png(const canvas_geometry *g, const uint8_t *bits, size_t len,
         png_set_write_fn(png, out, on_png_write, on_png_flush);
         write_image(png, info, g, bits, len, row, row_bytes);
     } else {
-        rc = aws_error_set(err, AWS_ERROR_INVALID, "PngEncodeError", "libpng: %s", state.message);
+        rc = base_error_set(err, BASE_ERROR_INVALID, "PngEncodeError", "libpng: %s", state.message);
         out->len = out_len; /* drop the partial image */
         if (out->data)
             out->data[out->len] = '\0';

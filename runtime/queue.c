@@ -20,7 +20,7 @@ static bool is_fifo(const char *url)
 }
 
 static int send_message(aws_client *aws, const char *queue_url, const char *body,
-                        const char *group, const char *dedup, aws_error *err)
+                        const char *group, const char *dedup, base_error *err)
 {
     cJSON *in = cJSON_CreateObject();
     cJSON_AddStringToObject(in, "QueueUrl", queue_url);
@@ -37,7 +37,7 @@ static int send_message(aws_client *aws, const char *queue_url, const char *body
 }
 
 int queue_send_pixels(aws_client *aws, const char *queue_url, const placement *placements,
-                      size_t count, aws_error *err)
+                      size_t count, base_error *err)
 {
     message_list messages = {0};
     server_message_pixels(&messages, placements, count, 0);
@@ -45,14 +45,14 @@ int queue_send_pixels(aws_client *aws, const char *queue_url, const placement *p
     for (size_t i = 0; i < messages.count && rc == 0; i++) {
         char dedup[48];
         snprintf(dedup, sizeof dedup, "seq-%" PRIu64 "-%zu", placements[0].seq, i);
-        rc = send_message(aws, queue_url, aws_buf_str(&messages.items[i]), "pixels", dedup, err);
+        rc = send_message(aws, queue_url, base_buf_str(&messages.items[i]), "pixels", dedup, err);
     }
     message_list_free(&messages);
     return rc;
 }
 
 int queue_send_catchup(aws_client *aws, const char *queue_url, const char *connection_id,
-                       bool has_since, uint64_t since, const char *request_id, aws_error *err)
+                       bool has_since, uint64_t since, const char *request_id, base_error *err)
 {
     cJSON *doc = cJSON_CreateObject();
     cJSON_AddStringToObject(doc, "connectionId", connection_id);
@@ -69,7 +69,7 @@ int queue_send_catchup(aws_client *aws, const char *queue_url, const char *conne
     return rc;
 }
 
-int queue_parse_catchup(const char *body, catchup_request *out, aws_error *err)
+int queue_parse_catchup(const char *body, catchup_request *out, base_error *err)
 {
     memset(out, 0, sizeof *out);
     cJSON *doc = body ? cJSON_Parse(body) : NULL;
@@ -86,7 +86,7 @@ int queue_parse_catchup(const char *body, catchup_request *out, aws_error *err)
         out->since = out->has_since ? (uint64_t)since->valuedouble : 0;
     }
     cJSON_Delete(doc);
-    ENSURE(ok, err, AWS_ERROR_INVALID, "InvalidCatchupRequest",
+    ENSURE(ok, err, BASE_ERROR_INVALID, "InvalidCatchupRequest",
            "a catch-up request is not {\"connectionId\", \"since\"}");
     return 0;
 }

@@ -14,16 +14,16 @@
 #include <stdint.h>
 
 #include "aws/client.h"
-#include "aws/error.h"
+#include "base/error.h"
 #include "runtime/canvas_store.h"
 
 /* Queues placements[0..count) (consecutive seqs) for broadcast. */
 int queue_send_pixels(aws_client *aws, const char *queue_url, const placement *placements,
-                      size_t count, aws_error *err);
+                      size_t count, base_error *err);
 
 /* Queues a catch-up for connection_id from since (when has_since). */
 int queue_send_catchup(aws_client *aws, const char *queue_url, const char *connection_id,
-                       bool has_since, uint64_t since, const char *request_id, aws_error *err);
+                       bool has_since, uint64_t since, const char *request_id, base_error *err);
 
 typedef struct catchup_request {
     char connection_id[160];
@@ -32,6 +32,6 @@ typedef struct catchup_request {
 } catchup_request;
 
 /* Reads a catch-up request from a queue message's body. */
-int queue_parse_catchup(const char *body, catchup_request *out, aws_error *err);
+int queue_parse_catchup(const char *body, catchup_request *out, base_error *err);
 
 #endif

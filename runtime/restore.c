@@ -32,7 +32,7 @@ static bool number_attribute(const cJSON *item, const char *name, uint64_t *out)
     return errno == 0;
 }
 
-static int on_page(void *ctx, const cJSON *page, bool *stop, aws_error *err)
+static int on_page(void *ctx, const cJSON *page, bool *stop, base_error *err)
 {
     (void)stop;
     (void)err;
@@ -64,7 +64,7 @@ static uint64_t loaded_seq(uint64_t mark_before, uint64_t highest_saved)
 }
 
 int restore_canvas(canvas_store *store, aws_client *aws, const char *table,
-                   restore_outcome *out, aws_error *err)
+                   restore_outcome *out, base_error *err)
 {
     memset(out, 0, sizeof *out);
     /* The mark first: any seq given out before this point is at most
@@ -72,7 +72,7 @@ int restore_canvas(canvas_store *store, aws_client *aws, const char *table,
     uint64_t mark_before, mark_after;
     TRY(seq_mark_reserve(aws, table, 0, &mark_before, &mark_after, err));
     size_t size = canvas_byte_count(&store->canvas);
-    restore_scan scan = {.canvas = &store->canvas, .bits = aws_xcalloc(size ? size : 1, 1)};
+    restore_scan scan = {.canvas = &store->canvas, .bits = base_xcalloc(size ? size : 1, 1)};
     cJSON *input = cJSON_CreateObject();
     cJSON_AddStringToObject(input, "TableName", table);
     cJSON_AddStringToObject(input, "ProjectionExpression", "#idx, #colour, #seq");

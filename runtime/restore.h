@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #include "aws/client.h"
-#include "aws/error.h"
+#include "base/error.h"
 #include "runtime/canvas_store.h"
 
 typedef struct restore_outcome {
@@ -33,6 +33,6 @@ typedef struct restore_outcome {
  * the canvas (it was made smaller, or has fewer colours) are skipped, and
  * so is the seq mark's item. */
 int restore_canvas(canvas_store *store, aws_client *aws, const char *table,
-                   restore_outcome *out, aws_error *err);
+                   restore_outcome *out, base_error *err);
 
 #endif

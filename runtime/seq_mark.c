@@ -36,7 +36,7 @@ static bool read_whole_number(const char *text, uint64_t *out)
 
 /* ADD amount to the mark; *after is the mark afterwards. */
 static int add_to_mark(aws_client *aws, const char *table, uint64_t amount, uint64_t *after,
-                       aws_error *err)
+                       base_error *err)
 {
     cJSON *input = cJSON_CreateObject();
     cJSON_AddStringToObject(input, "TableName", table);
@@ -58,13 +58,13 @@ static int add_to_mark(aws_client *aws, const char *table, uint64_t amount, uint
     bool ok = read_whole_number(
         cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(reserved, "N")), after);
     cJSON_Delete(out);
-    ENSURE(ok && *after >= amount, err, AWS_ERROR_PARSE, "UnexpectedReply",
+    ENSURE(ok && *after >= amount, err, BASE_ERROR_PARSE, "UnexpectedReply",
            "UpdateItem on the seq mark answered without a whole %s", SEQ_MARK_ATTRIBUTE);
     return 0;
 }
 
 int seq_mark_reserve(aws_client *aws, const char *table, uint64_t at_least, uint64_t *before,
-                     uint64_t *after, aws_error *err)
+                     uint64_t *after, base_error *err)
 {
     TRY(add_to_mark(aws, table, SEQ_MARK_BLOCK, after, err));
     *before = *after - SEQ_MARK_BLOCK;

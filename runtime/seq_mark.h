@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #include "aws/client.h"
-#include "aws/error.h"
+#include "base/error.h"
 
 /* The mark's item in the pixels table: idx = -1 (pixels are 0 and up),
  * attribute `reserved` (N). */
@@ -31,6 +31,6 @@
  * *before is the mark as it was (0: none yet), *after the mark now: the
  * caller owns no seq, it may only give out seqs up to *after. */
 int seq_mark_reserve(aws_client *aws, const char *table, uint64_t at_least, uint64_t *before,
-                     uint64_t *after, aws_error *err);
+                     uint64_t *after, base_error *err);
 
 #endif

@@ -15,12 +15,12 @@
 #define PIXELS_TAIL "]}"
 #define ENTRY_MAX 80 /* "[seq,x,y,colour]," at its longest */
 
-aws_buf *message_list_add(message_list *list)
+base_buf *message_list_add(message_list *list)
 {
     list->items = realloc(list->items, (list->count + 1) * sizeof *list->items);
     if (!list->items)
         abort();
-    aws_buf *b = &list->items[list->count++];
+    base_buf *b = &list->items[list->count++];
     memset(b, 0, sizeof *b);
     return b;
 }
@@ -30,40 +30,40 @@ void server_message_pixels(message_list *out, const placement *items, size_t cou
 {
     if (!max_bytes)
         max_bytes = SERVER_MESSAGE_MAX_BYTES;
-    aws_buf *b = NULL;
+    base_buf *b = NULL;
     for (size_t i = 0; i < count; i++) {
         if (b && b->len + ENTRY_MAX + sizeof PIXELS_TAIL > max_bytes) {
-            aws_buf_append_str(b, PIXELS_TAIL);
+            base_buf_append_str(b, PIXELS_TAIL);
             b = NULL;
         }
         if (!b) {
             b = message_list_add(out);
-            aws_buf_append_str(b, PIXELS_HEAD);
+            base_buf_append_str(b, PIXELS_HEAD);
         } else {
-            aws_buf_append_char(b, ',');
+            base_buf_append_char(b, ',');
         }
-        aws_buf_printf(b, "[%" PRIu64 ",%d,%d,%" PRIu32 "]", items[i].seq, items[i].x, items[i].y,
+        base_buf_printf(b, "[%" PRIu64 ",%d,%d,%" PRIu32 "]", items[i].seq, items[i].x, items[i].y,
                        items[i].colour);
     }
     if (b)
-        aws_buf_append_str(b, PIXELS_TAIL);
+        base_buf_append_str(b, PIXELS_TAIL);
 }
 
 void message_list_free(message_list *list)
 {
     for (size_t i = 0; i < list->count; i++)
-        aws_buf_free(&list->items[i]);
+        base_buf_free(&list->items[i]);
     free(list->items);
     list->items = NULL;
     list->count = 0;
 }
 
-static void append_json(aws_buf *out, cJSON *doc)
+static void append_json(base_buf *out, cJSON *doc)
 {
     char *text = cJSON_PrintUnformatted(doc);
     if (!text)
         abort(); /* cJSON fails only when out of memory */
-    aws_buf_append_str(out, text);
+    base_buf_append_str(out, text);
     cJSON_free(text);
     cJSON_Delete(doc);
 }
@@ -81,7 +81,7 @@ static void add_ref(cJSON *doc, const char *ref)
         cJSON_AddRawToObject(doc, "ref", ref);
 }
 
-void server_message_snapshot(aws_buf *out, const canvas_geometry *g, uint64_t seq, const char *url)
+void server_message_snapshot(base_buf *out, const canvas_geometry *g, uint64_t seq, const char *url)
 {
     cJSON *doc = message("snapshot");
     cJSON_AddNumberToObject(doc, "seq", (double)seq);
@@ -95,14 +95,14 @@ void server_message_snapshot(aws_buf *out, const canvas_geometry *g, uint64_t se
     append_json(out, doc);
 }
 
-void server_message_caughtup(aws_buf *out, uint64_t seq)
+void server_message_caughtup(base_buf *out, uint64_t seq)
 {
     cJSON *doc = message("caughtup");
     cJSON_AddNumberToObject(doc, "seq", (double)seq);
     append_json(out, doc);
 }
 
-void server_message_placed(aws_buf *out, const char *ref, uint64_t first, uint64_t last,
+void server_message_placed(base_buf *out, const char *ref, uint64_t first, uint64_t last,
                            long long next_at_ms)
 {
     cJSON *doc = message("placed");
@@ -113,7 +113,7 @@ void server_message_placed(aws_buf *out, const char *ref, uint64_t first, uint64
     append_json(out, doc);
 }
 
-void server_message_error(aws_buf *out, const char *code, const char *text, const char *ref,
+void server_message_error(base_buf *out, const char *code, const char *text, const char *ref,
                           long long retry_after_ms)
 {
     cJSON *doc = message("error");

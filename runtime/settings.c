@@ -18,19 +18,19 @@ static const char *optional(const char *name)
     return value && value[0] ? value : NULL;
 }
 
-static int required(const char *name, const char **out, aws_error *err)
+static int required(const char *name, const char **out, base_error *err)
 {
     *out = optional(name);
-    ENSURE(*out, err, AWS_ERROR_CONFIG, "InvalidSetting", "%s is not set", name);
+    ENSURE(*out, err, BASE_ERROR_CONFIG, "InvalidSetting", "%s is not set", name);
     return 0;
 }
 
 /* A whole number in [min, max]; fallback when unset (fallback < min: required). */
-static int number(const char *name, long min, long max, long fallback, long *out, aws_error *err)
+static int number(const char *name, long min, long max, long fallback, long *out, base_error *err)
 {
     const char *text = optional(name);
     if (!text) {
-        ENSURE(fallback >= min, err, AWS_ERROR_CONFIG, "InvalidSetting", "%s is not set", name);
+        ENSURE(fallback >= min, err, BASE_ERROR_CONFIG, "InvalidSetting", "%s is not set", name);
         *out = fallback;
         return 0;
     }
@@ -38,13 +38,13 @@ static int number(const char *name, long min, long max, long fallback, long *out
     errno = 0;
     long value = strtol(text, &end, 10);
     ENSURE(errno == 0 && end != text && *end == '\0' && value >= min && value <= max, err,
-           AWS_ERROR_CONFIG, "InvalidSetting", "%s is \"%s\"; allowed: a whole number from %ld to %ld",
+           BASE_ERROR_CONFIG, "InvalidSetting", "%s is \"%s\"; allowed: a whole number from %ld to %ld",
            name, text, min, max);
     *out = value;
     return 0;
 }
 
-static int flag(const char *name, bool fallback, bool *out, aws_error *err)
+static int flag(const char *name, bool fallback, bool *out, base_error *err)
 {
     const char *text = optional(name);
     if (!text) {
@@ -55,20 +55,20 @@ static int flag(const char *name, bool fallback, bool *out, aws_error *err)
         *out = text[0] == 't';
         return 0;
     }
-    return aws_error_set(err, AWS_ERROR_CONFIG, "InvalidSetting",
+    return base_error_set(err, BASE_ERROR_CONFIG, "InvalidSetting",
                          "%s is \"%s\"; allowed: true, false", name, text);
 }
 
-static int copy(char *out, size_t size, const char *name, const char *value, aws_error *err)
+static int copy(char *out, size_t size, const char *name, const char *value, base_error *err)
 {
-    ENSURE(strlen(value) < size, err, AWS_ERROR_CONFIG, "InvalidSetting",
+    ENSURE(strlen(value) < size, err, BASE_ERROR_CONFIG, "InvalidSetting",
            "%s is longer than %zu characters", name, size - 1);
     memcpy(out, value, strlen(value) + 1);
     return 0;
 }
 
 /* The cache's endpoint: host:port (the port after the last colon). */
-static int cache_endpoint(runtime_settings *s, aws_error *err)
+static int cache_endpoint(runtime_settings *s, base_error *err)
 {
     const char *endpoint;
     TRY(required(STACK_ENV(CACHE_ENDPOINT), &endpoint, err));
@@ -77,7 +77,7 @@ static int cache_endpoint(runtime_settings *s, aws_error *err)
     long port = colon ? strtol(colon + 1, &end, 10) : 0;
     ENSURE(colon && colon != endpoint && end != colon + 1 && *end == '\0' && port >= 1 &&
                port <= 65535 && (size_t)(colon - endpoint) < sizeof s->cache_host,
-           err, AWS_ERROR_CONFIG, "InvalidSetting",
+           err, BASE_ERROR_CONFIG, "InvalidSetting",
            "%s is \"%s\"; allowed: host:port with a port from 1 to 65535",
            STACK_ENV(CACHE_ENDPOINT), endpoint);
     memcpy(s->cache_host, endpoint, (size_t)(colon - endpoint));
@@ -86,13 +86,13 @@ static int cache_endpoint(runtime_settings *s, aws_error *err)
     return 0;
 }
 
-static int canvas_settings(runtime_settings *s, aws_error *err)
+static int canvas_settings(runtime_settings *s, base_error *err)
 {
     long width, height, depth, cooldown, batch, allowance, catchups;
     TRY(number(STACK_ENV(CANVAS_WIDTH), 1, 1L << 20, 0, &width, err));
     TRY(number(STACK_ENV(CANVAS_HEIGHT), 1, 1L << 20, 0, &height, err));
     TRY(number(STACK_ENV(CANVAS_DEPTH), 1, 24, 0, &depth, err));
-    ENSURE(canvas_depth_valid(depth), err, AWS_ERROR_CONFIG, "InvalidSetting",
+    ENSURE(canvas_depth_valid(depth), err, BASE_ERROR_CONFIG, "InvalidSetting",
            "%s is \"%ld\"; allowed: 1, 2, 4, 8, 24", STACK_ENV(CANVAS_DEPTH), depth);
     TRY(canvas_geometry_init(&s->canvas, width, height, depth, err));
     TRY(number(STACK_ENV(COOLDOWN), 0, 86400, 0, &cooldown, err));
@@ -106,12 +106,12 @@ static int canvas_settings(runtime_settings *s, aws_error *err)
     return 0;
 }
 
-int settings_load(runtime_settings *s, aws_error *err)
+int settings_load(runtime_settings *s, base_error *err)
 {
     memset(s, 0, sizeof *s);
     const char *stack;
     TRY(required(STACK_ENV(STACK), &stack, err));
-    ENSURE(!strpbrk(stack, "{}"), err, AWS_ERROR_CONFIG, "InvalidSetting",
+    ENSURE(!strpbrk(stack, "{}"), err, BASE_ERROR_CONFIG, "InvalidSetting",
            "%s is \"%s\"; allowed: a name without braces", STACK_ENV(STACK), stack);
     TRY(copy(s->stack, sizeof s->stack, STACK_ENV(STACK), stack, err));
     TRY(cache_endpoint(s, err));
@@ -119,7 +119,7 @@ int settings_load(runtime_settings *s, aws_error *err)
     s->cache_ca_file = optional(STACK_ENV(CACHE_CA_FILE));
     s->cache_username = optional(STACK_ENV(CACHE_USERNAME));
     s->cache_password = optional(STACK_ENV(CACHE_PASSWORD));
-    ENSURE(!s->cache_username || s->cache_password, err, AWS_ERROR_CONFIG, "InvalidSetting",
+    ENSURE(!s->cache_username || s->cache_password, err, BASE_ERROR_CONFIG, "InvalidSetting",
            "%s is set without %s", STACK_ENV(CACHE_USERNAME), STACK_ENV(CACHE_PASSWORD));
     TRY(canvas_settings(s, err));
     s->pixel_queue_url = optional(STACK_ENV(PIXEL_QUEUE_URL));
@@ -136,9 +136,9 @@ int settings_load(runtime_settings *s, aws_error *err)
     return 0;
 }
 
-int settings_require(const char *value, stack_env_id variable, aws_error *err)
+int settings_require(const char *value, stack_env_id variable, base_error *err)
 {
-    ENSURE(value, err, AWS_ERROR_CONFIG, "InvalidSetting",
+    ENSURE(value, err, BASE_ERROR_CONFIG, "InvalidSetting",
            "%s is not set; this handler needs it", stack_env_names[variable]);
     return 0;
 }

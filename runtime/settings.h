@@ -14,7 +14,7 @@
 
 #include <stdbool.h>
 
-#include "aws/error.h"
+#include "base/error.h"
 #include "runtime/canvas.h"
 #include "stack/description.h"
 
@@ -41,11 +41,11 @@ typedef struct runtime_settings {
     int connect_grace_ms;
 } runtime_settings;
 
-/* Reads and checks the environment. Errors are AWS_ERROR_CONFIG, code
+/* Reads and checks the environment. Errors are BASE_ERROR_CONFIG, code
  * "InvalidSetting", naming the variable, what it held and what is allowed. */
-int settings_load(runtime_settings *s, aws_error *err);
+int settings_load(runtime_settings *s, base_error *err);
 
 /* 0 when value is set; else -1 naming the variable a handler needs. */
-int settings_require(const char *value, stack_env_id variable, aws_error *err);
+int settings_require(const char *value, stack_env_id variable, base_error *err);
 
 #endif

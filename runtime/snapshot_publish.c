@@ -14,26 +14,26 @@
 #include "runtime/png_encode.h"
 
 static int put_object(aws_client *aws, const char *bucket, const char *key,
-                      const char *content_type, const char *cache_control, const aws_buf *body,
-                      aws_error *err)
+                      const char *content_type, const char *cache_control, const base_buf *body,
+                      base_error *err)
 {
-    aws_buf path = {0};
-    aws_buf_append_char(&path, '/');
+    base_buf path = {0};
+    base_buf_append_char(&path, '/');
     aws_uri_encode(&path, bucket, strlen(bucket), 0);
-    aws_buf_append_char(&path, '/');
+    base_buf_append_char(&path, '/');
     aws_uri_encode(&path, key, strlen(key), 1);
     aws_headers headers = {0};
     aws_headers_add(&headers, "Content-Type", content_type);
     aws_headers_add(&headers, "Cache-Control", cache_control);
-    int rc = aws_rest_xml_call(aws, &aws_service_s3, "PUT", aws_buf_str(&path), NULL, &headers,
+    int rc = aws_rest_xml_call(aws, &aws_service_s3, "PUT", base_buf_str(&path), NULL, &headers,
                                body->data ? body->data : "", body->len, NULL, NULL, err);
     aws_headers_free(&headers);
-    aws_buf_free(&path);
+    base_buf_free(&path);
     return rc;
 }
 
 static int pointer_document(const canvas_geometry *g, uint64_t seq, const char *url,
-                            long long now_ms, aws_buf *out, aws_error *err)
+                            long long now_ms, base_buf *out, base_error *err)
 {
     cJSON *doc = cJSON_CreateObject();
     cJSON_AddNumberToObject(doc, "seq", (double)seq);
@@ -48,10 +48,10 @@ static int pointer_document(const canvas_geometry *g, uint64_t seq, const char *
 }
 
 static int upload(canvas_store *store, aws_client *aws, const char *bucket, uint64_t seq,
-                  const aws_buf *bits, snapshot_outcome *out, aws_error *err)
+                  const base_buf *bits, snapshot_outcome *out, base_error *err)
 {
     const canvas_geometry *g = &store->canvas;
-    aws_buf png = {0}, pointer = {0};
+    base_buf png = {0}, pointer = {0};
     snprintf(out->url, sizeof out->url, "snapshots/%" PRIu64 ".png", seq);
     int rc = canvas_encode_png(g, (const uint8_t *)bits->data, bits->len, &png, err);
     if (rc == 0)
@@ -66,16 +66,16 @@ static int upload(canvas_store *store, aws_client *aws, const char *bucket, uint
         rc = store_snapshot_set(store, seq, out->url, err);
     out->published = rc == 0;
     out->bytes = png.len;
-    aws_buf_free(&png);
-    aws_buf_free(&pointer);
+    base_buf_free(&png);
+    base_buf_free(&pointer);
     return rc;
 }
 
 int snapshot_publish(canvas_store *store, aws_client *aws, const char *bucket,
-                     snapshot_outcome *out, aws_error *err)
+                     snapshot_outcome *out, base_error *err)
 {
     memset(out, 0, sizeof *out);
-    aws_buf bits = {0};
+    base_buf bits = {0};
     uint64_t latest = 0;
     bool found = false;
     char url[256];
@@ -84,6 +84,6 @@ int snapshot_publish(canvas_store *store, aws_client *aws, const char *bucket,
         rc = store_snapshot_get(store, &found, &latest, url, err);
     if (rc == 0 && out->seq != 0 && !(found && latest >= out->seq))
         rc = upload(store, aws, bucket, out->seq, &bits, out, err);
-    aws_buf_free(&bits);
+    base_buf_free(&bits);
     return rc;
 }

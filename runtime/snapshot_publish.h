@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #include "aws/client.h"
-#include "aws/error.h"
+#include "base/error.h"
 #include "runtime/canvas_store.h"
 
 typedef struct snapshot_outcome {
@@ -31,6 +31,6 @@ typedef struct snapshot_outcome {
 /* Publishes the canvas to bucket unless the latest snapshot is at its seq
  * already (or it is a new stack's blank canvas at 0). */
 int snapshot_publish(canvas_store *store, aws_client *aws, const char *bucket,
-                     snapshot_outcome *out, aws_error *err);
+                     snapshot_outcome *out, base_error *err);
 
 #endif

@@ -15,12 +15,12 @@ typedef struct cursor {
     const unsigned char *start, *p, *end;
     int depth, max_depth;
     strict_json_nul nul;
-    aws_error *err;
+    base_error *err;
 } cursor;
 
 static int fail(cursor *c, const char *what)
 {
-    return aws_error_set(c->err, AWS_ERROR_INVALID, "InvalidJson", "the message is not JSON: %s at byte %zu",
+    return base_error_set(c->err, BASE_ERROR_INVALID, "InvalidJson", "the message is not JSON: %s at byte %zu",
                          what, (size_t)(c->p - c->start));
 }
 
@@ -218,7 +218,7 @@ static int scan_value(cursor *c);
 static int enter(cursor *c)
 {
     if (c->depth >= c->max_depth) {
-        aws_error_set(c->err, AWS_ERROR_INVALID, "InvalidJson",
+        base_error_set(c->err, BASE_ERROR_INVALID, "InvalidJson",
                       "the message is not JSON we read: arrays and objects nest more than %d "
                       "deep at byte %zu",
                       c->max_depth, (size_t)(c->p - c->start));
@@ -303,7 +303,7 @@ static int scan_value(cursor *c)
 }
 
 static cursor cursor_of(const char *text, size_t len, int max_depth, strict_json_nul nul,
-                        aws_error *err)
+                        base_error *err)
 {
     const unsigned char *start = (const unsigned char *)(text ? text : "");
     return (cursor){.start = start, .p = start, .end = start + (text ? len : 0),
@@ -311,7 +311,7 @@ static cursor cursor_of(const char *text, size_t len, int max_depth, strict_json
 }
 
 int strict_json_check(const char *text, size_t len, int max_depth, strict_json_nul nul,
-                      aws_error *err)
+                      base_error *err)
 {
     cursor c = cursor_of(text, len, max_depth, nul, err);
     TRY(scan_value(&c));
@@ -321,9 +321,9 @@ int strict_json_check(const char *text, size_t len, int max_depth, strict_json_n
     return 0;
 }
 
-bool strict_json_string(const char *token, size_t len, aws_buf *out)
+bool strict_json_string(const char *token, size_t len, base_buf *out)
 {
-    aws_error ignored = {0};
+    base_error ignored = {0};
     cursor c = cursor_of(token, len, 0, STRICT_JSON_ALLOW_NUL, &ignored);
     if (expect(&c, '"', "") != 0)
         return false;
@@ -338,7 +338,7 @@ bool strict_json_string(const char *token, size_t len, aws_buf *out)
                 return false;
             if (c.p == from)
                 c.p++;
-            aws_buf_append(out, from, (size_t)(c.p - from));
+            base_buf_append(out, from, (size_t)(c.p - from));
             continue;
         }
         unsigned code;
@@ -365,18 +365,18 @@ bool strict_json_string(const char *token, size_t len, aws_buf *out)
             utf8[3] = (char)(0x80 | (code & 0x3F));
             n = 4;
         }
-        aws_buf_append(out, utf8, n);
+        base_buf_append(out, utf8, n);
     }
 }
 
 size_t strict_json_member(const char *text, size_t len, const char *name, const char **value,
                           size_t *value_len)
 {
-    aws_error ignored = {0};
+    base_error ignored = {0};
     /* Depth is bounded by the check text already passed; any limit will do. */
     cursor c = cursor_of(text, len, 1 << 20, STRICT_JSON_ALLOW_NUL, &ignored);
     size_t found = 0, name_len = strlen(name);
-    aws_buf key = {0};
+    base_buf key = {0};
     skip_space(&c);
     if (expect(&c, '{', "") != 0)
         return 0;
@@ -386,7 +386,7 @@ size_t strict_json_member(const char *text, size_t len, const char *name, const 
         const unsigned char *key_start = c.p;
         if (scan_string(&c) != 0)
             break;
-        aws_buf_reset(&key);
+        base_buf_reset(&key);
         bool decoded = strict_json_string((const char *)key_start, (size_t)(c.p - key_start), &key);
         skip_space(&c);
         if (expect(&c, ':', "") != 0)
@@ -395,7 +395,7 @@ size_t strict_json_member(const char *text, size_t len, const char *name, const 
         const unsigned char *value_start = c.p;
         if (scan_value(&c) != 0)
             break;
-        if (decoded && key.len == name_len && memcmp(aws_buf_str(&key), name, name_len) == 0 &&
+        if (decoded && key.len == name_len && memcmp(base_buf_str(&key), name, name_len) == 0 &&
             found++ == 0) {
             *value = (const char *)value_start;
             *value_len = (size_t)(c.p - value_start);
@@ -405,27 +405,27 @@ size_t strict_json_member(const char *text, size_t len, const char *name, const 
             break;
         c.p++;
     }
-    aws_buf_free(&key);
+    base_buf_free(&key);
     return found;
 }
 
-void strict_json_quote(const char *data, size_t len, aws_buf *out)
+void strict_json_quote(const char *data, size_t len, base_buf *out)
 {
     static const char hex[] = "0123456789abcdef";
-    aws_buf_append_char(out, '"');
+    base_buf_append_char(out, '"');
     for (size_t i = 0; i < len; i++) {
         unsigned char ch = (unsigned char)data[i];
         if (ch == '"' || ch == '\\') {
-            aws_buf_append_char(out, '\\');
-            aws_buf_append_char(out, (char)ch);
+            base_buf_append_char(out, '\\');
+            base_buf_append_char(out, (char)ch);
         } else if (ch < 0x20) {
             char escape[6] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 0xF]};
-            aws_buf_append(out, escape, sizeof escape);
+            base_buf_append(out, escape, sizeof escape);
         } else {
-            aws_buf_append_char(out, (char)ch);
+            base_buf_append_char(out, (char)ch);
         }
     }
-    aws_buf_append_char(out, '"');
+    base_buf_append_char(out, '"');
 }
 
 bool strict_json_utf8(const char *data, size_t len)

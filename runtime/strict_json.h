@@ -18,8 +18,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "aws/buf.h"
-#include "aws/error.h"
+#include "base/buf.h"
+#include "base/error.h"
 
 typedef enum strict_json_nul {
     STRICT_JSON_REFUSE_NUL, /* a \u0000 escape is an error: the reader keeps C strings */
@@ -32,7 +32,7 @@ typedef enum strict_json_nul {
  * around it. Otherwise -1 with err's code "InvalidJson" and a message naming
  * the byte offset and what is wrong. */
 int strict_json_check(const char *text, size_t len, int max_depth, strict_json_nul nul,
-                      aws_error *err);
+                      base_error *err);
 
 /* For text that passed strict_json_check and is an object: how many of its
  * top-level members are called name (compared whole, escapes decoded), and
@@ -42,13 +42,13 @@ size_t strict_json_member(const char *text, size_t len, const char *name, const 
 
 /* Appends the bytes a checked string literal (quotes included) stands for,
  * U+0000 included; false when token is not one. */
-bool strict_json_string(const char *token, size_t len, aws_buf *out);
+bool strict_json_string(const char *token, size_t len, base_buf *out);
 
 /* Appends data[0..len) as a JSON string literal: quotes, \" \\ and control
  * characters (NUL included) escaped, other bytes as they are. For bytes cJSON
  * cannot hold (it ends strings at NUL); the result goes in with
  * cJSON_AddRawToObject. */
-void strict_json_quote(const char *data, size_t len, aws_buf *out);
+void strict_json_quote(const char *data, size_t len, base_buf *out);
 
 /* True when data[0..len) is UTF-8 (no overlong forms, surrogates or code
  * points past U+10FFFF). */

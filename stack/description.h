@@ -7,7 +7,7 @@
  * (its settings reader, and the test that every described handler has code),
  * scribblectl's plan and resource kinds (provision/stack.c, function.c,
  * event_source.c, schedule.c, websocket_routes.c, table.c, function_limits.c)
- * and `scribblectl local`'s wiring (provision/local/local_app.c, the gateway).
+ * and `scribblectl local`'s wiring (local/local_app.c, the gateway).
  * It is data, not code: it includes nothing of provision/ or runtime/, so
  * both can link it (the library scribble_stack).
  *

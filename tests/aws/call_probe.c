@@ -34,10 +34,10 @@ static void print_debug(void *ctx, const char *line)
 typedef struct page_count {
     const char *item; /* JSON list field, or XML element name */
     int pages;
-    aws_buf items;
+    base_buf items;
 } page_count;
 
-static int count_json_page(void *ctx, const cJSON *page, bool *stop, aws_error *err)
+static int count_json_page(void *ctx, const cJSON *page, bool *stop, base_error *err)
 {
     (void)stop, (void)err;
     page_count *pc = ctx;
@@ -51,7 +51,7 @@ static int count_json_page(void *ctx, const cJSON *page, bool *stop, aws_error *
         const char *text = cJSON_IsString(item) ? item->valuestring
                            : cJSON_IsString(name) ? name->valuestring
                            : cJSON_IsString(key)  ? key->valuestring : "?";
-        aws_buf_printf(&pc->items, "%s%s", pc->items.len ? "," : "", text);
+        base_buf_printf(&pc->items, "%s%s", pc->items.len ? "," : "", text);
     }
     return 0;
 }
@@ -63,7 +63,7 @@ static void count_xml_items(page_count *pc, xmlNodePtr node)
             continue;
         if (strcmp((const char *)node->name, pc->item) == 0) {
             xmlChar *text = xmlNodeGetContent(node);
-            aws_buf_printf(&pc->items, "%s%s", pc->items.len ? "," : "", (const char *)text);
+            base_buf_printf(&pc->items, "%s%s", pc->items.len ? "," : "", (const char *)text);
             xmlFree(text);
         } else {
             count_xml_items(pc, node->children);
@@ -71,7 +71,7 @@ static void count_xml_items(page_count *pc, xmlNodePtr node)
     }
 }
 
-static int count_xml_page(void *ctx, xmlNodePtr root, bool *stop, aws_error *err)
+static int count_xml_page(void *ctx, xmlNodePtr root, bool *stop, base_error *err)
 {
     (void)stop, (void)err;
     page_count *pc = ctx;
@@ -91,10 +91,10 @@ static void name_value_params(aws_params *params, int argc, char **argv, int fro
     }
 }
 
-static int paginate(aws_client *c, const aws_service *svc, int argc, char **argv, aws_error *err)
+static int paginate(aws_client *c, const aws_service *svc, int argc, char **argv, base_error *err)
 {
     if (argc < 7)
-        return aws_error_set(err, AWS_ERROR_INVALID, "Usage", "paginate needs 4 arguments");
+        return base_error_set(err, BASE_ERROR_INVALID, "Usage", "paginate needs 4 arguments");
     const char *kind = argv[2] + strlen("paginate-");
     page_count pc = {.item = argv[6]};
     aws_params params = {0};
@@ -115,13 +115,13 @@ static int paginate(aws_client *c, const aws_service *svc, int argc, char **argv
                                        &pc, err);
     }
     if (rc == 0)
-        printf("pages=%d items=%s\n", pc.pages, aws_buf_str(&pc.items));
+        printf("pages=%d items=%s\n", pc.pages, base_buf_str(&pc.items));
     aws_params_free(&params);
-    aws_buf_free(&pc.items);
+    base_buf_free(&pc.items);
     return rc;
 }
 
-static int call(aws_client *c, const aws_service *svc, int argc, char **argv, aws_error *err)
+static int call(aws_client *c, const aws_service *svc, int argc, char **argv, base_error *err)
 {
     const char *kind = argv[2];
     if (!strcmp(kind, "endpoint")) {
@@ -135,7 +135,7 @@ static int call(aws_client *c, const aws_service *svc, int argc, char **argv, aw
     if (!strncmp(kind, "paginate-", 9))
         return paginate(c, svc, argc, argv, err);
     if (argc < 4)
-        return aws_error_set(err, AWS_ERROR_INVALID, "Usage", "missing operation");
+        return base_error_set(err, BASE_ERROR_INVALID, "Usage", "missing operation");
     if (!strcmp(kind, "query")) {
         aws_params params = {0};
         for (int i = 4; i < argc; i++) {
@@ -164,7 +164,7 @@ static int call(aws_client *c, const aws_service *svc, int argc, char **argv, aw
         rc = aws_rest_xml_call(c, svc, argv[3], argc > 4 ? argv[4] : "/", NULL, NULL, NULL, 0, NULL,
                                NULL, err);
     else
-        rc = aws_error_set(err, AWS_ERROR_INVALID, "Usage", "unknown protocol %s", kind);
+        rc = base_error_set(err, BASE_ERROR_INVALID, "Usage", "unknown protocol %s", kind);
     if (rc == 0) {
         char *text = out ? cJSON_PrintUnformatted(out) : NULL;
         printf("ok\n%s\n", text ? text : "");
@@ -188,7 +188,7 @@ int main(int argc, char **argv)
     }
     aws_client_options o = {.debug_log = getenv("CALL_PROBE_DEBUG") ? print_debug : NULL};
     aws_client *c;
-    aws_error err = {0};
+    base_error err = {0};
     int rc = aws_client_new(&o, &c, &err);
     if (rc == 0) {
         rc = call(c, svc, argc, argv, &err);
@@ -196,7 +196,7 @@ int main(int argc, char **argv)
     }
     if (rc != 0) {
         printf("error kind=%s status=%ld code=%s retryable=%d request_id=%s\nmessage=%s\ncall=%s\n",
-               aws_error_kind_name(err.kind), err.http_status, err.code, err.retryable,
+               base_error_kind_name(err.kind), err.http_status, err.code, err.retryable,
                err.request_id, err.message, err.call);
         return 1;
     }

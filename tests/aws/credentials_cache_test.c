@@ -24,7 +24,7 @@ typedef struct counting {
     atomic_int overlaps;
 } counting;
 
-static int counting_get(aws_credentials_provider *self, aws_credentials *out, aws_error *err)
+static int counting_get(aws_credentials_provider *self, aws_credentials *out, base_error *err)
 {
     (void)err;
     counting *c = self->impl;
@@ -35,8 +35,8 @@ static int counting_get(aws_credentials_provider *self, aws_credentials *out, aw
     int n = atomic_fetch_add(&c->fetches, 1) + 1;
     char key[32];
     snprintf(key, sizeof key, "AKIDFETCH%04d", n);
-    out->access_key_id = aws_xstrdup(key);
-    out->secret_access_key = aws_xstrdup("secret");
+    out->access_key_id = base_xstrdup(key);
+    out->secret_access_key = base_xstrdup("secret");
     out->expiration = time(NULL) + REFRESH_BEFORE_S + 1;
     atomic_fetch_sub(&c->inside, 1);
     return 0;
@@ -68,7 +68,7 @@ static void *read_until(void *arg)
     aws_credentials_provider *mine = aws_credentials_provider_new_borrowed(r->shared);
     while (now_s() < r->until) {
         aws_credentials creds;
-        aws_error err = {0};
+        base_error err = {0};
         if (aws_credentials_provider_get(mine, &creds, &err) != 0 || !creds.access_key_id ||
             strncmp(creds.access_key_id, "AKIDFETCH", 9) != 0)
             r->failures++;
@@ -84,7 +84,7 @@ static void *read_until(void *arg)
 int main(void)
 {
     counting c = {0};
-    aws_credentials_provider *inner = aws_xcalloc(1, sizeof *inner);
+    aws_credentials_provider *inner = base_xcalloc(1, sizeof *inner);
     *inner = (aws_credentials_provider){.name = "counting", .get = counting_get,
                                         .destroy = counting_destroy, .impl = &c};
     aws_credentials_provider *cache = aws_credentials_provider_new_cached(inner, REFRESH_BEFORE_S);

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "aws/buf.h"
+#include "base/buf.h"
 #include "aws/credentials_parse.h"
 #include "aws/credentials_providers.h"
 #include "test.h"
@@ -22,14 +22,14 @@ typedef struct fake {
     int calls;
 } fake;
 
-static int fake_get(aws_credentials_provider *self, aws_credentials *out, aws_error *err)
+static int fake_get(aws_credentials_provider *self, aws_credentials *out, base_error *err)
 {
     fake *f = self->impl;
     f->calls++;
     if (!f->key_id)
-        return aws_error_set(err, AWS_ERROR_CREDENTIALS, f->code, "%s", f->reason);
-    out->access_key_id = aws_xstrdup(f->key_id);
-    out->secret_access_key = aws_xstrdup("secret");
+        return base_error_set(err, BASE_ERROR_CREDENTIALS, f->code, "%s", f->reason);
+    out->access_key_id = base_xstrdup(f->key_id);
+    out->secret_access_key = base_xstrdup("secret");
     out->expiration = f->expiration;
     snprintf(out->source, sizeof out->source, "fake");
     return 0;
@@ -42,7 +42,7 @@ static void fake_destroy(aws_credentials_provider *self)
 
 static aws_credentials_provider *new_fake(const char *name, fake *f)
 {
-    aws_credentials_provider *p = aws_xcalloc(1, sizeof *p);
+    aws_credentials_provider *p = base_xcalloc(1, sizeof *p);
     *p = (aws_credentials_provider){.name = name, .get = fake_get, .destroy = fake_destroy, .impl = f};
     return p;
 }
@@ -53,7 +53,7 @@ static void test_chain_moves_on_after_not_found(void)
     aws_credentials_provider *ps[] = {new_fake("a", &a), new_fake("b", &b), new_fake("c", &c)};
     aws_credentials_provider *chain = aws_credentials_provider_new_chain(ps, 3);
     aws_credentials creds;
-    aws_error err = {0};
+    base_error err = {0};
     CHECK_INT_EQ(aws_credentials_provider_get(chain, &creds, &err), 0);
     CHECK_STR_EQ(creds.access_key_id, "AKIAB");
     CHECK_INT_EQ(a.calls, 1);
@@ -69,7 +69,7 @@ static void test_chain_stops_at_a_real_error(void)
     aws_credentials_provider *ps[] = {new_fake("a", &a), new_fake("b", &b), new_fake("c", &c)};
     aws_credentials_provider *chain = aws_credentials_provider_new_chain(ps, 3);
     aws_credentials creds;
-    aws_error err = {0};
+    base_error err = {0};
     CHECK_INT_EQ(aws_credentials_provider_get(chain, &creds, &err), -1);
     CHECK_STR_EQ(err.code, "PartialCredentials");
     CHECK_STR_EQ(err.message, "b: half a key");
@@ -83,9 +83,9 @@ static void test_chain_lists_every_source(void)
     aws_credentials_provider *ps[] = {new_fake("alpha", &a), new_fake("beta", &b)};
     aws_credentials_provider *chain = aws_credentials_provider_new_chain(ps, 2);
     aws_credentials creds;
-    aws_error err = {0};
+    base_error err = {0};
     CHECK_INT_EQ(aws_credentials_provider_get(chain, &creds, &err), -1);
-    CHECK_INT_EQ(err.kind, AWS_ERROR_CREDENTIALS);
+    CHECK_INT_EQ(err.kind, BASE_ERROR_CREDENTIALS);
     CHECK_STR_EQ(err.code, "NoCredentials");
     CHECK_STR_EQ(err.message, "no AWS credentials found; tried alpha: no a here; beta: no b either");
     aws_credentials_provider_free(chain);
@@ -94,7 +94,7 @@ static void test_chain_lists_every_source(void)
 static int fetch(aws_credentials_provider *p, const char *want_key_id)
 {
     aws_credentials creds;
-    aws_error err = {0};
+    base_error err = {0};
     int rc = aws_credentials_provider_get(p, &creds, &err);
     if (rc == 0 && want_key_id)
         CHECK_STR_EQ(creds.access_key_id, want_key_id);
@@ -149,7 +149,7 @@ static void test_json_document(void)
     cJSON *doc = cJSON_Parse("{\"AccessKeyId\":\"AKIAJ\",\"SecretAccessKey\":\"s3cr3t\",\"Token\":\"tok\","
                              "\"Expiration\":\"2024-05-01T12:00:00Z\"}");
     aws_credentials creds;
-    aws_error err = {0};
+    base_error err = {0};
     CHECK_INT_EQ(aws_credentials_from_json(doc, "Token", "test", &creds, &err), 0);
     CHECK_STR_EQ(creds.access_key_id, "AKIAJ");
     CHECK_STR_EQ(creds.session_token, "tok");
@@ -173,7 +173,7 @@ static void test_environment_and_static(void)
 {
     aws_credentials_provider *env = aws_credentials_provider_new_environment();
     aws_credentials creds;
-    aws_error err = {0};
+    base_error err = {0};
     unsetenv("AWS_ACCESS_KEY_ID");
     unsetenv("AWS_SECRET_ACCESS_KEY");
     unsetenv("AWS_SESSION_TOKEN");

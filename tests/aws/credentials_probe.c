@@ -121,11 +121,11 @@ int main(int argc, char **argv)
     int status = 0;
     for (int i = 0; i < o.count && status == 0; i++) {
         aws_credentials creds;
-        aws_error err = {0};
+        base_error err = {0};
         if (aws_credentials_provider_get(provider, &creds, &err) != 0) {
             char message[1400];
-            aws_error_format(&err, message, sizeof message);
-            fprintf(stderr, "credentials_probe: %s error: %s\n", aws_error_kind_name(err.kind), message);
+            base_error_format(&err, message, sizeof message);
+            fprintf(stderr, "credentials_probe: %s error: %s\n", base_error_kind_name(err.kind), message);
             status = 1;
         } else {
             print_credentials(&creds);

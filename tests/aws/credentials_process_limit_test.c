@@ -73,14 +73,14 @@ static void test_slow_command_is_killed_with_its_group(const char *dir)
              pid_file);
     aws_credentials_provider *p = aws_credentials_provider_new_process(command, "slowpoke", 300);
     aws_credentials creds;
-    aws_error err = {0};
+    base_error err = {0};
     double start = now_s();
     int rc = aws_credentials_provider_get(p, &creds, &err);
     double took = now_s() - start;
     CHECK_INT_EQ(rc, -1);
     CHECK(took >= 0.3 && took < 5);
     CHECK_STR_EQ(err.code, "CredentialProcessTimeout");
-    CHECK_INT_EQ(err.kind, AWS_ERROR_CREDENTIALS);
+    CHECK_INT_EQ(err.kind, BASE_ERROR_CREDENTIALS);
     CHECK(strstr(err.message, "profile \"slowpoke\"") != NULL);
     CHECK(strstr(err.message, "0.3 s") != NULL);
     CHECK(strstr(err.message, "still thinking") != NULL); /* stderr is quoted */
@@ -103,7 +103,7 @@ static void test_quick_command_within_limit(void)
         "echo '{\"Version\": 1, \"AccessKeyId\": \"AKIDQUICK\", \"SecretAccessKey\": \"s\"}'",
         "quick", 5000);
     aws_credentials creds;
-    aws_error err = {0};
+    base_error err = {0};
     CHECK_INT_EQ(aws_credentials_provider_get(p, &creds, &err), 0);
     CHECK_STR_EQ(creds.access_key_id, "AKIDQUICK");
     aws_credentials_free(&creds);
@@ -123,7 +123,7 @@ static void test_limit_set_through_the_context(const char *dir)
     aws_credentials_context ctx = {.profile = "patient", .credential_process_timeout_ms = 200};
     aws_credentials_provider *p = aws_credentials_provider_new_profile(&ctx);
     aws_credentials creds;
-    aws_error err = {0};
+    base_error err = {0};
     double start = now_s();
     CHECK_INT_EQ(aws_credentials_provider_get(p, &creds, &err), -1);
     CHECK(now_s() - start < 5);

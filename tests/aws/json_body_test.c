@@ -28,7 +28,7 @@ static aws_client *new_client(void)
                                    .max_attempts = 1,
                                    .credentials = aws_credentials_provider_new_static(&creds)};
     aws_client *client = NULL;
-    aws_error err = {0};
+    base_error err = {0};
     if (aws_client_new(&options, &client, &err) != 0) {
         fprintf(stderr, "aws_client_new: %s\n", err.message);
         exit(1);
@@ -40,18 +40,18 @@ static void test_append_body(void)
 {
     cJSON *doc = cJSON_CreateObject();
     cJSON_AddStringToObject(doc, "TableName", "pixels");
-    aws_buf body = {0};
-    aws_error err = {0};
+    base_buf body = {0};
+    base_error err = {0};
     CHECK_INT_EQ(aws_json_append_body(&body, doc, &err), 0);
-    CHECK_STR_EQ(aws_buf_str(&body), "{\"TableName\":\"pixels\"}");
+    CHECK_STR_EQ(base_buf_str(&body), "{\"TableName\":\"pixels\"}");
 
     fail_allocations = true;
-    aws_buf_reset(&body);
+    base_buf_reset(&body);
     CHECK_INT_EQ(aws_json_append_body(&body, doc, &err), -1);
     fail_allocations = false;
     CHECK_STR_EQ(err.code, "OutOfMemory");
     CHECK_INT_EQ(body.len, 0);
-    aws_buf_free(&body);
+    base_buf_free(&body);
     cJSON_Delete(doc);
 }
 
@@ -61,7 +61,7 @@ static void test_calls_fail_before_sending(void)
     cJSON *input = cJSON_CreateObject();
     cJSON_AddStringToObject(input, "TableName", "pixels");
     cJSON *out = (cJSON *)1;
-    aws_error err = {0};
+    base_error err = {0};
 
     fail_allocations = true;
     int rc = aws_json_call(client, &aws_service_dynamodb, "DescribeTable", input, &out, &err);
@@ -72,7 +72,7 @@ static void test_calls_fail_before_sending(void)
     CHECK_STR_EQ(err.call, "DynamoDB DescribeTable");
 
     out = (cJSON *)1;
-    aws_error_clear(&err);
+    base_error_clear(&err);
     fail_allocations = true;
     rc = aws_rest_json_call(client, &aws_service_lambda, "POST", "/2015-03-31/functions", NULL, input,
                             &out, &err);

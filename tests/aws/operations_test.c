@@ -60,13 +60,13 @@ static void test_rest_paths(void)
 
 static void test_rest_names(void)
 {
-    aws_buf name = {0};
+    base_buf name = {0};
     aws_operation_rest_name(&aws_service_cloudfront, "POST", "/2020-05-31/cache-policy", &name);
-    CHECK_STR_EQ(aws_buf_str(&name), "CreateCachePolicy");
-    aws_buf_reset(&name);
+    CHECK_STR_EQ(base_buf_str(&name), "CreateCachePolicy");
+    base_buf_reset(&name);
     aws_operation_rest_name(&aws_service_lambda, "GET", "/2015-03-31/functions/f", &name);
-    CHECK_STR_EQ(aws_buf_str(&name), "GET /2015-03-31/functions/f");
-    aws_buf_free(&name);
+    CHECK_STR_EQ(base_buf_str(&name), "GET /2015-03-31/functions/f");
+    base_buf_free(&name);
 }
 
 int main(void)

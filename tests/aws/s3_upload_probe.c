@@ -32,7 +32,7 @@ static void on_progress(void *ctx, size_t sent, size_t total)
     p->last_total = total;
 }
 
-static int read_file(const char *path, aws_buf *out)
+static int read_file(const char *path, base_buf *out)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -40,7 +40,7 @@ static int read_file(const char *path, aws_buf *out)
     char chunk[65536];
     size_t n;
     while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        aws_buf_append(out, chunk, n);
+        base_buf_append(out, chunk, n);
     fclose(f);
     return 0;
 }
@@ -65,7 +65,7 @@ int main(int argc, char **argv)
                         "[--timeout-ms MS] BUCKET KEY FILE\n");
         return 2;
     }
-    aws_buf data = {0};
+    base_buf data = {0};
     if (read_file(argv[i + 2], &data) != 0) {
         fprintf(stderr, "cannot read %s\n", argv[i + 2]);
         return 2;
@@ -78,16 +78,16 @@ int main(int argc, char **argv)
     upload.parts_reused = &parts_reused;
     aws_s3_object object = {.bucket = argv[i], .key = argv[i + 1], .data = data.data,
                             .size = data.len};
-    aws_error err = {0};
+    base_error err = {0};
     aws_client *client = NULL;
     int rc = aws_client_new(&options, &client, &err);
     if (rc == 0)
         rc = aws_s3_upload(client, &object, &upload, &err);
     aws_client_free(client);
-    aws_buf_free(&data);
+    base_buf_free(&data);
     if (rc != 0) {
         char text[1400];
-        aws_error_format(&err, text, sizeof text);
+        base_error_format(&err, text, sizeof text);
         printf("error %s\n", text);
         return 1;
     }

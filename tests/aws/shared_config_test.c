@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "aws/buf.h"
+#include "base/buf.h"
 #include "aws/shared_config.h"
 #include "test.h"
 
@@ -16,9 +16,9 @@ static char dir[] = "/tmp/shared_config_test.XXXXXX";
 
 static char *path_of(const char *name)
 {
-    aws_buf b = {0};
-    aws_buf_printf(&b, "%s/%s", dir, name);
-    return aws_buf_detach(&b);
+    base_buf b = {0};
+    base_buf_printf(&b, "%s/%s", dir, name);
+    return base_buf_detach(&b);
 }
 
 static void write_file(const char *name, const char *text)
@@ -46,7 +46,7 @@ static void use_files(const char *config, const char *credentials)
 static aws_shared_config *load(void)
 {
     aws_shared_config *cfg = NULL;
-    aws_error err = {0};
+    base_error err = {0};
     if (aws_shared_config_load(&cfg, &err) != 0) {
         fprintf(stderr, "load failed: %s: %s\n", err.code, err.message);
         test_failures++;
@@ -106,23 +106,23 @@ static void test_profile_default_beats_bare_default(void)
 
 static void test_long_lines(void)
 {
-    aws_buf token = {0}, text = {0}, name = {0};
+    base_buf token = {0}, text = {0}, name = {0};
     for (int i = 0; i < 1500; i++)
-        aws_buf_append_char(&token, (char)('A' + i % 26));
+        base_buf_append_char(&token, (char)('A' + i % 26));
     for (int i = 0; i < 80; i++)
-        aws_buf_append_char(&name, (char)('a' + i % 26));
-    aws_buf_printf(&text, "[%s]\naws_session_token = %s\nafter = yes\n[short]\nk = v\n",
-                   aws_buf_str(&name), aws_buf_str(&token));
-    write_file("long", aws_buf_str(&text));
+        base_buf_append_char(&name, (char)('a' + i % 26));
+    base_buf_printf(&text, "[%s]\naws_session_token = %s\nafter = yes\n[short]\nk = v\n",
+                   base_buf_str(&name), base_buf_str(&token));
+    write_file("long", base_buf_str(&text));
     use_files("none", "long");
     aws_shared_config *cfg = load();
-    CHECK_STR_EQ(aws_shared_config_get(cfg, aws_buf_str(&name), "aws_session_token"), aws_buf_str(&token));
-    CHECK_STR_EQ(aws_shared_config_get(cfg, aws_buf_str(&name), "after"), "yes");
+    CHECK_STR_EQ(aws_shared_config_get(cfg, base_buf_str(&name), "aws_session_token"), base_buf_str(&token));
+    CHECK_STR_EQ(aws_shared_config_get(cfg, base_buf_str(&name), "after"), "yes");
     CHECK_STR_EQ(aws_shared_config_get(cfg, "short", "k"), "v");
     aws_shared_config_free(cfg);
-    aws_buf_free(&token);
-    aws_buf_free(&text);
-    aws_buf_free(&name);
+    base_buf_free(&token);
+    base_buf_free(&text);
+    base_buf_free(&name);
 }
 
 static void test_services_sections(void)
@@ -163,7 +163,7 @@ static void test_missing_and_malformed(void)
 
     write_file("bad", "[default]\nregion = us-east-1\nthis line has no equals sign\n");
     use_files("bad", "none");
-    aws_error err = {0};
+    base_error err = {0};
     cfg = (aws_shared_config *)1;
     CHECK_INT_EQ(aws_shared_config_load(&cfg, &err), -1);
     CHECK(cfg == NULL);

@@ -19,25 +19,26 @@
 #include <time.h>
 
 #include "aws/sigv4.h"
+#include "base/cursor.h"
 #include "test.h"
 
 #define SUITE_CASES 38
 
 /* ---- helpers ---- */
 
-static bool read_file(const char *dir, const char *name, aws_buf *out)
+static bool read_file(const char *dir, const char *name, base_buf *out)
 {
-    aws_buf path = {0};
-    aws_buf_printf(&path, "%s/%s", dir, name);
-    FILE *f = fopen(aws_buf_str(&path), "rb");
-    aws_buf_free(&path);
+    base_buf path = {0};
+    base_buf_printf(&path, "%s/%s", dir, name);
+    FILE *f = fopen(base_buf_str(&path), "rb");
+    base_buf_free(&path);
     if (!f)
         return false;
     char chunk[4096];
     size_t n;
     while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        aws_buf_append(out, chunk, n);
-    aws_buf_append(out, "", 0); /* an empty file still reads as "" */
+        base_buf_append(out, chunk, n);
+    base_buf_append(out, "", 0); /* an empty file still reads as "" */
     bool ok = !ferror(f);
     fclose(f);
     return ok;
@@ -119,9 +120,9 @@ static bool parse_context(const char *text, suite_case *c)
     bool ok = akid && secret && region && service &&
               parse_timestamp(json_string(root, "timestamp"), &c->now);
     if (ok) {
-        c->creds.access_key_id = aws_xstrdup(akid);
-        c->creds.secret_access_key = aws_xstrdup(secret);
-        c->creds.session_token = token ? aws_xstrdup(token) : NULL;
+        c->creds.access_key_id = base_xstrdup(akid);
+        c->creds.secret_access_key = base_xstrdup(secret);
+        c->creds.session_token = token ? base_xstrdup(token) : NULL;
         snprintf(c->region, sizeof c->region, "%s", region);
         snprintf(c->service, sizeof c->service, "%s", service);
         c->normalize = json_true(root, "normalize");
@@ -133,7 +134,7 @@ static bool parse_context(const char *text, suite_case *c)
 }
 
 /* "GET /path?query HTTP/1.1": the target may hold spaces (get-space-*). */
-static bool parse_request_line(aws_cursor line, aws_http_request *req, char **version)
+static bool parse_request_line(base_cursor line, aws_http_request *req, char **version)
 {
     const char *first_space = memchr(line.ptr, ' ', line.len);
     const char *last_space = line.ptr + line.len;
@@ -141,14 +142,14 @@ static bool parse_request_line(aws_cursor line, aws_http_request *req, char **ve
         last_space--;
     if (!first_space || last_space - 1 <= first_space)
         return false;
-    char *method = aws_xstrndup(line.ptr, (size_t)(first_space - line.ptr));
-    aws_cursor target = aws_cursor_of(first_space + 1, (size_t)(last_space - 1 - (first_space + 1)));
-    aws_cursor path = {0};
-    aws_cursor_next_token(&target, '?', &path);
-    char *path_str = aws_cursor_dup(path);
+    char *method = base_xstrndup(line.ptr, (size_t)(first_space - line.ptr));
+    base_cursor target = base_cursor_of(first_space + 1, (size_t)(last_space - 1 - (first_space + 1)));
+    base_cursor path = {0};
+    base_cursor_next_token(&target, '?', &path);
+    char *path_str = base_cursor_dup(path);
     aws_http_request_init(req, method, "https://example.amazonaws.com", path_str);
-    aws_buf_append(&req->query, target.ptr, target.len);
-    *version = aws_xstrndup(last_space, (size_t)(line.ptr + line.len - last_space));
+    base_buf_append(&req->query, target.ptr, target.len);
+    *version = base_xstrndup(last_space, (size_t)(line.ptr + line.len - last_space));
     free(method);
     free(path_str);
     return true;
@@ -156,17 +157,17 @@ static bool parse_request_line(aws_cursor line, aws_http_request *req, char **ve
 
 /* A line starting with whitespace continues the previous header's value;
  * the value keeps the line break, as it was on the wire. */
-static void continue_last_header(aws_http_request *req, aws_cursor line)
+static void continue_last_header(aws_http_request *req, base_cursor line)
 {
     aws_header *last = &req->headers.items[req->headers.count - 1];
-    aws_buf value = {0};
-    aws_buf_printf(&value, "%s\n", last->value);
-    aws_buf_append(&value, line.ptr, line.len);
+    base_buf value = {0};
+    base_buf_printf(&value, "%s\n", last->value);
+    base_buf_append(&value, line.ptr, line.len);
     free(last->value);
-    last->value = aws_buf_detach(&value);
+    last->value = base_buf_detach(&value);
 }
 
-static bool parse_header_line(aws_http_request *req, aws_cursor line)
+static bool parse_header_line(aws_http_request *req, base_cursor line)
 {
     if ((line.ptr[0] == ' ' || line.ptr[0] == '\t') && req->headers.count) {
         continue_last_header(req, line);
@@ -175,8 +176,8 @@ static bool parse_header_line(aws_http_request *req, aws_cursor line)
     const char *colon = memchr(line.ptr, ':', line.len);
     if (!colon)
         return false;
-    char *name = aws_xstrndup(line.ptr, (size_t)(colon - line.ptr));
-    char *value = aws_xstrndup(colon + 1, (size_t)(line.ptr + line.len - colon - 1));
+    char *name = base_xstrndup(line.ptr, (size_t)(colon - line.ptr));
+    char *value = base_xstrndup(colon + 1, (size_t)(line.ptr + line.len - colon - 1));
     aws_headers_add(&req->headers, name, value);
     free(name);
     free(value);
@@ -187,12 +188,12 @@ static bool parse_header_line(aws_http_request *req, aws_cursor line)
  * written so the signed request renders back in the same form. */
 static bool parse_request(const char *text, aws_http_request *req, char **version)
 {
-    aws_cursor rest = aws_cursor_from(text), line = {0};
-    if (!aws_cursor_next_token(&rest, '\n', &line) || !parse_request_line(line, req, version))
+    base_cursor rest = base_cursor_from(text), line = {0};
+    if (!base_cursor_next_token(&rest, '\n', &line) || !parse_request_line(line, req, version))
         return false;
-    while (aws_cursor_next_token(&rest, '\n', &line)) {
+    while (base_cursor_next_token(&rest, '\n', &line)) {
         if (line.len == 0) {
-            aws_buf_append(&req->body, rest.ptr, rest.len);
+            base_buf_append(&req->body, rest.ptr, rest.len);
             break;
         }
         if (!parse_header_line(req, line))
@@ -201,21 +202,21 @@ static bool parse_request(const char *text, aws_http_request *req, char **versio
     const char *host = aws_headers_get(&req->headers, "Host");
     if (host) {
         free(req->endpoint);
-        aws_buf endpoint = {0};
-        aws_buf_printf(&endpoint, "https://%s", host);
-        req->endpoint = aws_buf_detach(&endpoint);
+        base_buf endpoint = {0};
+        base_buf_printf(&endpoint, "https://%s", host);
+        req->endpoint = base_buf_detach(&endpoint);
     }
     return true;
 }
 
-static void render_request(const aws_http_request *req, const char *version, aws_buf *out)
+static void render_request(const aws_http_request *req, const char *version, base_buf *out)
 {
-    aws_buf_printf(out, "%s %s%s%s %s\n", req->method, aws_buf_str(&req->path),
-                   req->query.len ? "?" : "", aws_buf_str(&req->query), version);
+    base_buf_printf(out, "%s %s%s%s %s\n", req->method, base_buf_str(&req->path),
+                   req->query.len ? "?" : "", base_buf_str(&req->query), version);
     for (size_t i = 0; i < req->headers.count; i++)
-        aws_buf_printf(out, "%s:%s\n", req->headers.items[i].name, req->headers.items[i].value);
-    aws_buf_append_char(out, '\n');
-    aws_buf_append(out, aws_buf_str(&req->body), req->body.len);
+        base_buf_printf(out, "%s:%s\n", req->headers.items[i].name, req->headers.items[i].value);
+    base_buf_append_char(out, '\n');
+    base_buf_append(out, base_buf_str(&req->body), req->body.len);
 }
 
 /* omit_session_token: the token goes on after signing, unsigned, where a
@@ -239,13 +240,13 @@ static void insert_header_before(aws_headers *h, const char *before, const char 
 /* ---- the suite: running a case ---- */
 
 typedef struct expected {
-    aws_buf canonical_request, string_to_sign, signature, signed_request;
+    base_buf canonical_request, string_to_sign, signature, signed_request;
 } expected;
 
 static bool read_case(const char *dir, suite_case *c, aws_http_request *req, char **version,
                       expected *want)
 {
-    aws_buf context = {0}, request = {0};
+    base_buf context = {0}, request = {0};
     bool ok = read_file(dir, "context.json", &context) && read_file(dir, "request.txt", &request) &&
               read_file(dir, "header-canonical-request.txt", &want->canonical_request) &&
               read_file(dir, "header-string-to-sign.txt", &want->string_to_sign) &&
@@ -253,12 +254,12 @@ static bool read_case(const char *dir, suite_case *c, aws_http_request *req, cha
               read_file(dir, "header-signed-request.txt", &want->signed_request);
     if (!ok)
         fprintf(stderr, "case %s: cannot read its files in %s\n", c->name, dir);
-    else if (!(ok = parse_context(aws_buf_str(&context), c)))
+    else if (!(ok = parse_context(base_buf_str(&context), c)))
         fprintf(stderr, "case %s: cannot parse context.json\n", c->name);
-    else if (!(ok = parse_request(aws_buf_str(&request), req, version)))
+    else if (!(ok = parse_request(base_buf_str(&request), req, version)))
         fprintf(stderr, "case %s: cannot parse request.txt\n", c->name);
-    aws_buf_free(&context);
-    aws_buf_free(&request);
+    base_buf_free(&context);
+    base_buf_free(&request);
     return ok;
 }
 
@@ -273,7 +274,7 @@ static int sign_case(const suite_case *c, aws_http_request *req, aws_sign_trace 
                               .normalize_path = c->normalize,
                               .double_encode_path = true,
                               .add_content_sha256 = c->sign_body};
-    aws_error err = {0};
+    base_error err = {0};
     if (aws_sigv4_sign(req, &creds, &params, trace, &err) != 0) {
         fprintf(stderr, "case %s: signing failed: %s: %s\n", c->name, err.code, err.message);
         return -1;
@@ -287,42 +288,42 @@ static int sign_case(const suite_case *c, aws_http_request *req, aws_sign_trace 
 static void compare_case(const suite_case *c, const aws_http_request *req, const char *version,
                          const aws_sign_trace *trace, const expected *want)
 {
-    aws_buf rendered = {0};
+    base_buf rendered = {0};
     render_request(req, version, &rendered);
-    expect_same(c->name, "canonical request", aws_buf_str(&trace->canonical_request),
-                aws_buf_str(&want->canonical_request));
-    expect_same(c->name, "string to sign", aws_buf_str(&trace->string_to_sign),
-                aws_buf_str(&want->string_to_sign));
-    expect_same(c->name, "signature", trace->signature, aws_buf_str(&want->signature));
-    expect_same(c->name, "signed request", aws_buf_str(&rendered), aws_buf_str(&want->signed_request));
-    aws_buf_free(&rendered);
+    expect_same(c->name, "canonical request", base_buf_str(&trace->canonical_request),
+                base_buf_str(&want->canonical_request));
+    expect_same(c->name, "string to sign", base_buf_str(&trace->string_to_sign),
+                base_buf_str(&want->string_to_sign));
+    expect_same(c->name, "signature", trace->signature, base_buf_str(&want->signature));
+    expect_same(c->name, "signed request", base_buf_str(&rendered), base_buf_str(&want->signed_request));
+    base_buf_free(&rendered);
 }
 
 /* Returns true when the case reproduces every header-* file. */
 static bool run_case(const char *suite_dir, const char *name)
 {
     int failures_before = test_failures;
-    aws_buf dir = {0};
-    aws_buf_printf(&dir, "%s/%s", suite_dir, name);
+    base_buf dir = {0};
+    base_buf_printf(&dir, "%s/%s", suite_dir, name);
     suite_case c = {.name = name};
     aws_http_request req = {0};
     char *version = NULL;
     expected want = {0};
     aws_sign_trace trace = {0};
-    if (!read_case(aws_buf_str(&dir), &c, &req, &version, &want) || sign_case(&c, &req, &trace) != 0)
+    if (!read_case(base_buf_str(&dir), &c, &req, &version, &want) || sign_case(&c, &req, &trace) != 0)
         test_failures++;
     else
         compare_case(&c, &req, version, &trace, &want);
 
     aws_sign_trace_free(&trace);
-    aws_buf_free(&want.canonical_request);
-    aws_buf_free(&want.string_to_sign);
-    aws_buf_free(&want.signature);
-    aws_buf_free(&want.signed_request);
+    base_buf_free(&want.canonical_request);
+    base_buf_free(&want.string_to_sign);
+    base_buf_free(&want.signature);
+    base_buf_free(&want.signed_request);
     free(version);
     aws_http_request_free(&req);
     aws_credentials_free(&c.creds);
-    aws_buf_free(&dir);
+    base_buf_free(&dir);
     return test_failures == failures_before;
 }
 
@@ -335,11 +336,11 @@ static bool is_case_dir(const char *suite_dir, const char *name)
 {
     if (name[0] == '.')
         return false;
-    aws_buf path = {0};
-    aws_buf_printf(&path, "%s/%s", suite_dir, name);
+    base_buf path = {0};
+    base_buf_printf(&path, "%s/%s", suite_dir, name);
     struct stat st;
-    bool dir = stat(aws_buf_str(&path), &st) == 0 && S_ISDIR(st.st_mode);
-    aws_buf_free(&path);
+    bool dir = stat(base_buf_str(&path), &st) == 0 && S_ISDIR(st.st_mode);
+    base_buf_free(&path);
     return dir;
 }
 
@@ -357,9 +358,9 @@ static char **list_cases(const char *suite_dir, size_t *count)
             continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 64;
-            names = aws_xrealloc(names, cap * sizeof *names);
+            names = base_xrealloc(names, cap * sizeof *names);
         }
-        names[n++] = aws_xstrdup(e->d_name);
+        names[n++] = base_xstrdup(e->d_name);
     }
     closedir(d);
     if (n)
@@ -377,22 +378,22 @@ static void run_suite(void)
         test_failures++;
         return;
     }
-    aws_buf suite_dir = {0};
-    aws_buf_printf(&suite_dir, "%s/testdata/aws-sigv4/v4", shared);
+    base_buf suite_dir = {0};
+    base_buf_printf(&suite_dir, "%s/testdata/aws-sigv4/v4", shared);
     size_t count = 0, passed = 0;
-    char **names = list_cases(aws_buf_str(&suite_dir), &count);
+    char **names = list_cases(base_buf_str(&suite_dir), &count);
     if (!names || count < SUITE_CASES) {
         fprintf(stderr, "the SigV4 test suite in %s has %zu case folders, want at least %d\n",
-                aws_buf_str(&suite_dir), count, SUITE_CASES);
+                base_buf_str(&suite_dir), count, SUITE_CASES);
         test_failures++;
     }
     for (size_t i = 0; i < count; i++) {
-        passed += run_case(aws_buf_str(&suite_dir), names[i]);
+        passed += run_case(base_buf_str(&suite_dir), names[i]);
         free(names[i]);
     }
     free(names);
     printf("SigV4 suite: %zu of %zu cases reproduced byte for byte\n", passed, count);
-    aws_buf_free(&suite_dir);
+    base_buf_free(&suite_dir);
 }
 
 /* ---- our own checks ---- */
@@ -415,7 +416,7 @@ static void s3_example_request(aws_http_request *req, const char *method, const 
                                const char *query)
 {
     aws_http_request_init(req, method, "https://examplebucket.s3.amazonaws.com", path);
-    aws_buf_append_str(&req->query, query);
+    base_buf_append_str(&req->query, query);
     aws_headers_add(&req->headers, "Host", "examplebucket.s3.amazonaws.com");
 }
 
@@ -435,16 +436,16 @@ static void test_s3_get_object(void)
     aws_headers_add(&req.headers, "Range", "bytes=0-9");
     aws_sign_params p = s3_params();
     aws_sign_trace trace = {0};
-    aws_error err = {0};
+    base_error err = {0};
     CHECK_INT_EQ(aws_sigv4_sign(&req, &s3_example_creds, &p, &trace, &err), 0);
-    CHECK_STR_EQ(aws_buf_str(&trace.canonical_request),
+    CHECK_STR_EQ(base_buf_str(&trace.canonical_request),
                  "GET\n/test.txt\n\n"
                  "host:examplebucket.s3.amazonaws.com\nrange:bytes=0-9\n"
                  "x-amz-content-sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n"
                  "x-amz-date:20130524T000000Z\n\n"
                  "host;range;x-amz-content-sha256;x-amz-date\n"
                  "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-    CHECK_STR_EQ(aws_buf_str(&trace.string_to_sign),
+    CHECK_STR_EQ(base_buf_str(&trace.string_to_sign),
                  "AWS4-HMAC-SHA256\n20130524T000000Z\n20130524/us-east-1/s3/aws4_request\n"
                  "7344ae5b7ee6c3e7e6b0fe0640412a37625d1fbfff95c48bbb2dc43964946972");
     CHECK_STR_EQ(trace.signature, "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41");
@@ -464,12 +465,12 @@ static void test_s3_put_object(void)
     s3_example_request(&req, "PUT", "/test%24file.text", "");
     aws_headers_add(&req.headers, "Date", "Fri, 24 May 2013 00:00:00 GMT");
     aws_headers_add(&req.headers, "x-amz-storage-class", "REDUCED_REDUNDANCY");
-    aws_buf_append_str(&req.body, "Welcome to Amazon S3.");
+    base_buf_append_str(&req.body, "Welcome to Amazon S3.");
     aws_sign_params p = s3_params();
     aws_sign_trace trace = {0};
-    aws_error err = {0};
+    base_error err = {0};
     CHECK_INT_EQ(aws_sigv4_sign(&req, &s3_example_creds, &p, &trace, &err), 0);
-    CHECK(starts_with(aws_buf_str(&trace.canonical_request), "PUT\n/test%24file.text\n\n"));
+    CHECK(starts_with(base_buf_str(&trace.canonical_request), "PUT\n/test%24file.text\n\n"));
     CHECK_STR_EQ(aws_headers_get(&req.headers, "X-Amz-Content-Sha256"),
                  "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072");
     CHECK_STR_EQ(trace.signature, "98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd");
@@ -492,13 +493,13 @@ static void test_s3_query_examples(void)
         s3_example_request(&req, "GET", "/", examples[i].query);
         aws_sign_params p = s3_params();
         aws_sign_trace trace = {0};
-        aws_error err = {0};
+        base_error err = {0};
         CHECK_INT_EQ(aws_sigv4_sign(&req, &s3_example_creds, &p, &trace, &err), 0);
-        aws_buf want_prefix = {0};
-        aws_buf_printf(&want_prefix, "GET\n/\n%s\n", examples[i].canonical_query);
-        CHECK(starts_with(aws_buf_str(&trace.canonical_request), aws_buf_str(&want_prefix)));
+        base_buf want_prefix = {0};
+        base_buf_printf(&want_prefix, "GET\n/\n%s\n", examples[i].canonical_query);
+        CHECK(starts_with(base_buf_str(&trace.canonical_request), base_buf_str(&want_prefix)));
         CHECK_STR_EQ(trace.signature, examples[i].signature);
-        aws_buf_free(&want_prefix);
+        base_buf_free(&want_prefix);
         aws_sign_trace_free(&trace);
         aws_http_request_free(&req);
     }
@@ -510,12 +511,12 @@ static char *canonical_path_of(const char *path, const aws_sign_params *p)
     aws_http_request req;
     s3_example_request(&req, "GET", path, "");
     aws_sign_trace trace = {0};
-    aws_error err = {0};
+    base_error err = {0};
     CHECK_INT_EQ(aws_sigv4_sign(&req, &s3_example_creds, p, &trace, &err), 0);
-    aws_cursor rest = aws_cursor_from(aws_buf_str(&trace.canonical_request)), line = {0};
-    aws_cursor_next_token(&rest, '\n', &line);
-    aws_cursor_next_token(&rest, '\n', &line);
-    char *result = aws_cursor_dup(line);
+    base_cursor rest = base_cursor_from(base_buf_str(&trace.canonical_request)), line = {0};
+    base_cursor_next_token(&rest, '\n', &line);
+    base_cursor_next_token(&rest, '\n', &line);
+    char *result = base_cursor_dup(line);
     aws_sign_trace_free(&trace);
     aws_http_request_free(&req);
     return result;
@@ -545,14 +546,14 @@ static void test_unsigned_payload(void)
 {
     aws_http_request req;
     s3_example_request(&req, "PUT", "/big.bin", "");
-    aws_buf_append_str(&req.body, "not hashed");
+    base_buf_append_str(&req.body, "not hashed");
     aws_sign_params p = s3_params();
     p.payload_hash = "UNSIGNED-PAYLOAD";
     aws_sign_trace trace = {0};
-    aws_error err = {0};
+    base_error err = {0};
     CHECK_INT_EQ(aws_sigv4_sign(&req, &s3_example_creds, &p, &trace, &err), 0);
     CHECK_STR_EQ(aws_headers_get(&req.headers, "x-amz-content-sha256"), "UNSIGNED-PAYLOAD");
-    const char *canonical = aws_buf_str(&trace.canonical_request);
+    const char *canonical = base_buf_str(&trace.canonical_request);
     const char *tail = "\nhost;x-amz-content-sha256;x-amz-date\nUNSIGNED-PAYLOAD";
     size_t n = strlen(canonical), m = strlen(tail);
     CHECK(n >= m && strcmp(canonical + n - m, tail) == 0);
@@ -565,14 +566,14 @@ static void test_query_canonicalisation(void)
 {
     aws_http_request req;
     aws_http_request_init(&req, "GET", "https://sqs.us-east-1.amazonaws.com", "/");
-    aws_buf_append_str(&req.query, "b=2&a=%7e&&a=1&c&d=x%2Fy&e=a+b&f=%e1%88%b4");
+    base_buf_append_str(&req.query, "b=2&a=%7e&&a=1&c&d=x%2Fy&e=a+b&f=%e1%88%b4");
     aws_headers_add(&req.headers, "Host", "sqs.us-east-1.amazonaws.com");
     aws_sign_params p = {.region = "us-east-1", .service = "sqs", .now = utc(2024, 1, 2, 3, 4, 5),
                          .normalize_path = true, .double_encode_path = true};
     aws_sign_trace trace = {0};
-    aws_error err = {0};
+    base_error err = {0};
     CHECK_INT_EQ(aws_sigv4_sign(&req, &s3_example_creds, &p, &trace, &err), 0);
-    CHECK(starts_with(aws_buf_str(&trace.canonical_request),
+    CHECK(starts_with(base_buf_str(&trace.canonical_request),
                       "GET\n/\na=1&a=~&b=2&c=&d=x%2Fy&e=a%2Bb&f=%E1%88%B4\n"));
     CHECK_STR_EQ(aws_headers_get(&req.headers, "X-Amz-Date"), "20240102T030405Z");
     CHECK(aws_headers_get(&req.headers, "x-amz-content-sha256") == NULL);
@@ -598,7 +599,7 @@ static void test_resign(void)
     s3_example_request(&req, "GET", "/", "");
     aws_headers_add(&req.headers, "User-Agent", "scribble/test");
     aws_sign_params p = s3_params();
-    aws_error err = {0};
+    base_error err = {0};
     CHECK_INT_EQ(aws_sigv4_sign(&req, &creds, &p, NULL, &err), 0);
     p.now += 60;
     aws_sign_trace trace = {0};
@@ -610,7 +611,7 @@ static void test_resign(void)
     CHECK_STR_EQ(aws_headers_get(&req.headers, "X-Amz-Date"), "20130524T000100Z");
     CHECK(strstr(aws_headers_get(&req.headers, "Authorization"),
                  "SignedHeaders=host;x-amz-content-sha256;x-amz-date;x-amz-security-token,") != NULL);
-    CHECK(strstr(aws_buf_str(&trace.canonical_request), "user-agent") == NULL);
+    CHECK(strstr(base_buf_str(&trace.canonical_request), "user-agent") == NULL);
     aws_sign_trace_free(&trace);
     aws_http_request_free(&req);
 }
@@ -618,8 +619,8 @@ static void test_resign(void)
 static bool contains_secret(const aws_http_request *req, const aws_sign_trace *trace,
                             const char *secret)
 {
-    if (strstr(aws_buf_str(&trace->canonical_request), secret) ||
-        strstr(aws_buf_str(&trace->string_to_sign), secret))
+    if (strstr(base_buf_str(&trace->canonical_request), secret) ||
+        strstr(base_buf_str(&trace->string_to_sign), secret))
         return true;
     for (size_t i = 0; i < req->headers.count; i++)
         if (strstr(req->headers.items[i].value, secret))
@@ -633,7 +634,7 @@ static void test_secret_stays_out(void)
     s3_example_request(&req, "GET", "/test.txt", "");
     aws_sign_params p = s3_params();
     aws_sign_trace trace = {0};
-    aws_error err = {0};
+    base_error err = {0};
     CHECK_INT_EQ(aws_sigv4_sign(&req, &s3_example_creds, &p, &trace, &err), 0);
     CHECK(!contains_secret(&req, &trace, s3_example_creds.secret_access_key));
     aws_sign_trace_free(&trace);
@@ -645,23 +646,23 @@ static void test_errors(void)
     aws_http_request req;
     aws_http_request_init(&req, "GET", "https://sqs.us-east-1.amazonaws.com", "/");
     aws_sign_params p = s3_params();
-    aws_error err = {0};
+    base_error err = {0};
     CHECK_INT_EQ(aws_sigv4_sign(&req, &s3_example_creds, &p, NULL, &err), -1);
-    CHECK_INT_EQ(err.kind, AWS_ERROR_INVALID);
+    CHECK_INT_EQ(err.kind, BASE_ERROR_INVALID);
     CHECK_STR_EQ(err.code, "MissingHost");
     CHECK_INT_EQ(req.headers.count, 0);
 
     aws_headers_add(&req.headers, "Host", "sqs.us-east-1.amazonaws.com");
     aws_credentials no_secret = {.access_key_id = "AKID"};
-    aws_error_clear(&err);
+    base_error_clear(&err);
     CHECK_INT_EQ(aws_sigv4_sign(&req, &no_secret, &p, NULL, &err), -1);
-    CHECK_INT_EQ(err.kind, AWS_ERROR_CREDENTIALS);
+    CHECK_INT_EQ(err.kind, BASE_ERROR_CREDENTIALS);
     CHECK_INT_EQ(req.headers.count, 1);
 
     p.region = NULL;
-    aws_error_clear(&err);
+    base_error_clear(&err);
     CHECK_INT_EQ(aws_sigv4_sign(&req, &s3_example_creds, &p, NULL, &err), -1);
-    CHECK_INT_EQ(err.kind, AWS_ERROR_INVALID);
+    CHECK_INT_EQ(err.kind, BASE_ERROR_INVALID);
     aws_http_request_free(&req);
 }
 

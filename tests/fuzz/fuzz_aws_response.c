@@ -1,7 +1,7 @@
 /*
  * fuzz_aws_response.c - AWS responses as the client reads them, one target
  * per wire protocol (FUZZ_PROTOCOL_<name>): the error body read into an
- * aws_error (the status from the first byte, the rest the body), and the same
+ * base_error (the status from the first byte, the rest the body), and the same
  * bytes read as a successful response's body. An error's fields are always
  * NUL-terminated within their arrays.
  */
@@ -20,9 +20,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     aws_http_response resp = {.status = data[0] & 1 ? 404 : 400};
     bool error_type_header = data[0] & 2;
-    aws_buf_append(&resp.body, data + 1, size - 1);
-    aws_error err;
-    aws_error_set(&err, AWS_ERROR_SERVICE, "", "HTTP %ld", resp.status);
+    base_buf_append(&resp.body, data + 1, size - 1);
+    base_error err;
+    base_error_set(&err, BASE_ERROR_SERVICE, "", "HTTP %ld", resp.status);
 #if defined(FUZZ_PROTOCOL_JSON) || defined(FUZZ_PROTOCOL_REST_JSON)
     if (error_type_header) {
         /* rest-json's code can come from a header: the first line of the body. */
@@ -34,12 +34,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     aws_json_parse_error(&resp, &err);
     cJSON *doc = NULL;
-    aws_error body_err = {0};
+    base_error body_err = {0};
     if (aws_json_parse_body(&aws_service_dynamodb, "Scan", &resp.body, &doc, &body_err) == 0) {
-        aws_buf again = {0};
+        base_buf again = {0};
         if (doc && aws_json_append_body(&again, doc, &body_err) != 0)
             abort();
-        aws_buf_free(&again);
+        base_buf_free(&again);
     }
     cJSON_Delete(doc);
 #else
@@ -65,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_terminated(err.message, sizeof err.message);
     check_terminated(err.request_id, sizeof err.request_id);
     char line[2048];
-    aws_error_format_call(&err, line, sizeof line);
+    base_error_format_call(&err, line, sizeof line);
     aws_http_response_free(&resp);
     return 0;
 }

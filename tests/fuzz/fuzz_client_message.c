@@ -11,7 +11,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const canvas_geometry canvas = {.width = 1000, .height = 1000, .depth = 8};
     client_message m;
     memset(&m, 0, sizeof m);
-    aws_error err = {0};
+    base_error err = {0};
     if (client_message_parse((const char *)data, size, &canvas, 100, &m, &err) == 0) {
         if (m.type == CLIENT_PLACE && (m.count == 0 || m.count > 100))
             abort();

@@ -1,11 +1,11 @@
 /*
- * fuzz_local_dynamodb.c - scribblectl local's DynamoDB (provision/local/
+ * fuzz_local_dynamodb.c - scribblectl local's DynamoDB (local/
  * local_dynamodb*.c): the first line is X-Amz-Target's value, the rest the
  * request's JSON, answered against the stack's two tables in a store of the
  * fuzzer's own. Every answer is a status and a JSON body.
  */
 #include "fuzz.h"
-#include "provision/local/local_dynamodb.h"
+#include "local/local_dynamodb.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         {.name = "pixels", .partition_key = "idx"},
         {.name = "history", .partition_key = "minute", .sort_key = "seq"},
     };
-    aws_error err = {0};
+    base_error err = {0};
     if (!store) {
         char path[96];
         snprintf(path, sizeof path, "%s/store.db", fuzz_temp_dir());

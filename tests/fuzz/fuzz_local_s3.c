@@ -1,16 +1,16 @@
 /*
- * fuzz_local_s3.c - scribblectl local's S3 (provision/local/local_s3.c): the
+ * fuzz_local_s3.c - scribblectl local's S3 (local/local_s3.c): the
  * first three lines are the method, the request target (percent-encoded, as
  * received) and the Content-Type (empty: none); the rest is the body.
  */
 #include "fuzz.h"
-#include "provision/local/local_s3.h"
+#include "local/local_s3.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static local_store *store;
     static const char *const buckets[] = {"site", "artifacts"};
-    aws_error err = {0};
+    base_error err = {0};
     if (!store) {
         char path[96];
         snprintf(path, sizeof path, "%s/store.db", fuzz_temp_dir());

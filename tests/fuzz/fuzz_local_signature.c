@@ -1,16 +1,17 @@
 /*
  * fuzz_local_signature.c - the local AWS endpoint's SigV4 check
- * (provision/local/local_signature.c). The input is tried as an
+ * (local/local_signature.c). The input is tried as an
  * Authorization value: a parse that succeeds must leave every part inside
  * the input, the signature 64 bytes long, the scope's date 8. It is also
  * tried as a request head: one local_request_head.c passes is checked
  * whole, and, signed with no known key, must never be accepted.
  */
 #include "fuzz.h"
-#include "provision/local/local_request_head.h"
-#include "provision/local/local_signature.h"
+#include "base/cursor.h"
+#include "local/local_request_head.h"
+#include "local/local_signature.h"
 
-static bool inside(aws_cursor c, const char *start, size_t size)
+static bool inside(base_cursor c, const char *start, size_t size)
 {
     return c.ptr >= start && c.ptr + c.len <= start + size;
 }

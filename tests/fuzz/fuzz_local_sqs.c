@@ -1,11 +1,11 @@
 /*
- * fuzz_local_sqs.c - scribblectl local's SQS (provision/local/local_sqs.c):
+ * fuzz_local_sqs.c - scribblectl local's SQS (local/local_sqs.c):
  * the first line is the operation (X-Amz-Target), the rest the JSON request,
  * against a standard and a FIFO queue. The queues are made anew for each
  * input, so no input depends on the ones before it.
  */
 #include "fuzz.h"
-#include "provision/local/local_sqs.h"
+#include "local/local_sqs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -31,9 +31,9 @@ static const char *const xml_attributes[] = {"", " ", " xmlns=\"https://sts.amaz
 
 static void collect(void *ctx, const char *line)
 {
-    aws_buf *log = ctx;
-    aws_buf_append_str(log, line);
-    aws_buf_append_char(log, '\n');
+    base_buf *log = ctx;
+    base_buf_append_str(log, line);
+    base_buf_append_char(log, '\n');
 }
 
 static bool holds(const char *text, size_t len, const char *what)
@@ -60,8 +60,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     const char *body_name = body_names[name_pick % (sizeof body_names / sizeof body_names[0])];
 
-    aws_buf text = {0};
-    aws_buf_append(&text, rest, before_len);
+    base_buf text = {0};
+    base_buf_append(&text, rest, before_len);
     const char *secret = SECRET;
     switch (shape) {
     case 0: /* a token header's value */
@@ -69,56 +69,56 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         break;
     case 2: /* JSON, request */
     case 3: /* JSON, response */
-        aws_buf_printf(&text, "\"%s\"%s:%s\"%s\"", body_name, json_spaces[variant], json_spaces[3 - variant],
+        base_buf_printf(&text, "\"%s\"%s:%s\"%s\"", body_name, json_spaces[variant], json_spaces[3 - variant],
                        SECRET);
         break;
     case 4: /* XML, response */
     case 5: /* XML, request */
-        aws_buf_printf(&text, "<%s%s>%s</%s>", body_name, xml_attributes[variant], SECRET, body_name);
+        base_buf_printf(&text, "<%s%s>%s</%s>", body_name, xml_attributes[variant], SECRET, body_name);
         break;
     default: /* a form body, or a query string */
-        aws_buf_printf(&text, "%s=%s", body_name, SECRET);
+        base_buf_printf(&text, "%s=%s", body_name, SECRET);
         break;
     }
-    aws_buf_append(&text, after, after_len);
+    base_buf_append(&text, after, after_len);
 
     aws_http_request req;
     aws_http_request_init(&req, "POST", "https://sts.us-east-1.amazonaws.com", "/");
     aws_http_response resp = {.status = 200};
     if (shape == 0) {
-        aws_buf value = {0};
-        aws_buf_append(&value, rest, before_len);
-        aws_buf_append_str(&value, SECRET);
-        aws_buf_append(&value, after, after_len);
-        aws_headers_add(&req.headers, header_names[name_pick % 4], aws_buf_str(&value));
-        aws_headers_add(&resp.headers, header_names[name_pick % 4], aws_buf_str(&value));
-        aws_buf_free(&value);
+        base_buf value = {0};
+        base_buf_append(&value, rest, before_len);
+        base_buf_append_str(&value, SECRET);
+        base_buf_append(&value, after, after_len);
+        aws_headers_add(&req.headers, header_names[name_pick % 4], base_buf_str(&value));
+        aws_headers_add(&resp.headers, header_names[name_pick % 4], base_buf_str(&value));
+        base_buf_free(&value);
     } else if (shape == 1) {
         secret = SIGNATURE;
-        aws_buf value = {0};
-        aws_buf_append_str(&value, "AWS4-HMAC-SHA256 ");
-        aws_buf_append(&value, rest, before_len);
-        aws_buf_append_str(&value, variant & 1 ? "Signature=" SIGNATURE : ", Signature=" SIGNATURE);
-        aws_buf_append(&value, after, after_len);
-        aws_headers_add(&req.headers, "Authorization", aws_buf_str(&value));
-        aws_buf_free(&value);
+        base_buf value = {0};
+        base_buf_append_str(&value, "AWS4-HMAC-SHA256 ");
+        base_buf_append(&value, rest, before_len);
+        base_buf_append_str(&value, variant & 1 ? "Signature=" SIGNATURE : ", Signature=" SIGNATURE);
+        base_buf_append(&value, after, after_len);
+        aws_headers_add(&req.headers, "Authorization", base_buf_str(&value));
+        base_buf_free(&value);
     } else if (shape == 3 || shape == 4) {
-        aws_buf_append(&resp.body, text.data, text.len);
+        base_buf_append(&resp.body, text.data, text.len);
     } else if (shape == 7) {
-        aws_buf_append(&req.query, text.data, text.len);
+        base_buf_append(&req.query, text.data, text.len);
     } else {
-        aws_buf_append(&req.body, text.data, text.len);
+        base_buf_append(&req.body, text.data, text.len);
     }
 
-    aws_buf log = {0};
+    base_buf log = {0};
     aws_debug_log_request(collect, &log, &req);
     aws_debug_log_response(collect, &log, &resp, false);
     if (holds(log.data ? log.data : "", log.len, secret)) {
-        fprintf(stderr, "the secret %s reached the log:\n%s\n", secret, aws_buf_str(&log));
+        fprintf(stderr, "the secret %s reached the log:\n%s\n", secret, base_buf_str(&log));
         abort();
     }
-    aws_buf_free(&log);
-    aws_buf_free(&text);
+    base_buf_free(&log);
+    base_buf_free(&text);
     aws_http_request_free(&req);
     aws_http_response_free(&resp);
     return 0;

@@ -1,13 +1,13 @@
 /*
  * fuzz_request_head.c - the request-head check of scribblectl local's
- * listeners (provision/local/local_request_head.c). Besides not crashing,
+ * listeners (local/local_request_head.c). Besides not crashing,
  * the verdict on any prefix that has one must be the verdict on the whole
  * input (what local_server.c relies on when it judges a head while it
  * arrives), a refusal must carry a status and a reason, and a pass must say
  * how long the head is, within the input.
  */
 #include "fuzz.h"
-#include "provision/local/local_request_head.h"
+#include "local/local_request_head.h"
 
 static bool same(local_head_verdict a, local_head_verdict b)
 {

@@ -18,12 +18,12 @@ typedef struct source {
     size_t size, pos, step;
 } source;
 
-static int read_source(void *ctx, char *dst, size_t cap, size_t *got, aws_error *err)
+static int read_source(void *ctx, char *dst, size_t cap, size_t *got, base_error *err)
 {
     source *s = ctx;
     size_t n = s->size - s->pos;
     if (n == 0)
-        return aws_error_set(err, AWS_ERROR_TRANSPORT, "CacheTransport", "connection closed");
+        return base_error_set(err, BASE_ERROR_TRANSPORT, "CacheTransport", "connection closed");
     if (n > s->step)
         n = s->step;
     if (n > cap)
@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cache_reply_reader r = {.source = read_source, .source_ctx = &s, .max_reply_bytes = 1 << 16, .max_depth = 8};
     for (;;) {
         cache_reply *reply = NULL;
-        aws_error err = {0};
+        base_error err = {0};
         if (cache_reply_read(&r, &reply, &err) != 0) {
             if (reply || !err.code[0])
                 abort();
@@ -59,8 +59,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         if (tree_size(reply) > s.size)
             abort(); /* every element needs at least one byte */
-        aws_error reply_err = {0};
-        if (cache_reply_error(reply, &reply_err) != 0 && reply_err.kind != AWS_ERROR_SERVICE)
+        base_error reply_err = {0};
+        if (cache_reply_error(reply, &reply_err) != 0 && reply_err.kind != BASE_ERROR_SERVICE)
             abort();
         if (reply->str && reply->str[reply->len] != '\0')
             abort();

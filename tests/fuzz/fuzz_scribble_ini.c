@@ -13,18 +13,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         snprintf(path, sizeof path, "%s/scribble.ini", fuzz_temp_dir());
     fuzz_write_file(path, data, size);
     scribble_config cfg;
-    aws_buf errors = {0};
+    base_buf errors = {0};
     int rc = scribble_config_load(path, &cfg, &errors);
     if ((rc == 0) != (errors.len == 0))
         abort();
-    if (errors.len && strncmp(aws_buf_str(&errors), path, strlen(path)) != 0)
+    if (errors.len && strncmp(base_buf_str(&errors), path, strlen(path)) != 0)
         abort();
     if (rc == 0) {
-        aws_buf ini = {0};
+        base_buf ini = {0};
         (void)scribble_config_format_value(&cfg, "local.cache_url", &ini);
-        aws_buf_free(&ini);
+        base_buf_free(&ini);
     }
     scribble_config_free(&cfg);
-    aws_buf_free(&errors);
+    base_buf_free(&errors);
     return 0;
 }

@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_write_file(credentials, data + config_len + (nul ? 1 : 0), size - config_len - (nul ? 1 : 0));
 
     aws_shared_config *c = NULL;
-    aws_error err = {0};
+    base_error err = {0};
     if (aws_shared_config_load(&c, &err) != 0) {
         if (c)
             abort();

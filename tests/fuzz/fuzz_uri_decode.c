@@ -15,7 +15,7 @@ static int hex(uint8_t c)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *s = (const char *)data;
-    aws_buf lenient = {0}, strict = {0}, encoded = {0}, back = {0};
+    base_buf lenient = {0}, strict = {0}, encoded = {0}, back = {0};
     aws_uri_decode(&lenient, s, size);
     if (lenient.len > size)
         abort();
@@ -41,9 +41,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             back.len != size || (size && memcmp(back.data, data, size)))
             abort();
     }
-    aws_buf_free(&lenient);
-    aws_buf_free(&strict);
-    aws_buf_free(&encoded);
-    aws_buf_free(&back);
+    base_buf_free(&lenient);
+    base_buf_free(&strict);
+    base_buf_free(&encoded);
+    base_buf_free(&back);
     return 0;
 }

@@ -9,7 +9,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     websocket_event ev;
     memset(&ev, 0, sizeof ev);
-    aws_error err = {0};
+    base_error err = {0};
     if (websocket_event_parse((const char *)data, size, &ev, &err) == 0) {
         if (!connection_id_valid(ev.connection_id) || ev.body_len > size)
             abort();

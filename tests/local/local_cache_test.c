@@ -18,8 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "provision/local/local_cache.h"
-#include "provision/local/local_tls.h"
+#include "local/local_cache.h"
+#include "local/local_tls.h"
 #include "runtime/cache_client.h"
 #include "runtime/settings.h"
 #include "test.h"
@@ -92,7 +92,7 @@ static void check_url(const char *url, bool tls, const char *host, int port, con
                       const char *password)
 {
     local_cache_settings s;
-    aws_error err = {0};
+    base_error err = {0};
     int rc = local_cache_parse_url(url, &s, &err);
     if (rc != 0) {
         fprintf(stderr, "%s refused: %s\n", url, err.message);
@@ -122,14 +122,14 @@ static void test_url_good(void)
 static void check_bad_url(const char *url, const char *names)
 {
     local_cache_settings s;
-    aws_error err = {0};
+    base_error err = {0};
     if (local_cache_parse_url(url, &s, &err) == 0) {
         fprintf(stderr, "%s: accepted, want refused\n", url);
         test_failures++;
         return;
     }
     CHECK_STR_EQ(err.code, "InvalidCacheUrl");
-    CHECK_INT_EQ(err.kind, AWS_ERROR_CONFIG);
+    CHECK_INT_EQ(err.kind, BASE_ERROR_CONFIG);
     CHECK_CONTAINS(err.message, names);
     CHECK_CONTAINS(err.message, "allowed");
     if (strstr(err.message, "secret")) {
@@ -187,7 +187,7 @@ static void collect(void *context, const char *name, const char *value)
 static void test_environment(void)
 {
     local_cache_settings s;
-    aws_error err = {0};
+    base_error err = {0};
     CHECK_INT_EQ(local_cache_parse_url("rediss://app:pw%2Fd@[::1]:7000", &s, &err), 0);
     snprintf(s.ca_file, sizeof s.ca_file, "/tmp/ca.crt");
     collected c = {0};
@@ -254,7 +254,7 @@ static void test_tls_made_and_reused(void)
     char dir[512];
     snprintf(dir, sizeof dir, "%s/tls", root);
     local_tls_files files;
-    aws_error err = {0};
+    base_error err = {0};
     CHECK_INT_EQ(local_tls_ensure(dir, "127.0.0.1", &files, &err), 0);
     CHECK(files.generated);
     struct stat st;
@@ -296,7 +296,7 @@ static void test_tls_replaced(void)
 {
     char *dir = make_temp_dir();
     local_tls_files files, again;
-    aws_error err = {0};
+    base_error err = {0};
 
     /* Expiring within a day. */
     CHECK_INT_EQ(local_tls_generate(dir, NULL, 3600, &files, &err), 0);
@@ -355,7 +355,7 @@ static void test_tls_replaced(void)
 
 static int run(cache_client *client, int argc, const char *const *argv, cache_reply **reply)
 {
-    aws_error err = {0};
+    base_error err = {0};
     int rc = cache_command_argv(client, argc, argv, false, reply, &err);
     if (rc != 0)
         fprintf(stderr, "%s: %s: %s\n", argv[0], err.code, err.message);
@@ -366,7 +366,7 @@ static int run(cache_client *client, int argc, const char *const *argv, cache_re
  * one AUTH fails. */
 static void check_password_required(const local_cache *cache)
 {
-    aws_error err = {0};
+    base_error err = {0};
     cache_config config = {.host = cache->settings.host,
                            .port = cache->settings.port,
                            .ca_file = cache->settings.ca_file,
@@ -383,7 +383,7 @@ static void check_password_required(const local_cache *cache)
     } else {
         CHECK_STR_EQ(err.code, "NOAUTH");
     }
-    err = (aws_error){0};
+    err = (base_error){0};
     char wrong[sizeof cache->settings.password];
     snprintf(wrong, sizeof wrong, "%s", cache->settings.password);
     wrong[0] = wrong[0] == '0' ? '1' : '0';
@@ -397,7 +397,7 @@ static void check_password_required(const local_cache *cache)
 
 static void check_through_client(const local_cache *cache)
 {
-    aws_error err = {0};
+    base_error err = {0};
     cache_config config = {.host = cache->settings.host,
                            .port = cache->settings.port,
                            .ca_file = cache->settings.ca_file,
@@ -453,7 +453,7 @@ static void test_start_ping_stop(void)
     char data_dir[512];
     snprintf(data_dir, sizeof data_dir, "%s/data/nested", root);
     local_cache cache;
-    aws_error err = {0};
+    base_error err = {0};
     if (local_cache_start(data_dir, "127.0.0.1", &cache, &err) != 0) {
         fprintf(stderr, "local_cache_start: %s: %s\n", err.code, err.message);
         test_failures++;
@@ -511,7 +511,7 @@ static void test_start_ping_stop(void)
 
 /* Runs local_cache_start with PATH set to path_dir alone; returns its result. */
 static int start_with_path(const char *path_dir, const char *data_dir, local_cache *cache,
-                           aws_error *err)
+                           base_error *err)
 {
     char *saved = strdup(getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
     setenv("PATH", path_dir, 1);
@@ -527,7 +527,7 @@ static void test_missing_redis_server(void)
 {
     char *empty = make_temp_dir(), *data = make_temp_dir();
     local_cache cache;
-    aws_error err = {0};
+    base_error err = {0};
     CHECK_INT_EQ(start_with_path(empty, data, &cache, &err), -1);
     CHECK_STR_EQ(err.code, "RedisServerMissing");
     CHECK_CONTAINS(err.message, "sudo apt-get install redis-server");
@@ -545,7 +545,7 @@ static void test_redis_server_exits(void)
     write_file(script, "#!/bin/sh\necho 'starting'\necho 'fake: refusing to start' >&2\nexit 3\n",
                0755);
     local_cache cache;
-    aws_error err = {0};
+    base_error err = {0};
     CHECK_INT_EQ(start_with_path(bin, data, &cache, &err), -1);
     CHECK_STR_EQ(err.code, "RedisServerExited");
     CHECK_CONTAINS(err.message, "exited with status 3");
@@ -573,7 +573,7 @@ static void test_port_always_taken(void)
              tries);
     write_file(script, text, 0755);
     local_cache cache;
-    aws_error err = {0};
+    base_error err = {0};
     CHECK_INT_EQ(start_with_path(bin, data, &cache, &err), -1);
     CHECK_STR_EQ(err.code, "RedisServerExited");
     CHECK_CONTAINS(err.message, "Address already in use");
@@ -592,7 +592,7 @@ static void test_port_always_taken(void)
 static void expect_unsafe(const char *dir, const char *words)
 {
     local_tls_files files;
-    aws_error err = {0};
+    base_error err = {0};
     CHECK_INT_EQ(local_tls_ensure(dir, "127.0.0.1", &files, &err), -1);
     CHECK_STR_EQ(err.code, "UnsafeDirectory");
     CHECK_CONTAINS(err.message, dir);
@@ -633,7 +633,7 @@ static void test_unsafe_directories(void)
 
     /* The cache's folder (the password's) gets the same checks, before anything starts. */
     local_cache cache;
-    aws_error err = {0};
+    base_error err = {0};
     CHECK_INT_EQ(local_cache_start(link, "127.0.0.1", &cache, &err), -1);
     CHECK_STR_EQ(err.code, "UnsafeDirectory");
     CHECK_CONTAINS(err.message, link);

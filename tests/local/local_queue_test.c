@@ -11,8 +11,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "provision/local/local_queue.h"
-#include "provision/local/local_sqs.h"
+#include "local/local_queue.h"
+#include "local/local_sqs.h"
 #include "test.h"
 
 #define T0 INT64_C(1700000000000)
@@ -57,10 +57,10 @@ static answer call_raw(local_queue *q, const char *operation, const char *body, 
     local_reply reply = {0};
     CHECK_INT_EQ(local_sqs_handle(queues, 1, operation, body, len, now, &reply), 0);
     CHECK_STR_EQ(reply.content_type, "application/x-amz-json-1.0");
-    answer a = {reply.status, cJSON_Parse(aws_buf_str(&reply.body))};
+    answer a = {reply.status, cJSON_Parse(base_buf_str(&reply.body))};
     if (!a.doc) {
         fprintf(stderr, "%s answered with a body that is not JSON: %s\n", operation,
-                aws_buf_str(&reply.body));
+                base_buf_str(&reply.body));
         test_failures++;
     }
     local_reply_free(&reply);

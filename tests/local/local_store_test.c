@@ -14,9 +14,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "provision/local/local_dynamodb.h"
-#include "provision/local/local_s3.h"
-#include "provision/local/local_store.h"
+#include "local/local_dynamodb.h"
+#include "local/local_s3.h"
+#include "local/local_store.h"
 #include "test.h"
 
 static const local_table_schema tables[] = {
@@ -33,7 +33,7 @@ static char db_path[128];
 static local_store *open_store(void)
 {
     local_store *store = NULL;
-    aws_error err = {0};
+    base_error err = {0};
     if (local_store_open(db_path, &store, &err) != 0) {
         fprintf(stderr, "opening %s: %s\n", db_path, err.message);
         exit(1);
@@ -59,7 +59,7 @@ static cJSON *dynamodb(local_store *store, const char *operation, const char *bo
     char *exact = malloc(len ? len : 1);
     memcpy(exact, body, len);
     local_reply reply = {0};
-    aws_error err = {0};
+    base_error err = {0};
     int rc = local_dynamodb_handle(store, tables, 2, operation, exact, len, &reply, &err);
     free(exact);
     if (rc != 0)
@@ -68,9 +68,9 @@ static cJSON *dynamodb(local_store *store, const char *operation, const char *bo
     CHECK_STR_EQ(reply.content_type, "application/x-amz-json-1.0");
     if (reply.status != want_status)
         fprintf(stderr, "%s %.200s answered %d: %s\n", operation, body, reply.status,
-                aws_buf_str(&reply.body));
+                base_buf_str(&reply.body));
     CHECK_INT_EQ(reply.status, want_status);
-    cJSON *doc = cJSON_Parse(aws_buf_str(&reply.body));
+    cJSON *doc = cJSON_Parse(base_buf_str(&reply.body));
     CHECK(doc != NULL);
     if (want_error)
         CHECK_STR_EQ(error_name(doc), want_error);
@@ -92,7 +92,7 @@ static void dynamodb_error(local_store *store, const char *operation, const char
 static long long item_count(local_store *store, const char *table)
 {
     long long count = -1, bytes = 0;
-    aws_error err = {0};
+    base_error err = {0};
     CHECK_INT_EQ(local_store_count_items(store, table, &count, &bytes, &err), 0);
     return count;
 }
@@ -125,9 +125,9 @@ static void check_colour(local_store *store, const char *idx, const char *want)
     free(got);
 }
 
-static void append_put(aws_buf *body, int idx, int colour)
+static void append_put(base_buf *body, int idx, int colour)
 {
-    aws_buf_printf(body,
+    base_buf_printf(body,
                    "%s{\"PutRequest\":{\"Item\":{\"idx\":{\"N\":\"%d\"},\"colour\":{\"N\":\"%d\"},"
                    "\"seq\":{\"N\":\"%d\"}}}}",
                    body->len && body->data[body->len - 1] != '[' ? "," : "", idx, colour, idx);
@@ -137,17 +137,17 @@ static void append_put(aws_buf *body, int idx, int colour)
 static void put_pixels(local_store *store, int first, int last)
 {
     for (int hi = last; hi >= first; hi -= 25) {
-        aws_buf body = {0};
-        aws_buf_append_str(&body, "{\"RequestItems\":{\"pixels\":[");
+        base_buf body = {0};
+        base_buf_append_str(&body, "{\"RequestItems\":{\"pixels\":[");
         for (int idx = hi; idx > hi - 25 && idx >= first; idx--)
             append_put(&body, idx, idx % 16);
-        aws_buf_append_str(&body, "]}}");
-        cJSON *out = dynamodb(store, "DynamoDB_20120810.BatchWriteItem", aws_buf_str(&body), 200,
+        base_buf_append_str(&body, "]}}");
+        cJSON *out = dynamodb(store, "DynamoDB_20120810.BatchWriteItem", base_buf_str(&body), 200,
                               NULL);
         const cJSON *unprocessed = cJSON_GetObjectItemCaseSensitive(out, "UnprocessedItems");
         CHECK(cJSON_IsObject(unprocessed) && unprocessed->child == NULL);
         cJSON_Delete(out);
-        aws_buf_free(&body);
+        base_buf_free(&body);
     }
 }
 
@@ -210,13 +210,13 @@ static void test_batch_refusals(local_store *store)
                    "{\"RequestItems\":{\"pixels\":[{\"PutRequest\":{\"Item\":{\"idx\":{\"N\":\"1\"}}},"
                    "\"DeleteRequest\":{\"Key\":{\"idx\":{\"N\":\"1\"}}}}]}}",
                    "ValidationException");
-    aws_buf body = {0};
-    aws_buf_append_str(&body, "{\"RequestItems\":{\"pixels\":[");
+    base_buf body = {0};
+    base_buf_append_str(&body, "{\"RequestItems\":{\"pixels\":[");
     for (int i = 0; i < 26; i++)
         append_put(&body, 100 + i, 1);
-    aws_buf_append_str(&body, "]}}");
-    dynamodb_error(store, "BatchWriteItem", aws_buf_str(&body), "ValidationException");
-    aws_buf_free(&body);
+    base_buf_append_str(&body, "]}}");
+    dynamodb_error(store, "BatchWriteItem", base_buf_str(&body), "ValidationException");
+    base_buf_free(&body);
     CHECK_INT_EQ(item_count(store, "pixels"), 0);
     CHECK_INT_EQ(item_count(store, "history"), 0);
 }
@@ -296,17 +296,17 @@ static void test_composite_order(local_store *store)
 {
     static const char *const minutes[] = {"10", "-1.5", "1e0", "0", "-2", "0.25", "-10"};
     static const char *const sorted[] = {"-10", "-2", "-1.5", "0", "0.25", "1", "10"};
-    aws_buf body = {0};
-    aws_buf_append_str(&body, "{\"RequestItems\":{\"history\":[");
+    base_buf body = {0};
+    base_buf_append_str(&body, "{\"RequestItems\":{\"history\":[");
     for (size_t m = 0; m < 7; m++)
         for (int seq = 2; seq >= 1; seq--)
-            aws_buf_printf(&body,
+            base_buf_printf(&body,
                            "%s{\"PutRequest\":{\"Item\":{\"minute\":{\"N\":\"%s\"},\"seq\":{\"N\":\"%d\"},"
                            "\"x\":{\"N\":\"1\"}}}}",
                            m || seq == 1 ? "," : "", minutes[m], seq * 100);
-    aws_buf_append_str(&body, "]}}");
-    dynamodb_ok(store, "BatchWriteItem", aws_buf_str(&body));
-    aws_buf_free(&body);
+    base_buf_append_str(&body, "]}}");
+    dynamodb_ok(store, "BatchWriteItem", base_buf_str(&body));
+    base_buf_free(&body);
     int pages;
     cJSON *seen = scan_all(store, "history", 3, &pages);
     CHECK_INT_EQ(cJSON_GetArraySize(seen), 14);
@@ -478,16 +478,16 @@ static void test_malformed(local_store *store)
     dynamodb_error(store, "Scan", "{\"TableName\":\"pixels\",\"ExclusiveStartKey\":{\"idx\":{\"S\":\"1\"}}}",
                    "ValidationException");
     /* deep nesting */
-    aws_buf deep = {0};
-    aws_buf_append_str(&deep, "{\"TableName\":\"pixels\",\"Item\":{\"idx\":{\"N\":\"1\"},\"d\":");
+    base_buf deep = {0};
+    base_buf_append_str(&deep, "{\"TableName\":\"pixels\",\"Item\":{\"idx\":{\"N\":\"1\"},\"d\":");
     for (int i = 0; i < 40; i++)
-        aws_buf_append_str(&deep, "{\"L\":[");
-    aws_buf_append_str(&deep, "{\"S\":\"x\"}");
+        base_buf_append_str(&deep, "{\"L\":[");
+    base_buf_append_str(&deep, "{\"S\":\"x\"}");
     for (int i = 0; i < 40; i++)
-        aws_buf_append_str(&deep, "]}");
-    aws_buf_append_str(&deep, "}}");
-    dynamodb_error(store, "PutItem", aws_buf_str(&deep), "ValidationException");
-    aws_buf_free(&deep);
+        base_buf_append_str(&deep, "]}");
+    base_buf_append_str(&deep, "}}");
+    dynamodb_error(store, "PutItem", base_buf_str(&deep), "ValidationException");
+    base_buf_free(&deep);
     /* operations */
     dynamodb_error(store, "DynamoDB_20120810.Query", "{}", "UnknownOperationException");
     dynamodb_error(store, "Nope", "{}", "UnknownOperationException");
@@ -519,7 +519,7 @@ static local_reply s3(local_store *store, const char *method, const char *path,
                       const char *content_type, const void *body, size_t len, int want_status)
 {
     local_reply reply = {0};
-    aws_error err = {0};
+    base_error err = {0};
     char *exact = malloc(len ? len : 1);
     memcpy(exact, body ? body : "", len);
     int rc = local_s3_handle(store, buckets, 1, method, path, content_type, exact, len, &reply,
@@ -530,15 +530,15 @@ static local_reply s3(local_store *store, const char *method, const char *path,
     CHECK_INT_EQ(rc, 0);
     if (reply.status != want_status)
         fprintf(stderr, "%s %s answered %d: %s\n", method, path, reply.status,
-                aws_buf_str(&reply.body));
+                base_buf_str(&reply.body));
     CHECK_INT_EQ(reply.status, want_status);
     return reply;
 }
 
 static void check_contains(const local_reply *reply, const char *needle)
 {
-    if (!strstr(aws_buf_str(&reply->body), needle)) {
-        fprintf(stderr, "reply lacks %s: %s\n", needle, aws_buf_str(&reply->body));
+    if (!strstr(base_buf_str(&reply->body), needle)) {
+        fprintf(stderr, "reply lacks %s: %s\n", needle, base_buf_str(&reply->body));
         test_failures++;
     }
 }
@@ -564,8 +564,8 @@ static void test_s3_objects(local_store *store)
     r = s3(store, "GET", "/site-bucket/snapshots/1.png", NULL, NULL, 0, 200);
     CHECK_STR_EQ(r.content_type, "image/png");
     CHECK_STR_EQ(r.etag, "\"5d41402abc4b2a76b9719d911017c592\"");
-    CHECK_STR_EQ(aws_buf_str(&r.body), "hello");
-    CHECK(strstr(aws_buf_str(&r.headers), "Last-Modified: ") != NULL);
+    CHECK_STR_EQ(base_buf_str(&r.body), "hello");
+    CHECK(strstr(base_buf_str(&r.headers), "Last-Modified: ") != NULL);
     local_reply_free(&r);
 
     r = s3(store, "HEAD", "/site-bucket/snapshots/1.png?x-id=HeadObject", NULL, NULL, 0, 200);
@@ -629,17 +629,17 @@ static void test_s3_encoded_keys(local_store *store)
     local_reply_free(&r);
     local_object object;
     bool found = false;
-    aws_error err = {0};
+    base_error err = {0};
     CHECK_INT_EQ(local_store_get_object(store, "site-bucket", "snapshots/a b+c+&\xc3\xa9.json", true,
                                         &object, &found, &err), 0);
     CHECK(found);
     CHECK_STR_EQ(object.content_type, "application/json");
-    CHECK_STR_EQ(aws_buf_str(&object.body), "{}");
+    CHECK_STR_EQ(base_buf_str(&object.body), "{}");
     CHECK_INT_EQ(object.size, 2);
     CHECK_STR_EQ(object.etag, "\"99914b932bd37a50b983c5e7c90ae93b\"");
     local_object_free(&object);
     r = s3(store, "GET", "/site-bucket/snapshots/a%20b%2bc%2B&%c3%a9.json", NULL, NULL, 0, 200);
-    CHECK_STR_EQ(aws_buf_str(&r.body), "{}");
+    CHECK_STR_EQ(base_buf_str(&r.body), "{}");
     local_reply_free(&r);
     /* the key in an error document is decoded and escaped */
     r = s3(store, "GET", "/site-bucket/x%26%3Cy", NULL, NULL, 0, 404);
@@ -669,7 +669,7 @@ static void test_reopen(local_store **store)
     CHECK_INT_EQ(cJSON_GetArraySize(seen), pixels);
     cJSON_Delete(seen);
     r = s3(*store, "GET", "/site-bucket/snapshots/latest.json", NULL, NULL, 0, 200);
-    CHECK_STR_EQ(aws_buf_str(&r.body), "{\"seq\":1}");
+    CHECK_STR_EQ(base_buf_str(&r.body), "{\"seq\":1}");
     CHECK_STR_EQ(r.content_type, "application/json");
     local_reply_free(&r);
 }
@@ -677,7 +677,7 @@ static void test_reopen(local_store **store)
 static void test_open_failure(void)
 {
     local_store *store = NULL;
-    aws_error err = {0};
+    base_error err = {0};
     char path[160];
     snprintf(path, sizeof path, "%s/no-such-dir/scribble.db", dir);
     CHECK_INT_EQ(local_store_open(path, &store, &err), -1);

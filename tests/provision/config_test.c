@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/cursor.h"
 #include "provision/config.h"
 #include "test.h"
 
@@ -18,14 +19,14 @@ static int file_counter;
 
 static char *write_temp(const char *text, size_t len)
 {
-    aws_buf path = {0};
-    aws_buf_printf(&path, "%s/%d.ini", temp_dir, ++file_counter);
-    FILE *f = fopen(aws_buf_str(&path), "wb");
+    base_buf path = {0};
+    base_buf_printf(&path, "%s/%d.ini", temp_dir, ++file_counter);
+    FILE *f = fopen(base_buf_str(&path), "wb");
     if (!f || fwrite(text, 1, len, f) != len || fclose(f) != 0) {
-        fprintf(stderr, "cannot write %s\n", aws_buf_str(&path));
+        fprintf(stderr, "cannot write %s\n", base_buf_str(&path));
         exit(1);
     }
-    return aws_buf_detach(&path);
+    return base_buf_detach(&path);
 }
 
 /* Loads text of len bytes; returns the errors with the "path:" prefix taken
@@ -33,20 +34,20 @@ static char *write_temp(const char *text, size_t len)
 static char *errors_of_bytes(const char *text, size_t len, scribble_config *cfg)
 {
     char *path = write_temp(text, len);
-    aws_buf raw = {0}, out = {0};
+    base_buf raw = {0}, out = {0};
     int rc = scribble_config_load(path, cfg, &raw);
     CHECK(rc == (raw.len ? -1 : 0));
     size_t prefix = strlen(path) + 1;
-    aws_cursor rest = aws_cursor_from(aws_buf_str(&raw)), line;
-    while (aws_cursor_next_token(&rest, '\n', &line)) {
+    base_cursor rest = base_cursor_from(base_buf_str(&raw)), line;
+    while (base_cursor_next_token(&rest, '\n', &line)) {
         bool ours = line.len > prefix && !strncmp(line.ptr, path, prefix - 1) && line.ptr[prefix - 1] == ':';
-        aws_buf_append(&out, line.ptr + (ours ? prefix : 0), line.len - (ours ? prefix : 0));
-        aws_buf_append_char(&out, '\n');
+        base_buf_append(&out, line.ptr + (ours ? prefix : 0), line.len - (ours ? prefix : 0));
+        base_buf_append_char(&out, '\n');
     }
     unlink(path);
     free(path);
-    aws_buf_free(&raw);
-    return aws_buf_detach(&out);
+    base_buf_free(&raw);
+    return base_buf_detach(&out);
 }
 
 static char *errors_of(const char *text)
@@ -78,9 +79,9 @@ static const scribble_setting *setting(const char *section, const char *key)
 
 static char *value_of(const scribble_config *cfg, const char *name)
 {
-    aws_buf b = {0};
+    base_buf b = {0};
     CHECK(scribble_config_format_value(cfg, name, &b) == 0);
-    return aws_buf_detach(&b);
+    return base_buf_detach(&b);
 }
 
 static void test_defaults(void)
@@ -136,13 +137,13 @@ static void test_empty_file_is_defaults(void)
     size_t n;
     const scribble_setting *s = scribble_config_settings(&n);
     for (size_t i = 0; i < n; i++) {
-        aws_buf name = {0};
-        aws_buf_printf(&name, "%s.%s", s[i].section, s[i].key);
-        char *got = value_of(&loaded, aws_buf_str(&name)), *want = value_of(&defaults, aws_buf_str(&name));
+        base_buf name = {0};
+        base_buf_printf(&name, "%s.%s", s[i].section, s[i].key);
+        char *got = value_of(&loaded, base_buf_str(&name)), *want = value_of(&defaults, base_buf_str(&name));
         CHECK_STR_EQ(got, want);
         free(got);
         free(want);
-        aws_buf_free(&name);
+        base_buf_free(&name);
     }
     scribble_config_free(&loaded);
     scribble_config_free(&defaults);
@@ -150,17 +151,17 @@ static void test_empty_file_is_defaults(void)
 
 /* The lines that make s apply: its condition, and the other settings that
  * condition makes required. */
-static void append_condition(const scribble_setting *s, aws_buf *text)
+static void append_condition(const scribble_setting *s, base_buf *text)
 {
     if (!s->when_key)
         return;
     size_t n;
     const scribble_setting *all = scribble_config_settings(&n);
     const char *dot = strchr(s->when_key, '.');
-    aws_buf_printf(text, "[%.*s]\n%s = %s\n", (int)(dot - s->when_key), s->when_key, dot + 1, s->when_value);
+    base_buf_printf(text, "[%.*s]\n%s = %s\n", (int)(dot - s->when_key), s->when_key, dot + 1, s->when_value);
     for (size_t i = 0; i < n; i++)
         if (&all[i] != s && !all[i].default_value && all[i].when_key && !strcmp(all[i].when_key, s->when_key))
-            aws_buf_printf(text, "[%s]\n%s = %s\n", all[i].section, all[i].key, all[i].example);
+            base_buf_printf(text, "[%s]\n%s = %s\n", all[i].section, all[i].key, all[i].example);
 }
 
 /* Every default and example is a value its own setting accepts, and every
@@ -170,16 +171,16 @@ static void test_every_default_and_example_loads(void)
     size_t n;
     const scribble_setting *s = scribble_config_settings(&n);
     for (size_t i = 0; i < n; i++) {
-        aws_buf text = {0};
+        base_buf text = {0};
         append_condition(&s[i], &text);
-        aws_buf_printf(&text, "[%s]\n%s = %s\n", s[i].section, s[i].key,
+        base_buf_printf(&text, "[%s]\n%s = %s\n", s[i].section, s[i].key,
                        s[i].default_value ? s[i].default_value : s[i].example);
-        char *errors = errors_of(aws_buf_str(&text));
+        char *errors = errors_of(base_buf_str(&text));
         if (*errors)
-            fprintf(stderr, "setting %s.%s, file:\n%s", s[i].section, s[i].key, aws_buf_str(&text));
+            fprintf(stderr, "setting %s.%s, file:\n%s", s[i].section, s[i].key, base_buf_str(&text));
         CHECK_STR_EQ(errors, "");
         free(errors);
-        aws_buf_free(&text);
+        base_buf_free(&text);
     }
 }
 
@@ -266,10 +267,10 @@ static bool accepts(const char *text)
 
 static bool accepts_value(const char *section, const char *key, const char *value)
 {
-    aws_buf text = {0};
-    aws_buf_printf(&text, "[%s]\n%s = %s\n", section, key, value);
-    bool ok = accepts(aws_buf_str(&text));
-    aws_buf_free(&text);
+    base_buf text = {0};
+    base_buf_printf(&text, "[%s]\n%s = %s\n", section, key, value);
+    bool ok = accepts(base_buf_str(&text));
+    base_buf_free(&text);
     return ok;
 }
 
@@ -405,13 +406,13 @@ static void test_structure_errors(void)
                   "1: width: got a key before any [section]; allowed: keys after a section header such as "
                   "[stack]\n");
     EXPECT_ERRORS("[canvas]\n= 10\n", "2: syntax: got \"= 10\"; allowed: key = value\n");
-    aws_buf long_line = {0};
-    aws_buf_append_str(&long_line, "[local]\ndata_dir = ");
+    base_buf long_line = {0};
+    base_buf_append_str(&long_line, "[local]\ndata_dir = ");
     for (int i = 0; i < 300; i++)
-        aws_buf_append_char(&long_line, 'x');
-    aws_buf_append_str(&long_line, "\nport = 1\n");
-    EXPECT_ERRORS(aws_buf_str(&long_line), "2: syntax: got a line of 311 characters; allowed: at most 198\n");
-    aws_buf_free(&long_line);
+        base_buf_append_char(&long_line, 'x');
+    base_buf_append_str(&long_line, "\nport = 1\n");
+    EXPECT_ERRORS(base_buf_str(&long_line), "2: syntax: got a line of 311 characters; allowed: at most 198\n");
+    base_buf_free(&long_line);
 
     scribble_config cfg;
     static const char with_nul[] = "[canvas]\nwid\0th = 5\nheight = 5\n";
@@ -670,32 +671,32 @@ static void test_tags(void)
                   "2: tags.team: got \"a|b\"; allowed: a tag value of 0 to 256 letters, digits, spaces and "
                   "_ . : / = + - @\n");
     EXPECT_ERRORS("[tags]\nteam = a\nteam = b\n", "3: tags.team: set again (first at line 2); allowed: once\n");
-    aws_buf many = {0};
-    aws_buf_append_str(&many, "[tags]\n");
+    base_buf many = {0};
+    base_buf_append_str(&many, "[tags]\n");
     for (int i = 1; i <= 50; i++)
-        aws_buf_printf(&many, "t%d = v\n", i);
-    EXPECT_ERRORS(aws_buf_str(&many),
+        base_buf_printf(&many, "t%d = v\n", i);
+    EXPECT_ERRORS(base_buf_str(&many),
                   "51: tags.t50: got tag number 50; allowed: at most 49 tags (AWS allows 50, one is "
                   "scribble:stack)\n");
-    aws_buf_free(&many);
+    base_buf_free(&many);
 }
 
 static void test_load_failure_leaves_nothing(void)
 {
     scribble_config cfg;
-    aws_buf errors = {0};
-    aws_buf path = {0};
-    aws_buf_printf(&path, "%s/absent.ini", temp_dir);
-    CHECK_INT_EQ(scribble_config_load(aws_buf_str(&path), &cfg, &errors), -1);
-    aws_buf want = {0};
-    aws_buf_printf(&want, "%s: cannot read: No such file or directory\n", aws_buf_str(&path));
-    CHECK_STR_EQ(aws_buf_str(&errors), aws_buf_str(&want));
+    base_buf errors = {0};
+    base_buf path = {0};
+    base_buf_printf(&path, "%s/absent.ini", temp_dir);
+    CHECK_INT_EQ(scribble_config_load(base_buf_str(&path), &cfg, &errors), -1);
+    base_buf want = {0};
+    base_buf_printf(&want, "%s: cannot read: No such file or directory\n", base_buf_str(&path));
+    CHECK_STR_EQ(base_buf_str(&errors), base_buf_str(&want));
     CHECK(cfg.stack.name == NULL && cfg.tags.items == NULL);
     scribble_config_free(&cfg);
     scribble_config_free(&cfg); /* harmless, twice */
-    aws_buf_free(&path);
-    aws_buf_free(&want);
-    aws_buf_free(&errors);
+    base_buf_free(&path);
+    base_buf_free(&want);
+    base_buf_free(&errors);
 
     char *text = errors_of("[tags]\nteam = x\n[canvas]\nwidth = 0\n");
     CHECK(*text);
@@ -706,7 +707,7 @@ static void test_overrides(void)
 {
     scribble_config cfg;
     scribble_config_defaults(&cfg);
-    aws_buf errors = {0};
+    base_buf errors = {0};
     CHECK_INT_EQ(scribble_config_apply_overrides(&cfg, "eu-west-3", "dev", "http://127.0.0.1:5000", &errors), 0);
     CHECK_STR_EQ(cfg.aws.region, "eu-west-3");
     CHECK_STR_EQ(cfg.aws.profile, "dev");
@@ -714,13 +715,13 @@ static void test_overrides(void)
     CHECK_INT_EQ(scribble_config_apply_overrides(&cfg, NULL, NULL, NULL, &errors), 0);
     CHECK_STR_EQ(cfg.aws.region, "eu-west-3");
     CHECK_INT_EQ(scribble_config_apply_overrides(&cfg, "moon-1", NULL, "file:///x", &errors), -1);
-    CHECK_STR_EQ(aws_buf_str(&errors),
+    CHECK_STR_EQ(base_buf_str(&errors),
                  "--region: got \"moon-1\"; allowed: an AWS region such as us-east-1, eu-west-3 or us-gov-west-1, "
                  "or empty\n"
                  "--endpoint-url: got \"file:///x\"; allowed: an http:// or https:// URL such as "
                  "http://localhost:5000, or empty\n");
     CHECK_STR_EQ(cfg.aws.region, "eu-west-3");
-    aws_buf_free(&errors);
+    base_buf_free(&errors);
     scribble_config_free(&cfg);
 }
 
@@ -728,15 +729,15 @@ static void test_format_value(void)
 {
     scribble_config cfg;
     scribble_config_defaults(&cfg);
-    aws_buf b = {0};
+    base_buf b = {0};
     CHECK_INT_EQ(scribble_config_format_value(&cfg, "site.price_class", &b), 0);
-    CHECK_STR_EQ(aws_buf_str(&b), "PriceClass_100");
-    aws_buf_reset(&b);
+    CHECK_STR_EQ(base_buf_str(&b), "PriceClass_100");
+    base_buf_reset(&b);
     CHECK_INT_EQ(scribble_config_format_value(&cfg, "queues.content_based_deduplication", &b), 0);
-    CHECK_STR_EQ(aws_buf_str(&b), "false");
+    CHECK_STR_EQ(base_buf_str(&b), "false");
     CHECK_INT_EQ(scribble_config_format_value(&cfg, "canvas.colours", &b), -1);
     CHECK_INT_EQ(scribble_config_format_value(&cfg, "nodot", &b), -1);
-    aws_buf_free(&b);
+    base_buf_free(&b);
     scribble_config_free(&cfg);
 }
 
@@ -745,13 +746,13 @@ static char *read_file(const char *path)
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
-    aws_buf b = {0};
+    base_buf b = {0};
     char chunk[4096];
     size_t n;
     while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        aws_buf_append(&b, chunk, n);
+        base_buf_append(&b, chunk, n);
     fclose(f);
-    return aws_buf_detach(&b);
+    return base_buf_detach(&b);
 }
 
 static int first_difference_line(const char *a, const char *b)
@@ -764,33 +765,33 @@ static int first_difference_line(const char *a, const char *b)
 
 /* The shipped file equals what the table generates; when it does not, the
  * generated one is left in the build folder to diff or copy. */
-static void check_generated(const char *relative, void (*generate)(aws_buf *))
+static void check_generated(const char *relative, void (*generate)(base_buf *))
 {
     const char *source = getenv("SCRIBBLE_SOURCE_DIR");
     CHECK(source != NULL);
     if (!source)
         return;
-    aws_buf path = {0}, want = {0};
-    aws_buf_printf(&path, "%s/%s", source, relative);
+    base_buf path = {0}, want = {0};
+    base_buf_printf(&path, "%s/%s", source, relative);
     generate(&want);
-    char *got = read_file(aws_buf_str(&path));
-    if (!got || strcmp(got, aws_buf_str(&want)) != 0) {
+    char *got = read_file(base_buf_str(&path));
+    if (!got || strcmp(got, base_buf_str(&want)) != 0) {
         const char *bin = getenv("SCRIBBLE_TEST_BIN");
-        aws_buf out = {0};
-        aws_buf_printf(&out, "%s/%s.generated", bin ? bin : temp_dir, strrchr(relative, '/') ? strrchr(relative, '/') + 1 : relative);
-        FILE *f = fopen(aws_buf_str(&out), "wb");
+        base_buf out = {0};
+        base_buf_printf(&out, "%s/%s.generated", bin ? bin : temp_dir, strrchr(relative, '/') ? strrchr(relative, '/') + 1 : relative);
+        FILE *f = fopen(base_buf_str(&out), "wb");
         if (f) {
-            fputs(aws_buf_str(&want), f);
+            fputs(base_buf_str(&want), f);
             fclose(f);
         }
         fprintf(stderr, "%s differs from the settings table from line %d; the generated file is %s\n",
-                aws_buf_str(&path), got ? first_difference_line(got, aws_buf_str(&want)) : 0, aws_buf_str(&out));
+                base_buf_str(&path), got ? first_difference_line(got, base_buf_str(&want)) : 0, base_buf_str(&out));
         test_failures++;
-        aws_buf_free(&out);
+        base_buf_free(&out);
     }
     free(got);
-    aws_buf_free(&path);
-    aws_buf_free(&want);
+    base_buf_free(&path);
+    base_buf_free(&want);
 }
 
 static void test_shipped_files_match_table(void)
@@ -844,17 +845,17 @@ static void test_shipped_ini_lists_every_key(void)
     const char *source = getenv("SCRIBBLE_SOURCE_DIR");
     if (!source)
         return; /* reported by test_shipped_files_match_table */
-    aws_buf path = {0};
-    aws_buf_printf(&path, "%s/scribble.ini", source);
-    char *text = read_file(aws_buf_str(&path));
+    base_buf path = {0};
+    base_buf_printf(&path, "%s/scribble.ini", source);
+    char *text = read_file(base_buf_str(&path));
     CHECK(text != NULL);
     size_t n;
     scribble_config_settings(&n);
-    int *seen = aws_xcalloc(n, sizeof *seen);
+    int *seen = base_xcalloc(n, sizeof *seen);
     char section[32] = "";
-    aws_cursor rest = aws_cursor_from(text), line;
-    while (text && aws_cursor_next_token(&rest, '\n', &line)) {
-        char *l = aws_cursor_dup(line);
+    base_cursor rest = base_cursor_from(text), line;
+    while (text && base_cursor_next_token(&rest, '\n', &line)) {
+        char *l = base_cursor_dup(line);
         if (l[0] == '[')
             snprintf(section, sizeof section, "%.*s", (int)strcspn(l + 1, "]"), l + 1);
         else if (l[0] && l[0] != ';')
@@ -871,12 +872,12 @@ static void test_shipped_ini_lists_every_key(void)
     free(text);
 
     scribble_config cfg;
-    aws_buf errors = {0};
-    CHECK_INT_EQ(scribble_config_load(aws_buf_str(&path), &cfg, &errors), 0);
-    CHECK_STR_EQ(aws_buf_str(&errors), "");
+    base_buf errors = {0};
+    CHECK_INT_EQ(scribble_config_load(base_buf_str(&path), &cfg, &errors), 0);
+    CHECK_STR_EQ(base_buf_str(&errors), "");
     scribble_config_free(&cfg);
-    aws_buf_free(&errors);
-    aws_buf_free(&path);
+    base_buf_free(&errors);
+    base_buf_free(&path);
 }
 
 int main(void)

@@ -17,11 +17,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: package_probe OUT.zip\n");
         return 2;
     }
-    aws_error err = {0};
+    base_error err = {0};
     const lambda_package *first = NULL, *second = NULL;
     if (package_get(&first, &err) != 0 || package_get(&second, &err) != 0) {
         char line[1400];
-        aws_error_format(&err, line, sizeof line);
+        base_error_format(&err, line, sizeof line);
         fprintf(stderr, "package_probe: %s\n", line);
         return 1;
     }

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aws/buf.h"
+#include "base/buf.h"
 #include "runtime/cache_client.h"
 
 #define MAX_ARGS 64
@@ -36,7 +36,7 @@ static cJSON *reply_json(const cache_reply *r)
         cJSON_AddStringToObject(o, "t", r->type == CACHE_REPLY_STRING ? "string"
                                         : r->type == CACHE_REPLY_ERROR ? "error"
                                                                         : "bulk");
-        char *text = aws_xmalloc(r->len * 2 + 1);
+        char *text = base_xmalloc(r->len * 2 + 1);
         for (size_t i = 0; i < r->len; i++) {
             text[2 * i] = hex[(unsigned char)r->str[i] >> 4];
             text[2 * i + 1] = hex[(unsigned char)r->str[i] & 15];
@@ -67,11 +67,11 @@ static cJSON *reply_json(const cache_reply *r)
     return o;
 }
 
-static cJSON *error_json(const aws_error *err)
+static cJSON *error_json(const base_error *err)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON *e = cJSON_AddObjectToObject(o, "error");
-    cJSON_AddStringToObject(e, "kind", aws_error_kind_name(err->kind));
+    cJSON_AddStringToObject(e, "kind", base_error_kind_name(err->kind));
     cJSON_AddStringToObject(e, "code", err->code);
     cJSON_AddStringToObject(e, "message", err->message);
     return o;
@@ -116,7 +116,7 @@ static void run_command(cache_client *client, char **words, size_t count, long r
         lengths[i] = unescape(words[i]);
         argv[i] = words[i];
     }
-    aws_error err = {0};
+    base_error err = {0};
     if (repeat < 0) {
         cache_command command = {count, argv, lengths};
         cache_reply *reply = NULL;
@@ -131,8 +131,8 @@ static void run_command(cache_client *client, char **words, size_t count, long r
         return;
     }
     size_t n = (size_t)repeat;
-    cache_command *commands = aws_xcalloc(n ? n : 1, sizeof *commands);
-    cache_reply **replies = aws_xcalloc(n ? n : 1, sizeof *replies);
+    cache_command *commands = base_xcalloc(n ? n : 1, sizeof *commands);
+    cache_reply **replies = base_xcalloc(n ? n : 1, sizeof *replies);
     for (size_t i = 0; i < n; i++)
         commands[i] = (cache_command){count, argv, lengths};
     if (cache_pipeline(client, commands, n, idempotent, replies, &err) != 0) {
@@ -183,7 +183,7 @@ int main(int argc, char **argv)
     }
 
     cache_client *client = NULL;
-    aws_error err = {0};
+    base_error err = {0};
     if (cache_client_open(&client, &config, &err) != 0) {
         emit(error_json(&err));
         return 1;

@@ -17,12 +17,12 @@ typedef struct memory_source {
     size_t step; /* at most this many bytes per read; 0: all */
 } memory_source;
 
-static int read_memory(void *ctx, char *dst, size_t cap, size_t *got, aws_error *err)
+static int read_memory(void *ctx, char *dst, size_t cap, size_t *got, base_error *err)
 {
     memory_source *m = ctx;
     size_t n = m->len - m->pos;
     if (n == 0)
-        return aws_error_set(err, AWS_ERROR_TRANSPORT, "CacheTransport", "connection closed");
+        return base_error_set(err, BASE_ERROR_TRANSPORT, "CacheTransport", "connection closed");
     if (m->step && n > m->step)
         n = m->step;
     if (n > cap)
@@ -34,7 +34,7 @@ static int read_memory(void *ctx, char *dst, size_t cap, size_t *got, aws_error 
 }
 
 /* Reads one reply from text (len bytes), step bytes per read. */
-static int read_one(const char *text, size_t len, size_t step, cache_reply **out, aws_error *err)
+static int read_one(const char *text, size_t len, size_t step, cache_reply **out, base_error *err)
 {
     memory_source m = {.data = text, .len = len, .step = step};
     cache_reply_reader r = {.source = read_memory, .source_ctx = &m, .max_reply_bytes = 1024, .max_depth = 3};
@@ -47,12 +47,12 @@ static void test_empty_error_reply(void)
 {
     for (size_t step = 0; step < 3; step++) {
         cache_reply *reply = NULL;
-        aws_error err = {0};
+        base_error err = {0};
         CHECK_INT_EQ(read_one("-\r\n", 3, step, &reply, &err), 0);
         CHECK(reply && reply->type == CACHE_REPLY_ERROR);
-        aws_error got = {0};
+        base_error got = {0};
         CHECK_INT_EQ(cache_reply_error(reply, &got), -1);
-        CHECK_INT_EQ(got.kind, AWS_ERROR_SERVICE);
+        CHECK_INT_EQ(got.kind, BASE_ERROR_SERVICE);
         CHECK_STR_EQ(got.code, "");
         CHECK_STR_EQ(got.message, "");
         cache_reply_free(reply);
@@ -62,7 +62,7 @@ static void test_empty_error_reply(void)
 static void test_error_reply_code(void)
 {
     cache_reply *reply = NULL;
-    aws_error err = {0};
+    base_error err = {0};
     static const char text[] = "-WRONGTYPE Operation against a key\r\n";
     CHECK_INT_EQ(read_one(text, sizeof text - 1, 1, &reply, &err), 0);
     CHECK_INT_EQ(cache_reply_error(reply, &err), -1);
@@ -76,7 +76,7 @@ static void test_nested_reply(void)
     static const char text[] = "*3\r\n:42\r\n$3\r\na\0c\r\n*2\r\n+OK\r\n$-1\r\n";
     for (size_t step = 0; step < 3; step++) {
         cache_reply *reply = NULL;
-        aws_error err = {0};
+        base_error err = {0};
         CHECK_INT_EQ(read_one(text, sizeof text - 1, step, &reply, &err), 0);
         if (!reply)
             continue;
@@ -107,12 +107,12 @@ static void test_malformed(void)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         cache_reply *reply = (cache_reply *)1;
-        aws_error err = {0};
+        base_error err = {0};
         CHECK_INT_EQ(read_one(cases[i], strlen(cases[i]), 0, &reply, &err), -1);
         CHECK(reply == NULL);
-        if (err.kind != AWS_ERROR_PARSE)
-            fprintf(stderr, "case %zu: kind %s: %s\n", i, aws_error_kind_name(err.kind), err.message);
-        CHECK_INT_EQ(err.kind, AWS_ERROR_PARSE);
+        if (err.kind != BASE_ERROR_PARSE)
+            fprintf(stderr, "case %zu: kind %s: %s\n", i, base_error_kind_name(err.kind), err.message);
+        CHECK_INT_EQ(err.kind, BASE_ERROR_PARSE);
     }
 }
 
@@ -121,10 +121,10 @@ static void test_source_runs_dry(void)
     static const char *const cases[] = {"", "+OK", "$5\r\nab", "*2\r\n:1\r\n"};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         cache_reply *reply = (cache_reply *)1;
-        aws_error err = {0};
+        base_error err = {0};
         CHECK_INT_EQ(read_one(cases[i], strlen(cases[i]), 1, &reply, &err), -1);
         CHECK(reply == NULL);
-        CHECK_INT_EQ(err.kind, AWS_ERROR_TRANSPORT);
+        CHECK_INT_EQ(err.kind, BASE_ERROR_TRANSPORT);
         CHECK_STR_EQ(err.message, "connection closed");
     }
 }

@@ -15,7 +15,7 @@
 static canvas_geometry geometry(int width, int height, int depth)
 {
     canvas_geometry g;
-    aws_error err = {0};
+    base_error err = {0};
     if (canvas_geometry_init(&g, width, height, depth, &err) != 0) {
         fprintf(stderr, "geometry %dx%dx%d refused: %s\n", width, height, depth, err.message);
         exit(1);
@@ -134,7 +134,7 @@ static void test_round_trip(void)
 static void test_geometry(void)
 {
     canvas_geometry g;
-    aws_error err = {0};
+    base_error err = {0};
     CHECK_INT_EQ(canvas_geometry_init(&g, 4096, 4096, 4, &err), 0); /* exactly the limit */
     CHECK_INT_EQ(canvas_byte_count(&g), 8 << 20);
     CHECK_INT_EQ(canvas_geometry_init(&g, 4096, 4096, 8, &err), -1);
@@ -154,7 +154,7 @@ static void test_geometry(void)
 static void test_bounds(void)
 {
     canvas_geometry g = geometry(10, 20, 4);
-    aws_error err = {0};
+    base_error err = {0};
     CHECK_INT_EQ(canvas_check_pixel(&g, 0, 0, 0, &err), 0);
     CHECK_INT_EQ(canvas_check_pixel(&g, 9, 19, 15, &err), 0);
     CHECK_INT_EQ(canvas_check_pixel(&g, -1, 0, 0, &err), -1);
@@ -219,15 +219,15 @@ static void test_palettes(void)
 
 static void test_png_refusals(void)
 {
-    aws_error err = {0};
-    aws_buf out = {0};
-    aws_buf_append_str(&out, "kept");
+    base_error err = {0};
+    base_buf out = {0};
+    base_buf_append_str(&out, "kept");
     uint8_t bits[3] = {0};
 
     canvas_geometry g = geometry(2, 2, 4); /* 2 bytes */
     CHECK_INT_EQ(canvas_encode_png(&g, bits, 3, &out, &err), -1);
     CHECK_STR_EQ(err.code, "CanvasSizeMismatch");
-    CHECK_STR_EQ(aws_buf_str(&out), "kept");
+    CHECK_STR_EQ(base_buf_str(&out), "kept");
 
     CHECK_INT_EQ(canvas_encode_png(&(canvas_geometry){2, 2, 5}, bits, 0, &out, &err), -1);
     CHECK_STR_EQ(err.code, "InvalidCanvas");
@@ -237,13 +237,13 @@ static void test_png_refusals(void)
     CHECK_INT_EQ(canvas_encode_png(&wide, NULL, 0, &out, &err), -1);
     CHECK_STR_EQ(err.code, "PngEncodeError");
     CHECK(strstr(err.message, "libpng: ") == err.message);
-    CHECK_STR_EQ(aws_buf_str(&out), "kept");
+    CHECK_STR_EQ(base_buf_str(&out), "kept");
 
     /* An untouched canvas (no value in the cache) still encodes. */
     CHECK_INT_EQ(canvas_encode_png(&g, NULL, 0, &out, &err), 0);
     CHECK(out.len > 4 + 8);
     CHECK(memcmp(out.data + 4, "\x89PNG\r\n\x1a\n", 8) == 0);
-    aws_buf_free(&out);
+    base_buf_free(&out);
 }
 
 int main(void)

@@ -22,7 +22,7 @@
 static canvas_geometry canvas_of(int width, int height, int depth)
 {
     canvas_geometry g;
-    aws_error err = {0};
+    base_error err = {0};
     if (canvas_geometry_init(&g, width, height, depth, &err) != 0)
         exit(2);
     return g;
@@ -32,9 +32,9 @@ static canvas_geometry canvas_of(int width, int height, int depth)
  * returns the error code, or "" when accepted. */
 static const char *refusal(const char *text, client_message *m)
 {
-    static aws_error err;
+    static base_error err;
     canvas_geometry g = canvas_of(100, 50, 4);
-    aws_error_clear(&err);
+    base_error_clear(&err);
     if (client_message_parse(text, strlen(text), &g, 3, m, &err) == 0)
         return "";
     CHECK(m->pixels == NULL && m->count == 0);
@@ -144,24 +144,24 @@ static void refused_messages(void)
     deep[2 * depth] = '\0';
     client_message m;
     canvas_geometry g = canvas_of(10, 10, 1);
-    aws_error err = {0};
+    base_error err = {0};
     CHECK(client_message_parse(deep, 2 * depth, &g, 10, &m, &err) != 0);
     CHECK_STR_EQ(err.code, "MessageTooLarge");
     deep[30000] = ']';
     CHECK(client_message_parse(deep, 60000, &g, 10, &m, &err) != 0);
     CHECK_STR_EQ(err.code, "InvalidJson");
     /* ~1,000 levels inside a message whose other members are right. */
-    aws_buf nested = {0};
-    aws_buf_append_str(&nested, A "\"type\":\"place\",\"pixels\":[[1,2,3]],\"pad\":");
+    base_buf nested = {0};
+    base_buf_append_str(&nested, A "\"type\":\"place\",\"pixels\":[[1,2,3]],\"pad\":");
     for (int i = 0; i < 1000; i++)
-        aws_buf_append_char(&nested, '[');
+        base_buf_append_char(&nested, '[');
     for (int i = 0; i < 1000; i++)
-        aws_buf_append_char(&nested, ']');
-    aws_buf_append_char(&nested, '}');
+        base_buf_append_char(&nested, ']');
+    base_buf_append_char(&nested, '}');
     CHECK(client_message_parse(nested.data, nested.len, &g, 10, &m, &err) != 0);
     CHECK_STR_EQ(err.code, "InvalidJson");
     CHECK(strstr(err.message, "nest more than 16") != NULL);
-    aws_buf_free(&nested);
+    base_buf_free(&nested);
     free(deep);
 
     /* A raw NUL byte is part of the message: inside a string, or after the
@@ -186,10 +186,10 @@ static void refused_messages(void)
 /* Range errors quote the value given, not a clamped one. */
 static const char *range_message(const char *text)
 {
-    static aws_error err;
+    static base_error err;
     client_message m;
     canvas_geometry g = canvas_of(100, 50, 4);
-    aws_error_clear(&err);
+    base_error_clear(&err);
     CHECK(client_message_parse(text, strlen(text), &g, 3, &m, &err) != 0);
     return err.message;
 }
@@ -220,25 +220,25 @@ static void refs_echo_as_written(void)
         "\"\\ud83d\\ude00\"", "1234567890123456789012345678901234567890123456789012345678901234",
     };
     for (size_t i = 0; i < sizeof refs / sizeof refs[0]; i++) {
-        aws_buf text = {0};
-        aws_buf_printf(&text, A "\"type\":\"catchup\",\"ref\": %s }", refs[i]);
+        base_buf text = {0};
+        base_buf_printf(&text, A "\"type\":\"catchup\",\"ref\": %s }", refs[i]);
         client_message m;
-        CHECK_STR_EQ(refusal(aws_buf_str(&text), &m), "");
+        CHECK_STR_EQ(refusal(base_buf_str(&text), &m), "");
         CHECK_STR_EQ(m.ref, refs[i]);
-        aws_buf_free(&text);
+        base_buf_free(&text);
     }
     /* 64 bytes of string, each written as an escape: still fits, still exact. */
-    aws_buf text = {0}, ref = {0};
-    aws_buf_append_char(&ref, '"');
+    base_buf text = {0}, ref = {0};
+    base_buf_append_char(&ref, '"');
     for (int i = 0; i < CLIENT_REF_MAX_BYTES; i++)
-        aws_buf_append_str(&ref, "\\u0001");
-    aws_buf_append_char(&ref, '"');
-    aws_buf_printf(&text, A "\"type\":\"catchup\",\"ref\":%s}", aws_buf_str(&ref));
+        base_buf_append_str(&ref, "\\u0001");
+    base_buf_append_char(&ref, '"');
+    base_buf_printf(&text, A "\"type\":\"catchup\",\"ref\":%s}", base_buf_str(&ref));
     client_message m;
-    CHECK_STR_EQ(refusal(aws_buf_str(&text), &m), "");
-    CHECK_STR_EQ(m.ref, aws_buf_str(&ref));
-    aws_buf_free(&text);
-    aws_buf_free(&ref);
+    CHECK_STR_EQ(refusal(base_buf_str(&text), &m), "");
+    CHECK_STR_EQ(m.ref, base_buf_str(&ref));
+    base_buf_free(&text);
+    base_buf_free(&ref);
 }
 
 /* The route API Gateway selects: sendMessage only for that exact action. */
@@ -288,7 +288,7 @@ static void accepted_messages(void)
 
     /* 24-bit colours reach 0xFFFFFF and no further. */
     canvas_geometry rgb = canvas_of(4, 4, 24);
-    aws_error err = {0};
+    base_error err = {0};
     const char *top = A "\"type\":\"place\",\"pixels\":[[3,3,16777215]]}";
     CHECK(client_message_parse(top, strlen(top), &rgb, 1, &m, &err) == 0);
     CHECK_INT_EQ(m.pixels[0].colour, 16777215);
@@ -352,26 +352,26 @@ static void pixel_runs_split_without_loss(void)
 static void small_messages(void)
 {
     canvas_geometry g = canvas_of(100, 50, 4);
-    aws_buf b = {0};
+    base_buf b = {0};
     server_message_snapshot(&b, &g, 40, "snapshots/40.png");
-    CHECK_STR_EQ(aws_buf_str(&b), "{\"type\":\"snapshot\",\"seq\":40,\"url\":\"snapshots/40.png\","
+    CHECK_STR_EQ(base_buf_str(&b), "{\"type\":\"snapshot\",\"seq\":40,\"url\":\"snapshots/40.png\","
                                   "\"width\":100,\"height\":50,\"depth\":4}");
-    aws_buf_reset(&b);
+    base_buf_reset(&b);
     server_message_snapshot(&b, &g, 0, NULL);
-    CHECK_STR_EQ(aws_buf_str(&b), "{\"type\":\"snapshot\",\"seq\":0,\"url\":null,"
+    CHECK_STR_EQ(base_buf_str(&b), "{\"type\":\"snapshot\",\"seq\":0,\"url\":null,"
                                   "\"width\":100,\"height\":50,\"depth\":4}");
-    aws_buf_reset(&b);
+    base_buf_reset(&b);
     server_message_caughtup(&b, 42);
-    CHECK_STR_EQ(aws_buf_str(&b), "{\"type\":\"caughtup\",\"seq\":42}");
-    aws_buf_reset(&b);
+    CHECK_STR_EQ(base_buf_str(&b), "{\"type\":\"caughtup\",\"seq\":42}");
+    base_buf_reset(&b);
     server_message_placed(&b, "\"r1\"", 41, 42, 1795000000000LL);
-    CHECK_STR_EQ(aws_buf_str(&b), "{\"type\":\"placed\",\"ref\":\"r1\",\"first\":41,\"last\":42,"
+    CHECK_STR_EQ(base_buf_str(&b), "{\"type\":\"placed\",\"ref\":\"r1\",\"first\":41,\"last\":42,"
                                   "\"nextAt\":1795000000000}");
-    aws_buf_reset(&b);
+    base_buf_reset(&b);
     server_message_error(&b, "Cooldown", "wait \"4.2\" s", "", 4200);
-    CHECK_STR_EQ(aws_buf_str(&b), "{\"type\":\"error\",\"code\":\"Cooldown\","
+    CHECK_STR_EQ(base_buf_str(&b), "{\"type\":\"error\",\"code\":\"Cooldown\","
                                   "\"message\":\"wait \\\"4.2\\\" s\",\"retryAfterMs\":4200}");
-    aws_buf_free(&b);
+    base_buf_free(&b);
 }
 
 static void recent_members(void)

@@ -32,7 +32,7 @@ int main(int argc, char **argv)
         return 2;
     }
     canvas_geometry g;
-    aws_error err = {0};
+    base_error err = {0};
     if (canvas_geometry_init(&g, atol(argv[1]), atol(argv[2]), atol(argv[3]), &err) != 0) {
         fprintf(stderr, "png_probe: %s\n", err.message);
         return 1;
@@ -47,7 +47,7 @@ int main(int argc, char **argv)
         }
     size_t len = argc == 8 ? (size_t)strtoull(argv[7], NULL, 10) : n;
 
-    aws_buf png = {0};
+    base_buf png = {0};
     int rc = 0;
     if (canvas_encode_png(&g, bits, len, &png, &err) != 0) {
         fprintf(stderr, "png_probe: %s: %s\n", err.code, err.message);
@@ -56,7 +56,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "png_probe: cannot write the output files\n");
         rc = 1;
     }
-    aws_buf_free(&png);
+    base_buf_free(&png);
     free(bits);
     return rc;
 }

@@ -157,14 +157,14 @@ int main(void)
     char path[4096];
     snprintf(path, sizeof path, "%s/scribble.ini", source ? source : ".");
     scribble_config cfg;
-    aws_buf errors = {0};
+    base_buf errors = {0};
     int rc = scribble_config_load(path, &cfg, &errors);
     if (rc != 0)
-        fprintf(stderr, "%s", aws_buf_str(&errors));
+        fprintf(stderr, "%s", base_buf_str(&errors));
     CHECK(rc == 0);
-    aws_buf_free(&errors);
+    base_buf_free(&errors);
     stack *s = NULL;
-    aws_error err = {0};
+    base_error err = {0};
     if (rc == 0 && stack_build(&cfg, &s, &err) == 0) {
         check_plan(s);
         check_unknown_role_is_loud(s);
