@@ -15,7 +15,7 @@
 #include <openssl/rand.h>
 
 #include "clock.h"
-#include "credentials_providers.h"
+#include "error_document.h"
 #include "operations.h"
 #include "protocol.h"
 #include "retry.h"
@@ -84,8 +84,10 @@ int aws_client_new(const aws_client_options *opts, aws_client **out, base_error 
 {
     aws_client_options none = {0};
     const aws_client_options *o = opts ? opts : &none;
-    aws_client *c = base_xcalloc(1, sizeof *c);
     *out = NULL;
+    ENSURE(o->credentials, err, BASE_ERROR_INVALID, "InvalidArgument",
+           "an AWS client needs a credentials provider (aws_client_new_default makes the default chain)");
+    aws_client *c = base_xcalloc(1, sizeof *c);
     c->debug_log = o->debug_log;
     c->debug_ctx = o->debug_ctx;
     c->credentials = o->credentials;
@@ -104,18 +106,6 @@ int aws_client_new(const aws_client_options *opts, aws_client **out, base_error 
                                    .debug_log = o->debug_log,
                                    .debug_ctx = o->debug_ctx};
     c->transport = aws_transport_new(&topts);
-    if (!c->credentials) {
-        /* The caller's own choice (NULL when none), so the chain can tell a
-         * chosen profile that is missing (an error) from the default one. */
-        aws_credentials_context ctx = {.profile = o->profile && o->profile[0] ? o->profile : NULL,
-                                       .region = c->region,
-                                       .endpoint_url = c->endpoint_url,
-                                       .debug_log = o->debug_log,
-                                       .debug_ctx = o->debug_ctx,
-                                       .credential_process_timeout_ms =
-                                           o->credential_process_timeout_ms};
-        c->credentials = aws_credentials_provider_new_default_chain(&ctx);
-    }
     *out = c;
     return 0;
 }

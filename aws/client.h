@@ -30,7 +30,10 @@ typedef struct aws_client_options {
     long stall_seconds;       /* transfers: how long a stall may last; 0: 60 (http.h) */
     aws_log_fn debug_log;     /* NULL: silent */
     void *debug_ctx;
-    /* NULL: the default chain. When given, the client takes ownership. */
+    /* What the client signs with; it takes ownership, even when
+     * aws_client_new fails. aws_client_new requires one;
+     * aws_client_new_default (client_default.h) makes the default chain
+     * when it is NULL. */
     aws_credentials_provider *credentials;
     /* The default chain's limit on a profile's credential_process; 0: 60 s. */
     long credential_process_timeout_ms;

@@ -1,6 +1,6 @@
 /*
- * protocol.h - what client.c needs from each wire-protocol file: how that
- * protocol's error responses read. Internal to aws/.
+ * protocol.h - what the wire-protocol files share: sending a named
+ * operation, JSON and XML bodies. Internal to aws/.
  */
 #ifndef SCRIBBLE_AWS_PROTOCOL_H
 #define SCRIBBLE_AWS_PROTOCOL_H
@@ -12,13 +12,6 @@
 
 #include <cjson/cJSON.h>
 #include <libxml/tree.h>
-
-/* Each fills err->code and err->message from resp (status and request id are
- * filled by the caller). Unparseable bodies leave a generic code. */
-void aws_query_parse_error(const aws_http_response *resp, base_error *err);
-void aws_ec2_parse_error(const aws_http_response *resp, base_error *err);
-void aws_json_parse_error(const aws_http_response *resp, base_error *err);
-void aws_rest_xml_parse_error(const aws_http_response *resp, base_error *err);
 
 /* aws_client_send for a named operation (query, ec2, json): the error names
  * "<service id> <operation>". operation NULL: named by method and path. */

@@ -1,9 +1,7 @@
 /*
  * protocol_json.c - the json protocol (DynamoDB, SQS): a POST of a JSON
- * document to "/", the operation named by X-Amz-Target. Also the JSON error
- * reading that rest-json shares: the code from X-Amzn-ErrorType or the
- * body's __type / code, cut to the name after '#' and before ':' as the
- * SDKs do; the message from message / Message / errorMessage.
+ * document to "/", the operation named by X-Amz-Target; and the JSON bodies
+ * rest-json shares. Error documents: error_document.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,42 +9,6 @@
 
 #include "client.h"
 #include "protocol.h"
-
-static void set_code(base_error *err, const char *raw)
-{
-    const char *hash = strchr(raw, '#');
-    const char *start = hash ? hash + 1 : raw;
-    size_t n = strcspn(start, ":");
-    if (n >= sizeof err->code)
-        n = sizeof err->code - 1;
-    memcpy(err->code, start, n);
-    err->code[n] = '\0';
-}
-
-static const char *json_string(const cJSON *obj, const char *const *names, size_t count)
-{
-    for (size_t i = 0; i < count; i++) {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, names[i]);
-        if (cJSON_IsString(v) && v->valuestring)
-            return v->valuestring;
-    }
-    return NULL;
-}
-
-void aws_json_parse_error(const aws_http_response *resp, base_error *err)
-{
-    static const char *const code_fields[] = {"__type", "code", "Code"};
-    static const char *const message_fields[] = {"message", "Message", "errorMessage"};
-    cJSON *doc = resp->body.len ? cJSON_ParseWithLength(resp->body.data, resp->body.len) : NULL;
-    const char *header = aws_headers_get(&resp->headers, "X-Amzn-ErrorType");
-    const char *code = header && header[0] ? header : json_string(doc, code_fields, 3);
-    if (code)
-        set_code(err, code);
-    const char *message = json_string(doc, message_fields, 3);
-    if (message)
-        snprintf(err->message, sizeof err->message, "%s", message);
-    cJSON_Delete(doc);
-}
 
 int aws_json_append_body(base_buf *body, const cJSON *doc, base_error *err)
 {

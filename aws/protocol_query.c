@@ -1,8 +1,7 @@
 /*
  * protocol_query.c - the query protocol (IAM, STS, ElastiCache), whose
  * requests the ec2 protocol shares: a form-encoded POST of Action, Version
- * and flattened parameters; an XML response. Errors read
- * <ErrorResponse><Error><Code/><Message/></Error><RequestId/></ErrorResponse>.
+ * and flattened parameters; an XML response. Error documents: error_document.c.
  */
 #include <libxml/parser.h>
 #include <string.h>
@@ -44,9 +43,3 @@ int aws_query_call(aws_client *c, const aws_service *svc, const char *action,
     return rc;
 }
 
-void aws_query_parse_error(const aws_http_response *resp, base_error *err)
-{
-    xmlDocPtr doc = aws_xml_parse(&resp->body);
-    aws_xml_read_error(doc, "RequestId", err);
-    xmlFreeDoc(doc);
-}

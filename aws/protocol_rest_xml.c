@@ -1,8 +1,7 @@
 /*
  * protocol_rest_xml.c - the rest-xml protocol (CloudFront, S3): method and
  * path name the operation; bodies are XML or, for S3 objects, raw bytes.
- * Errors read <Error><Code/><Message/><RequestId/></Error>, bare (S3) or
- * inside <ErrorResponse> (CloudFront); a HEAD error has no body at all.
+ * Error documents: error_document.c.
  */
 #include <libxml/parser.h>
 #include <stdio.h>
@@ -11,15 +10,6 @@
 #include "client.h"
 #include "operations.h"
 #include "protocol.h"
-
-void aws_rest_xml_parse_error(const aws_http_response *resp, base_error *err)
-{
-    xmlDocPtr doc = aws_xml_parse(&resp->body);
-    aws_xml_read_error(doc, "RequestId", err);
-    xmlFreeDoc(doc);
-    if (!err->code[0] && resp->status == 404)
-        snprintf(err->code, sizeof err->code, "NotFound");
-}
 
 static bool is_xml(const aws_http_response *resp)
 {

@@ -2,6 +2,7 @@
  * buf.c - growable buffers. See buf.h for the allocation policy.
  */
 #include "buf.h"
+#include "fatal.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -12,8 +13,7 @@
 
 static void out_of_memory(size_t size)
 {
-    fprintf(stderr, "fatal: out of memory allocating %zu bytes\n", size);
-    abort();
+    base_fatal("out of memory allocating %zu bytes", size);
 }
 
 void *base_xmalloc(size_t size)

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "aws/client_default.h"
 #include "aws/clock.h"
 #include "aws/credentials_providers.h"
 #include "provision/commands.h"
@@ -37,7 +38,7 @@ static void *run_check(void *arg)
     aws_client_options o = r->options;
     o.credentials = aws_credentials_provider_new_static(r->credentials);
     aws_client *client;
-    r->rc = aws_client_new(&o, &client, &r->error);
+    r->rc = aws_client_new_default(&o, &client, &r->error);
     if (r->rc != 0)
         return NULL;
     char source[AWS_ENDPOINT_SOURCE_SIZE];
@@ -141,7 +142,7 @@ int cmd_doctor(int argc, char **argv, const scribble_globals *g)
     aws_client_options options = session_client_options(g, &cfg);
     aws_client *client;
     base_error err = {0};
-    if (aws_client_new(&options, &client, &err) != 0) {
+    if (aws_client_new_default(&options, &client, &err) != 0) {
         char text[1400];
         base_error_format(&err, text, sizeof text);
         fprintf(stderr, "doctor: %s\n", text);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "aws/client_default.h"
 #include "provision/commands.h"
 #include "provision/graph.h"
 #include "provision/leftovers.h"
@@ -22,7 +23,7 @@ static int check_leftovers(const stack_session *ss)
     base_error err = {0};
     base_buf arns = {0};
     int count = 0;
-    int rc = aws_client_new(&ss->options, &client, &err);
+    int rc = aws_client_new_default(&ss->options, &client, &err);
     if (rc == 0) {
         rc = leftovers_find(client, stack_name(ss->stack), &arns, &count, &err);
         aws_client_free(client);

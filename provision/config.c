@@ -12,6 +12,7 @@
  */
 #include "base/cursor.h"
 #include "provision/config.h"
+#include "stack/description.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -21,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/canvas.h"
 
 /* ---- value syntax ------------------------------------------------------ */
 

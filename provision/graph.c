@@ -9,6 +9,7 @@
  * fault spends the call's budget, a refusal that passes with time the kind's
  * allowance, and any other error ends the resource at once.
  */
+#include "aws/client_default.h"
 #include "provision/graph.h"
 
 #include <math.h>
@@ -495,7 +496,7 @@ static void *worker(void *arg)
     o.credentials = aws_credentials_provider_new_borrowed(w->credentials);
     aws_client *client = NULL;
     base_error err = {0};
-    int rc = aws_client_new(&o, &client, &err);
+    int rc = aws_client_new_default(&o, &client, &err);
     op_ctx ctx = {.client = client, .cfg = stack_config(w->stack), .stack = w->stack};
     size_t i;
     while (next_node(w, &i)) {
@@ -537,7 +538,7 @@ int graph_walk(stack *s, const walk_options *o, walk_outcome *outcomes, base_err
      * every worker's client borrows them, so they are resolved once and
      * refreshed once when they near their expiry, however many workers ask. */
     aws_client *owner;
-    TRY(aws_client_new(&o->client, &owner, err));
+    TRY(aws_client_new_default(&o->client, &owner, err));
     aws_credentials creds = {0};
     if (aws_client_credentials(owner, &creds, err) != 0) { /* fail before touching anything */
         aws_client_free(owner);

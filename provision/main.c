@@ -1,7 +1,11 @@
 /*
  * main.c - scribblectl: parses the global options and dispatches to one row
- * of the command table. The only place (with the runtime's main) that prints
- * and exits; every verb returns its exit status.
+ * of the command table. The only place that exits: every verb returns its
+ * exit status. Only scribblectl's front end prints: this file, the verbs
+ * (cmd_*.c) and the three files they print through (session.c: a verb's
+ * errors and warnings; walk_verb.c: plan, up and status's summary;
+ * walk_report.c: the table and the progress lines). Its libraries return
+ * errors (docs/architecture.md, "Who prints"; tests/build/test_layers.py).
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,7 @@
 /*
  * session.c - config loading and client options shared by the verbs.
  */
+#include "aws/client_default.h"
 #include "provision/session.h"
 
 #include <stdio.h>
@@ -61,7 +62,7 @@ int session_open_stack(const scribble_globals *g, stack_session *ss)
         return 2;
     }
     aws_client *client;
-    int rc = aws_client_new(&ss->options, &client, &err);
+    int rc = aws_client_new_default(&ss->options, &client, &err);
     if (rc == 0) {
         rc = stack_resolve(ss->stack, client, &err);
         aws_client_free(client);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/fatal.h"
 #include "provision/kind_support.h"
 #include "provision/kinds.h"
 #include "stack/description.h"
@@ -420,12 +421,8 @@ resource *stack_find(stack *s, const char *role)
 static resource *planned(const stack *s, const char *role)
 {
     resource *r = stack_find((stack *)s, role);
-    if (!r) {
-        /* an assertion, not an error to handle: say which before stopping */
-        fprintf(stderr, "scribblectl: internal error: the plan has no resource with role %s\n",
-                role);
-        abort();
-    }
+    if (!r) /* an assertion, not an error to handle: say which before stopping */
+        base_fatal("internal error: the plan has no resource with role %s", role);
     return r;
 }
 

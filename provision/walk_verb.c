@@ -2,6 +2,7 @@
  * walk_verb.c - what up and plan share: open the stack, walk it with
  * progress lines, and say what happened (or would).
  */
+#include "aws/client_default.h"
 #include "provision/walk_verb.h"
 
 #include <stdio.h>
@@ -16,7 +17,7 @@
 static int check_account(const stack_session *ss, base_error *err)
 {
     aws_client *client;
-    TRY(aws_client_new(&ss->options, &client, err));
+    TRY(aws_client_new_default(&ss->options, &client, err));
     int rc = function_limits_check(client, ss->stack, err);
     aws_client_free(client);
     return rc;

@@ -1,6 +1,7 @@
 /*
  * app.c - the per-process state of a handler (app.h).
  */
+#include "aws/client_default.h"
 #include "runtime/app.h"
 
 #include <string.h>
@@ -43,7 +44,7 @@ int app_aws(app *a, aws_client **out, base_error *err)
 {
     if (!a->aws) {
         aws_client_options options = {.timeout_ms = 20000};
-        TRY(aws_client_new(&options, &a->aws, err));
+        TRY(aws_client_new_default(&options, &a->aws, err));
     }
     *out = a->aws;
     return 0;

@@ -26,10 +26,7 @@
 #include <stdint.h>
 
 #include "base/error.h"
-
-/* The most bits a canvas holds (width x height x depth): 8 MiB, one cache
- * value read whole by every snapshot. scribble.ini refuses more. */
-#define SCRIBBLE_CANVAS_MAX_BITS (64L << 20)
+#include "stack/description.h" /* SCRIBBLE_CANVAS_MAX_BITS */
 
 typedef struct canvas_geometry {
     int width;  /* pixels, at least 1 */

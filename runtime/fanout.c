@@ -1,6 +1,7 @@
 /*
  * fanout.c - PostToConnection, one connection or many (fanout.h).
  */
+#include "aws/client_default.h"
 #include "runtime/fanout.h"
 
 #include <pthread.h>
@@ -44,7 +45,7 @@ static int worker_client(fanout *f, int worker, aws_client **out, base_error *er
 {
     if (!f->clients[worker]) {
         aws_client_options options = {.endpoint_url = f->endpoint, .timeout_ms = 10000};
-        TRY(aws_client_new(&options, &f->clients[worker], err));
+        TRY(aws_client_new_default(&options, &f->clients[worker], err));
     }
     *out = f->clients[worker];
     return 0;

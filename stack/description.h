@@ -1,7 +1,8 @@
 /*
- * description.h - the stack described once: the handlers, what triggers
- * each (WebSocket routes, queues, schedules), the tables and their keys, the
- * handlers' environment variables and the names of the plan's roles.
+ * description.h - the stack described once: the canvas's size limit, the
+ * handlers, what triggers each (WebSocket routes, queues, schedules), the
+ * tables and their keys, the handlers' environment variables and the names
+ * of the plan's roles.
  *
  * Three programs read it and nothing else says these things: the runtime
  * (its settings reader, and the test that every described handler has code),
@@ -25,6 +26,13 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+
+/* -- the canvas ---------------------------------------------------------------------------- */
+
+/* The most bits a canvas holds (width x height x depth): 8 MiB, one cache
+ * value read whole by every snapshot. scribble.ini refuses more
+ * (provision/config.c); the runtime's canvas checks it (runtime/canvas.c). */
+#define SCRIBBLE_CANVAS_MAX_BITS (64L << 20)
 
 /* -- the handlers' environment ------------------------------------------------------------ */
 

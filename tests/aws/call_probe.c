@@ -23,6 +23,7 @@
 #include <libxml/tree.h>
 
 #include "aws/client.h"
+#include "aws/client_default.h"
 #include "aws/paginate.h"
 
 static void print_debug(void *ctx, const char *line)
@@ -189,7 +190,7 @@ int main(int argc, char **argv)
     aws_client_options o = {.debug_log = getenv("CALL_PROBE_DEBUG") ? print_debug : NULL};
     aws_client *c;
     base_error err = {0};
-    int rc = aws_client_new(&o, &c, &err);
+    int rc = aws_client_new_default(&o, &c, &err);
     if (rc == 0) {
         rc = call(c, svc, argc, argv, &err);
         aws_client_free(c);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "aws/client.h"
+#include "aws/client_default.h"
 #include "aws/credentials_providers.h"
 #include "aws/protocol.h"
 #include "test.h"
@@ -29,8 +30,8 @@ static aws_client *new_client(void)
                                    .credentials = aws_credentials_provider_new_static(&creds)};
     aws_client *client = NULL;
     base_error err = {0};
-    if (aws_client_new(&options, &client, &err) != 0) {
-        fprintf(stderr, "aws_client_new: %s\n", err.message);
+    if (aws_client_new_default(&options, &client, &err) != 0) {
+        fprintf(stderr, "aws_client_new_default: %s\n", err.message);
         exit(1);
     }
     return client;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "aws/client.h"
+#include "aws/client_default.h"
 #include "aws/s3_upload.h"
 
 typedef struct progress_seen {
@@ -80,7 +81,7 @@ int main(int argc, char **argv)
                             .size = data.len};
     base_error err = {0};
     aws_client *client = NULL;
-    int rc = aws_client_new(&options, &client, &err);
+    int rc = aws_client_new_default(&options, &client, &err);
     if (rc == 0)
         rc = aws_s3_upload(client, &object, &upload, &err);
     aws_client_free(client);

@@ -5,6 +5,7 @@
  * bytes read as a successful response's body. An error's fields are always
  * NUL-terminated within their arrays.
  */
+#include "aws/error_document.h"
 #include "aws/protocol.h"
 #include "fuzz.h"
 
