@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "runtime/client_message.h"
+#include "runtime/json_text.h"
 #include "runtime/strict_json.h"
 
 /* Events nest a few levels (requestContext.identity, headers' lists). */
@@ -121,10 +122,5 @@ void sqs_batch_response(base_buf *out, const char *const *failed_ids, size_t cou
         cJSON_AddStringToObject(item, "itemIdentifier", failed_ids[i]);
         cJSON_AddItemToArray(failures, item);
     }
-    char *text = cJSON_PrintUnformatted(doc);
-    if (!text)
-        abort();
-    base_buf_append_str(out, text);
-    cJSON_free(text);
-    cJSON_Delete(doc);
+    json_text_append(out, doc);
 }

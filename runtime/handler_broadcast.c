@@ -19,6 +19,7 @@
 #include "runtime/app.h"
 #include "runtime/event.h"
 #include "runtime/handler.h"
+#include "runtime/json_text.h"
 #include "runtime/log.h"
 
 typedef struct pixel_run {
@@ -129,11 +130,15 @@ static int fan_out(app *a, const pixel_run *run, base_buf *response, base_error 
     if (tally[FANOUT_FAILED])
         log_warn("%zu of %zu connections could not be sent the pixels", tally[FANOUT_FAILED],
                  connections.count);
-    base_buf_printf(response,
-                   "{\"pixels\":%zu,\"messages\":%zu,\"connections\":%zu,\"sent\":%zu,"
-                   "\"gone\":%zu,\"forgotten\":%zu,\"failed\":%zu}",
-                   run->count, messages.count, connections.count, tally[FANOUT_SENT],
-                   tally[FANOUT_GONE], forgotten, tally[FANOUT_FAILED]);
+    cJSON *answer = cJSON_CreateObject();
+    cJSON_AddNumberToObject(answer, "pixels", (double)run->count);
+    cJSON_AddNumberToObject(answer, "messages", (double)messages.count);
+    cJSON_AddNumberToObject(answer, "connections", (double)connections.count);
+    cJSON_AddNumberToObject(answer, "sent", (double)tally[FANOUT_SENT]);
+    cJSON_AddNumberToObject(answer, "gone", (double)tally[FANOUT_GONE]);
+    cJSON_AddNumberToObject(answer, "forgotten", (double)forgotten);
+    cJSON_AddNumberToObject(answer, "failed", (double)tally[FANOUT_FAILED]);
+    json_text_append(response, answer);
     free(outcomes);
     message_list_free(&messages);
     connection_list_free(&connections);

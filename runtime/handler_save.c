@@ -20,6 +20,7 @@
 #include "runtime/app.h"
 #include "runtime/dynamo_batch.h"
 #include "runtime/handler.h"
+#include "runtime/json_text.h"
 #include "runtime/log.h"
 
 #define PAGE_SIZE 5000
@@ -151,10 +152,13 @@ int handler_save(const handler_ctx *ctx, const char *event_json, size_t len, bas
     if (store_lock_release(store, ctx->request_id, &release_err) != 0)
         log_failure("releasing the save lock", &release_err);
     TRY(rc);
-    base_buf_printf(response,
-                   "{\"placements\":%zu,\"pixels\":%zu,\"requests\":%zu,\"saved\":%" PRIu64
-                   ",\"floor\":%" PRIu64 "}",
-                   t.placements, t.pixels, t.requests, t.saved, t.floor);
+    cJSON *answer = cJSON_CreateObject();
+    cJSON_AddNumberToObject(answer, "placements", (double)t.placements);
+    cJSON_AddNumberToObject(answer, "pixels", (double)t.pixels);
+    cJSON_AddNumberToObject(answer, "requests", (double)t.requests);
+    cJSON_AddNumberToObject(answer, "saved", (double)t.saved);
+    cJSON_AddNumberToObject(answer, "floor", (double)t.floor);
+    json_text_append(response, answer);
     log_info("saved %zu placements and %zu pixels up to seq %" PRIu64, t.placements, t.pixels,
              t.saved);
     return 0;

@@ -1,7 +1,8 @@
 /*
- * server_message.c - builds the messages of server_message.h. Pixel runs are
- * written directly (they can hold thousands of entries); the small messages
- * go through cJSON, which escapes whatever text they carry.
+ * server_message.c - builds the messages of server_message.h, each as a
+ * cJSON tree. Pixel runs, which can hold thousands of entries, are cut into
+ * messages of at most max_bytes: the framing is fixed text and each entry is
+ * written by cJSON into a stack buffer.
  */
 #include "runtime/server_message.h"
 
@@ -11,9 +12,12 @@
 
 #include <cjson/cJSON.h>
 
+#include "base/fatal.h"
+#include "runtime/json_text.h"
+
 #define PIXELS_HEAD "{\"type\":\"pixels\",\"pixels\":["
 #define PIXELS_TAIL "]}"
-#define ENTRY_MAX 80 /* "[seq,x,y,colour]," at its longest */
+#define ENTRY_MAX 96 /* "[seq,x,y,colour]" at its longest, and cJSON's 5 spare bytes */
 
 base_buf *message_list_add(message_list *list)
 {
@@ -25,14 +29,45 @@ base_buf *message_list_add(message_list *list)
     return b;
 }
 
+/* One reusable [seq, x, y, colour] entry: a run of thousands of pixels is
+ * written entry by entry into a stack buffer, with no allocation per pixel. */
+typedef struct pixel_entry {
+    cJSON *array;
+    cJSON *field[4];
+} pixel_entry;
+
+static void pixel_entry_init(pixel_entry *e)
+{
+    e->array = cJSON_CreateArray();
+    for (int i = 0; i < 4; i++) {
+        e->field[i] = cJSON_CreateNumber(0);
+        cJSON_AddItemToArray(e->array, e->field[i]);
+    }
+}
+
+static void pixel_entry_write(pixel_entry *e, const placement *p, char out[ENTRY_MAX])
+{
+    cJSON_SetNumberValue(e->field[0], (double)p->seq);
+    cJSON_SetNumberValue(e->field[1], p->x);
+    cJSON_SetNumberValue(e->field[2], p->y);
+    cJSON_SetNumberValue(e->field[3], p->colour);
+    if (!json_text_into(e->array, out, ENTRY_MAX))
+        base_fatal("a pixel entry does not fit %d bytes", ENTRY_MAX);
+}
+
 void server_message_pixels(message_list *out, const placement *items, size_t count,
                            size_t max_bytes)
 {
     if (!max_bytes)
         max_bytes = SERVER_MESSAGE_MAX_BYTES;
+    pixel_entry entry;
+    pixel_entry_init(&entry);
+    char text[ENTRY_MAX];
     base_buf *b = NULL;
     for (size_t i = 0; i < count; i++) {
-        if (b && b->len + ENTRY_MAX + sizeof PIXELS_TAIL > max_bytes) {
+        pixel_entry_write(&entry, &items[i], text);
+        size_t len = strlen(text);
+        if (b && b->len + 1 + len + sizeof PIXELS_TAIL > max_bytes) {
             base_buf_append_str(b, PIXELS_TAIL);
             b = NULL;
         }
@@ -42,11 +77,11 @@ void server_message_pixels(message_list *out, const placement *items, size_t cou
         } else {
             base_buf_append_char(b, ',');
         }
-        base_buf_printf(b, "[%" PRIu64 ",%d,%d,%" PRIu32 "]", items[i].seq, items[i].x, items[i].y,
-                       items[i].colour);
+        base_buf_append(b, text, len);
     }
     if (b)
         base_buf_append_str(b, PIXELS_TAIL);
+    cJSON_Delete(entry.array);
 }
 
 void message_list_free(message_list *list)
@@ -56,16 +91,6 @@ void message_list_free(message_list *list)
     free(list->items);
     list->items = NULL;
     list->count = 0;
-}
-
-static void append_json(base_buf *out, cJSON *doc)
-{
-    char *text = cJSON_PrintUnformatted(doc);
-    if (!text)
-        abort(); /* cJSON fails only when out of memory */
-    base_buf_append_str(out, text);
-    cJSON_free(text);
-    cJSON_Delete(doc);
 }
 
 static cJSON *message(const char *type)
@@ -92,14 +117,14 @@ void server_message_snapshot(base_buf *out, const canvas_geometry *g, uint64_t s
     cJSON_AddNumberToObject(doc, "width", g->width);
     cJSON_AddNumberToObject(doc, "height", g->height);
     cJSON_AddNumberToObject(doc, "depth", g->depth);
-    append_json(out, doc);
+    json_text_append(out, doc);
 }
 
 void server_message_caughtup(base_buf *out, uint64_t seq)
 {
     cJSON *doc = message("caughtup");
     cJSON_AddNumberToObject(doc, "seq", (double)seq);
-    append_json(out, doc);
+    json_text_append(out, doc);
 }
 
 void server_message_placed(base_buf *out, const char *ref, uint64_t first, uint64_t last,
@@ -110,7 +135,7 @@ void server_message_placed(base_buf *out, const char *ref, uint64_t first, uint6
     cJSON_AddNumberToObject(doc, "first", (double)first);
     cJSON_AddNumberToObject(doc, "last", (double)last);
     cJSON_AddNumberToObject(doc, "nextAt", (double)next_at_ms);
-    append_json(out, doc);
+    json_text_append(out, doc);
 }
 
 void server_message_error(base_buf *out, const char *code, const char *text, const char *ref,
@@ -122,5 +147,5 @@ void server_message_error(base_buf *out, const char *code, const char *text, con
     add_ref(doc, ref);
     if (retry_after_ms >= 0)
         cJSON_AddNumberToObject(doc, "retryAfterMs", (double)retry_after_ms);
-    append_json(out, doc);
+    json_text_append(out, doc);
 }
