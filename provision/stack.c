@@ -264,7 +264,7 @@ static void plan_site(stack *s)
     add(s, &cache_policy_ops, ROLE_CACHE_POLICY);
     add(s, &origin_access_control_ops, ROLE_ORIGIN_ACCESS_CONTROL);
     /* Its Content-Security-Policy names the WebSocket API's URL. */
-    depends(add(s, &response_headers_policy_ops, ROLE_RESPONSE_HEADERS_POLICY), "websocket-api");
+    depends(add(s, &response_headers_policy_ops, ROLE_RESPONSE_HEADERS_POLICY), ROLE_WEBSOCKET_API);
     resource *distribution = add(s, &distribution_ops, ROLE_DISTRIBUTION);
     depends(distribution, ROLE_SITE_BUCKET);
     depends(distribution, ROLE_CACHE_POLICY);

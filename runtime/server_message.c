@@ -1,8 +1,11 @@
 /*
- * server_message.c - builds the messages of server_message.h, each as a
- * cJSON tree. Pixel runs, which can hold thousands of entries, are cut into
- * messages of at most max_bytes: the framing is fixed text and each entry is
- * written by cJSON into a stack buffer.
+ * server_message.c - builds the messages of server_message.h. The small
+ * messages are cJSON trees, which escape whatever text they carry. Pixel
+ * runs are the one exception: they can hold thousands of entries of four
+ * integers and no text, and are written directly, because cJSON writes every
+ * number as a double through printf("%1.15g") and a scanf round trip, which
+ * made 100,000 entries take 281 ms instead of 40 ms. runtime.messages
+ * parses them back.
  */
 #include "runtime/server_message.h"
 
@@ -12,12 +15,11 @@
 
 #include <cjson/cJSON.h>
 
-#include "base/fatal.h"
 #include "runtime/json_text.h"
 
 #define PIXELS_HEAD "{\"type\":\"pixels\",\"pixels\":["
 #define PIXELS_TAIL "]}"
-#define ENTRY_MAX 96 /* "[seq,x,y,colour]" at its longest, and cJSON's 5 spare bytes */
+#define ENTRY_MAX 80 /* "[seq,x,y,colour]," at its longest */
 
 base_buf *message_list_add(message_list *list)
 {
@@ -29,45 +31,14 @@ base_buf *message_list_add(message_list *list)
     return b;
 }
 
-/* One reusable [seq, x, y, colour] entry: a run of thousands of pixels is
- * written entry by entry into a stack buffer, with no allocation per pixel. */
-typedef struct pixel_entry {
-    cJSON *array;
-    cJSON *field[4];
-} pixel_entry;
-
-static void pixel_entry_init(pixel_entry *e)
-{
-    e->array = cJSON_CreateArray();
-    for (int i = 0; i < 4; i++) {
-        e->field[i] = cJSON_CreateNumber(0);
-        cJSON_AddItemToArray(e->array, e->field[i]);
-    }
-}
-
-static void pixel_entry_write(pixel_entry *e, const placement *p, char out[ENTRY_MAX])
-{
-    cJSON_SetNumberValue(e->field[0], (double)p->seq);
-    cJSON_SetNumberValue(e->field[1], p->x);
-    cJSON_SetNumberValue(e->field[2], p->y);
-    cJSON_SetNumberValue(e->field[3], p->colour);
-    if (!json_text_into(e->array, out, ENTRY_MAX))
-        base_fatal("a pixel entry does not fit %d bytes", ENTRY_MAX);
-}
-
 void server_message_pixels(message_list *out, const placement *items, size_t count,
                            size_t max_bytes)
 {
     if (!max_bytes)
         max_bytes = SERVER_MESSAGE_MAX_BYTES;
-    pixel_entry entry;
-    pixel_entry_init(&entry);
-    char text[ENTRY_MAX];
     base_buf *b = NULL;
     for (size_t i = 0; i < count; i++) {
-        pixel_entry_write(&entry, &items[i], text);
-        size_t len = strlen(text);
-        if (b && b->len + 1 + len + sizeof PIXELS_TAIL > max_bytes) {
+        if (b && b->len + ENTRY_MAX + sizeof PIXELS_TAIL > max_bytes) {
             base_buf_append_str(b, PIXELS_TAIL);
             b = NULL;
         }
@@ -77,11 +48,11 @@ void server_message_pixels(message_list *out, const placement *items, size_t cou
         } else {
             base_buf_append_char(b, ',');
         }
-        base_buf_append(b, text, len);
+        base_buf_printf(b, "[%" PRIu64 ",%d,%d,%" PRIu32 "]", items[i].seq, items[i].x, items[i].y,
+                       items[i].colour);
     }
     if (b)
         base_buf_append_str(b, PIXELS_TAIL);
-    cJSON_Delete(entry.array);
 }
 
 void message_list_free(message_list *list)
