@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/file_write.h"
 #include "provision/function_limits.h"
 #include "provision/handler_numbers.h"
 #include "provision/install_paths.h"
@@ -34,7 +35,6 @@
 #include "local/local_store.h"
 #include "local/local_triggers.h"
 #include "provision/stack.h"
-#include "provision/file_write.h"
 #include "provision/static_site.h"
 #include "stack/description.h"
 
@@ -164,7 +164,7 @@ static int write_credentials(local_app *a, base_error *err)
     base_buf_printf(&text, "# scribblectl local's credentials for this run only (docs/local.md)\n"
                           "[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n",
                    a->access_key_id, a->secret_access_key);
-    bool ok = file_write_all(fd, text.data, text.len);
+    bool ok = base_file_write_all(fd, text.data, text.len);
     int saved = errno;
     explicit_bzero(text.data, text.len);
     base_buf_free(&text);

@@ -42,7 +42,7 @@
 
 
 #include "aws/http.h"
-#include "provision/file_write.h"
+#include "base/file_write.h"
 #include "local/local_child.h"
 #include "local/local_clock.h"
 #include "local/local_private.h"
@@ -478,7 +478,7 @@ static int write_config(const char *dir, const char *password, char *path, size_
         return -1;
     char text[64 + 2 * PASSWORD_BYTES];
     n = snprintf(text, sizeof text, "requirepass %s\n", password);
-    bool ok = n > 0 && (size_t)n < sizeof text && file_write_all(fd, text, (size_t)n);
+    bool ok = n > 0 && (size_t)n < sizeof text && base_file_write_all(fd, text, (size_t)n);
     int saved = errno;
     explicit_bzero(text, sizeof text);
     ok = close(fd) == 0 && ok;

@@ -36,7 +36,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "provision/file_write.h"
+#include "base/file_write.h"
 #include "local/local_private.h"
 
 #define UNUSABLE "LocalTlsUnusable"
@@ -198,7 +198,7 @@ static int replace_file(const char *path, const char *data, size_t len, mode_t m
     if (fd < 0)
         return base_error_set(err, BASE_ERROR_CONFIG, "LocalTlsWrite", "creating %s: %s",
                              temporary, strerror(errno));
-    bool ok = fchmod(fd, mode) == 0 && file_write_all(fd, data, len);
+    bool ok = fchmod(fd, mode) == 0 && base_file_write_all(fd, data, len);
     int saved = errno;
     if (close(fd) != 0 && ok) {
         ok = false;

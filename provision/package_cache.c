@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #include "aws/sigv4.h"
-#include "provision/file_write.h"
+#include "base/file_write.h"
 
 #define HEX_LEN 64
 #define ENTRY_SUFFIX ".zip"
@@ -224,7 +224,7 @@ bool package_cache_store(const package_cache *cache, const char *inputs_key, con
     int fd = mkostemp(temp, O_CLOEXEC);
     if (fd < 0)
         return false;
-    bool ok = file_write_all(fd, zip->data, zip->len);
+    bool ok = base_file_write_all(fd, zip->data, zip->len);
     ok = close(fd) == 0 && ok;
     ok = ok && rename(temp, path) == 0;
     if (!ok)

@@ -1,12 +1,12 @@
 /*
  * file_write.c - see file_write.h.
  */
-#include "provision/file_write.h"
+#include "file_write.h"
 
 #include <errno.h>
 #include <unistd.h>
 
-bool file_write_all(int fd, const void *data, size_t len)
+bool base_file_write_all(int fd, const void *data, size_t len)
 {
     const char *p = data;
     while (len > 0) {
