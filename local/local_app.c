@@ -2,11 +2,12 @@
  * local_app.c - scribblectl local's parts, started in dependency order and
  * stopped in reverse (local_app.h).
  *
- * The handlers get the environment Lambda gives them in AWS (function.c),
- * with every AWS endpoint pointed at the local one, credentials made for
- * this run (the only ones the local AWS endpoint accepts), and the cache's
- * address. The store lives in <data_dir>/local.db; each handler's output
- * goes to <data_dir>/logs/<handler>.log; the run's credentials are in
+ * The handlers get the environment Lambda gives them in AWS (the numbers
+ * among local_settings' variables, the resources' names), with every AWS
+ * endpoint pointed at the local one, credentials made for this run (the
+ * only ones the local AWS endpoint accepts), and the cache's address.
+ * The store lives in <data_dir>/local.db; each handler's output goes to
+ * <data_dir>/logs/<handler>.log; the run's credentials are in
  * <data_dir>/credentials for boto3 and the AWS CLI. The data directory and
  * everything in it are this user's alone (local_private.h).
  */
@@ -24,9 +25,6 @@
 #include <unistd.h>
 
 #include "base/file_write.h"
-#include "provision/function_limits.h"
-#include "provision/handler_numbers.h"
-#include "provision/install_paths.h"
 #include "local/local_aws.h"
 #include "local/local_cache.h"
 #include "local/local_gateway.h"
@@ -34,8 +32,6 @@
 #include "local/local_site.h"
 #include "local/local_store.h"
 #include "local/local_triggers.h"
-#include "provision/stack.h"
-#include "provision/static_site.h"
 #include "stack/description.h"
 
 #define CHECK_INTERVAL_US (250 * 1000)
@@ -54,7 +50,6 @@ struct local_app {
     local_store *store;
     local_cache cache;           /* the cache started here (pid 0: none) */
     local_cache_settings cache_settings;
-    stack *plan;                 /* for the resources' names */
     /* As the stack's description lists them (stack/description.h): */
     local_queue **queues;        /* described_queues[i]'s */
     local_table_schema *tables;  /* described_tables[i]'s */
@@ -75,16 +70,9 @@ struct local_app {
     const char **env_list;
 };
 
-static const char *name_of(local_app *a, const char *role)
+static const char *region_of(const local_settings *settings)
 {
-    return stack_find(a->plan, role)->name;
-}
-
-static const char *table_name_of(local_app *a, const described_table *t)
-{
-    char role[ROLE_SIZE];
-    snprintf(role, sizeof role, ROLE_TABLE_FORMAT, t->name);
-    return name_of(a, role);
+    return settings->region[0] ? settings->region : "us-east-1";
 }
 
 /* The local function of a described handler. */
@@ -102,19 +90,12 @@ static void env_add(void *ctx, const char *name, const char *value)
     base_buf_append(&a->environment, "", 1);
 }
 
-static void env_add_number(void *ctx, const char *name, int value)
-{
-    char text[24];
-    snprintf(text, sizeof text, "%d", value);
-    env_add(ctx, name, text);
-}
-
 static void build_environment(local_app *a)
 {
-    const scribble_config *cfg = a->options.cfg;
+    const local_settings *settings = a->options.settings;
     char endpoint[128];
     snprintf(endpoint, sizeof endpoint, "http://%s:%d", a->host, a->aws_endpoint.port);
-    env_add(a, STACK_ENV(STACK), cfg->stack.name);
+    env_add(a, STACK_ENV(STACK), settings->stack_name);
     local_cache_environment(&a->cache_settings, env_add, a);
     for (size_t q = 0; q < described_queue_count; q++)
         env_add(a, stack_env_names[described_queues[q].url_variable], local_queue_url(a->queues[q]));
@@ -122,10 +103,11 @@ static void build_environment(local_app *a)
         env_add(a, stack_env_names[described_tables[t].name_variable], a->tables[t].name);
     env_add(a, STACK_ENV(BUCKET), a->buckets[0]);
     env_add(a, STACK_ENV(WEBSOCKET_ENDPOINT), endpoint);
-    handler_numbers_each(cfg, env_add_number, a);
+    for (size_t i = 0; i < settings->environment_count; i++)
+        env_add(a, settings->environment[i].name, settings->environment[i].value);
     env_add(a, "AWS_ENDPOINT_URL", endpoint);
-    env_add(a, "AWS_REGION", cfg->aws.region[0] ? cfg->aws.region : "us-east-1");
-    env_add(a, "AWS_DEFAULT_REGION", cfg->aws.region[0] ? cfg->aws.region : "us-east-1");
+    env_add(a, "AWS_REGION", region_of(settings));
+    env_add(a, "AWS_DEFAULT_REGION", region_of(settings));
     env_add(a, "AWS_ACCESS_KEY_ID", a->access_key_id);
     env_add(a, "AWS_SECRET_ACCESS_KEY", a->secret_access_key);
     env_add(a, "AWS_EC2_METADATA_DISABLED", "true");
@@ -177,9 +159,9 @@ static int write_credentials(local_app *a, base_error *err)
 
 static int start_cache(local_app *a, base_error *err)
 {
-    const scribble_config *cfg = a->options.cfg;
-    if (cfg->local.cache_url && cfg->local.cache_url[0]) {
-        TRY(local_cache_parse_url(cfg->local.cache_url, &a->cache_settings, err));
+    const char *cache_url = a->options.settings->cache_url;
+    if (cache_url && cache_url[0]) {
+        TRY(local_cache_parse_url(cache_url, &a->cache_settings, err));
         return local_cache_ping(&a->cache_settings, 5000, err);
     }
     char dir[PATH_MAX];
@@ -191,28 +173,25 @@ static int start_cache(local_app *a, base_error *err)
 
 static int make_queues(local_app *a, base_error *err)
 {
-    const scribble_config *cfg = a->options.cfg;
-    const char *region = cfg->aws.region[0] ? cfg->aws.region : "us-east-1";
+    const local_settings *settings = a->options.settings;
     a->queues = base_xcalloc(described_queue_count, sizeof *a->queues);
     for (size_t i = 0; i < described_queue_count; i++) {
-        char role[ROLE_SIZE];
-        snprintf(role, sizeof role, ROLE_QUEUE_FORMAT, described_queues[i].name);
-        const char *name = name_of(a, role);
+        const char *name = settings->queue_names[i];
         char url[512], arn[512];
         snprintf(url, sizeof url, "http://%s:%d/%s/%s", a->host, a->aws_endpoint.port, ACCOUNT, name);
-        snprintf(arn, sizeof arn, "arn:aws:sqs:%s:%s:%s", region, ACCOUNT, name);
-        a->queues[i] = local_queue_new(name, url, arn, cfg->queues.type == SCRIBBLE_QUEUE_FIFO,
-                                       cfg->queues.visibility_timeout);
+        snprintf(arn, sizeof arn, "arn:aws:sqs:%s:%s:%s", region_of(settings), ACCOUNT, name);
+        a->queues[i] = local_queue_new(name, url, arn, settings->queues.fifo,
+                                       settings->queues.visibility_timeout);
         ENSURE(a->queues[i], err, BASE_ERROR_CONFIG, "QueueUnusable",
                "the local queue %s cannot be made from this configuration", name);
-        local_queue_set_content_based_deduplication(a->queues[i], cfg->queues.content_based_deduplication);
+        local_queue_set_content_based_deduplication(a->queues[i],
+                                                    settings->queues.content_based_deduplication);
     }
     return 0;
 }
 
 static int start_functions(local_app *a, base_error *err)
 {
-    const scribble_config *cfg = a->options.cfg;
     char logs[PATH_MAX];
     snprintf(logs, sizeof logs, "%s/logs", a->options.data_dir);
     TRY(local_private_dir(logs, err));
@@ -225,7 +204,7 @@ static int start_functions(local_app *a, base_error *err)
             .name = handler,
             .binary = a->options.handler,
             .log_path = log_path,
-            .timeout_s = function_timeout(cfg, handler),
+            .timeout_s = a->options.settings->handler_timeouts[i],
             .environment = a->env_list,
             .report = a->options.report,
         };
@@ -246,22 +225,22 @@ static void check_functions(lws_sorted_usec_list_t *sul)
 
 static int start_listeners(local_app *a, base_error *err)
 {
-    const scribble_config *cfg = a->options.cfg;
+    const local_settings *settings = a->options.settings;
     a->aws_endpoint = (local_endpoint){.ops = &local_aws_ops, .owner = &a->aws,
                                        .port_setting = "[local] aws_port (0: any free port)",
                                        .keep_head = true /* for its signatures */};
     a->site_endpoint = (local_endpoint){.ops = &local_site_ops, .owner = &a->site,
                                         .port_setting = "--port or [local] port (0: any free port)"};
-    TRY(local_server_listen(a->ctx, cfg->local.bind, cfg->local.aws_port, &a->aws_endpoint, err));
-    TRY(local_server_listen(a->ctx, cfg->local.bind, a->options.port, &a->site_endpoint, err));
+    TRY(local_server_listen(a->ctx, settings->bind, settings->aws_port, &a->aws_endpoint, err));
+    TRY(local_server_listen(a->ctx, settings->bind, a->options.port, &a->site_endpoint, err));
     /* The page's own origin is the address it is printed with, exactly:
      * not localhost, which a browser may look up as ::1, where another
      * program can listen on the same port (these listeners are IPv4 only). */
     base_buf_printf(&a->origins, "http://%s", a->host);
     if (a->site_endpoint.port != 80)
         base_buf_printf(&a->origins, ":%d", a->site_endpoint.port);
-    if (cfg->local.allowed_origins && cfg->local.allowed_origins[0])
-        base_buf_printf(&a->origins, " %s", cfg->local.allowed_origins);
+    if (settings->allowed_origins && settings->allowed_origins[0])
+        base_buf_printf(&a->origins, " %s", settings->allowed_origins);
     a->site_endpoint.origins = a->origins.data;
     return 0;
 }
@@ -269,7 +248,6 @@ static int start_listeners(local_app *a, base_error *err)
 /* The routes, queues and schedules of the stack's description, each to its handler. */
 static void wire_triggers(local_app *a)
 {
-    const scribble_config *cfg = a->options.cfg;
     local_function **routes = base_xcalloc(described_route_count, sizeof *routes);
     for (size_t i = 0; i < described_route_count; i++)
         routes[i] = function_of(a, described_routes[i].handler);
@@ -278,7 +256,7 @@ static void wire_triggers(local_app *a)
     a->triggers = local_triggers_new(a->ctx);
     for (size_t q = 0; q < described_queue_count; q++)
         local_triggers_add_queue(a->triggers, a->queues[q], function_of(a, described_queues[q].handler),
-                                 cfg->queues.batch_size);
+                                 a->options.settings->queues.batch_size);
     for (size_t i = 0; i < described_schedule_count; i++)
         local_triggers_add_schedule(a->triggers, function_of(a, described_schedules[i].handler),
                                     a->options.schedule_interval);
@@ -286,7 +264,6 @@ static void wire_triggers(local_app *a)
 
 static void wire(local_app *a)
 {
-    const scribble_config *cfg = a->options.cfg;
     wire_triggers(a);
     a->aws = (local_aws){.store = a->store, .tables = a->tables, .table_count = described_table_count,
                          .buckets = a->buckets, .bucket_count = 1, .queues = a->queues,
@@ -295,24 +272,33 @@ static void wire(local_app *a)
                          .report = a->options.report,
                          .key = {.access_key_id = a->access_key_id,
                                  .secret_access_key = a->secret_access_key}};
-    a->site.cfg = cfg;
     a->site.store = a->store;
     a->site.bucket = a->buckets[0];
     a->site.cache_settings = &a->cache_settings;
     a->site.gateway = a->gateway;
 }
 
+/* The page's listener, before anything it serves from exists. */
+static int make_site(local_app *a, base_error *err)
+{
+    const local_settings *settings = a->options.settings;
+    a->site.stack_name = settings->stack_name;
+    a->site.static_dir = settings->static_dir;
+    a->site.default_root_object = settings->default_root_object;
+    a->site.page = &settings->page;
+    return canvas_geometry_init(&a->site.canvas, settings->canvas.width, settings->canvas.height,
+                                settings->canvas.depth, err);
+}
+
 static int start(local_app *a, base_error *err)
 {
-    const scribble_config *cfg = a->options.cfg;
-    TRY(install_path(INSTALL_STATIC, a->site.static_dir, err));
-    TRY(canvas_geometry_init(&a->site.canvas, cfg->canvas.width, cfg->canvas.height, cfg->canvas.depth, err));
-    TRY(stack_build(cfg, &a->plan, err));
-    a->buckets[0] = name_of(a, ROLE_SITE_BUCKET);
+    const local_settings *settings = a->options.settings;
+    TRY(make_site(a, err));
+    a->buckets[0] = settings->bucket;
     a->tables = base_xcalloc(described_table_count, sizeof *a->tables);
     for (size_t t = 0; t < described_table_count; t++) {
         const described_table *d = &described_tables[t];
-        a->tables[t] = (local_table_schema){.name = table_name_of(a, d),
+        a->tables[t] = (local_table_schema){.name = settings->table_names[t],
                                             .partition_key = d->partition_key.attribute,
                                             .sort_key = d->sort_key.attribute};
     }
@@ -342,7 +328,7 @@ int local_app_start(const local_app_options *options, local_app **out, base_erro
 {
     local_app *a = base_xcalloc(1, sizeof *a);
     a->options = *options;
-    const char *bind = options->cfg->local.bind;
+    const char *bind = options->settings->bind;
     snprintf(a->host, sizeof a->host, "%s",
              strcmp(bind, "0.0.0.0") == 0 || strcmp(bind, "localhost") == 0 ? "127.0.0.1" : bind);
     if (start(a, err) != 0) {
@@ -361,7 +347,7 @@ const char *local_app_url(const local_app *a)
 
 void local_app_listeners(const local_app *a, local_app_ports *out)
 {
-    *out = (local_app_ports){.bind = a->options.cfg->local.bind,
+    *out = (local_app_ports){.bind = a->options.settings->bind,
                              .site = a->site_endpoint.port,
                              .aws = a->aws_endpoint.port,
                              .cache = a->cache.pid ? a->cache.settings.port : 0};
@@ -423,7 +409,6 @@ int local_app_stop(local_app *a, base_error *err)
         local_cache_stop(&a->cache);
     local_cache_settings_clear(&a->cache_settings);
     local_store_close(a->store);
-    stack_free(a->plan);
     explicit_bzero(a->secret_access_key, sizeof a->secret_access_key);
     if (a->environment.data)
         explicit_bzero(a->environment.data, a->environment.len);

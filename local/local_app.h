@@ -9,13 +9,13 @@
 #include <signal.h>
 
 #include "base/error.h"
-#include "provision/config.h"
 #include "local/local_function.h"
+#include "local/local_settings.h"
 
 typedef struct local_app local_app;
 
 typedef struct local_app_options {
-    const scribble_config *cfg;
+    const local_settings *settings; /* outlives the app */
     int port;               /* the page's port; 0: a free one */
     int schedule_interval;  /* seconds between snapshot runs and between save runs */
     const char *data_dir;   /* tables, bucket, cache TLS files, logs */
@@ -26,9 +26,9 @@ typedef struct local_app_options {
 int local_app_start(const local_app_options *options, local_app **out, base_error *err);
 /* http://<address>:<port>/ */
 const char *local_app_url(const local_app *a);
-/* Where the listeners are: [local] bind and the ports of the page and its
+/* Where the listeners are: the settings' bind and the ports of the page and its
  * WebSocket, the local AWS endpoint and the redis-server started here (0:
- * the cache is [local] cache_url's). The handlers' Runtime APIs are not
+ * the cache is the settings' cache_url). The handlers' Runtime APIs are not
  * among them: they listen on 127.0.0.1 only, for the handlers alone. */
 typedef struct local_app_ports {
     const char *bind;

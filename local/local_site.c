@@ -1,6 +1,6 @@
 /*
  * local_site.c - the page's listener (local_site.h). Every answer carries
- * the page's security headers (provision/security_headers.h), as CloudFront
+ * the page's security headers (local_settings.h), as CloudFront
  * adds its response headers policy to every answer of the distribution;
  * the CSP's connect-src names this listener's WebSocket URL. So static
  * files are read and sent as one reply rather than streamed by
@@ -9,12 +9,11 @@
 #include "local/local_site.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "provision/security_headers.h"
-#include "provision/static_site.h"
 #include "runtime/cache_client.h"
 #include "runtime/canvas_store.h"
 #include "runtime/png_encode.h"
@@ -30,13 +29,13 @@ static const char *page_host(const local_session *s)
 
 /* Sends s->reply with the page's security headers. A Host that cannot be
  * an origin (a browser never sends one) gets 400 instead. */
-static void site_reply(struct lws *wsi, local_session *s)
+static void site_reply(local_site *site, struct lws *wsi, local_session *s)
 {
     char websocket[300];
     snprintf(websocket, sizeof websocket, "ws://%s", page_host(s));
     base_buf lines = {0};
     base_error err = {0};
-    if (security_headers_lines(websocket, &lines, &err) != 0) {
+    if (site->page->security_headers(site->page->ctx, websocket, &lines, &err) != 0) {
         local_reply_set(&s->reply, 400, "text/plain", "the Host header is not a host and port\n");
         base_error_clear(&err);
     } else {
@@ -46,10 +45,10 @@ static void site_reply(struct lws *wsi, local_session *s)
     local_session_reply(wsi, s);
 }
 
-static void not_found(struct lws *wsi, local_session *s)
+static void not_found(local_site *site, struct lws *wsi, local_session *s)
 {
     local_reply_set(&s->reply, 404, "text/plain", "not found\n");
-    site_reply(wsi, s);
+    site_reply(site, wsi, s);
 }
 
 static void config_json(local_site *site, struct lws *wsi, local_session *s)
@@ -59,9 +58,9 @@ static void config_json(local_site *site, struct lws *wsi, local_session *s)
     snprintf(websocket, sizeof websocket, "ws://%s/", host);
     snprintf(snapshot, sizeof snapshot, "http://%s/snapshots/latest.json", host);
     local_reply_set(&s->reply, 200, "application/json", NULL);
-    static_site_config(site->cfg, websocket, snapshot, &s->reply.body);
+    site->page->config_json(site->page->ctx, websocket, snapshot, &s->reply.body);
     base_buf_append_str(&s->reply.headers, "Cache-Control: no-store\r\n");
-    site_reply(wsi, s);
+    site_reply(site, wsi, s);
 }
 
 static void snapshot_object(local_site *site, struct lws *wsi, local_session *s)
@@ -75,14 +74,14 @@ static void snapshot_object(local_site *site, struct lws *wsi, local_session *s)
     } else if (!found) {
         local_reply_set(&s->reply, 404, "text/plain", "no such snapshot\n");
     } else {
-        local_reply_set(&s->reply, 200, static_content_type(key), NULL);
+        local_reply_set(&s->reply, 200, site->page->content_type(site->page->ctx, key), NULL);
         s->reply.body = object.body;
         object.body = (base_buf){0};
         snprintf(s->reply.etag, sizeof s->reply.etag, "%s", object.etag);
         base_buf_append_str(&s->reply.headers, "Cache-Control: no-cache\r\n");
     }
     local_object_free(&object);
-    site_reply(wsi, s);
+    site_reply(site, wsi, s);
 }
 
 static int open_cache(local_site *site, base_error *err)
@@ -99,7 +98,7 @@ static int open_cache(local_site *site, base_error *err)
 static int read_canvas_png(local_site *site, base_buf *png, uint64_t *seq, bool *loaded, base_error *err)
 {
     TRY(open_cache(site, err));
-    canvas_store store = {.cache = site->cache, .stack = site->cfg->stack.name, .canvas = site->canvas};
+    canvas_store store = {.cache = site->cache, .stack = site->stack_name, .canvas = site->canvas};
     TRY(store_loaded(&store, loaded, err));
     if (!*loaded)
         return 0;
@@ -133,7 +132,7 @@ static void canvas_png(local_site *site, struct lws *wsi, local_session *s)
         base_buf_printf(&s->reply.headers, "X-Scribble-Seq: %" PRIu64 "\r\nCache-Control: no-store\r\n", seq);
     }
     base_buf_free(&png);
-    site_reply(wsi, s);
+    site_reply(site, wsi, s);
 }
 
 static int read_file(const char *path, base_buf *out)
@@ -154,27 +153,27 @@ static int read_file(const char *path, base_buf *out)
 static void static_file(local_site *site, struct lws *wsi, local_session *s)
 {
     const char *path = strcmp(s->req.path, "/") == 0 ? NULL : s->req.path + 1;
-    const char *relative = path ? path : site->cfg->site.default_root_object;
+    const char *relative = path ? path : site->default_root_object;
     char full[PATH_MAX + sizeof s->req.path];
     struct stat st;
     int n = snprintf(full, sizeof full, "%s/%s", site->static_dir, relative);
     if (n < 0 || (size_t)n >= sizeof full || strstr(relative, "..") || relative[0] == '.' ||
         strstr(relative, "/.") ||
         stat(full, &st) != 0 || !S_ISREG(st.st_mode)) {
-        not_found(wsi, s);
+        not_found(site, wsi, s);
         return;
     }
     base_buf body = {0};
     if (read_file(full, &body) != 0) {
         local_reply_set(&s->reply, 500, "text/plain", "the file could not be read\n");
     } else {
-        local_reply_set(&s->reply, 200, static_content_type(relative), NULL);
+        local_reply_set(&s->reply, 200, site->page->content_type(site->page->ctx, relative), NULL);
         s->reply.body = body;
         body = (base_buf){0};
         base_buf_append_str(&s->reply.headers, "Cache-Control: no-cache\r\n");
     }
     base_buf_free(&body);
-    site_reply(wsi, s);
+    site_reply(site, wsi, s);
 }
 
 static void site_request(void *owner, struct lws *wsi, local_session *s)
@@ -183,7 +182,7 @@ static void site_request(void *owner, struct lws *wsi, local_session *s)
     bool read = strcmp(s->req.method, "GET") == 0 || strcmp(s->req.method, "HEAD") == 0;
     if (!read) {
         local_reply_set(&s->reply, 405, "text/plain", "method not allowed\n");
-        site_reply(wsi, s);
+        site_reply(site, wsi, s);
     } else if (strcmp(s->req.path, "/config.json") == 0) {
         config_json(site, wsi, s);
     } else if (strncmp(s->req.path, SNAPSHOTS, strlen(SNAPSHOTS)) == 0) {
