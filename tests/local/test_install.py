@@ -18,7 +18,7 @@ import urllib.request
 
 import pytest
 
-from local_app import LocalApp, child_env, make_config, scribblectl
+from local_app import LocalApp, child_env, make_config, scribblectl, wait_for
 
 BUILD = pathlib.Path(scribblectl()).parent
 SOURCE = pathlib.Path(os.environ["SCRIBBLE_SOURCE_DIR"])
@@ -106,8 +106,20 @@ def test_local_from_the_install_and_from_a_build_elsewhere(tmp_path, layout, req
                 assert answer.read() == body, name
         served = fetch_status(app.url + marker.name)
         assert served == (200 if layout == "installed" else 404), served
-        running = {os.readlink(f"/proc/{p.pid}/exe") for p in app.children()}
-        assert str(handler) in running, running
+        # A child forked a moment ago may not have exec'd yet (its exe is still
+        # scribblectl): wait for one that runs the handler, against a deadline.
+        def handlers_running():
+            running = {exe_of(p.pid) for p in app.children()}
+            return running if str(handler) in running else None
+        wait_for(handlers_running, 15, lambda: f"no child runs {handler}: "
+                                               f"{ {exe_of(p.pid) for p in app.children()} }")
+
+
+def exe_of(pid: int) -> str:
+    try:
+        return os.readlink(f"/proc/{pid}/exe")
+    except OSError:  # gone meanwhile
+        return ""
 
 
 def installed_marker(request) -> pathlib.Path:

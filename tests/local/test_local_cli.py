@@ -369,9 +369,15 @@ def test_cache_url_is_used_instead_of_starting_one(tmp_path, plain_redis):
 
 
 def test_cache_url_that_does_not_answer(tmp_path):
-    port = free_port()  # nothing listens there
-    config = make_config(tmp_path, local={"cache_url": f"redis://127.0.0.1:{port}"})
-    app, status = failed_run(config)
+    # A port bound but never listened on: a connection to it is refused, and
+    # no other process can take it while the test holds it (a port that was
+    # merely free a moment ago may be a cache of another test's by now, which
+    # answers, and then local goes on to start its handlers).
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as held:
+        held.bind(("127.0.0.1", 0))
+        port = held.getsockname()[1]
+        config = make_config(tmp_path, local={"cache_url": f"redis://127.0.0.1:{port}"})
+        app, status = failed_run(config)
     assert status == 1, app.output_tail()
     assert app.stderr.startswith("scribblectl local: "), app.stderr
     assert f"127.0.0.1:{port}" in app.stderr, app.stderr
