@@ -94,9 +94,38 @@ def _check_process_environment() -> None:
         raise RuntimeError("MOTO_ACCOUNT_ID is set: it would put every LocalAws in one account")
 
 
+_dispatch_memoized = False
+
+
+def _memoize_backend_lookup() -> None:
+    """moto's server finds a request's backend from its host name (or, on
+    loopback, the host its signature names) under one lock shared by every
+    request, listing moto's package folder and trying every backend's URL
+    pattern each time: on a threaded server the requests of scribblectl's
+    parallel workers queue behind it. The answer depends on the host name
+    alone (the folder and the patterns do not change in a process), so each
+    host's answer is kept."""
+    global _dispatch_memoized
+    if _dispatch_memoized:
+        return
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    lookup = DomainDispatcherApplication.get_backend_for_host
+    found: dict[str | None, Any] = {}
+
+    def get_backend_for_host(self: Any, host: str | None) -> Any:
+        if host not in found:
+            found[host] = lookup(self, host)
+        return found[host]
+
+    DomainDispatcherApplication.get_backend_for_host = get_backend_for_host  # type: ignore[method-assign]
+    _dispatch_memoized = True
+
+
 def _install_moto_extensions() -> None:
     from moto.core.config import default_user_config
 
+    _memoize_backend_lookup()
     moto_ext_elasticache.install()
     moto_ext_cloudfront.install()
     moto_ext_apigatewayv2.install()
