@@ -266,6 +266,18 @@ def test_fifo_queues(local_aws, tmp_path):
     assert any(r.endswith(f":{STACK}-pixel-queue.fifo") for r in resources)
 
 
+def fill_bucket(local_aws, bucket, keys):
+    """An object of one byte under each key, written straight into the local
+    AWS's S3 (moto runs in this process): what down must empty, put there in a
+    moment rather than by a thousand requests."""
+    from moto.s3.models import s3_backends
+    backend = s3_backends[local_aws.account_id]["aws"]
+    for key in keys:
+        backend.put_object(bucket, key, b"x")
+    listed = local_aws.client("s3").list_objects_v2(Bucket=bucket, Prefix=keys[0])
+    assert [o["Key"] for o in listed.get("Contents", [])] == [keys[0]], listed
+
+
 @pytest.mark.parametrize("versioned", [False, True])
 def test_down_empties_the_bucket_and_removes_the_data_resources(local_aws, tmp_path, versioned):
     write_config(tmp_path)
@@ -273,13 +285,15 @@ def test_down_empties_the_bucket_and_removes_the_data_resources(local_aws, tmp_p
     s3, bucket = local_aws.client("s3"), bucket_name(local_aws)
     if versioned:
         s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-    for i in range(1050):  # more than one DeleteObjects batch; keys that need XML escaping
-        s3.put_object(Bucket=bucket, Key=f"tiles/{i} & <{i}>", Body=b"x")
+    # More than one DeleteObjects batch; keys that need XML escaping.
+    fill_bucket(local_aws, bucket, [f"tiles/{i} & <{i}>" for i in range(1050)])
     if versioned:
         s3.put_object(Bucket=bucket, Key="snapshot.png", Body=b"1")
         s3.put_object(Bucket=bucket, Key="snapshot.png", Body=b"2")
         s3.delete_object(Bucket=bucket, Key="snapshot.png")
+    local_aws.requests.clear()
     scribblectl(local_aws, tmp_path, "down", "--yes")
+    assert local_aws.requests.count(service="s3", operation="DeleteObjects") >= 2
     assert bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
     assert local_aws.client("sqs").list_queues().get("QueueUrls", []) == []
     assert local_aws.client("dynamodb").list_tables()["TableNames"] == []
