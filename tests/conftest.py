@@ -4,8 +4,8 @@ Tests run from tests/ (ctest's working directory), so `harness` imports as a
 package; the path is added here too so a test file can be run from anywhere.
 Before any test, the AWS_* variables of this process are removed: moto runs
 in-process, and no test may reach a developer's real AWS setup; and
-XDG_CACHE_HOME points into the session's temporary directory, so packages
-scribblectl builds stay out of the user's cache.
+XDG_CACHE_HOME points into the build (under ctest) or the session's temporary
+directory, so packages scribblectl builds stay out of the user's cache.
 """
 
 import os
@@ -27,8 +27,14 @@ isolate_process_environment()
 @pytest.fixture(scope="session", autouse=True)
 def private_cache_home(tmp_path_factory):
     """scribblectl keeps the packages it builds under $XDG_CACHE_HOME (children
-    inherit this process's environment): tests keep theirs out of the user's."""
-    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    inherit this process's environment): tests keep theirs out of the user's.
+    Under ctest it is one folder of the build (SCRIBBLE_TEST_CACHE_HOME), so
+    the package is built once per build rather than once per test file (an
+    entry names the inputs it was built from and verifies its own bytes, and
+    parallel tests may share it: package_cache.c); a test of the cache itself
+    gives scribblectl its own."""
+    shared = os.environ.get("SCRIBBLE_TEST_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = shared or str(tmp_path_factory.mktemp("xdg-cache"))
 
 
 @pytest.fixture

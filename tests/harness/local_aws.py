@@ -37,6 +37,7 @@ from . import (
     moto_ext_apigatewayv2,
     moto_ext_cloudfront,
     moto_ext_elasticache,
+    moto_costs,
     moto_ext_lambda,
     moto_ext_sqs,
     real_aws,
@@ -94,38 +95,49 @@ def _check_process_environment() -> None:
         raise RuntimeError("MOTO_ACCOUNT_ID is set: it would put every LocalAws in one account")
 
 
-_dispatch_memoized = False
+# How often a server's loop looks for a shutdown request: stopping waits for
+# at most this long (socketserver's default, 0.5 s, would be paid by every test).
+SHUTDOWN_POLL_S = 0.02
+
+_shared_dispatcher: Any = None
 
 
-def _memoize_backend_lookup() -> None:
-    """moto's server finds a request's backend from its host name (or, on
-    loopback, the host its signature names) under one lock shared by every
+def _dispatcher() -> Any:
+    """moto's WSGI application, one for the whole process: every LocalAws's
+    server hands its requests to it (each instance's requests carry its own
+    account id, and moto keeps all state per account).
+
+    It builds one Flask application per AWS service on first use, from the
+    service's URL patterns; shared, each is built once per process instead of
+    once per test. It also finds a request's service from its host name (or,
+    on loopback, the host its signature names) under one lock shared by every
     request, listing moto's package folder and trying every backend's URL
     pattern each time: on a threaded server the requests of scribblectl's
     parallel workers queue behind it. The answer depends on the host name
     alone (the folder and the patterns do not change in a process), so each
     host's answer is kept."""
-    global _dispatch_memoized
-    if _dispatch_memoized:
-        return
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+    global _shared_dispatcher
+    if _shared_dispatcher is None:
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-    lookup = DomainDispatcherApplication.get_backend_for_host
-    found: dict[str | None, Any] = {}
+        dispatcher = DomainDispatcherApplication(create_backend_app)
+        lookup = dispatcher.get_backend_for_host
+        found: dict[str | None, Any] = {}
 
-    def get_backend_for_host(self: Any, host: str | None) -> Any:
-        if host not in found:
-            found[host] = lookup(self, host)
-        return found[host]
+        def get_backend_for_host(host: str | None) -> Any:
+            if host not in found:
+                found[host] = lookup(host)
+            return found[host]
 
-    DomainDispatcherApplication.get_backend_for_host = get_backend_for_host  # type: ignore[method-assign]
-    _dispatch_memoized = True
+        dispatcher.get_backend_for_host = get_backend_for_host  # type: ignore[method-assign]
+        _shared_dispatcher = dispatcher
+    return _shared_dispatcher
 
 
 def _install_moto_extensions() -> None:
     from moto.core.config import default_user_config
 
-    _memoize_backend_lookup()
+    moto_costs.install()
     moto_ext_elasticache.install()
     moto_ext_cloudfront.install()
     moto_ext_apigatewayv2.install()
@@ -167,6 +179,7 @@ class LocalAws:
         self.requests = RequestLog()
         self.stats = Stats()
         self._server: Any = None
+        self._thread: threading.Thread | None = None
         self._dir: str | None = None
         self._entered = False
 
@@ -174,7 +187,8 @@ class LocalAws:
     def __enter__(self) -> LocalAws:
         global _live
         _check_process_environment()
-        from moto.server import ThreadedMotoServer
+        from moto.moto_server.werkzeug_app import MotoRequestHandler
+        from werkzeug.serving import make_server
 
         try:
             self._dir = tempfile.mkdtemp(prefix="scribble-local-aws-")
@@ -185,16 +199,16 @@ class LocalAws:
             with _lock:
                 _install_moto_extensions()
                 self.account_id = f"{100000000000 + next(_account_numbers):012d}"
-                self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-                self._server.start()
-                # ThreadedMotoServer builds its WSGI app inside start(); wrap it before
-                # anyone has the port. werkzeug's handler reads server.app per request.
-                wsgi_server = self._server._server
-                wsgi_server.app = recording(
-                    self._profiled(wsgi_server), self.requests,
+                self._server = make_server("127.0.0.1", 0, _dispatcher(), threaded=True,
+                                           request_handler=MotoRequestHandler)
+                self._server.app = recording(
+                    self._profiled(self._server), self.requests,
                     environ_defaults={"HTTP_X_MOTO_ACCOUNT_ID": self.account_id},
                     stats=self.stats, uplink=self._uplink())
-                host, port = self._server.get_host_and_port()
+                self._thread = threading.Thread(target=self._server.serve_forever,
+                                                args=(SHUTDOWN_POLL_S,), daemon=True)
+                self._thread.start()
+                host, port = self._server.server_address[:2]
                 self.endpoint = f"http://{host}:{port}"
                 if _live == 0:
                     self._moto_api("/moto-api/reset")
@@ -209,9 +223,11 @@ class LocalAws:
         global _live
         server, self._server = self._server, None
         if server is not None:
-            server.stop()
-            if server._server is not None:  # stop() leaves the listening socket open
-                server._server.server_close()
+            if self._thread is not None:
+                server.shutdown()
+                self._thread.join()
+                self._thread = None
+            server.server_close()
         if self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None

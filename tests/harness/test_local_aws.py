@@ -54,6 +54,20 @@ def test_fresh_instance_has_no_state_left_by_an_earlier_one():
         assert second.client("lambda").list_functions()["Functions"] == []
 
 
+def test_each_account_has_its_own_aws_managed_policies():
+    """moto_costs parses moto's managed policies once per process: each account
+    must still get policy objects of its own."""
+    arn = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+        "Action": "sts:AssumeRole"}]})
+    with LocalAws() as a, LocalAws() as b:
+        a.client("iam").create_role(RoleName="fn", AssumeRolePolicyDocument=trust)
+        a.client("iam").attach_role_policy(RoleName="fn", PolicyArn=arn)
+        assert a.client("iam").get_policy(PolicyArn=arn)["Policy"]["AttachmentCount"] == 1
+        assert b.client("iam").get_policy(PolicyArn=arn)["Policy"]["AttachmentCount"] == 0
+
+
 def test_two_live_instances_have_different_ports_and_separate_state():
     with LocalAws() as a:
         a.client("sqs").create_queue(QueueName="only-in-a")
@@ -101,6 +115,8 @@ def test_server_is_stopped_on_exit():
         port = aws.port
         aws.client("sqs").list_queues()
     assert refuses_connections(port), f"something still listens on {port}"
+    with LocalAws() as after:  # the process's one moto application serves it too
+        assert after.client("sqs").list_queues().get("QueueUrls", []) == []
 
 
 def test_env_holds_only_the_local_aws(monkeypatch):
