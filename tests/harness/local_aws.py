@@ -1,7 +1,8 @@
 """The local AWS every test runs against: moto, in-process, on a loopback port.
 
-LocalAws starts moto's ThreadedMotoServer on a port the OS gives, with the
-harness's moto extensions installed, and stops it on exit. Each instance is
+LocalAws starts a werkzeug server on a port the OS gives, handing requests to
+moto's WSGI application (one for the process, with the harness's moto
+extensions installed), and stops it on exit. Each instance is
 its own AWS account: every request it receives is given the instance's
 account id (moto keeps all state per account), so two live instances never
 see each other's resources; when no other instance is live, moto is also
@@ -33,11 +34,11 @@ import urllib.request
 from typing import Any
 
 from . import (
+    moto_costs,
     moto_ext_apigatewaymanagementapi,
     moto_ext_apigatewayv2,
     moto_ext_cloudfront,
     moto_ext_elasticache,
-    moto_costs,
     moto_ext_lambda,
     moto_ext_sqs,
     real_aws,
