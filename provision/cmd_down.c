@@ -1,9 +1,10 @@
 /*
- * cmd_down.c - `scribblectl down [--yes]`: deletes everything up made, in
+ * cmd_down.c - `scribblectl down [--yes] [--output text|json]`: deletes everything up made, in
  * reverse dependency order, waiting out what AWS makes slow. Safe to run
  * again and after a partial up: what is already gone is skipped. Asks for
  * the stack's name as confirmation unless --yes.
  */
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,29 +17,43 @@
 #include "provision/session.h"
 #include "provision/walk_report.h"
 
-/* down's last word: is anything tagged with the stack still there? */
-static int check_leftovers(const stack_session *ss)
+/* down's last word: is anything tagged with the stack still there? One ARN per line in arns. */
+static int find_leftovers(const stack_session *ss, base_buf *arns, int *count)
 {
     aws_client *client;
     base_error err = {0};
-    base_buf arns = {0};
-    int count = 0;
     int rc = aws_client_new_default(&ss->options, &client, &err);
     if (rc == 0) {
-        rc = leftovers_find(client, stack_name(ss->stack), &arns, &count, &err);
+        rc = leftovers_find(client, stack_name(ss->stack), arns, count, &err);
         aws_client_free(client);
     }
-    if (rc != 0) {
+    if (rc != 0)
         session_print_error("down: could not check for leftovers", &err);
-    } else if (count) {
-        printf("down: %d resource%s tagged scribble:stack=%s remain%s:\n%s", count,
-               count == 1 ? "" : "s", stack_name(ss->stack), count == 1 ? "s" : "", base_buf_str(&arns));
-        rc = 1;
-    } else {
-        printf("down: no resource tagged scribble:stack=%s remains\n", stack_name(ss->stack));
-    }
-    base_buf_free(&arns);
     return rc;
+}
+
+static void print_leftovers(const stack_session *ss, const base_buf *arns, int count)
+{
+    if (count)
+        printf("down: %d resource%s tagged scribble:stack=%s remain%s:\n%s", count,
+               count == 1 ? "" : "s", stack_name(ss->stack), count == 1 ? "s" : "", base_buf_str(arns));
+    else
+        printf("down: no resource tagged scribble:stack=%s remains\n", stack_name(ss->stack));
+}
+
+static void print_json(const stack_session *ss, const walk_outcome *outcomes, bool checked,
+                       const base_buf *arns)
+{
+    cJSON *doc = walk_report_document(ss->stack, outcomes, WALK_DOWN);
+    cJSON *summary = cJSON_AddObjectToObject(doc, "summary");
+    cJSON_AddNumberToObject(summary, "deleted", walk_count(ss->stack, outcomes, ACTION_DELETE));
+    cJSON_AddNumberToObject(summary, "already_absent", walk_count(ss->stack, outcomes, ACTION_ABSENT));
+    cJSON_AddNumberToObject(summary, "failed", walk_count(ss->stack, outcomes, ACTION_FAILED));
+    if (checked)
+        session_add_lines(doc, "remaining", base_buf_str(arns));
+    else
+        cJSON_AddNullToObject(doc, "remaining");
+    session_print_json(doc);
 }
 
 static bool confirmed(const stack *s)
@@ -58,25 +73,43 @@ static bool confirmed(const stack *s)
     return strcmp(answer, stack_name(s)) == 0;
 }
 
-int cmd_down(int argc, char **argv, const scribble_globals *g)
+enum { DOWN_YES, DOWN_OUTPUT };
+static const cli_option down_options[] = {
+    [DOWN_YES] = {"--yes", 'y', OPTION_FLAG, NULL, NULL, 0, 0,
+                  "delete without asking for the stack's name (needed when stdin\nis not a terminal)"},
+    [DOWN_OUTPUT] = CLI_OUTPUT_OPTION,
+};
+
+/* After the walk: the summary and the check for leftovers, as text or JSON. */
+static int report(const stack_session *ss, const walk_outcome *outcomes, int failed, bool json)
 {
-    bool yes = false;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--yes") || !strcmp(argv[i], "-y")) {
-            yes = true;
-        } else {
-            fprintf(stderr, "usage: scribblectl down [--yes]\n");
-            return 2;
-        }
+    base_buf arns = {0};
+    int count = 0;
+    bool checked = !failed && find_leftovers(ss, &arns, &count) == 0;
+    if (json) {
+        print_json(ss, outcomes, checked, &arns);
+    } else if (failed) {
+        walk_report_failures(stdout, ss->stack, outcomes, "down");
+    } else {
+        printf("down: %d deleted, %d already absent\n", walk_count(ss->stack, outcomes, ACTION_DELETE),
+               walk_count(ss->stack, outcomes, ACTION_ABSENT));
+        if (checked)
+            print_leftovers(ss, &arns, count);
     }
+    base_buf_free(&arns);
+    return !failed && checked && !count ? EXIT_STATUS_OK : EXIT_STATUS_FAILED;
+}
+
+static int run_down(const cli_args *a, const scribble_globals *g)
+{
     stack_session ss;
     int rc = session_open_stack(g, &ss);
     if (rc != 0)
         return rc;
-    if (!yes && !confirmed(ss.stack)) {
+    if (!a->given[DOWN_YES] && !confirmed(ss.stack)) {
         fprintf(stderr, "down: nothing deleted\n");
         session_close_stack(&ss);
-        return 1;
+        return EXIT_STATUS_FAILED;
     }
     fprintf(stderr, "down: stack %s in %s (account %s)\n", stack_name(ss.stack),
             stack_region(ss.stack), stack_account(ss.stack));
@@ -89,16 +122,25 @@ int cmd_down(int argc, char **argv, const scribble_globals *g)
     walk_display_stop(display);
     if (failed < 0) {
         session_print_error("down", &err);
-        rc = 1;
-    } else if (failed) {
-        walk_report_failures(stdout, ss.stack, outcomes, "down");
-        rc = 1;
+        rc = EXIT_STATUS_FAILED;
     } else {
-        printf("down: %d deleted, %d already absent\n", walk_count(ss.stack, outcomes, ACTION_DELETE),
-               walk_count(ss.stack, outcomes, ACTION_ABSENT));
-        rc = check_leftovers(&ss) == 0 ? 0 : 1;
+        rc = report(&ss, outcomes, failed, cli_wants_json(a, DOWN_OUTPUT));
     }
     free(outcomes);
     session_close_stack(&ss);
     return rc;
 }
+
+const cli_verb verb_down = {
+    .name = "down",
+    .run = run_down,
+    .operands = "",
+    .summary = "delete everything up made, in reverse order (--yes: no question)",
+    .description =
+        "Deletes every resource of the stack in reverse dependency order, waiting out what AWS\n"
+        "makes slow; what is already gone is skipped, so it is safe to run again and after a\n"
+        "partial up. Asks for the stack's name as confirmation unless --yes. Ends by checking\n"
+        "that nothing tagged scribble:stack=<name> remains (exit 1 if something does).",
+    .options = down_options,
+    .option_count = CLI_COUNT(down_options),
+};

@@ -41,64 +41,23 @@ static void on_signal(int sig)
         stop_requested++;
 }
 
-static void local_usage(FILE *out)
-{
-    fprintf(out,
-            "usage: scribblectl [--config FILE] local [--port N] [--data-dir DIR]\n"
-            "                   [--schedule-interval SECONDS]\n"
-            "\n"
-            "Runs Scribble on this machine: the page and its WebSocket on http://<bind>:<port>/,\n"
-            "the handlers, a TLS redis-server (or [local] cache_url), and local stand-ins for\n"
-            "the AWS services, keeping tables and snapshots in the data directory. Stops on\n"
-            "Ctrl-C or SIGTERM after saving the canvas (a second one: without saving).\n"
-            "\n"
-            "  --port N                    the page's port (default [local] port; 0: a free one)\n"
-            "  --data-dir DIR              where tables, snapshots and logs are kept\n"
-            "                              (default [local] data_dir, beside the config file)\n"
-            "  --schedule-interval SECONDS how often snapshot and save run (default [local]\n"
-            "                              schedule_interval)\n");
-}
-
-static bool parse_int(const char *text, int min, int max, int *out)
-{
-    char *end;
-    long v = strtol(text, &end, 10);
-    if (!text[0] || *end || v < min || v > max)
-        return false;
-    *out = (int)v;
-    return true;
-}
+enum { LOCAL_PORT, LOCAL_DATA_DIR, LOCAL_SCHEDULE_INTERVAL };
+static const cli_option local_options[] = {
+    [LOCAL_PORT] = {"--port", 0, OPTION_NUMBER, "N", NULL, 0, 65535,
+                    "the page's port (default [local] port; 0: a free one)"},
+    [LOCAL_DATA_DIR] = {"--data-dir", 0, OPTION_FILE, "DIR", NULL, 0, 0,
+                        "where tables, snapshots and logs are kept\n"
+                        "(default [local] data_dir, beside the config file)"},
+    [LOCAL_SCHEDULE_INTERVAL] = {"--schedule-interval", 0, OPTION_NUMBER, "SECONDS", NULL, 1, 3600,
+                                 "how often snapshot and save run (default [local]\n"
+                                 "schedule_interval)"},
+};
 
 typedef struct local_flags {
-    int port;
-    int interval;
+    int port;     /* -1: [local] port */
+    int interval; /* -1: [local] schedule_interval */
     const char *data_dir;
 } local_flags;
-
-/* 0 ok, 1 --help, 2 usage error. */
-static int parse_flags(int argc, char **argv, local_flags *f)
-{
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help"))
-            return 1;
-        if (!strcmp(a, "--port") && value && parse_int(value, 0, 65535, &f->port)) {
-            i++;
-        } else if (!strcmp(a, "--schedule-interval") && value && parse_int(value, 1, 3600, &f->interval)) {
-            i++;
-        } else if (!strcmp(a, "--data-dir") && value && value[0]) {
-            f->data_dir = value;
-            i++;
-        } else {
-            fprintf(stderr, "scribblectl local: %s%s%s: allowed: --port 0-65535, --data-dir DIR, "
-                            "--schedule-interval 1-3600\n",
-                    a, value ? " " : "", value ? value : "");
-            return 2;
-        }
-    }
-    return 0;
-}
 
 /* --data-dir is as given; [local] data_dir is relative to the config file's folder. */
 static void resolve_data_dir(const scribble_globals *g, const char *flag, const char *dir,
@@ -288,31 +247,30 @@ static void catch_signals(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
-int cmd_local(int argc, char **argv, const scribble_globals *g)
+static int run_local(const cli_args *a, const scribble_globals *g)
 {
-    local_flags flags = {.port = -1, .interval = -1};
-    int parsed = parse_flags(argc, argv, &flags);
-    if (parsed) {
-        local_usage(parsed == 1 ? stdout : stderr);
-        return parsed == 1 ? 0 : 2;
-    }
+    local_flags flags = {
+        .port = a->given[LOCAL_PORT] ? (int)a->number[LOCAL_PORT] : -1,
+        .interval = a->given[LOCAL_SCHEDULE_INTERVAL] ? (int)a->number[LOCAL_SCHEDULE_INTERVAL] : -1,
+        .data_dir = a->text[LOCAL_DATA_DIR],
+    };
     scribble_config cfg;
     if (session_load_config(g, &cfg) != 0)
-        return 2;
+        return EXIT_STATUS_USAGE;
     char data_dir[PATH_MAX], handler[PATH_MAX];
     resolve_data_dir(g, flags.data_dir, cfg.local.data_dir, data_dir);
     if (flags.port > 0 && flags.port == cfg.local.aws_port) {
         fprintf(stderr, "scribblectl local: --port %d: allowed: a port other than [local] aws_port "
                         "(%d), or 0\n", flags.port, cfg.local.aws_port);
         scribble_config_free(&cfg);
-        return 2;
+        return EXIT_STATUS_USAGE;
     }
     base_error missing = {0};
     if (install_path(INSTALL_HANDLER, handler, &missing) != 0 || access(handler, X_OK) != 0) {
         fprintf(stderr, "scribblectl local: %s\n",
                 missing.message[0] ? missing.message : "the handler binary is not executable");
         scribble_config_free(&cfg);
-        return 1;
+        return EXIT_STATUS_FAILED;
     }
     catch_signals();
     local_bridge bridge;
@@ -321,7 +279,7 @@ int cmd_local(int argc, char **argv, const scribble_globals *g)
         session_print_error("local", &err);
         bridge_free(&bridge);
         scribble_config_free(&cfg);
-        return 1;
+        return EXIT_STATUS_FAILED;
     }
     local_app_options options = {
         .settings = &bridge.settings,
@@ -336,7 +294,7 @@ int cmd_local(int argc, char **argv, const scribble_globals *g)
         session_print_error("local", &err);
         bridge_free(&bridge);
         scribble_config_free(&cfg);
-        return 1;
+        return EXIT_STATUS_FAILED;
     }
     printf("Scribble is running at %s\n", local_app_url(app));
     printf("canvas %dx%d, depth %d; data in %s; handler logs in %s/logs. Ctrl-C stops it.\n",
@@ -355,5 +313,20 @@ int cmd_local(int argc, char **argv, const scribble_globals *g)
         fprintf(stderr, "scribblectl local: stopped\n");
     bridge_free(&bridge);
     scribble_config_free(&cfg);
-    return rc == 0 ? 0 : 1;
+    return rc == 0 ? EXIT_STATUS_OK : EXIT_STATUS_FAILED;
 }
+
+const cli_verb verb_local = {
+    .name = "local",
+    .run = run_local,
+    .operands = "",
+    .summary = "run the whole app on this machine, no AWS account (Ctrl-C stops it)",
+    .description =
+        "Runs Scribble on this machine: the page and its WebSocket on http://<bind>:<port>/,\n"
+        "the handlers, a TLS redis-server (or [local] cache_url), and local stand-ins for\n"
+        "the AWS services, keeping tables and snapshots in the data directory. Stops on\n"
+        "Ctrl-C or SIGTERM after saving the canvas (a second one: without saving).\n"
+        "docs/local.md says more.",
+    .options = local_options,
+    .option_count = CLI_COUNT(local_options),
+};

@@ -1,5 +1,5 @@
 /*
- * cmd_redeploy.c - `scribblectl redeploy <handler>|all`: puts the current
+ * cmd_redeploy.c - `scribblectl redeploy [--output text|json] <handler>|all`: puts the current
  * build of the handler binary into running functions without a whole `up`.
  *
  * It is a walk (graph.c) over three rows of the stack only: the artifacts
@@ -12,6 +12,7 @@
  * named here are always the ones `up` makes. What it prints is the hash
  * Lambda says is deployed, not the one it sent.
  */
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,15 +42,6 @@ static const resource_ops *redeploy_ops(const resource *r, void *ctx)
     return chosen(ctx, r) ? &function_code_ops : NULL;
 }
 
-static void usage(FILE *out, stack *s)
-{
-    fprintf(out, "usage: scribblectl redeploy <handler>|all\nhandlers:");
-    for (size_t i = 0; i < stack_count(s); i++)
-        if (stack_at(s, i)->ops == &function_ops)
-            fprintf(out, " %s", stack_at(s, i)->variant);
-    fprintf(out, "\n");
-}
-
 static bool known_handler(stack *s, const char *handler)
 {
     redeploy d = {handler};
@@ -59,50 +51,78 @@ static bool known_handler(stack *s, const char *handler)
     return false;
 }
 
-/* One line per function: the hash Lambda reports, and whether it changed. */
-static int report_functions(stack *s, const redeploy *d, const walk_outcome *outcomes)
+/* One line (or JSON object) per function: the hash Lambda reports, and whether it changed. */
+static int report_functions(stack *s, const redeploy *d, const walk_outcome *outcomes, bool json)
 {
     const lambda_package *package = NULL;
     base_error err = {0};
     if (package_get(&package, &err) != 0) {
         session_print_error("redeploy", &err);
-        return 1;
+        return EXIT_STATUS_FAILED;
     }
-    int rc = 0;
+    int rc = EXIT_STATUS_OK;
+    cJSON *doc = cJSON_CreateObject();
+    cJSON_AddStringToObject(doc, "package_sha256", package->code_sha256);
+    cJSON *list = cJSON_AddArrayToObject(doc, "functions");
     for (size_t i = 0; i < stack_count(s); i++) {
         const resource *r = stack_at(s, i);
         if (!chosen(d, r))
             continue;
         const char *deployed = resource_output(r, "code_sha256");
-        if (!deployed || strcmp(deployed, package->code_sha256) != 0) {
+        bool current = deployed && strcmp(deployed, package->code_sha256) == 0;
+        const char *action = !current ? "mismatch"
+                             : outcomes[i].action == ACTION_UPDATE ? "updated"
+                                                                   : "already current";
+        cJSON *item = cJSON_CreateObject();
+        cJSON_AddStringToObject(item, "handler", r->variant);
+        cJSON_AddStringToObject(item, "name", r->name);
+        if (deployed && deployed[0])
+            cJSON_AddStringToObject(item, "code_sha256", deployed);
+        else
+            cJSON_AddNullToObject(item, "code_sha256");
+        cJSON_AddStringToObject(item, "result", action);
+        cJSON_AddItemToArray(list, item);
+        if (!current) {
             fprintf(stderr, "scribblectl redeploy: function %s: deployed code %s, but the package is %s\n",
                     r->name, deployed && deployed[0] ? deployed : "(unknown)", package->code_sha256);
-            rc = 1;
-            continue;
+            rc = EXIT_STATUS_FAILED;
+        } else if (!json) {
+            printf("%s: code %s (%s)\n", r->name, deployed, action);
         }
-        printf("%s: code %s (%s)\n", r->name, deployed,
-               outcomes[i].action == ACTION_UPDATE ? "updated" : "already current");
     }
+    if (json)
+        session_print_json(doc);
+    else
+        cJSON_Delete(doc);
     fflush(stdout);
     return rc;
 }
 
-int cmd_redeploy(int argc, char **argv, const scribble_globals *g)
+static void list_handlers(FILE *out, stack *s)
 {
-    if (argc != 2 || argv[1][0] == '-') {
-        fprintf(stderr, "usage: scribblectl redeploy <handler>|all\n");
-        return 2;
-    }
+    fprintf(out, "handlers:");
+    for (size_t i = 0; i < stack_count(s); i++)
+        if (stack_at(s, i)->ops == &function_ops)
+            fprintf(out, " %s", stack_at(s, i)->variant);
+    fprintf(out, "\n");
+}
+
+enum { REDEPLOY_OUTPUT };
+static const cli_option redeploy_options[] = {[REDEPLOY_OUTPUT] = CLI_OUTPUT_OPTION};
+
+static int run_redeploy(const cli_args *a, const scribble_globals *g)
+{
     stack_session ss;
     int rc = session_open_stack(g, &ss);
     if (rc != 0)
         return rc;
-    redeploy d = {argv[1]};
+    redeploy d = {a->operands[0]};
     if (!known_handler(ss.stack, d.handler)) {
         fprintf(stderr, "scribblectl redeploy: '%s' is not a handler\n", d.handler);
-        usage(stderr, ss.stack);
+        fprintf(stderr, "usage: scribblectl redeploy <handler>|all\n");
+        list_handlers(stderr, ss.stack);
         session_close_stack(&ss);
-        return 2;
+        return EXIT_STATUS_USAGE;
     }
     walk_outcome *outcomes = base_xcalloc(stack_count(ss.stack), sizeof *outcomes);
     walk_display *display = walk_display_start(ss.stack, WALK_UP);
@@ -113,14 +133,32 @@ int cmd_redeploy(int argc, char **argv, const scribble_globals *g)
     walk_display_stop(display);
     if (failed < 0) {
         session_print_error("redeploy", &err);
-        rc = 1;
+        rc = EXIT_STATUS_FAILED;
     } else if (failed > 0) {
         walk_report_failures(stderr, ss.stack, outcomes, "redeploy");
-        rc = 1;
+        rc = EXIT_STATUS_FAILED;
     } else {
-        rc = report_functions(ss.stack, &d, outcomes);
+        rc = report_functions(ss.stack, &d, outcomes, cli_wants_json(a, REDEPLOY_OUTPUT));
     }
     free(outcomes);
     session_close_stack(&ss);
     return rc;
 }
+
+const cli_verb verb_redeploy = {
+    .name = "redeploy",
+    .run = run_redeploy,
+    .operands = "<handler>|all",
+    .min_operands = 1,
+    .max_operands = 1,
+    .operand_kind = OPERANDS_HANDLER,
+    .summary = "update <handler>'s or all functions' code from the current package",
+    .description =
+        "Puts the current build of the handler binary into the running function of <handler>\n"
+        "(or of every handler) without a whole up: the package is uploaded when missing, each\n"
+        "function's code is updated where its deployed hash differs, then Lambda is waited on\n"
+        "until the update is applied. Nothing else is touched. Prints the hash Lambda reports\n"
+        "as deployed, not the one sent.",
+    .options = redeploy_options,
+    .option_count = CLI_COUNT(redeploy_options),
+};

@@ -6,6 +6,7 @@
  * Exit status: 0 everything exists as configured; 3 something is missing or
  * differs; 1 AWS could not be read; 2 usage or configuration error.
  */
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,23 +16,12 @@
 #include "provision/session.h"
 #include "provision/walk_report.h"
 
-#define STATUS_INCOMPLETE 3
+enum { STATUS_OUTPUT };
+static const cli_option status_options[] = {[STATUS_OUTPUT] = CLI_OUTPUT_OPTION};
 
-int cmd_status(int argc, char **argv, const scribble_globals *g)
+static int run_status(const cli_args *a, const scribble_globals *g)
 {
-    bool json = false;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--output=json") ||
-            (!strcmp(argv[i], "--output") && i + 1 < argc && !strcmp(argv[i + 1], "json") && ++i)) {
-            json = true;
-        } else if (!strcmp(argv[i], "--output=text") ||
-                   (!strcmp(argv[i], "--output") && i + 1 < argc && !strcmp(argv[i + 1], "text") && ++i)) {
-            json = false;
-        } else {
-            fprintf(stderr, "usage: scribblectl status [--output text|json]\n");
-            return 2;
-        }
-    }
+    bool json = cli_wants_json(a, STATUS_OUTPUT);
     stack_session ss;
     int rc = session_open_stack(g, &ss);
     if (rc != 0)
@@ -42,24 +32,43 @@ int cmd_status(int argc, char **argv, const scribble_globals *g)
     int failed = graph_walk(ss.stack, &o, outcomes, &err);
     if (failed < 0) {
         session_print_error("status", &err);
-        rc = 1;
+        rc = EXIT_STATUS_FAILED;
     } else {
+        int absent = walk_count(ss.stack, outcomes, ACTION_ABSENT);
+        int drifted = walk_count(ss.stack, outcomes, ACTION_DRIFT);
+        int configured = (int)stack_count(ss.stack) - (absent + drifted + failed);
         if (json) {
-            walk_report_json(stdout, ss.stack, outcomes, WALK_STATUS);
+            cJSON *doc = walk_report_document(ss.stack, outcomes, WALK_STATUS);
+            cJSON *summary = cJSON_AddObjectToObject(doc, "summary");
+            cJSON_AddNumberToObject(summary, "as_configured", configured);
+            cJSON_AddNumberToObject(summary, "absent", absent);
+            cJSON_AddNumberToObject(summary, "differ", drifted);
+            cJSON_AddNumberToObject(summary, "unreadable", failed);
+            session_print_json(doc);
         } else {
             printf("stack %s in %s (account %s)\n\n", stack_name(ss.stack), stack_region(ss.stack),
                    stack_account(ss.stack));
             walk_report_table(stdout, ss.stack, outcomes, WALK_STATUS);
+            printf("\n%zu resources: %d as configured, %d absent, %d differ, %d unreadable\n",
+                   stack_count(ss.stack), configured, absent, drifted, failed);
         }
-        int absent = walk_count(ss.stack, outcomes, ACTION_ABSENT);
-        int drifted = walk_count(ss.stack, outcomes, ACTION_DRIFT);
-        if (!json)
-            printf("\n%zu resources: %zu as configured, %d absent, %d differ, %d unreadable\n",
-                   stack_count(ss.stack), stack_count(ss.stack) - (size_t)(absent + drifted + failed),
-                   absent, drifted, failed);
-        rc = failed ? 1 : absent || drifted ? STATUS_INCOMPLETE : 0;
+        rc = failed ? EXIT_STATUS_FAILED : absent || drifted ? EXIT_STATUS_INCOMPLETE : EXIT_STATUS_OK;
     }
     free(outcomes);
     session_close_stack(&ss);
     return rc;
 }
+
+const cli_verb verb_status = {
+    .name = "status",
+    .run = run_status,
+    .operands = "",
+    .summary = "show every resource, its id, live state and drift",
+    .description =
+        "Reads every resource of the stack from AWS (never from a saved state) and shows its\n"
+        "id, its live state and where it differs from scribble.ini. Changes nothing.\n"
+        "Exits 0 when everything exists as configured, 3 when something is missing or\n"
+        "differs, 1 when AWS could not be read.",
+    .options = status_options,
+    .option_count = CLI_COUNT(status_options),
+};

@@ -1,23 +1,34 @@
 /*
- * cmd_up.c - `scribblectl up [--dry-run]`: creates what is missing and
+ * cmd_up.c - `scribblectl up [--dry-run] [--output text|json]`: creates what is missing and
  * corrects what differs, in dependency order, waiting for what must be
  * ready. With --dry-run it is `plan`. A second up changes nothing and says so.
  */
-#include <stdio.h>
-#include <string.h>
-
 #include "provision/walk_verb.h"
 
-int cmd_up(int argc, char **argv, const scribble_globals *g)
+enum { UP_DRY_RUN, UP_OUTPUT };
+static const cli_option up_options[] = {
+    [UP_DRY_RUN] = {"--dry-run", 0, OPTION_FLAG, NULL, NULL, 0, 0,
+                    "change nothing: show what up would do (what plan shows)"},
+    [UP_OUTPUT] = CLI_OUTPUT_OPTION,
+};
+
+static int run_up(const cli_args *a, const scribble_globals *g)
 {
-    bool dry_run = false;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--dry-run")) {
-            dry_run = true;
-        } else {
-            fprintf(stderr, "usage: scribblectl up [--dry-run]\n");
-            return 2;
-        }
-    }
-    return walk_verb_up_or_plan(g, dry_run ? WALK_PLAN : WALK_UP);
+    return walk_verb_up_or_plan(g, a->given[UP_DRY_RUN] ? WALK_PLAN : WALK_UP,
+                                cli_wants_json(a, UP_OUTPUT));
 }
+
+const cli_verb verb_up = {
+    .name = "up",
+    .run = run_up,
+    .operands = "",
+    .summary = "create what is missing and correct what differs (--dry-run: plan)",
+    .description =
+        "Reads every resource from AWS, creates what is missing and corrects what differs, in\n"
+        "dependency order, running independent branches at once and waiting for what must be\n"
+        "ready; progress lines go to stderr. A second up changes nothing and says so; an up\n"
+        "interrupted at any point converges when run again. Prints the page's and the\n"
+        "WebSocket's URLs.",
+    .options = up_options,
+    .option_count = CLI_COUNT(up_options),
+};

@@ -5,6 +5,7 @@
 #include "provision/session.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -49,17 +50,39 @@ void session_print_error(const char *verb, const base_error *err)
     fprintf(stderr, "scribblectl%s%s: %s\n", verb[0] ? " " : "", verb, text);
 }
 
+cJSON *session_add_lines(cJSON *object, const char *name, const char *text)
+{
+    cJSON *list = cJSON_AddArrayToObject(object, name);
+    for (const char *p = text; *p;) {
+        size_t n = strcspn(p, "\n");
+        char *line = base_xstrndup(p, n);
+        cJSON_AddItemToArray(list, cJSON_CreateString(line));
+        free(line);
+        p += n + (p[n] == '\n');
+    }
+    return list;
+}
+
+void session_print_json(cJSON *doc)
+{
+    char *text = cJSON_Print(doc);
+    printf("%s\n", text);
+    fflush(stdout);
+    free(text);
+    cJSON_Delete(doc);
+}
+
 int session_open_stack(const scribble_globals *g, stack_session *ss)
 {
     memset(ss, 0, sizeof *ss);
     if (session_load_config(g, &ss->cfg) != 0)
-        return 2;
+        return EXIT_STATUS_USAGE;
     ss->options = session_client_options(g, &ss->cfg);
     base_error err = {0};
     if (stack_build(&ss->cfg, &ss->stack, &err) != 0) {
         session_print_error("", &err);
         session_close_stack(ss);
-        return 2;
+        return EXIT_STATUS_USAGE;
     }
     aws_client *client;
     int rc = aws_client_new_default(&ss->options, &client, &err);
@@ -70,9 +93,9 @@ int session_open_stack(const scribble_globals *g, stack_session *ss)
     if (rc != 0) {
         session_print_error("", &err);
         session_close_stack(ss);
-        return err.kind == BASE_ERROR_CONFIG ? 2 : 1;
+        return err.kind == BASE_ERROR_CONFIG ? EXIT_STATUS_USAGE : EXIT_STATUS_FAILED;
     }
-    return 0;
+    return EXIT_STATUS_OK;
 }
 
 void session_close_stack(stack_session *ss)

@@ -6,6 +6,8 @@
 #ifndef SCRIBBLE_PROVISION_SESSION_H
 #define SCRIBBLE_PROVISION_SESSION_H
 
+#include <cjson/cJSON.h>
+
 #include "aws/client.h"
 #include "provision/commands.h"
 #include "provision/config.h"
@@ -31,6 +33,10 @@ int session_open_stack(const scribble_globals *g, stack_session *ss);
 void session_close_stack(stack_session *ss);
 /* Prints an error on stderr as "scribblectl <verb>: <error>". */
 void session_print_error(const char *verb, const base_error *err);
+/* Adds to object an array `name` of text's lines (none for ""); returns it. */
+cJSON *session_add_lines(cJSON *object, const char *name, const char *text);
+/* Prints a verb's --output json document on stdout and frees it. */
+void session_print_json(cJSON *doc);
 
 /* --debug lines go to stderr, already redacted. */
 void session_debug_log(void *ctx, const char *line);

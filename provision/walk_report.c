@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "aws/clock.h"
+#include "provision/session.h"
 
 #define TICK_MS 250
 /* Plain output (not a terminal) repeats a resource's running account of a
@@ -333,7 +334,7 @@ void walk_report_table(FILE *out, stack *s, const walk_outcome *outcomes, walk_m
     }
 }
 
-void walk_report_json(FILE *out, stack *s, const walk_outcome *outcomes, walk_mode mode)
+cJSON *walk_report_document(stack *s, const walk_outcome *outcomes, walk_mode mode)
 {
     cJSON *doc = cJSON_CreateObject();
     cJSON_AddStringToObject(doc, "stack", stack_name(s));
@@ -356,15 +357,7 @@ void walk_report_json(FILE *out, stack *s, const walk_outcome *outcomes, walk_mo
         if (r->state[0])
             cJSON_AddStringToObject(item, "state", r->state);
         cJSON_AddStringToObject(item, "action", walk_action_name(outcomes[i].action, mode));
-        cJSON *drift = cJSON_AddArrayToObject(item, "drift");
-        const char *p = base_buf_str(&r->drift);
-        while (*p) {
-            size_t n = strcspn(p, "\n");
-            char *line = base_xstrndup(p, n);
-            cJSON_AddItemToArray(drift, cJSON_CreateString(line));
-            free(line);
-            p += n + (p[n] == '\n');
-        }
+        session_add_lines(item, "drift", base_buf_str(&r->drift));
         if (outcomes[i].action == ACTION_FAILED) {
             char text[1600];
             walk_describe_failure(r, &outcomes[i], text, sizeof text);
@@ -375,8 +368,5 @@ void walk_report_json(FILE *out, stack *s, const walk_outcome *outcomes, walk_mo
         }
         cJSON_AddItemToArray(list, item);
     }
-    char *text = cJSON_Print(doc);
-    fprintf(out, "%s\n", text);
-    free(text);
-    cJSON_Delete(doc);
+    return doc;
 }

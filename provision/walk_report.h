@@ -5,6 +5,7 @@
 #ifndef SCRIBBLE_PROVISION_WALK_REPORT_H
 #define SCRIBBLE_PROVISION_WALK_REPORT_H
 
+#include <cjson/cJSON.h>
 #include <stdio.h>
 
 #include "provision/graph.h"
@@ -19,8 +20,9 @@ void walk_display_stop(walk_display *d);
 void walk_report_progress(void *ctx, const resource *r, const char *phase, const walk_outcome *done);
 /* One line per resource: role, kind, id, state/action, then drift lines. */
 void walk_report_table(FILE *out, stack *s, const walk_outcome *outcomes, walk_mode mode);
-/* The same as one JSON document. */
-void walk_report_json(FILE *out, stack *s, const walk_outcome *outcomes, walk_mode mode);
+/* The same as a JSON document (docs/cli.md): stack, region, account and
+ * resources; the verb adds its own fields and prints it (session_print_json). */
+cJSON *walk_report_document(stack *s, const walk_outcome *outcomes, walk_mode mode);
 /* One line on why r failed: "<role> <name>: <call> failed after 6 tries in
  * 94 s: <AWS error>" (faults), "...: <call> still refused after 45 min: ..."
  * (a refusal outlasting its allowance), "...: still creating after waiting

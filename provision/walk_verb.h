@@ -7,6 +7,8 @@
 #include "provision/commands.h"
 #include "provision/graph.h"
 
-int walk_verb_up_or_plan(const scribble_globals *g, walk_mode mode);
+/* json: one document on stdout (docs/cli.md) instead of the table and summary;
+ * the progress lines still go to stderr. */
+int walk_verb_up_or_plan(const scribble_globals *g, walk_mode mode, bool json);
 
 #endif

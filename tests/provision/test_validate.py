@@ -189,7 +189,8 @@ def test_missing_file(tmp_path):
 
 def test_usage(tmp_path):
     assert scribblectl(tmp_path, "validate", "--help").returncode == 0
-    assert "usage: scribblectl [--config FILE] validate [FILE]" in scribblectl(tmp_path, "validate", "-h").stdout
+    assert "usage: scribblectl [global options] validate [--output text|json] [FILE]" in scribblectl(
+        tmp_path, "validate", "-h").stdout
     result = scribblectl(tmp_path, "validate", "a.ini", "b.ini")
     assert result.returncode == 2 and "usage:" in result.stderr
     assert scribblectl(tmp_path, "validate", "--bogus").returncode == 2
