@@ -193,13 +193,13 @@ static int make_queues(local_app *a, base_error *err)
 static int start_functions(local_app *a, base_error *err)
 {
     char logs[PATH_MAX];
-    snprintf(logs, sizeof logs, "%s/logs", a->options.data_dir);
+    snprintf(logs, sizeof logs, "%s/" LOCAL_LOG_DIR, a->options.data_dir);
     TRY(local_private_dir(logs, err));
     a->functions = base_xcalloc(described_handler_count, sizeof *a->functions);
     for (size_t i = 0; i < described_handler_count; i++) {
         const char *handler = described_handlers[i].name;
         char log_path[PATH_MAX + 32];
-        snprintf(log_path, sizeof log_path, "%s/%s.log", logs, handler);
+        snprintf(log_path, sizeof log_path, LOCAL_LOG_FILE_FORMAT, logs, handler);
         local_function_options fo = {
             .name = handler,
             .binary = a->options.handler,

@@ -59,21 +59,6 @@ typedef struct local_flags {
     const char *data_dir;
 } local_flags;
 
-/* --data-dir is as given; [local] data_dir is relative to the config file's folder. */
-static void resolve_data_dir(const scribble_globals *g, const char *flag, const char *dir,
-                             char out[PATH_MAX])
-{
-    if (flag || dir[0] == '/') {
-        snprintf(out, PATH_MAX, "%s", flag ? flag : dir);
-        return;
-    }
-    const char *slash = strrchr(g->config_path, '/');
-    if (slash)
-        snprintf(out, PATH_MAX, "%.*s/%s", (int)(slash - g->config_path), g->config_path, dir);
-    else
-        snprintf(out, PATH_MAX, "%s", dir);
-}
-
 static void report(const char *function, const char *message)
 {
     fprintf(stderr, "scribblectl local: %s: %s\n", function, message);
@@ -258,7 +243,7 @@ static int run_local(const cli_args *a, const scribble_globals *g)
     if (session_load_config(g, &cfg) != 0)
         return EXIT_STATUS_USAGE;
     char data_dir[PATH_MAX], handler[PATH_MAX];
-    resolve_data_dir(g, flags.data_dir, cfg.local.data_dir, data_dir);
+    session_local_data_dir(g, &cfg, flags.data_dir, data_dir);
     if (flags.port > 0 && flags.port == cfg.local.aws_port) {
         fprintf(stderr, "scribblectl local: --port %d: allowed: a port other than [local] aws_port "
                         "(%d), or 0\n", flags.port, cfg.local.aws_port);

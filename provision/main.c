@@ -15,8 +15,8 @@
 #include "provision/commands.h"
 
 static const cli_verb *const verbs[] = {
-    &verb_validate, &verb_doctor, &verb_plan,  &verb_up,   &verb_status,
-    &verb_down,     &verb_redeploy, &verb_local, &verb_help, &verb_completion,
+    &verb_validate, &verb_doctor, &verb_plan,  &verb_up,   &verb_status,     &verb_down,
+    &verb_redeploy, &verb_logs,   &verb_local, &verb_help, &verb_completion,
 };
 
 enum { GLOBAL_CONFIG, GLOBAL_REGION, GLOBAL_PROFILE, GLOBAL_ENDPOINT, GLOBAL_DEBUG, GLOBAL_VERSION };

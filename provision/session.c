@@ -50,6 +50,21 @@ void session_print_error(const char *verb, const base_error *err)
     fprintf(stderr, "scribblectl%s%s: %s\n", verb[0] ? " " : "", verb, text);
 }
 
+void session_local_data_dir(const scribble_globals *g, const scribble_config *cfg, const char *flag,
+                            char out[PATH_MAX])
+{
+    const char *dir = cfg->local.data_dir;
+    if (flag || dir[0] == '/') {
+        snprintf(out, PATH_MAX, "%s", flag ? flag : dir);
+        return;
+    }
+    const char *slash = strrchr(g->config_path, '/');
+    if (slash)
+        snprintf(out, PATH_MAX, "%.*s/%s", (int)(slash - g->config_path), g->config_path, dir);
+    else
+        snprintf(out, PATH_MAX, "%s", dir);
+}
+
 cJSON *session_add_lines(cJSON *object, const char *name, const char *text)
 {
     cJSON *list = cJSON_AddArrayToObject(object, name);

@@ -7,6 +7,7 @@
 #define SCRIBBLE_PROVISION_SESSION_H
 
 #include <cjson/cJSON.h>
+#include <limits.h>
 
 #include "aws/client.h"
 #include "provision/commands.h"
@@ -33,6 +34,10 @@ int session_open_stack(const scribble_globals *g, stack_session *ss);
 void session_close_stack(stack_session *ss);
 /* Prints an error on stderr as "scribblectl <verb>: <error>". */
 void session_print_error(const char *verb, const base_error *err);
+/* `scribblectl local`'s data folder: --data-dir as given (flag, or NULL), else
+ * [local] data_dir, relative to the config file's folder. */
+void session_local_data_dir(const scribble_globals *g, const scribble_config *cfg, const char *flag,
+                            char out[PATH_MAX]);
 /* Adds to object an array `name` of text's lines (none for ""); returns it. */
 cJSON *session_add_lines(cJSON *object, const char *name, const char *text);
 /* Prints a verb's --output json document on stdout and frees it. */

@@ -19,6 +19,7 @@
 #include "stack/description.h"
 
 struct app;
+struct cJSON;
 
 typedef struct handler_ctx {
     struct app *app;                  /* what the process keeps between invocations */
@@ -26,6 +27,7 @@ typedef struct handler_ctx {
     const char *trace_id;             /* Lambda-Runtime-Trace-Id, "" when absent */
     const char *invoked_function_arn; /* Lambda-Runtime-Invoked-Function-Arn, "" when absent */
     long long deadline_ms;            /* Lambda-Runtime-Deadline-Ms: Unix time in ms, 0 when absent */
+    struct cJSON *counts;             /* what the invocation counted (handler_count); may be NULL */
 } handler_ctx;
 
 typedef int (*handler_fn)(const handler_ctx *ctx, const char *event_json, size_t len,
@@ -34,6 +36,10 @@ typedef int (*handler_fn)(const handler_ctx *ctx, const char *event_json, size_t
 /* Milliseconds left before the invocation's deadline (negative once past it;
  * a large value when Lambda gave no deadline). */
 long long handler_remaining_ms(const handler_ctx *ctx);
+
+/* Adds n to the invocation's count `name` ("pixels", "posts", "records"),
+ * which its summary log line carries (log_invocation). */
+void handler_count(const handler_ctx *ctx, const char *name, double n);
 
 /* handler_<name> for each described handler: handler_connect, handler_send, ... */
 #define HANDLER_DECLARE_(name)                                                              \

@@ -155,7 +155,9 @@ int handler_broadcast(const handler_ctx *ctx, const char *event_json, size_t len
     pixel_run run = {0};
     cJSON_ArrayForEach(record, records)
         add_record(&a->settings.canvas, sqs_record_body(record), &run);
+    handler_count(ctx, "records", cJSON_GetArraySize(records));
     cJSON_Delete(doc);
+    handler_count(ctx, "pixels", (double)run.count);
     order(&run);
     int rc = 0;
     if (run.count == 0)

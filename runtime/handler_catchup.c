@@ -77,6 +77,7 @@ static int serve_request(const handler_ctx *ctx, const char *body)
         base_error ignored = {0};
         store_connection_remove(store, request.connection_id, &ignored);
         log_info("dropped a catch-up: the connection is gone");
+        handler_count(ctx, "dropped", 1);
         return 0;
     }
     log_failure("catching up a connection", &err);

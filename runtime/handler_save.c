@@ -161,5 +161,7 @@ int handler_save(const handler_ctx *ctx, const char *event_json, size_t len, bas
     json_text_append(response, answer);
     log_info("saved %zu placements and %zu pixels up to seq %" PRIu64, t.placements, t.pixels,
              t.saved);
+    handler_count(ctx, "placements", (double)t.placements);
+    handler_count(ctx, "pixels", (double)t.pixels);
     return 0;
 }

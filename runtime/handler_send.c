@@ -85,6 +85,7 @@ static void place(const handler_ctx *ctx, const char *connection_id, const char 
     base_buf_free(&message);
     log_info("placed %zu pixels, seq %" PRIu64 " to %" PRIu64, m->count, outcome.first_seq,
              outcome.last_seq);
+    handler_count(ctx, "pixels", (double)m->count);
 }
 
 /* One catch-up a connection asks for per this many ms; the connections of
@@ -144,6 +145,7 @@ int handler_send(const handler_ctx *ctx, const char *event_json, size_t len, bas
     } else if (client_message_parse(ev.body ? ev.body : "", ev.body_len, &a->settings.canvas,
                                     a->settings.max_batch, &m, &refusal) != 0) {
         log_info("refused a message: %s: %s", refusal.code, refusal.message);
+        handler_count(ctx, "refused", 1);
         refuse(a, ev.connection_id, refusal.code, refusal.message, m.ref, -1);
     } else {
         if (m.type == CLIENT_PLACE)

@@ -46,7 +46,9 @@ int handler_snapshot(const handler_ctx *ctx, const char *event_json, size_t len,
            "another invocation is loading the canvas; the next run publishes it");
     snapshot_outcome outcome;
     TRY(snapshot_publish(store, aws, a->settings.bucket, &outcome, err));
-    if (outcome.published)
+    if (outcome.published) {
         log_info("published %s (%zu bytes)", outcome.url, outcome.bytes);
+        handler_count(ctx, "bytes", (double)outcome.bytes);
+    }
     return answer(&outcome, response, err);
 }

@@ -194,6 +194,24 @@ long long handler_remaining_ms(const handler_ctx *ctx)
     return ctx->deadline_ms - ((long long)now.tv_sec * 1000 + now.tv_nsec / 1000000);
 }
 
+void handler_count(const handler_ctx *ctx, const char *name, double n)
+{
+    if (!ctx->counts)
+        return;
+    cJSON *count = cJSON_GetObjectItemCaseSensitive(ctx->counts, name);
+    if (count)
+        cJSON_SetNumberValue(count, count->valuedouble + n);
+    else
+        cJSON_AddNumberToObject(ctx->counts, name, n);
+}
+
+static long long monotonic_ms(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
 /* X-Ray, the AWS SDKs and our log read the trace id from the environment. */
 static void set_trace_id(const char *trace_id)
 {
@@ -215,17 +233,19 @@ static int serve_one(lambda_runtime *rt, const char *handler_name, handler_fn ha
         .trace_id = inv->trace_id,
         .invoked_function_arn = inv->invoked_function_arn,
         .deadline_ms = inv->deadline_ms,
+        .counts = cJSON_CreateObject(),
     };
     base_buf response = {0};
     base_error handler_err = {0};
+    long long start = monotonic_ms();
     int rc;
     if (handler(&ctx, base_buf_str(&inv->event), inv->event.len, &response, &handler_err) == 0) {
+        log_invocation(handler_name, monotonic_ms() - start, NULL, ctx.counts);
         rc = lambda_runtime_respond(rt, inv->request_id, base_buf_str(&response), response.len, err);
-        if (rc == 0)
-            log_info("%s handled the invocation", handler_name);
     } else {
         const char *type = handler_err.code[0] ? handler_err.code : "Runtime.HandlerError";
         log_failure(handler_name, &handler_err);
+        log_invocation(handler_name, monotonic_ms() - start, type, ctx.counts);
         rc = lambda_runtime_fail(rt, inv->request_id, type, handler_err.message, err);
     }
     base_buf_free(&response);

@@ -50,7 +50,9 @@ static void format_timestamp(char *out, size_t size)
     snprintf(out, size, "%s.%03ldZ", seconds, now.tv_nsec / 1000000);
 }
 
-static void write_line(const char *level, const char *error_type, const char *message)
+/* extra (may be NULL): fields added after the message; taken. */
+static void write_line_with(const char *level, const char *error_type, const char *message,
+                            cJSON *extra)
 {
     char timestamp[48];
     format_timestamp(timestamp, sizeof timestamp);
@@ -65,6 +67,13 @@ static void write_line(const char *level, const char *error_type, const char *me
     cJSON_AddStringToObject(line, "message", message);
     if (error_type && error_type[0])
         cJSON_AddStringToObject(line, "errorType", error_type);
+    cJSON *field = extra ? extra->child : NULL;
+    while (field) {
+        cJSON *next = field->next;
+        cJSON_AddItemToObject(line, field->string, cJSON_DetachItemViaPointer(extra, field));
+        field = next;
+    }
+    cJSON_Delete(extra);
     char *text = cJSON_PrintUnformatted(line);
     if (text) {
         fputs(text, stdout);
@@ -74,6 +83,11 @@ static void write_line(const char *level, const char *error_type, const char *me
     pthread_mutex_unlock(&log_lock);
     cJSON_free(text);
     cJSON_Delete(line);
+}
+
+static void write_line(const char *level, const char *error_type, const char *message)
+{
+    write_line_with(level, error_type, message, NULL);
 }
 
 __attribute__((format(printf, 2, 0))) static void write_formatted(const char *level,
@@ -123,4 +137,18 @@ void log_failure(const char *what, const base_error *err)
     base_buf_printf(&message, "%s: %s", what, detail);
     write_line("ERROR", err->code, base_buf_str(&message));
     base_buf_free(&message);
+}
+
+void log_invocation(const char *handler, long long duration_ms, const char *error_type,
+                    cJSON *counts)
+{
+    char message[160];
+    snprintf(message, sizeof message, "%s %s in %lld ms", handler, error_type ? "failed" : "ok",
+             duration_ms);
+    cJSON *extra = cJSON_CreateObject();
+    cJSON_AddStringToObject(extra, "handler", handler);
+    cJSON_AddNumberToObject(extra, "durationMs", (double)duration_ms);
+    cJSON_AddStringToObject(extra, "outcome", error_type ? "error" : "ok");
+    cJSON_AddItemToObject(extra, "counts", counts ? counts : cJSON_CreateObject());
+    write_line_with(error_type ? "ERROR" : "INFO", error_type, message, extra);
 }

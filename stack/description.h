@@ -116,6 +116,11 @@ extern const char *const stack_env_names[STACK_ENV_COUNT];
 /* Long enough for every role above with any handler, queue or table name. */
 #define ROLE_SIZE 64
 
+/* Where `scribblectl local` keeps each handler's log (what `scribblectl logs
+ * --local` reads): the folder under its data folder, and the file in it. */
+#define LOCAL_LOG_DIR "logs"
+#define LOCAL_LOG_FILE_FORMAT "%s/%s.log" /* the log folder, the handler */
+
 /* -- the handlers and their triggers ------------------------------------------------------- */
 
 /* The handlers, by name: Lambda's Handler setting and `scribblectl local`'s

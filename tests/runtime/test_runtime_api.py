@@ -103,6 +103,13 @@ def test_invocation_error_carries_request_id_and_loop_continues():
         assert line["timestamp"].endswith("Z"), line
     # Lines outside the invocation (start-up) carry no request id.
     assert "requestId" not in lines[0], lines
+    # The invocation ends with its summary line (docs/cli.md, "logs").
+    [summary] = [line for line in invocation_lines if "outcome" in line]
+    assert summary["handler"] == "send" and summary["outcome"] == "error", summary
+    assert summary["errorType"] == "InvalidEvent" and summary["level"] == "ERROR", summary
+    assert isinstance(summary["durationMs"], int) and summary["durationMs"] >= 0, summary
+    assert summary["message"] == f"send failed in {summary['durationMs']} ms", summary
+    assert summary["counts"] == {}, summary
 
 
 def test_trace_id_reaches_environment_and_log():
