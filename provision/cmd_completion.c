@@ -7,6 +7,7 @@
  *   source <(scribblectl completion bash)      # bash, or into bash_completion.d
  *   scribblectl completion zsh > "${fpath[1]}/_scribblectl"
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -74,28 +75,28 @@ static void bash_option_values(FILE *out, const cli_option *options, size_t coun
     fprintf(out, "        esac\n");
 }
 
+/* The words an operand may be, space-separated; false for a file name or no operand. */
+static bool print_operand_words(FILE *out, operand_kind kind, const scribble_globals *g)
+{
+    if (kind == OPERANDS_HANDLER)
+        print_handler_names(out);
+    else if (kind == OPERANDS_SHELL)
+        fprintf(out, " bash zsh");
+    else if (kind == OPERANDS_VERB)
+        print_verb_names(out, g);
+    return kind != OPERANDS_FILE && kind != OPERANDS_NONE;
+}
+
 static void bash_operands(FILE *out, operand_kind kind, const scribble_globals *g)
 {
-    switch (kind) {
-    case OPERANDS_FILE:
+    if (kind == OPERANDS_FILE) {
         fprintf(out, "        COMPREPLY=($(compgen -f -- \"$cur\"))\n");
-        break;
-    case OPERANDS_HANDLER:
-        fprintf(out, "        COMPREPLY=($(compgen -W \"");
-        print_handler_names(out);
-        fprintf(out, "\" -- \"$cur\"))\n");
-        break;
-    case OPERANDS_SHELL:
-        fprintf(out, "        COMPREPLY=($(compgen -W \"bash zsh\" -- \"$cur\"))\n");
-        break;
-    case OPERANDS_VERB:
-        fprintf(out, "        COMPREPLY=($(compgen -W \"");
-        print_verb_names(out, g);
-        fprintf(out, "\" -- \"$cur\"))\n");
-        break;
-    case OPERANDS_NONE:
+    } else if (kind == OPERANDS_NONE) {
         fprintf(out, "        COMPREPLY=()\n");
-        break;
+    } else {
+        fprintf(out, "        COMPREPLY=($(compgen -W \"");
+        print_operand_words(out, kind, g);
+        fprintf(out, "\" -- \"$cur\"))\n");
     }
 }
 
@@ -191,27 +192,18 @@ static void zsh_option(FILE *out, const cli_option *o)
     }
 }
 
+/* '::file:_files', ':handler:( connect ... all)', '::command:( validate ...)' */
 static void zsh_operands(FILE *out, operand_kind kind, const scribble_globals *g)
 {
-    switch (kind) {
-    case OPERANDS_FILE:
+    if (kind == OPERANDS_FILE) {
         fprintf(out, "        '::file:_files' \\\n");
-        break;
-    case OPERANDS_HANDLER:
-        fprintf(out, "        ':handler:(");
-        print_handler_names(out);
+    } else if (kind != OPERANDS_NONE) {
+        fprintf(out, "        '%s:(",
+                kind == OPERANDS_HANDLER ? ":handler"
+                : kind == OPERANDS_SHELL ? ":shell"
+                                         : "::command");
+        print_operand_words(out, kind, g);
         fprintf(out, ")' \\\n");
-        break;
-    case OPERANDS_SHELL:
-        fprintf(out, "        ':shell:(bash zsh)' \\\n");
-        break;
-    case OPERANDS_VERB:
-        fprintf(out, "        '::command:(");
-        print_verb_names(out, g);
-        fprintf(out, ")' \\\n");
-        break;
-    case OPERANDS_NONE:
-        break;
     }
 }
 
