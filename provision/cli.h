@@ -98,14 +98,24 @@ typedef struct cli_verb {
 
 #define CLI_COUNT(table) (sizeof(table) / sizeof((table)[0]))
 
-/* Parses argv[first..] into `out` against `options`. With stop_at_operand
- * it stops at the first word that is not an option (the global options end
- * at the verb) and sets *next to it; otherwise every word that is not an
- * option is an operand. "-h"/"--help" sets *help and stops. An unknown
- * option, a missing or disallowed value, or too many operands is a
- * BASE_ERROR_CONFIG naming the word and what is allowed. */
-int cli_parse(const cli_option *options, size_t option_count, int argc, char **argv, int first,
-              bool stop_at_operand, cli_args *out, int *next, bool *help, base_error *err);
+/* The options a command line may hold: its own, and `also` (the global
+ * options, which a verb's command line may repeat after the verb). */
+typedef struct cli_table {
+    const cli_option *options;
+    size_t count;
+    const cli_option *also;
+    size_t also_count;
+} cli_table;
+
+/* Parses argv[first..] into `out` against table->options, and into also_out
+ * (when not NULL) against table->also. With stop_at_operand it stops at the
+ * first word that is not an option (the global options end at the verb) and
+ * sets *next to it; otherwise every word that is not an option is an
+ * operand, as is every word after "--". "-h"/"--help" sets *help and stops.
+ * An unknown option, a missing or disallowed value, or too many operands is
+ * a BASE_ERROR_CONFIG naming the word and what is allowed. */
+int cli_parse(const cli_table *table, int argc, char **argv, int first, bool stop_at_operand,
+              cli_args *out, cli_args *also_out, int *next, bool *help, base_error *err);
 
 /* Checks the operand count against the verb's. */
 int cli_check_operands(const cli_verb *v, const cli_args *a, base_error *err);

@@ -101,45 +101,72 @@ static bool valid_value(const cli_option *o, const char *value, long *number)
 
 static bool is_help(const char *word) { return !strcmp(word, "-h") || !strcmp(word, "--help"); }
 
-int cli_parse(const cli_option *options, size_t option_count, int argc, char **argv, int first,
-              bool stop_at_operand, cli_args *out, int *next, bool *help, base_error *err)
+/* Takes the option `word` names (and its value) into out when the table has
+ * it: 1; not in the table: 0; a missing or disallowed value: -1. */
+static int take_option(const cli_option *options, size_t option_count, int argc, char **argv,
+                       int *i, cli_args *out, base_error *err)
+{
+    const char *word = argv[*i], *value;
+    size_t index;
+    const cli_option *o = find_option(options, option_count, word, &value, &index);
+    if (!o)
+        return 0;
+    if (o->value == OPTION_FLAG) {
+        if (value)
+            return refuse(options, option_count, word, NULL, err);
+    } else if (!value) {
+        if (*i + 1 >= argc)
+            return refuse(options, option_count, word, NULL, err);
+        value = argv[++*i];
+    }
+    if (o->value != OPTION_FLAG && !valid_value(o, value, &out->number[index]))
+        return refuse(options, option_count, o->name, value, err);
+    out->given[index] = true;
+    out->text[index] = value;
+    return 1;
+}
+
+static int add_operand(cli_args *out, const char *word, base_error *err)
+{
+    ENSURE(out->operand_count < CLI_MAX_OPERANDS, err, BASE_ERROR_CONFIG, "",
+           "%s: too many operands", word);
+    out->operands[out->operand_count++] = word;
+    return 0;
+}
+
+int cli_parse(const cli_table *table, int argc, char **argv, int first, bool stop_at_operand,
+              cli_args *out, cli_args *also_out, int *next, bool *help, base_error *err)
 {
     memset(out, 0, sizeof *out);
+    if (also_out)
+        memset(also_out, 0, sizeof *also_out);
     *help = false;
-    ENSURE(option_count <= CLI_MAX_OPTIONS, err, BASE_ERROR_INVALID, "", "%zu options: at most %d",
-           option_count, CLI_MAX_OPTIONS);
+    ENSURE(table->count <= CLI_MAX_OPTIONS && table->also_count <= CLI_MAX_OPTIONS, err,
+           BASE_ERROR_INVALID, "", "more than %d options", CLI_MAX_OPTIONS);
     int i = first;
+    bool options_end = false;
     for (; i < argc; i++) {
         const char *word = argv[i];
-        if (is_help(word)) {
+        if (!options_end && is_help(word)) {
             *help = true;
             break;
         }
-        if (word[0] != '-' || !word[1]) {
-            if (stop_at_operand)
-                break;
-            ENSURE(out->operand_count < CLI_MAX_OPERANDS, err, BASE_ERROR_CONFIG, "",
-                   "%s: too many operands", word);
-            out->operands[out->operand_count++] = word;
+        if (!options_end && !strcmp(word, "--") && !stop_at_operand) {
+            options_end = true;
             continue;
         }
-        const char *value;
-        size_t index;
-        const cli_option *o = find_option(options, option_count, word, &value, &index);
-        if (!o)
-            return refuse(options, option_count, word, NULL, err);
-        if (o->value == OPTION_FLAG) {
-            if (value)
-                return refuse(options, option_count, word, NULL, err);
-        } else if (!value) {
-            if (i + 1 >= argc)
-                return refuse(options, option_count, word, NULL, err);
-            value = argv[++i];
+        if (options_end || word[0] != '-' || !word[1]) {
+            if (stop_at_operand)
+                break;
+            TRY(add_operand(out, word, err));
+            continue;
         }
-        if (o->value != OPTION_FLAG && !valid_value(o, value, &out->number[index]))
-            return refuse(options, option_count, o->name, value, err);
-        out->given[index] = true;
-        out->text[index] = value;
+        int taken = take_option(table->options, table->count, argc, argv, &i, out, err);
+        if (taken == 0 && also_out)
+            taken = take_option(table->also, table->also_count, argc, argv, &i, also_out, err);
+        if (taken == 0)
+            return refuse(table->options, table->count, word, NULL, err);
+        TRY(taken < 0 ? -1 : 0);
     }
     if (next)
         *next = i;

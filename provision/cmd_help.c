@@ -93,7 +93,7 @@ void scribble_print_help(FILE *out, const scribble_globals *g, const cli_verb *v
         fprintf(out, "\noptions:\n");
         print_options(out, v->options, v->option_count);
     }
-    fprintf(out, "\nThe global options (scribblectl --help) come before the command.\n");
+    fprintf(out, "\nThe global options (scribblectl --help) may come before or after the command.\n");
     print_exit_statuses(out);
 }
 

@@ -35,30 +35,45 @@ static const cli_option global_options[] = {
                         "print scribblectl's version and exit"},
 };
 
+/* Lays the global options given over g (before the verb, then after it). */
 static void apply_globals(const cli_args *a, scribble_globals *g)
 {
     if (a->given[GLOBAL_CONFIG]) {
         g->config_path = a->text[GLOBAL_CONFIG];
         g->config_explicit = true;
     }
-    g->region = a->text[GLOBAL_REGION];
-    g->profile = a->text[GLOBAL_PROFILE];
-    g->endpoint_url = a->text[GLOBAL_ENDPOINT];
-    g->debug = a->given[GLOBAL_DEBUG];
+    if (a->given[GLOBAL_REGION])
+        g->region = a->text[GLOBAL_REGION];
+    if (a->given[GLOBAL_PROFILE])
+        g->profile = a->text[GLOBAL_PROFILE];
+    if (a->given[GLOBAL_ENDPOINT])
+        g->endpoint_url = a->text[GLOBAL_ENDPOINT];
+    g->debug = g->debug || a->given[GLOBAL_DEBUG];
 }
 
-/* The verb's own command line: parsed against its table, --help answered here. */
-static int run_verb(const cli_verb *v, int argc, char **argv, int first, const scribble_globals *g)
+static int print_version(void)
 {
-    cli_args a;
+    printf("scribblectl %s\n", SCRIBBLE_VERSION);
+    return EXIT_STATUS_OK;
+}
+
+/* The verb's own command line, where the global options may come again:
+ * parsed against its table, --help answered here. */
+static int run_verb(const cli_verb *v, int argc, char **argv, int first, scribble_globals *g)
+{
+    cli_table table = {v->options, v->option_count, g->global_options, g->global_option_count};
+    cli_args a, globals;
     bool help;
     base_error err = {0};
-    if (cli_parse(v->options, v->option_count, argc, argv, first, false, &a, NULL, &help, &err) != 0)
+    if (cli_parse(&table, argc, argv, first, false, &a, &globals, NULL, &help, &err) != 0)
         return scribble_usage_error(v, &err);
     if (help) {
         scribble_print_help(stdout, g, v);
         return EXIT_STATUS_OK;
     }
+    if (globals.given[GLOBAL_VERSION])
+        return print_version();
+    apply_globals(&globals, g);
     if (cli_check_operands(v, &a, &err) != 0)
         return scribble_usage_error(v, &err);
     return v->run(&a, g);
@@ -77,7 +92,8 @@ int main(int argc, char **argv)
     bool help;
     int next;
     base_error err = {0};
-    if (cli_parse(global_options, g.global_option_count, argc, argv, 1, true, &a, &next, &help, &err) != 0) {
+    cli_table table = {global_options, g.global_option_count, NULL, 0};
+    if (cli_parse(&table, argc, argv, 1, true, &a, NULL, &next, &help, &err) != 0) {
         fprintf(stderr, "scribblectl: %s\n\n", err.message);
         scribble_print_help(stderr, &g, NULL);
         return EXIT_STATUS_USAGE;
@@ -86,10 +102,8 @@ int main(int argc, char **argv)
         scribble_print_help(stdout, &g, NULL);
         return EXIT_STATUS_OK;
     }
-    if (a.given[GLOBAL_VERSION]) {
-        printf("scribblectl %s\n", SCRIBBLE_VERSION);
-        return EXIT_STATUS_OK;
-    }
+    if (a.given[GLOBAL_VERSION])
+        return print_version();
     apply_globals(&a, &g);
     if (next >= argc) {
         scribble_print_help(stderr, &g, NULL);

@@ -123,6 +123,15 @@ def test_validate_json_when_valid(tmp_path):
     assert doc["region"] is None
     region = run("--region", "eu-west-1", "validate", "--output=json", cwd=tmp_path)
     assert check_document("validate", region.stdout)["region"] == "eu-west-1"
+    after = run("validate", "--output=json", "--region", "eu-west-2", cwd=tmp_path)  # globals after the verb
+    assert check_document("validate", after.stdout)["region"] == "eu-west-2"
+
+
+def test_operands_after_a_double_dash(tmp_path):
+    (tmp_path / "-odd.ini").write_text("[stack]\nname = odd\n")
+    result = run("validate", "--", "-odd.ini", cwd=tmp_path)
+    assert result.returncode == 0 and result.stdout.startswith("-odd.ini: OK (stack odd"), result.stderr
+    assert run("status", "--version").stdout == run("--version").stdout
 
 
 def test_validate_json_lists_every_error(tmp_path):
