@@ -53,9 +53,8 @@ static void bash_pattern(FILE *out, const cli_option *o)
 }
 
 /* "--output) COMPREPLY=(...); return;;" for each option that takes a value. */
-static void bash_option_values(FILE *out, const cli_option *options, size_t count)
+static void bash_value_arms(FILE *out, const cli_option *options, size_t count)
 {
-    fprintf(out, "        case \"$prev\" in\n");
     for (size_t i = 0; i < count; i++) {
         const cli_option *o = &options[i];
         if (o->value == OPTION_FLAG)
@@ -72,7 +71,6 @@ static void bash_option_values(FILE *out, const cli_option *options, size_t coun
         }
         fprintf(out, "; return;;\n");
     }
-    fprintf(out, "        esac\n");
 }
 
 /* The words an operand may be, space-separated; false for a file name or no operand. */
@@ -122,8 +120,10 @@ static void print_bash(FILE *out, const scribble_globals *g)
                  "    done\n"
                  "    case \"$verb\" in\n"
                  "    \"\")\n");
-    bash_option_values(out, g->global_options, g->global_option_count);
-    fprintf(out, "        if [[ \"$cur\" == -* ]]; then\n"
+    fprintf(out, "        case \"$prev\" in\n");
+    bash_value_arms(out, g->global_options, g->global_option_count);
+    fprintf(out, "        esac\n"
+                 "        if [[ \"$cur\" == -* ]]; then\n"
                  "            COMPREPLY=($(compgen -W \"");
     print_option_names(out, g->global_options, g->global_option_count);
     fprintf(out, " --help\" -- \"$cur\"))\n"
@@ -134,11 +134,18 @@ static void print_bash(FILE *out, const scribble_globals *g)
                  "        fi;;\n");
     for (size_t v = 0; v < g->verb_count; v++) {
         const cli_verb *vb = g->verbs[v];
-        fprintf(out, "    %s)\n", vb->name);
-        bash_option_values(out, vb->options, vb->option_count);
-        fprintf(out, "        if [[ \"$cur\" == -* ]]; then\n"
+        /* The verb's options, then the global options, which may also come after it. */
+        fprintf(out,
+                "    %s)\n"
+                "        case \"$prev\" in\n",
+                vb->name);
+        bash_value_arms(out, vb->options, vb->option_count);
+        bash_value_arms(out, g->global_options, g->global_option_count);
+        fprintf(out, "        esac\n"
+                     "        if [[ \"$cur\" == -* ]]; then\n"
                      "            COMPREPLY=($(compgen -W \"");
         print_option_names(out, vb->options, vb->option_count);
+        print_option_names(out, g->global_options, g->global_option_count);
         fprintf(out, " --help\" -- \"$cur\"))\n"
                      "            return\n"
                      "        fi\n");
@@ -236,6 +243,8 @@ static void print_zsh(FILE *out, const scribble_globals *g)
         fprintf(out, "        %s) _arguments \\\n", vb->name);
         for (size_t i = 0; i < vb->option_count; i++)
             zsh_option(out, &vb->options[i]);
+        for (size_t i = 0; i < g->global_option_count; i++)
+            zsh_option(out, &g->global_options[i]);
         zsh_operands(out, vb->operand_kind, g);
         fprintf(out, "        '(-h --help)'{-h,--help}'[show help]';;\n");
     }

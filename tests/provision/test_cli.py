@@ -157,13 +157,13 @@ def test_schema_refuses_what_it_should():
 
 # -- completion --------------------------------------------------------------------------
 
-def bash_complete(script, *words):
+def bash_complete(script, *words, cwd=None):
     """COMPREPLY for the command line `words` with the cursor on its last word."""
     words = ["scribblectl", *words]
     program = (f"{script}\nCOMP_WORDS=({' '.join(repr(w) for w in words)})\n"
                f"COMP_CWORD={len(words) - 1}\n_scribblectl\nprintf '%s\\n' \"${{COMPREPLY[@]}}\"\n")
     result = subprocess.run(["bash", "--norc", "--noprofile", "-c", program], capture_output=True,
-                            text=True, timeout=30)
+                            text=True, timeout=30, cwd=cwd)
     assert result.returncode == 0, result.stderr
     return sorted(filter(None, result.stdout.splitlines()))
 
@@ -178,8 +178,13 @@ def test_bash_completion(tmp_path):
     assert "--version" in bash_complete(script, "-")
     assert bash_complete(script, "-c", "x.ini", "sta") == ["status"]
     assert bash_complete(script, "status", "--output", "") == ["json", "text"]
-    assert bash_complete(script, "status", "--") == ["--help", "--output"]
-    assert bash_complete(script, "down", "-") == ["--help", "--output", "--yes", "-y"]
+    globals_ = ["--config", "--debug", "--endpoint-url", "--profile", "--region", "--version", "-c"]
+    assert bash_complete(script, "status", "-") == sorted(["--help", "--output", *globals_])
+    assert bash_complete(script, "down", "-") == sorted(["--help", "--output", "--yes", "-y", *globals_])
+    assert bash_complete(script, "down", "--region", "") == []
+    (tmp_path / "wall.ini").write_text("")
+    assert bash_complete(script, "down", "--config", "", cwd=tmp_path) == ["wall.ini"]
+    assert bash_complete(script, "validate", "w", cwd=tmp_path) == ["wall.ini"]
     assert bash_complete(script, "redeploy", "") == sorted([*HANDLERS, "all"])
     assert bash_complete(script, "redeploy", "s") == ["save", "send", "snapshot"]
     assert bash_complete(script, "local", "--port", "") == []
