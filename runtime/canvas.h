@@ -27,6 +27,7 @@
 
 #include "base/error.h"
 #include "stack/description.h" /* SCRIBBLE_CANVAS_MAX_BITS */
+#include "stack/palette.h"
 
 typedef struct canvas_geometry {
     int width;  /* pixels, at least 1 */
@@ -34,9 +35,7 @@ typedef struct canvas_geometry {
     int depth;  /* bits per pixel: 1, 2, 4, 8 or 24 */
 } canvas_geometry;
 
-typedef struct canvas_rgb {
-    uint8_t r, g, b;
-} canvas_rgb;
+typedef stack_rgb canvas_rgb;
 
 bool canvas_depth_valid(long depth);
 
@@ -72,13 +71,7 @@ uint32_t canvas_get(const canvas_geometry *g, const uint8_t *bits, size_t len, i
  * x, y and colour must have passed canvas_check_pixel. */
 void canvas_set(const canvas_geometry *g, uint8_t *bits, int x, int y, uint32_t colour);
 
-/* The fixed palette of an indexed depth (1, 2, 4 or 8), with its number of
- * entries in *count; NULL (and *count 0) for 24 and anything else.
- *   1: white, black.
- *   2: four greys from white to black (0xFFFFFF, 0xAAAAAA, 0x555555, 0x000000).
- *   4: the 16 colours of Reddit's r/place of 2017, white first.
- *   8: xterm's 256 colours: its 16 system colours, the 6x6x6 cube with
- *      levels 0, 95, 135, 175, 215, 255, and 24 greys 8, 18, ..., 238. */
+/* The fixed palette of an indexed depth: stack_palette (stack/palette.h). */
 const canvas_rgb *canvas_palette(int depth, size_t *count);
 
 /* What a colour value looks like: its palette entry, or for depth 24 the
