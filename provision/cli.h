@@ -53,6 +53,7 @@ typedef struct cli_option {
     const char *choices;     /* OPTION_CHOICE: "text|json" */
     long min, max;           /* OPTION_NUMBER */
     const char *help;
+    bool required; /* the command refuses to run without it */
 } cli_option;
 
 /* The --output option every verb that reports takes. */

@@ -175,6 +175,9 @@ int cli_parse(const cli_table *table, int argc, char **argv, int first, bool sto
 
 int cli_check_operands(const cli_verb *v, const cli_args *a, base_error *err)
 {
+    for (size_t i = 0; i < v->option_count; i++)
+        ENSURE(!v->options[i].required || a->given[i], err, BASE_ERROR_CONFIG, "", "needs %s %s",
+               v->options[i].name, v->options[i].placeholder);
     if (a->operand_count > v->max_operands)
         return base_error_set(err, BASE_ERROR_CONFIG, "", "%s: takes %s",
                               a->operands[v->max_operands],

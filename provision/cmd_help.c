@@ -22,7 +22,9 @@ const cli_verb *scribble_find_verb(const scribble_globals *g, const char *name)
 /* "[--yes] [--output text|json] [--port N]" */
 static void print_option_synopsis(FILE *out, const cli_option *o)
 {
-    if (o->value == OPTION_FLAG)
+    if (o->required)
+        fprintf(out, " %s %s", o->name, o->placeholder);
+    else if (o->value == OPTION_FLAG)
         fprintf(out, " [%s]", o->name);
     else if (o->value == OPTION_CHOICE)
         fprintf(out, " [%s %s]", o->name, o->choices);

@@ -27,7 +27,7 @@ typedef struct scribble_globals {
 } scribble_globals;
 
 extern const cli_verb verb_validate, verb_doctor, verb_plan, verb_up, verb_status, verb_down,
-    verb_redeploy, verb_logs, verb_local, verb_help, verb_completion;
+    verb_redeploy, verb_logs, verb_timelapse, verb_local, verb_help, verb_completion;
 
 /* The verb named `name`, or NULL. */
 const cli_verb *scribble_find_verb(const scribble_globals *g, const char *name);

@@ -15,11 +15,18 @@
 #include "provision/commands.h"
 
 static const cli_verb *const verbs[] = {
-    &verb_validate, &verb_doctor, &verb_plan,  &verb_up,   &verb_status,     &verb_down,
-    &verb_redeploy, &verb_logs,   &verb_local, &verb_help, &verb_completion,
+    &verb_validate, &verb_doctor, &verb_plan,      &verb_up,    &verb_status, &verb_down,
+    &verb_redeploy, &verb_logs,   &verb_timelapse, &verb_local, &verb_help,   &verb_completion,
 };
 
-enum { GLOBAL_CONFIG, GLOBAL_REGION, GLOBAL_PROFILE, GLOBAL_ENDPOINT, GLOBAL_DEBUG, GLOBAL_VERSION };
+enum {
+    GLOBAL_CONFIG,
+    GLOBAL_REGION,
+    GLOBAL_PROFILE,
+    GLOBAL_ENDPOINT,
+    GLOBAL_DEBUG,
+    GLOBAL_VERSION
+};
 static const cli_option global_options[] = {
     [GLOBAL_CONFIG] = {"--config", 'c', OPTION_FILE, "FILE", NULL, 0, 0,
                        "configuration file (default: scribble.ini)"},
@@ -111,7 +118,8 @@ int main(int argc, char **argv)
     }
     const cli_verb *v = scribble_find_verb(&g, argv[next]);
     if (!v) {
-        fprintf(stderr, "scribblectl: '%s' is not a command; see 'scribblectl --help'\n", argv[next]);
+        fprintf(stderr, "scribblectl: '%s' is not a command; see 'scribblectl --help'\n",
+                argv[next]);
         return EXIT_STATUS_USAGE;
     }
     return run_verb(v, argc, argv, next + 1, &g);
