@@ -57,11 +57,12 @@ typedef struct cli_option {
 } cli_option;
 
 /* The --output option every verb that reports takes. */
-/* clang-format off */
 #define CLI_OUTPUT_OPTION                                                                          \
-    {"--output", 0, OPTION_CHOICE, "FORMAT", "text|json", 0, 0,                                    \
-     "text (the default) or json: one JSON document on stdout (docs/cli.md)"}
-/* clang-format on */
+    {                                                                                              \
+        .name = "--output", .value = OPTION_CHOICE, .placeholder = "FORMAT",                       \
+        .choices = "text|json",                                                                    \
+        .help = "text (the default) or json: one JSON document on stdout (docs/cli.md)"            \
+    }
 
 #define CLI_MAX_OPTIONS 8
 #define CLI_MAX_OPERANDS 4

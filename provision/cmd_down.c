@@ -75,8 +75,11 @@ static bool confirmed(const stack *s)
 
 enum { DOWN_YES, DOWN_OUTPUT };
 static const cli_option down_options[] = {
-    [DOWN_YES] = {"--yes", 'y', OPTION_FLAG, NULL, NULL, 0, 0,
-                  "delete without asking for the stack's name (needed when stdin\nis not a terminal)"},
+    [DOWN_YES] = {.name = "--yes",
+                  .short_name = 'y',
+                  .value = OPTION_FLAG,
+                  .help = "delete without asking for the stack's name (needed when stdin\n"
+                          "is not a terminal)"},
     [DOWN_OUTPUT] = CLI_OUTPUT_OPTION,
 };
 

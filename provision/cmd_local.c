@@ -43,14 +43,24 @@ static void on_signal(int sig)
 
 enum { LOCAL_PORT, LOCAL_DATA_DIR, LOCAL_SCHEDULE_INTERVAL };
 static const cli_option local_options[] = {
-    [LOCAL_PORT] = {"--port", 0, OPTION_NUMBER, "N", NULL, 0, 65535,
-                    "the page's port (default [local] port; 0: a free one)"},
-    [LOCAL_DATA_DIR] = {"--data-dir", 0, OPTION_FILE, "DIR", NULL, 0, 0,
-                        "where tables, snapshots and logs are kept\n"
-                        "(default [local] data_dir, beside the config file)"},
-    [LOCAL_SCHEDULE_INTERVAL] = {"--schedule-interval", 0, OPTION_NUMBER, "SECONDS", NULL, 1, 3600,
-                                 "how often snapshot and save run (default [local]\n"
-                                 "schedule_interval)"},
+    [LOCAL_PORT] = {.name = "--port",
+                    .value = OPTION_NUMBER,
+                    .placeholder = "N",
+                    .min = 0,
+                    .max = 65535,
+                    .help = "the page's port (default [local] port; 0: a free one)"},
+    [LOCAL_DATA_DIR] = {.name = "--data-dir",
+                        .value = OPTION_FILE,
+                        .placeholder = "DIR",
+                        .help = "where tables, snapshots and logs are kept\n"
+                                "(default [local] data_dir, beside the config file)"},
+    [LOCAL_SCHEDULE_INTERVAL] = {.name = "--schedule-interval",
+                                 .value = OPTION_NUMBER,
+                                 .placeholder = "SECONDS",
+                                 .min = 1,
+                                 .max = 3600,
+                                 .help = "how often snapshot and save run (default [local]\n"
+                                         "schedule_interval)"},
 };
 
 typedef struct local_flags {

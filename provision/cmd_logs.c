@@ -112,19 +112,31 @@ static void print_json_line(const log_event *e)
 
 enum { LOGS_SINCE, LOGS_FOLLOW, LOGS_FILTER, LOGS_LOCAL, LOGS_DATA_DIR, LOGS_OUTPUT };
 static const cli_option logs_options[] = {
-    [LOGS_SINCE] = {"--since", 0, OPTION_TEXT, "WHEN", NULL, 0, 0,
-                    "from this long ago (90s, 15m, 2h, 3d) or this UTC time\n"
-                    "(2026-12-04T10:00:00Z); default " DEFAULT_SINCE},
-    [LOGS_FOLLOW] = {"--follow", 'f', OPTION_FLAG, NULL, NULL, 0, 0,
-                     "keep printing new lines until Ctrl-C"},
-    [LOGS_FILTER] = {"--filter", 0, OPTION_TEXT, "TEXT", NULL, 0, 0,
-                     "only lines containing TEXT, as written (case matters)"},
-    [LOGS_LOCAL] = {"--local", 0, OPTION_FLAG, NULL, NULL, 0, 0,
-                    "read scribblectl local's log folder instead of CloudWatch Logs"},
-    [LOGS_DATA_DIR] = {"--data-dir", 0, OPTION_FILE, "DIR", NULL, 0, 0,
-                       "with --local: its data folder (default [local] data_dir)"},
-    [LOGS_OUTPUT] = {"--output", 0, OPTION_CHOICE, "FORMAT", "text|json", 0, 0,
-                     "text (the default) or json: one JSON object per line (docs/cli.md)"},
+    [LOGS_SINCE] = {.name = "--since",
+                    .value = OPTION_TEXT,
+                    .placeholder = "WHEN",
+                    .help = "from this long ago (90s, 15m, 2h, 3d) or this UTC time\n"
+                            "(2026-12-04T10:00:00Z); default " DEFAULT_SINCE},
+    [LOGS_FOLLOW] = {.name = "--follow",
+                     .short_name = 'f',
+                     .value = OPTION_FLAG,
+                     .help = "keep printing new lines until Ctrl-C"},
+    [LOGS_FILTER] = {.name = "--filter",
+                     .value = OPTION_TEXT,
+                     .placeholder = "TEXT",
+                     .help = "only lines containing TEXT, as written (case matters)"},
+    [LOGS_LOCAL] = {.name = "--local",
+                    .value = OPTION_FLAG,
+                    .help = "read scribblectl local's log folder instead of CloudWatch Logs"},
+    [LOGS_DATA_DIR] = {.name = "--data-dir",
+                       .value = OPTION_FILE,
+                       .placeholder = "DIR",
+                       .help = "with --local: its data folder (default [local] data_dir)"},
+    [LOGS_OUTPUT] = {.name = "--output",
+                     .value = OPTION_CHOICE,
+                     .placeholder = "FORMAT",
+                     .choices = "text|json",
+                     .help = "text (the default) or json: one JSON object per line (docs/cli.md)"},
 };
 
 typedef struct logs_run {

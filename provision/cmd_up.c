@@ -7,8 +7,9 @@
 
 enum { UP_DRY_RUN, UP_OUTPUT };
 static const cli_option up_options[] = {
-    [UP_DRY_RUN] = {"--dry-run", 0, OPTION_FLAG, NULL, NULL, 0, 0,
-                    "change nothing: show what up would do (what plan shows)"},
+    [UP_DRY_RUN] = {.name = "--dry-run",
+                    .value = OPTION_FLAG,
+                    .help = "change nothing: show what up would do (what plan shows)"},
     [UP_OUTPUT] = CLI_OUTPUT_OPTION,
 };
 
