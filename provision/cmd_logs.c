@@ -4,7 +4,9 @@
  * the handlers' log lines, interleaved by time, each marked with its
  * handler; from the stack's CloudWatch Logs groups, or with --local from
  * `scribblectl local`'s log folder. --follow polls again (1 s, backing off
- * to 10 s while nothing new arrives) until SIGINT or SIGTERM, then exits 0.
+ * to 10 s while nothing new arrives; after a throttle or a dropped connection
+ * the client could not retry away, 10 s) until SIGINT or SIGTERM, then
+ * exits 0.
  */
 #include <cjson/cJSON.h>
 #include <limits.h>
@@ -178,8 +180,15 @@ static int print_logs(logs_run *run, long long start_ms)
         base_error err = {0};
         if (read_batch(run, start_ms, &b, &err) != 0) {
             session_print_error("logs", &err);
-            rc = err.kind == BASE_ERROR_CONFIG ? EXIT_STATUS_USAGE : EXIT_STATUS_FAILED;
-            break;
+            bool transient = err.retryable || err.kind == BASE_ERROR_TRANSPORT;
+            if (!run->args->given[LOGS_FOLLOW] || !transient) {
+                rc = err.kind == BASE_ERROR_CONFIG ? EXIT_STATUS_USAGE : EXIT_STATUS_FAILED;
+                break;
+            }
+            /* Following: the client's own retries ran out; wait longer and go on. */
+            poll_ms = LONGEST_POLL_MS;
+            wait_ms(poll_ms);
+            continue;
         }
         if (b.missing == run->source_count && !warned) {
             fprintf(stderr, "scribblectl logs: no log %s yet for %s (has it run?)\n",

@@ -147,3 +147,28 @@ def test_follow_prints_what_arrives_and_stops_on_sigint(local_aws, tmp_path, sta
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_follow_outlives_an_endpoint_that_stops_answering(local_aws, tmp_path, stack_logs):
+    """The local AWS goes away while following: the failed poll is said on
+    stderr and following goes on (exit 0 on SIGINT), as after a throttle
+    the client's retries could not absorb."""
+    process = subprocess.Popen([SCRIBBLECTL, "logs", "--follow", "send"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env=local_aws.env(), cwd=tmp_path)
+    out, err = queue.Queue(), queue.Queue()
+    threading.Thread(target=lambda: [out.put(x) for x in process.stdout] + [out.put(None)],
+                     daemon=True).start()
+    threading.Thread(target=lambda: [err.put(x) for x in process.stderr] + [err.put(None)],
+                     daemon=True).start()
+    try:
+        assert out.get(timeout=30) is not None and out.get(timeout=30) is not None
+        local_aws.__exit__()  # idempotent: the fixture's own exit finds it stopped
+        said = err.get(timeout=60)  # the next poll, after the client's retries
+        assert said is not None and said.startswith("scribblectl logs: "), said
+        assert process.poll() is None, "logs --follow exited on a failed poll"
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=15) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
