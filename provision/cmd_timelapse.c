@@ -255,7 +255,9 @@ static int run_timelapse(const cli_args *a, const scribble_globals *g)
     aws_client *client = NULL;
     history h = {0};
     bool tty = isatty(STDERR_FILENO);
-    if (stack_build(&cfg, &plan, &err) != 0) {
+    int scale = a->given[TL_SCALE] ? (int)a->number[TL_SCALE] : 1;
+    if (timelapse_check_size(cfg.canvas.width, cfg.canvas.height, scale, &err) != 0 ||
+        stack_build(&cfg, &plan, &err) != 0) {
         session_print_error("timelapse", &err);
         rc = EXIT_STATUS_USAGE;
     } else if (a->given[TL_LOCAL] &&

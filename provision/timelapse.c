@@ -88,15 +88,19 @@ static int assemble(WebPAnimEncoder *enc, int end_ms, base_buf *out, base_error 
     return 0;
 }
 
+int timelapse_check_size(int width, int height, int scale, base_error *err)
+{
+    ENSURE((long)width * scale <= TIMELAPSE_MAX_SIDE && (long)height * scale <= TIMELAPSE_MAX_SIDE,
+           err, BASE_ERROR_CONFIG, "TooLarge",
+           "a %dx%d canvas at --scale %d is %ldx%ld pixels; WebP allows at most %d a side", width,
+           height, scale, (long)width * scale, (long)height * scale, TIMELAPSE_MAX_SIDE);
+    return 0;
+}
+
 int timelapse_encode(const history *h, const timelapse_options *o, base_buf *out, int *frame_count,
                      timelapse_progress_fn progress, void *progress_ctx, base_error *err)
 {
-    ENSURE((long)o->width * o->scale <= TIMELAPSE_MAX_SIDE &&
-               (long)o->height * o->scale <= TIMELAPSE_MAX_SIDE,
-           err, BASE_ERROR_CONFIG, "TooLarge",
-           "a %dx%d canvas at --scale %d is %ldx%ld pixels; WebP allows at most %d a side",
-           o->width, o->height, o->scale, (long)o->width * o->scale, (long)o->height * o->scale,
-           TIMELAPSE_MAX_SIDE);
+    TRY(timelapse_check_size(o->width, o->height, o->scale, err));
     size_t span = o->end - o->first;
     int frames = span < (size_t)o->frames ? (int)(span ? span : 1) : o->frames;
     canvas_argb c = {o->width, o->height, o->depth,

@@ -26,8 +26,12 @@ typedef struct timelapse_options {
 /* Called after each frame is added, with its number and the total. */
 typedef void (*timelapse_progress_fn)(void *ctx, int frame, int total);
 
+/* Refuses (BASE_ERROR_CONFIG) a canvas whose scaled side is over
+ * TIMELAPSE_MAX_SIDE; a caller asks before reading any history. */
+int timelapse_check_size(int width, int height, int scale, base_error *err);
+
 /* The placements of the history drawn into an animated WebP in out. Refuses
- * (BASE_ERROR_CONFIG) a scaled side over TIMELAPSE_MAX_SIDE. *frame_count
+ * what timelapse_check_size refuses. *frame_count
  * is how many frames it holds, frame 0 included. */
 int timelapse_encode(const history *h, const timelapse_options *o, base_buf *out, int *frame_count,
                      timelapse_progress_fn progress, void *progress_ctx, base_error *err);

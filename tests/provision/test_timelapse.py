@@ -142,3 +142,5 @@ def test_too_large_for_webp(local_aws, tmp_path):
     history_table(local_aws, [(0, 0, 1)])
     result = timelapse(local_aws, tmp_path, "--scale", "9", check=False)
     assert result.returncode == 2 and "WebP allows at most 16383 a side" in result.stderr, result.stderr
+    assert not any(r.operation == "Scan" for r in local_aws.requests), "the history was read first"
+    assert not (tmp_path / "out.webp").exists()
