@@ -47,13 +47,6 @@ static void catch_signals(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
-static long long now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_REALTIME, &t);
-    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /* Waits up to ms, returning early when a stop is requested. */
 static void wait_ms(long ms)
 {
@@ -268,7 +261,7 @@ static int run_cloudwatch_logs(logs_run *run, const scribble_globals *g, long lo
 static int run_logs(const cli_args *a, const scribble_globals *g)
 {
     const char *since = a->given[LOGS_SINCE] ? a->text[LOGS_SINCE] : DEFAULT_SINCE;
-    long long start_ms = log_parse_since(since, now_ms());
+    long long start_ms = log_parse_since(since, log_now_ms());
     if (start_ms < 0) {
         fprintf(stderr,
                 "scribblectl logs: --since %s: allowed: a duration (90s, 15m, 2h, 3d) or a "

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "aws/client_default.h"
@@ -92,9 +91,7 @@ static int parse_bound(const cli_args *a, int index, range_bound *out)
         if (!errno)
             return 0;
     } else {
-        struct timespec now;
-        clock_gettime(CLOCK_REALTIME, &now);
-        out->value = log_parse_since(text, (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000);
+        out->value = log_parse_since(text, log_now_ms());
         if (out->value >= 0)
             return 0;
     }

@@ -188,6 +188,13 @@ static long long parse_iso_time(const char *text)
     return (long long)timegm(&tm) * 1000 + ms;
 }
 
+long long log_now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 long long log_parse_since(const char *text, long long now_ms)
 {
     char *end;

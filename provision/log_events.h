@@ -73,5 +73,7 @@ void log_batch_free(log_batch *b);
 /* "15m", "2h", "3d", "90s" before now_ms; or an ISO 8601 UTC time
  * "2026-12-04T10:00:00Z" (the time, its seconds and Z optional). -1 if neither. */
 long long log_parse_since(const char *text, long long now_ms);
+/* The wall clock in ms since the epoch: the now_ms the verbs give log_parse_since. */
+long long log_now_ms(void);
 
 #endif
