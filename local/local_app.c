@@ -255,8 +255,10 @@ static void wire_triggers(local_app *a)
     free(routes);
     a->triggers = local_triggers_new(a->ctx);
     for (size_t q = 0; q < described_queue_count; q++)
-        local_triggers_add_queue(a->triggers, a->queues[q], function_of(a, described_queues[q].handler),
-                                 a->options.settings->queues.batch_size);
+        local_triggers_add_queue(
+            a->triggers, a->queues[q], function_of(a, described_queues[q].handler),
+            described_queue_batching(&described_queues[q], local_queue_is_fifo(a->queues[q]),
+                                     a->options.settings->queues.batch_size));
     for (size_t i = 0; i < described_schedule_count; i++)
         local_triggers_add_schedule(a->triggers, function_of(a, described_schedules[i].handler),
                                     a->options.schedule_interval);

@@ -15,7 +15,8 @@ typedef struct mapping {
     local_triggers *owner;
     local_queue *queue;
     local_function *function;
-    int batch_size;
+    queue_batching batching;
+    int64_t gathering_since; /* when the window began gathering (-1: not gathering) */
     local_batch *in_flight;
     lws_sorted_usec_list_t timer;
 } mapping;
@@ -62,33 +63,60 @@ static void batch_done(void *ctx, bool ok, const char *body, size_t len)
         lws_sul_schedule(m->owner->ctx, 0, &m->timer, pump, 0);
 }
 
+static void pump_at(mapping *m, int64_t at, int64_t now)
+{
+    lws_sul_schedule(m->owner->ctx, 0, &m->timer, pump, (lws_usec_t)(at > now ? at - now : 0) * 1000);
+}
+
+/* Whether the window is still gathering: fewer messages than a batch are
+ * ready, and the first of them has waited less than the window. */
+static bool still_gathering(mapping *m, int64_t now)
+{
+    if (m->batching.window_s <= 0 ||
+        local_queue_count(m->queue, now).visible >= (size_t)m->batching.batch_size)
+        return false;
+    if (m->gathering_since < 0)
+        m->gathering_since = now;
+    int64_t until = m->gathering_since + (int64_t)m->batching.window_s * 1000;
+    if (now >= until)
+        return false;
+    pump_at(m, until, now);
+    return true;
+}
+
 static void pump(lws_sorted_usec_list_t *sul)
 {
     mapping *m = (mapping *)((char *)sul - offsetof(mapping, timer));
     if (m->in_flight || m->owner->stopped)
         return;
     int64_t now = local_now_ms();
-    local_batch *batch = NULL;
-    char *event = NULL;
-    if (local_queue_take_batch(m->queue, m->batch_size, now, &batch, &event) != 0 || !batch) {
-        free(event);
-        int64_t next = local_queue_next_ready_ms(m->queue, now);
+    int64_t next = local_queue_next_ready_ms(m->queue, now);
+    if (next != now) {
         if (next >= 0)
-            lws_sul_schedule(m->owner->ctx, 0, &m->timer, pump,
-                             (lws_usec_t)(next > now ? next - now : 0) * 1000);
+            pump_at(m, next, now);
         return;
     }
+    if (still_gathering(m, now))
+        return;
+    local_batch *batch = NULL;
+    char *event = NULL;
+    if (local_queue_take_batch(m->queue, m->batching.batch_size, now, &batch, &event) != 0 || !batch) {
+        free(event);
+        return;
+    }
+    m->gathering_since = -1;
     m->in_flight = batch;
     local_function_invoke(m->function, event, batch_done, m);
     free(event);
 }
 
-void local_triggers_add_queue(local_triggers *t, local_queue *q, local_function *f, int batch_size)
+void local_triggers_add_queue(local_triggers *t, local_queue *q, local_function *f,
+                              queue_batching batching)
 {
     if (t->mapping_count == MAX_TRIGGERS)
         abort();
     mapping *m = &t->mappings[t->mapping_count++];
-    *m = (mapping){.owner = t, .queue = q, .function = f, .batch_size = batch_size};
+    *m = (mapping){.owner = t, .queue = q, .function = f, .batching = batching, .gathering_since = -1};
 }
 
 void local_triggers_kick(local_triggers *t)

@@ -2,7 +2,8 @@
  * local_triggers.h - what invokes the worker handlers locally, as Lambda's
  * SQS event source mappings and EventBridge Scheduler do in AWS: each queue
  * delivers batches to its function (one batch in flight at a time,
- * ReportBatchItemFailures applied); each schedule invokes its function
+ * ReportBatchItemFailures applied; a batching window gathers messages for
+ * up to its seconds unless a whole batch is ready, as Lambda's does); each schedule invokes its function
  * every interval with Scheduler's {} event, skipping a run while the
  * previous one is still going.
  */
@@ -13,12 +14,14 @@
 
 #include "local/local_function.h"
 #include "local/local_queue.h"
+#include "stack/description.h"
 
 typedef struct local_triggers local_triggers;
 
 local_triggers *local_triggers_new(struct lws_context *ctx);
 void local_triggers_free(local_triggers *t);
-void local_triggers_add_queue(local_triggers *t, local_queue *q, local_function *f, int batch_size);
+void local_triggers_add_queue(local_triggers *t, local_queue *q, local_function *f,
+                              queue_batching batching);
 void local_triggers_add_schedule(local_triggers *t, local_function *f, int interval_s);
 /* Messages were sent: look at the queues now. */
 void local_triggers_kick(local_triggers *t);

@@ -42,6 +42,9 @@ static void print_limits(const scribble_config *cfg)
                cfg->limits.address_catchups);
     else
         printf("  catch-ups: one every 2 s per connection; no limit by address\n");
+    printf("  broadcasts: at most %d pixel message%s a second to each connection; pixels placed in "
+           "between go in the next\n", cfg->limits.broadcast_rate,
+           cfg->limits.broadcast_rate == 1 ? "" : "s");
     if (!cfg->limits.route_concurrency && !cfg->limits.worker_concurrency)
         printf("  Lambda: no reserved concurrency; the functions share the account's\n");
     else
@@ -78,6 +81,7 @@ static void print_json(const char *path, const scribble_config *cfg, int rc, con
         add_int(limits, "throttle_burst", cfg->limits.throttle_burst);
         add_int(limits, "address_allowance", cfg->limits.address_allowance);
         add_int(limits, "address_catchups", cfg->limits.address_catchups);
+        add_int(limits, "broadcast_rate", cfg->limits.broadcast_rate);
         add_int(limits, "route_concurrency", cfg->limits.route_concurrency);
         add_int(limits, "worker_concurrency", cfg->limits.worker_concurrency);
     }

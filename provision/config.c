@@ -325,6 +325,8 @@ static const scribble_config_section sections[] = {
 #define SECTION_COUNT (sizeof sections / sizeof sections[0])
 
 #define AT(sec, k) .section = #sec, .key = #k, .offset = offsetof(scribble_config, sec.k)
+#define TEXT_OF_(x) #x
+#define TEXT_OF(x) TEXT_OF_(x) /* a described number, in a setting's words */
 #define STRING(def, maxlen, check, text)                                                       \
     .type = SCRIBBLE_SETTING_STRING, .default_value = def, .max = maxlen, .valid = check,     \
     .allowed = text
@@ -400,7 +402,9 @@ static const scribble_setting settings[] = {
     {AT(queues, receive_wait), INT("1", 0, 20),
      .doc = "Seconds each receive waits for a message (long polling)."},
     {AT(queues, batch_size), INT("10", 1, 10),
-     .doc = "Most messages handed to one invocation of broadcast or catchup."},
+     .doc = "Most messages handed to one invocation of catchup, and of broadcast on a FIFO queue "
+            "(on a standard queue broadcast gathers up to " TEXT_OF(STACK_COALESCED_BATCH) " for "
+            TEXT_OF(STACK_COALESCED_WINDOW_S) " s: limits.broadcast_rate)."},
     {AT(queues, max_receive_count), INT("5", 1, 1000),
      .doc = "Times a message may be delivered without being handled; then SQS moves it to the "
             "dead-letter queue (AWS advises at least 5 when a function reads the queue)."},
@@ -475,6 +479,10 @@ static const scribble_setting settings[] = {
     {AT(limits, address_catchups), INT("60", 0, 60000),
      .doc = "Catch-ups a minute all connections of one source address may ask for (each "
             "connection at most one every 2 s); 0: no limit by address."},
+    {AT(limits, broadcast_rate), INT("2", 1, 50),
+     .doc = "Messages a second broadcasts send each connection at most, whatever the placement "
+            "rate: pixels placed in between wait and go together in the next (docs/protocol.md: "
+            "latency; docs/scale.md: cost)."},
     {AT(limits, route_concurrency), INT("0", 0, 100000),
      .doc = "Executions reserved for each of connect, disconnect, send (also the most each runs); "
             "0: none. AWS keeps 100 of the account's unreserved: up and doctor check."},

@@ -130,6 +130,7 @@ typedef struct scribble_config {
         int throttle_burst;
         int address_allowance;  /* pixels per cooldown one source address may place; 0: no limit */
         int address_catchups;   /* catch-ups per minute of one source address; 0: no limit */
+        int broadcast_rate;     /* messages a second broadcasts send each connection at most */
         int route_concurrency;  /* reserved for each of connect, disconnect, send; 0: none */
         int worker_concurrency; /* reserved for each of broadcast, catchup, snapshot, save */
     } limits;

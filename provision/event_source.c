@@ -25,6 +25,7 @@
 typedef struct trigger {
     char queue_role[ROLE_SIZE];
     char function_role[ROLE_SIZE];
+    const described_queue *queue;
 } trigger;
 
 static int trigger_of(const resource *r, trigger *out, base_error *err)
@@ -35,7 +36,15 @@ static int trigger_of(const resource *r, trigger *out, base_error *err)
            r->variant ? r->variant : "(none)");
     snprintf(out->queue_role, sizeof out->queue_role, ROLE_QUEUE_FORMAT, queue->name);
     snprintf(out->function_role, sizeof out->function_role, ROLE_FUNCTION_FORMAT, queue->handler);
+    out->queue = queue;
     return 0;
+}
+
+/* How the trigger batches: the description's rule for this queue. */
+static queue_batching batching_of(const op_ctx *ctx, const trigger *t)
+{
+    return described_queue_batching(t->queue, ctx->cfg->queues.type == SCRIBBLE_QUEUE_FIFO,
+                                    ctx->cfg->queues.batch_size);
 }
 
 /* The queue's ARN: live when the queue has been read, else from its planned name. */
@@ -76,12 +85,15 @@ static void take_live(resource *r, const cJSON *mapping)
     resource_set_output(r, "uuid", r->id);
 }
 
-static void compare(op_ctx *ctx, resource *r, const cJSON *mapping)
+static void compare(op_ctx *ctx, const trigger *t, resource *r, const cJSON *mapping)
 {
-    drift_int(r, "trigger batch size", json_long_at(mapping, "BatchSize"),
-              ctx->cfg->queues.batch_size);
+    queue_batching want = batching_of(ctx, t);
+    drift_int(r, "trigger batch size", json_long_at(mapping, "BatchSize"), want.batch_size);
     long window = json_long_at(mapping, "MaximumBatchingWindowInSeconds");
-    drift_int(r, "trigger batching window", window < 0 ? 0 : window, 0);
+    drift_int(r, "trigger batching window", window < 0 ? 0 : window, want.window_s);
+    long most = json_long_at(cJSON_GetObjectItemCaseSensitive(mapping, "ScalingConfig"),
+                             "MaximumConcurrency");
+    drift_int(r, "trigger maximum concurrency", most < 0 ? 0 : most, want.max_concurrency);
     bool partial = false;
     const cJSON *type;
     cJSON_ArrayForEach(type, cJSON_GetObjectItemCaseSensitive(mapping, "FunctionResponseTypes"))
@@ -123,7 +135,7 @@ static int event_source_read(op_ctx *ctx, resource *r, base_error *err)
                 (state && strcmp(state, "Deleting") == 0) || r->exists)
                 continue;
             take_live(r, mapping);
-            compare(ctx, r, mapping);
+            compare(ctx, &t, r, mapping);
         }
         const char *next = string_at(out, "NextMarker");
         if (next && next[0] && !r->exists)
@@ -150,10 +162,17 @@ static int retry_transient(int rc, base_error *err)
     return rc;
 }
 
-static void add_settings(op_ctx *ctx, cJSON *in)
+/* An update's empty ScalingConfig removes a limit set before. */
+static void add_settings(op_ctx *ctx, const trigger *t, bool update, cJSON *in)
 {
-    cJSON_AddNumberToObject(in, "BatchSize", ctx->cfg->queues.batch_size);
-    cJSON_AddNumberToObject(in, "MaximumBatchingWindowInSeconds", 0);
+    queue_batching want = batching_of(ctx, t);
+    cJSON_AddNumberToObject(in, "BatchSize", want.batch_size);
+    cJSON_AddNumberToObject(in, "MaximumBatchingWindowInSeconds", want.window_s);
+    if (want.max_concurrency || update) {
+        cJSON *scaling = cJSON_AddObjectToObject(in, "ScalingConfig");
+        if (want.max_concurrency)
+            cJSON_AddNumberToObject(scaling, "MaximumConcurrency", want.max_concurrency);
+    }
     cJSON_AddBoolToObject(in, "Enabled", 1);
     cJSON_AddItemToArray(cJSON_AddArrayToObject(in, "FunctionResponseTypes"),
                          cJSON_CreateString(PARTIAL_FAILURES));
@@ -168,7 +187,7 @@ static int event_source_create(op_ctx *ctx, resource *r, base_error *err)
     cJSON *in = cJSON_CreateObject();
     cJSON_AddStringToObject(in, "EventSourceArn", arn);
     cJSON_AddStringToObject(in, "FunctionName", stack_resource_name(ctx->stack, t.function_role));
-    add_settings(ctx, in);
+    add_settings(ctx, &t, false, in);
     cJSON_AddItemToObject(in, "Tags", tags_json_map(ctx->stack, r));
     cJSON *out = NULL;
     int rc = aws_rest_json_call(ctx->client, &aws_service_lambda, "POST", MAPPINGS_PATH, NULL, in,
@@ -176,7 +195,7 @@ static int event_source_create(op_ctx *ctx, resource *r, base_error *err)
     cJSON_Delete(in);
     if (rc == 0) {
         take_live(r, out);
-        compare(ctx, r, out);
+        compare(ctx, &t, r, out);
     }
     cJSON_Delete(out);
     return retry_transient(rc, err);
@@ -191,8 +210,10 @@ static int event_source_update(op_ctx *ctx, resource *r, base_error *err)
 {
     char path[sizeof MAPPINGS_PATH + sizeof r->id];
     mapping_path(r, path, sizeof path);
+    trigger t;
+    TRY(trigger_of(r, &t, err));
     cJSON *in = cJSON_CreateObject();
-    add_settings(ctx, in);
+    add_settings(ctx, &t, true, in);
     cJSON *out = NULL;
     int rc = aws_rest_json_call(ctx->client, &aws_service_lambda, "PUT", path, NULL, in, &out, err);
     cJSON_Delete(in);

@@ -24,6 +24,7 @@ static const handler_number numbers[] = {
     {STACK_ENV_MAX_BATCH, FROM(canvas.max_batch)},
     {STACK_ENV_ADDRESS_ALLOWANCE, FROM(limits.address_allowance)},
     {STACK_ENV_ADDRESS_CATCHUPS, FROM(limits.address_catchups)},
+    {STACK_ENV_BROADCAST_RATE, FROM(limits.broadcast_rate)},
 };
 
 void handler_numbers_each(const scribble_config *cfg, handler_number_fn fn, void *ctx)

@@ -93,6 +93,15 @@ static cache_script catchup_limit_script = {.source = ADDRESS_CLOCK_LUA
     "if step > 0 then clock_set(KEYS[2], clock + step, now) end\n"
     "return 0\n"};
 
+/* KEYS: the broadcast clock; ARGV: now, ms per message, messages. Answers
+ * how long to wait before the first message: the clock, moved on by one
+ * step per message. */
+static cache_script broadcast_slots_script = {.source = ADDRESS_CLOCK_LUA
+    "local now = tonumber(ARGV[1])\n"
+    "local clock = clock_read(KEYS[1], now)\n"
+    "clock_set(KEYS[1], clock + tonumber(ARGV[2]) * tonumber(ARGV[3]), now)\n"
+    "return clock - now\n"};
+
 static cache_script read_canvas_script = {.source =
     "return {redis.call('GET', KEYS[1]) or '', redis.call('GET', KEYS[2]) or '0'}\n"};
 
@@ -617,6 +626,24 @@ int store_catchup_allowed(canvas_store *s, const char *connection_id, const addr
     *retry_after_ms = rc == 0 ? reply->integer : 0;
     cache_reply_free(reply);
     return rc == 0 ? 0 : unexpected(err, "the catch-up limit");
+}
+
+int store_broadcast_slots(canvas_store *s, size_t messages, long long step_ms, long long now_ms,
+                          long long *wait_ms, base_error *err)
+{
+    char clock[KEY_SIZE], now[24], step[24], count[24];
+    TRY(key(s, "broadcast-clock", clock, err));
+    snprintf(now, sizeof now, "%lld", now_ms);
+    snprintf(step, sizeof step, "%lld", step_ms);
+    snprintf(count, sizeof count, "%zu", messages);
+    const char *keys[] = {clock};
+    const char *args[] = {now, step, count};
+    cache_reply *reply = NULL;
+    TRY(run_script(s, &broadcast_slots_script, 1, keys, 3, args, false, &reply, err));
+    int rc = reply->type == CACHE_REPLY_INTEGER && reply->integer >= 0 ? 0 : -1;
+    *wait_ms = rc == 0 ? reply->integer : 0;
+    cache_reply_free(reply);
+    return rc == 0 ? 0 : unexpected(err, "the broadcast clock");
 }
 
 int store_connection_remove(canvas_store *s, const char *connection_id, base_error *err)

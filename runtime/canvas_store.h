@@ -151,6 +151,12 @@ int store_connection_seen(canvas_store *s, const char *connection_id, long long 
 int store_catchup_allowed(canvas_store *s, const char *connection_id, const address_limit *address,
                           int interval_ms, long long now_ms, long long *retry_after_ms,
                           base_error *err);
+/* Reserves the next `messages` broadcast slots, step_ms apart, on the
+ * stack's one broadcast clock: *wait_ms is how long from now_ms the first
+ * may go (message k goes k steps later). So every broadcaster together
+ * sends each connection at most one message a step. */
+int store_broadcast_slots(canvas_store *s, size_t messages, long long step_ms, long long now_ms,
+                          long long *wait_ms, base_error *err);
 /* Forgets a connection, its cooldown and its catch-up limit. */
 int store_connection_remove(canvas_store *s, const char *connection_id, base_error *err);
 /* When the connection connected; *found false when it is not registered. */

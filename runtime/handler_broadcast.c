@@ -4,15 +4,21 @@
  *
  * All records of a batch become one run of pixels in seq order (split only
  * at the message size limit), posted to all connections concurrently
- * (fanout.h). A connection API Gateway calls gone is forgotten, unless it
- * registered within SCRIBBLE_CONNECT_GRACE_MS: API Gateway answers 410 to a
- * connection whose $connect has not finished yet. A record that is not a
+ * (fanout.h), each message in its own slot of the stack's broadcast clock
+ * (limits.broadcast_rate messages a second to each connection; the wait is
+ * the invocation's count "waitMs"): pixels placed while a broadcast waits
+ * gather in the queue and go together in the next one. A connection API
+ * Gateway calls gone is forgotten, unless it registered within
+ * SCRIBBLE_CONNECT_GRACE_MS: API Gateway answers 410 to a connection whose
+ * $connect has not finished yet. A record that is not a
  * pixels document is logged and skipped; failed posts are logged, not
  * retried: the batch's other connections have their pixels already, and a
  * client that missed some sees the gap in seqs and catches up.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -110,8 +116,54 @@ static size_t forget_gone(app *a, canvas_store *store, const connection_list *co
     return forgotten;
 }
 
-static int fan_out(app *a, const pixel_run *run, base_buf *response, base_error *err)
+/* Sleeps until the message's slot: its reserved wait from `reserved_at`,
+ * never past half of what the invocation has left. */
+static void wait_for_slot(const handler_ctx *ctx, long long reserved_at, long long wait_ms)
 {
+    long long left = reserved_at + wait_ms - app_now_ms();
+    long long most = handler_remaining_ms(ctx) / 2;
+    if (left > most) {
+        log_warn("the broadcast slot is %lld ms away; waiting %lld ms", left, most);
+        left = most;
+    }
+    if (left <= 0)
+        return;
+    struct timespec pause = {.tv_sec = left / 1000, .tv_nsec = (left % 1000) * 1000000L};
+    while (nanosleep(&pause, &pause) != 0 && errno == EINTR)
+        ;
+}
+
+/* Posts each message to every connection in its own slot of the broadcast
+ * clock (limits.broadcast_rate a second), so each connection is sent at
+ * most that many pixel messages a second whatever the placement rate.
+ * outcomes[i] is connection i's worst. */
+static int post_paced(const handler_ctx *ctx, canvas_store *store, fanout *f,
+                      const connection_list *connections, const message_list *messages,
+                      fanout_outcome *outcomes, base_error *err)
+{
+    if (connections->count == 0)
+        return 0;
+    long long step_ms = 1000 / ctx->app->settings.broadcast_rate;
+    long long reserved_at = app_now_ms(), wait_ms = 0;
+    TRY(store_broadcast_slots(store, messages->count, step_ms, reserved_at, &wait_ms, err));
+    handler_count(ctx, "waitMs", (double)wait_ms);
+    fanout_outcome *each = base_xcalloc(connections->count ? connections->count : 1, sizeof *each);
+    for (size_t m = 0; m < messages->count; m++) {
+        wait_for_slot(ctx, reserved_at, wait_ms + (long long)m * step_ms);
+        message_list one = {.items = &messages->items[m], .count = 1};
+        fanout_broadcast(f, connections->ids, connections->count, &one, each);
+        for (size_t i = 0; i < connections->count; i++)
+            if (each[i] > outcomes[i])
+                outcomes[i] = each[i];
+    }
+    free(each);
+    return 0;
+}
+
+static int fan_out(const handler_ctx *ctx, const pixel_run *run, base_buf *response,
+                   base_error *err)
+{
+    app *a = ctx->app;
     canvas_store *store;
     fanout *f;
     TRY(app_store(a, &store, err));
@@ -122,27 +174,29 @@ static int fan_out(app *a, const pixel_run *run, base_buf *response, base_error 
     server_message_pixels(&messages, run->items, run->count, 0);
     fanout_outcome *outcomes = base_xcalloc(connections.count ? connections.count : 1,
                                            sizeof *outcomes);
-    fanout_broadcast(f, connections.ids, connections.count, &messages, outcomes);
-    size_t tally[3] = {0};
-    for (size_t i = 0; i < connections.count; i++)
-        tally[outcomes[i]]++;
-    size_t forgotten = forget_gone(a, store, &connections, outcomes);
-    if (tally[FANOUT_FAILED])
-        log_warn("%zu of %zu connections could not be sent the pixels", tally[FANOUT_FAILED],
-                 connections.count);
-    cJSON *answer = cJSON_CreateObject();
-    cJSON_AddNumberToObject(answer, "pixels", (double)run->count);
-    cJSON_AddNumberToObject(answer, "messages", (double)messages.count);
-    cJSON_AddNumberToObject(answer, "connections", (double)connections.count);
-    cJSON_AddNumberToObject(answer, "sent", (double)tally[FANOUT_SENT]);
-    cJSON_AddNumberToObject(answer, "gone", (double)tally[FANOUT_GONE]);
-    cJSON_AddNumberToObject(answer, "forgotten", (double)forgotten);
-    cJSON_AddNumberToObject(answer, "failed", (double)tally[FANOUT_FAILED]);
-    json_text_append(response, answer);
+    int rc = post_paced(ctx, store, f, &connections, &messages, outcomes, err);
+    if (rc == 0) {
+        size_t tally[3] = {0};
+        for (size_t i = 0; i < connections.count; i++)
+            tally[outcomes[i]]++;
+        size_t forgotten = forget_gone(a, store, &connections, outcomes);
+        if (tally[FANOUT_FAILED])
+            log_warn("%zu of %zu connections could not be sent the pixels", tally[FANOUT_FAILED],
+                     connections.count);
+        cJSON *answer = cJSON_CreateObject();
+        cJSON_AddNumberToObject(answer, "pixels", (double)run->count);
+        cJSON_AddNumberToObject(answer, "messages", (double)messages.count);
+        cJSON_AddNumberToObject(answer, "connections", (double)connections.count);
+        cJSON_AddNumberToObject(answer, "sent", (double)tally[FANOUT_SENT]);
+        cJSON_AddNumberToObject(answer, "gone", (double)tally[FANOUT_GONE]);
+        cJSON_AddNumberToObject(answer, "forgotten", (double)forgotten);
+        cJSON_AddNumberToObject(answer, "failed", (double)tally[FANOUT_FAILED]);
+        json_text_append(response, answer);
+    }
     free(outcomes);
     message_list_free(&messages);
     connection_list_free(&connections);
-    return 0;
+    return rc;
 }
 
 int handler_broadcast(const handler_ctx *ctx, const char *event_json, size_t len,
@@ -163,7 +217,7 @@ int handler_broadcast(const handler_ctx *ctx, const char *event_json, size_t len
     if (run.count == 0)
         base_buf_append_str(response, "{\"pixels\":0}");
     else
-        rc = fan_out(a, &run, response, err);
+        rc = fan_out(ctx, &run, response, err);
     free(run.items);
     return rc;
 }

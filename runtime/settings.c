@@ -88,7 +88,7 @@ static int cache_endpoint(runtime_settings *s, base_error *err)
 
 static int canvas_settings(runtime_settings *s, base_error *err)
 {
-    long width, height, depth, cooldown, batch, allowance, catchups;
+    long width, height, depth, cooldown, batch, allowance, catchups, rate;
     TRY(number(STACK_ENV(CANVAS_WIDTH), 1, 1L << 20, 0, &width, err));
     TRY(number(STACK_ENV(CANVAS_HEIGHT), 1, 1L << 20, 0, &height, err));
     TRY(number(STACK_ENV(CANVAS_DEPTH), 1, 24, 0, &depth, err));
@@ -99,10 +99,12 @@ static int canvas_settings(runtime_settings *s, base_error *err)
     TRY(number(STACK_ENV(MAX_BATCH), 1, 1000, 100, &batch, err));
     TRY(number(STACK_ENV(ADDRESS_ALLOWANCE), 0, 100000, 0, &allowance, err));
     TRY(number(STACK_ENV(ADDRESS_CATCHUPS), 0, 60000, 0, &catchups, err));
+    TRY(number(STACK_ENV(BROADCAST_RATE), 1, 50, 2, &rate, err));
     s->cooldown_ms = (int)cooldown * 1000;
     s->max_batch = (int)batch;
     s->address_allowance = (int)allowance;
     s->address_catchups = (int)catchups;
+    s->broadcast_rate = (int)rate;
     return 0;
 }
 

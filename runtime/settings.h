@@ -31,6 +31,7 @@ typedef struct runtime_settings {
     int max_batch;
     int address_allowance;      /* pixels per cooldown of one source address; 0: no limit */
     int address_catchups;       /* catch-ups per minute of one source address; 0: no limit */
+    int broadcast_rate;         /* messages a second broadcasts send each connection at most */
     const char *pixel_queue_url;
     const char *catchup_queue_url;
     const char *pixels_table;

@@ -29,8 +29,8 @@ const described_route described_routes[] = {
 const size_t described_route_count = COUNT(described_routes);
 
 const described_queue described_queues[] = {
-    {"catchup", "catchup", STACK_ENV_CATCHUP_QUEUE_URL},
-    {"pixel", "broadcast", STACK_ENV_PIXEL_QUEUE_URL},
+    {"catchup", "catchup", STACK_ENV_CATCHUP_QUEUE_URL, .coalescing = false},
+    {"pixel", "broadcast", STACK_ENV_PIXEL_QUEUE_URL, .coalescing = true},
 };
 const size_t described_queue_count = COUNT(described_queues);
 
@@ -82,6 +82,18 @@ bool described_handler_answers_route(const char *handler)
 const described_route *described_route_find(const char *route_key)
 {
     return FIND(described_routes, route_key, route_key);
+}
+
+queue_batching described_queue_batching(const described_queue *q, bool fifo, int batch_size)
+{
+    if (!q->coalescing)
+        return (queue_batching){.batch_size = batch_size};
+    if (fifo)
+        return (queue_batching){.batch_size = batch_size,
+                                .max_concurrency = STACK_COALESCED_CONCURRENCY};
+    return (queue_batching){.batch_size = STACK_COALESCED_BATCH,
+                            .window_s = STACK_COALESCED_WINDOW_S,
+                            .max_concurrency = STACK_COALESCED_CONCURRENCY};
 }
 
 const described_queue *described_queue_find(const char *name)

@@ -53,6 +53,7 @@
     X(MAX_BATCH, "SCRIBBLE_MAX_BATCH")                                                       \
     X(ADDRESS_ALLOWANCE, "SCRIBBLE_ADDRESS_ALLOWANCE")                                       \
     X(ADDRESS_CATCHUPS, "SCRIBBLE_ADDRESS_CATCHUPS")                                         \
+    X(BROADCAST_RATE, "SCRIBBLE_BROADCAST_RATE")                                             \
     X(PIXEL_QUEUE_URL, "SCRIBBLE_PIXEL_QUEUE_URL")                                           \
     X(CATCHUP_QUEUE_URL, "SCRIBBLE_CATCHUP_QUEUE_URL")                                       \
     X(PIXELS_TABLE, "SCRIBBLE_PIXELS_TABLE")                                                 \
@@ -138,12 +139,34 @@ typedef struct described_route {
     const char *handler;
 } described_route;
 
-/* A queue (with its dead-letter queue) and the handler it feeds. */
+/* A queue (with its dead-letter queue) and the handler it feeds. A
+ * coalescing queue's trigger gathers what arrives for up to a second into
+ * batches of up to STACK_COALESCED_BATCH messages (a standard queue; a FIFO
+ * queue keeps queues.batch_size and no window, as Lambda allows) and runs
+ * STACK_COALESCED_CONCURRENCY invocations at most: its handler paces what
+ * it sends (limits.broadcast_rate), so what arrives meanwhile waits in the
+ * queue and goes in the next, larger batch. */
 typedef struct described_queue {
     const char *name;
     const char *handler;
     stack_env_id url_variable; /* where the handlers find its URL */
+    bool coalescing;
 } described_queue;
+
+#define STACK_COALESCED_BATCH 1000
+#define STACK_COALESCED_WINDOW_S 1
+#define STACK_COALESCED_CONCURRENCY 2 /* the least Lambda's ScalingConfig allows */
+
+/* How a queue's trigger hands messages to its function: Lambda's BatchSize,
+ * MaximumBatchingWindowInSeconds and ScalingConfig.MaximumConcurrency
+ * (0: no limit), from the row, the queue type and queues.batch_size. */
+typedef struct queue_batching {
+    int batch_size;
+    int window_s;
+    int max_concurrency;
+} queue_batching;
+
+queue_batching described_queue_batching(const described_queue *q, bool fifo, int batch_size);
 
 /* A schedule invoking its handler at the rate scribble.ini's [schedules] gives. */
 typedef struct described_schedule {

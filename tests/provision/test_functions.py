@@ -110,17 +110,24 @@ def test_functions_and_triggers_have_their_settings(local_aws, tmp_path, handler
         assert env["SCRIBBLE_BUCKET"] == f"{STACK}-site-{account}-{local_aws.region}", env
         assert (env["SCRIBBLE_CANVAS_WIDTH"], env["SCRIBBLE_CANVAS_HEIGHT"]) == ("300", "200"), env
         assert env["SCRIBBLE_COOLDOWN"] == "4" and "SCRIBBLE_CANVAS_DEPTH" in env, env
-        assert "SCRIBBLE_MAX_BATCH" in env, env
+        assert "SCRIBBLE_MAX_BATCH" in env and env["SCRIBBLE_BROADCAST_RATE"] == "2", env
         assert env["SCRIBBLE_STACK"] == STACK, env
         assert function["Tags"]["scribble:stack"] == STACK
         assert function["Tags"]["scribble:role"] == f"{handler}-function"
 
+    # The pixel queue's trigger coalesces (stack/description.h): batches of up to
+    # 1,000 gathered for a second, two invocations at most; catchup's keeps
+    # queues.batch_size and no window.
+    batching = {"pixel": (1000, 1, {"MaximumConcurrency": 2}), "catchup": (7, 0, None)}
     for queue, handler in (("pixel", "broadcast"), ("catchup", "catchup")):
         queue_arn = f"arn:aws:sqs:{region}:{account}:{STACK}-{queue}-queue"
         [mapping] = lam.list_event_source_mappings(EventSourceArn=queue_arn)["EventSourceMappings"]
         assert mapping["FunctionArn"] == (
             f"arn:aws:lambda:{region}:{account}:function:{function_name(handler)}"), mapping
-        assert mapping["BatchSize"] == 7 and mapping["State"] == "Enabled", mapping
+        size, window, scaling = batching[queue]
+        assert mapping["BatchSize"] == size and mapping["State"] == "Enabled", mapping
+        assert mapping.get("MaximumBatchingWindowInSeconds", 0) == window, mapping
+        assert mapping.get("ScalingConfig") == scaling, mapping
         assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"], mapping
     assert len(lam.list_event_source_mappings()["EventSourceMappings"]) == 2
 
@@ -197,18 +204,21 @@ def test_status_reports_a_function_changed_behind_its_back(local_aws, tmp_path, 
     lam.update_function_configuration(FunctionName=function_name("catchup"), MemorySize=1024)
     lam.update_event_source_mapping(
         UUID=lam.list_event_source_mappings(FunctionName=function_name("broadcast"))[
-            "EventSourceMappings"][0]["UUID"], BatchSize=3, FunctionResponseTypes=[])
+            "EventSourceMappings"][0]["UUID"], BatchSize=3, MaximumBatchingWindowInSeconds=1,
+        ScalingConfig={"MaximumConcurrency": 5}, FunctionResponseTypes=[])
     status = scribblectl(local_aws, tmp_path, handler_binary, "status", check=False)
     report = status.stdout + status.stderr
     assert status.returncode == 3, report
     assert "function memory: is 1024, config says 512" in report, report
-    assert "trigger batch size: is 3, config says 7" in report, report
+    assert "trigger batch size: is 3, config says 1000" in report, report
+    assert "trigger maximum concurrency: is 5, config says 2" in report, report
     assert "trigger reports partial failures: is false, config says true" in report, report
 
     scribblectl(local_aws, tmp_path, handler_binary, "up")
     assert lam.get_function(FunctionName=function_name("catchup"))["Configuration"]["MemorySize"] == 512
     mapping = lam.list_event_source_mappings(FunctionName=function_name("broadcast"))
-    assert mapping["EventSourceMappings"][0]["BatchSize"] == 7
+    assert mapping["EventSourceMappings"][0]["BatchSize"] == 1000
+    assert mapping["EventSourceMappings"][0]["ScalingConfig"] == {"MaximumConcurrency": 2}
     assert mapping["EventSourceMappings"][0]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
     lam.delete_function(FunctionName=function_name("save"))

@@ -39,6 +39,8 @@ def test_shipped_scribble_ini_is_clean():
         "  messages: API Gateway takes 500 a second on each route, in bursts of up to 1000",
         "  placing: no cooldown, up to 100 pixels a message",
         "  catch-ups: one every 2 s per connection, 60 a minute per address",
+        "  broadcasts: at most 2 pixel messages a second to each connection; pixels placed in between "
+        "go in the next",
         "  Lambda: no reserved concurrency; the functions share the account's",
     ], result.stdout
 
@@ -46,12 +48,14 @@ def test_shipped_scribble_ini_is_clean():
 def test_limits_are_explained(tmp_path):
     (tmp_path / "limits.ini").write_text(
         "[canvas]\ncooldown = 300\nmax_batch = 4\n[limits]\naddress_allowance = 12\n"
-        "address_catchups = 0\nroute_concurrency = 20\nworker_concurrency = 2\n")
+        "address_catchups = 0\nbroadcast_rate = 1\nroute_concurrency = 20\nworker_concurrency = 2\n")
     lines = scribblectl(tmp_path, "validate", "limits.ini").stdout.splitlines()
     assert lines[3:] == [
         "  placing: a connection waits 300 s per pixel placed (up to 4 a message); all connections of "
         "one address place 12 pixels per 300 s together",
         "  catch-ups: one every 2 s per connection; no limit by address",
+        "  broadcasts: at most 1 pixel message a second to each connection; pixels placed in between go "
+        "in the next",
         "  Lambda: 20 executions reserved for each of connect, disconnect and send, 2 for each of "
         "broadcast, catchup, snapshot and save (up and doctor check the account has room)",
     ], lines
