@@ -43,7 +43,8 @@ def place_fast(placer) -> list[int]:
 
 class Watcher:
     """Times each pixel message a connection receives, on a thread of its own, from
-    before the first placement to the moment every wanted seq has come."""
+    its catch-up's end (`caughtup`: the pixels a catch-up sends may repeat live ones)
+    to the moment every wanted seq has come."""
 
     def __init__(self, ws):
         self.ws = ws
@@ -52,6 +53,7 @@ class Watcher:
         self.failure: BaseException | None = None
         self.want: set[int] | None = None
         self.done = threading.Event()
+        self.caught_up = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
@@ -62,7 +64,9 @@ class Watcher:
                     message = recv_json(self.ws, timeout=0.5)
                 except TimeoutError:
                     continue
-                if message.get("type") != "pixels":
+                if message.get("type") == "caughtup":
+                    self.caught_up.set()
+                if message.get("type") != "pixels" or not self.caught_up.is_set():
                     continue
                 seqs = [p[0] for p in message["pixels"]]
                 self.got.append((time.monotonic(), seqs))
@@ -92,6 +96,7 @@ def test_each_connection_gets_at_most_the_rate(tmp_path, queue_type, rate):
     with LocalApp(config, schedule_interval=3600) as app, \
             open_websocket(app) as watcher, open_websocket(app) as placer:
         watching = Watcher(watcher)
+        assert watching.caught_up.wait(20), "the watching connection was never caught up"
         seqs = place_fast(placer)
         # Many more placements a second than the rate.
         assert len(seqs) >= 4 * rate * PLACING_SECONDS, len(seqs)
