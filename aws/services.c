@@ -67,6 +67,12 @@ const aws_service aws_service_logs = {
     .env_suffix = "CLOUDWATCH_LOGS", .protocol = AWS_PROTOCOL_JSON, .json_version = "1.1",
     .target_prefix = "Logs_20140328"};
 
+/* CloudWatch speaks smithy-rpc-v2-cbor, AWS JSON 1.0 and query; JSON here. */
+const aws_service aws_service_cloudwatch = {
+    .service_id = "CloudWatch", .endpoint_prefix = "monitoring", .signing_name = "monitoring",
+    .env_suffix = "CLOUDWATCH", .protocol = AWS_PROTOCOL_JSON, .json_version = "1.0",
+    .target_prefix = "GraniteServiceVersion20100801"};
+
 const aws_service aws_service_s3 = {
     .service_id = "S3", .endpoint_prefix = "s3", .signing_name = "s3", .env_suffix = "S3",
     .protocol = AWS_PROTOCOL_REST_XML, .api_version = "2006-03-01", .s3_signing = true};
@@ -75,7 +81,7 @@ static const aws_service *const all_services[] = {
     &aws_service_sts, &aws_service_ec2, &aws_service_iam, &aws_service_elasticache,
     &aws_service_sqs, &aws_service_dynamodb, &aws_service_lambda, &aws_service_apigatewayv2,
     &aws_service_apigatewaymanagementapi, &aws_service_scheduler, &aws_service_cloudfront,
-    &aws_service_s3, &aws_service_tagging, &aws_service_logs,
+    &aws_service_s3, &aws_service_tagging, &aws_service_logs, &aws_service_cloudwatch,
 };
 
 const aws_service *aws_service_find(const char *name)

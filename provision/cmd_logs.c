@@ -10,7 +10,6 @@
  */
 #include <cjson/cJSON.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,40 +20,15 @@
 #include "provision/kinds.h"
 #include "provision/log_events.h"
 #include "provision/session.h"
+#include "provision/stop_signal.h"
 #include "stack/description.h"
 
 #define DEFAULT_SINCE "10m"
 #define FIRST_POLL_MS 1000
 #define LONGEST_POLL_MS 10000
-#define WAIT_SLICE_MS 50
 #define LATE_MS 30000 /* how late CloudWatch Logs may make an event searchable */
 #define HANDLER_COLUMN 10
 #define LOCATION_SIZE (PATH_MAX + 64)
-
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
-
-static void catch_signals(void)
-{
-    struct sigaction sa = {.sa_handler = on_signal};
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
-
-/* Waits up to ms, returning early when a stop is requested. */
-static void wait_ms(long ms)
-{
-    for (long waited = 0; waited < ms && !stop_requested; waited += WAIT_SLICE_MS) {
-        struct timespec slice = {0, WAIT_SLICE_MS * 1000000L};
-        nanosleep(&slice, NULL);
-    }
-}
 
 static void format_time(long long ms, char *out, size_t size)
 {
@@ -180,7 +154,7 @@ static int print_logs(logs_run *run, long long start_ms)
             }
             /* Following: the client's own retries ran out; wait longer and go on. */
             poll_ms = LONGEST_POLL_MS;
-            wait_ms(poll_ms);
+            stop_signal_wait_ms(poll_ms);
             continue;
         }
         if (b.missing == run->source_count && !warned) {
@@ -198,8 +172,8 @@ static int print_logs(logs_run *run, long long start_ms)
                                                   : poll_ms * 2;
         log_batch_free(&b);
         if (run->args->given[LOGS_FOLLOW])
-            wait_ms(poll_ms);
-    } while (run->args->given[LOGS_FOLLOW] && !stop_requested);
+            stop_signal_wait_ms(poll_ms);
+    } while (run->args->given[LOGS_FOLLOW] && !stop_signal_requested());
     log_seen_free(&seen);
     return rc;
 }
@@ -281,7 +255,7 @@ static int run_logs(const cli_args *a, const scribble_globals *g)
     };
     int rc = EXIT_STATUS_USAGE;
     if (choose_handlers(a, &run) == 0) {
-        catch_signals();
+        stop_signal_catch();
         rc = a->given[LOGS_LOCAL] ? run_local_logs(&run, g, start_ms)
                                   : run_cloudwatch_logs(&run, g, start_ms);
     }

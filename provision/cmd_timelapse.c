@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include "aws/client_default.h"
-#include "aws/credentials_providers.h"
 #include "provision/commands.h"
 #include "provision/history.h"
 #include "provision/log_events.h"
@@ -136,56 +135,6 @@ static void show_frame(void *ctx, int frame, int total)
         fprintf(stderr, "\rtimelapse: frame %d of %d      ", frame, total);
 }
 
-/* The local run's credentials file: "aws_access_key_id = ..." lines. */
-static int local_credentials(const char *data_dir, aws_credentials *out)
-{
-    char path[PATH_MAX + 32], line[256], key[64], value[160];
-    snprintf(path, sizeof path, "%s/credentials", data_dir);
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        fprintf(stderr, "scribblectl timelapse: %s: %s (is scribblectl local running there?)\n",
-                path, strerror(errno));
-        return -1;
-    }
-    while (fgets(line, sizeof line, f)) {
-        if (sscanf(line, " %63[a-z_] = %159s", key, value) != 2)
-            continue;
-        if (!strcmp(key, "aws_access_key_id"))
-            out->access_key_id = base_xstrdup(value);
-        else if (!strcmp(key, "aws_secret_access_key"))
-            out->secret_access_key = base_xstrdup(value);
-    }
-    fclose(f);
-    if (out->access_key_id && out->secret_access_key)
-        return 0;
-    fprintf(stderr, "scribblectl timelapse: %s holds no credentials\n", path);
-    return -1;
-}
-
-/* Client options for the local run's endpoint: [local] bind (loopback for
- * any address) and aws_port, and its credentials. */
-static int local_options(const cli_args *a, const scribble_globals *g, const scribble_config *cfg,
-                         aws_client_options *o, char *endpoint, size_t size)
-{
-    char data_dir[PATH_MAX];
-    session_local_data_dir(g, cfg, a->text[TL_DATA_DIR], data_dir);
-    aws_credentials creds = {0};
-    if (local_credentials(data_dir, &creds) != 0) {
-        aws_credentials_free(&creds);
-        return -1;
-    }
-    const char *bind = cfg->local.bind;
-    bool any = !strcmp(bind, "0.0.0.0") || !strcmp(bind, "::");
-    snprintf(endpoint, size, strchr(bind, ':') && !any ? "http://[%s]:%d" : "http://%s:%d",
-             any ? "127.0.0.1" : bind, cfg->local.aws_port);
-    o->endpoint_url = endpoint;
-    o->credentials = aws_credentials_provider_new_static(&creds);
-    aws_credentials_free(&creds);
-    if (!o->region || !o->region[0])
-        o->region = "us-east-1"; /* the local endpoint checks the signature in whichever region */
-    return 0;
-}
-
 static int write_file(const char *path, const base_buf *webp)
 {
     FILE *f = fopen(path, "wb");
@@ -258,7 +207,8 @@ static int run_timelapse(const cli_args *a, const scribble_globals *g)
         session_print_error("timelapse", &err);
         rc = EXIT_STATUS_USAGE;
     } else if (a->given[TL_LOCAL] &&
-               local_options(a, g, &cfg, &options, endpoint, sizeof endpoint) != 0) {
+               session_local_client_options(g, &cfg, a->text[TL_DATA_DIR], "timelapse", &options,
+                                            endpoint, sizeof endpoint) != 0) {
         rc = EXIT_STATUS_FAILED;
     } else if (aws_client_new_default(&options, &client, &err) != 0) {
         session_print_error("timelapse", &err);

@@ -12,15 +12,21 @@
 #include "stack/description.h"
 
 /* The handlers a WebSocket route names (stack/description.h) answer
- * clients; the rest are workers. */
+ * clients, and one scribblectl invokes answers a person waiting: both get
+ * the route timeout. Only route handlers and workers reserve executions: an
+ * invoked handler runs when an operator asks, and reserving for it would
+ * take from the account's unreserved pool for nothing. */
 int function_timeout(const scribble_config *cfg, const char *handler)
 {
-    return described_handler_answers_route(handler) ? cfg->functions.route_timeout
-                                                    : cfg->functions.worker_timeout;
+    return described_handler_answers_route(handler) || described_invoked_find(handler)
+               ? cfg->functions.route_timeout
+               : cfg->functions.worker_timeout;
 }
 
 int function_reserved_concurrency(const scribble_config *cfg, const char *handler)
 {
+    if (described_invoked_find(handler))
+        return 0;
     return described_handler_answers_route(handler) ? cfg->limits.route_concurrency
                                                     : cfg->limits.worker_concurrency;
 }

@@ -2,8 +2,10 @@
  * session.c - config loading and client options shared by the verbs.
  */
 #include "aws/client_default.h"
+#include "aws/credentials_providers.h"
 #include "provision/session.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,4 +120,53 @@ void session_close_stack(stack_session *ss)
     stack_free(ss->stack);
     ss->stack = NULL;
     scribble_config_free(&ss->cfg);
+}
+
+/* The local run's credentials file: "aws_access_key_id = ..." lines. */
+static int local_credentials(const char *verb, const char *data_dir, aws_credentials *out)
+{
+    char path[PATH_MAX + 32], line[256], key[64], value[160];
+    snprintf(path, sizeof path, "%s/credentials", data_dir);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "scribblectl %s: %s: %s (is scribblectl local running there?)\n", verb,
+                path, strerror(errno));
+        return -1;
+    }
+    while (fgets(line, sizeof line, f)) {
+        if (sscanf(line, " %63[a-z_] = %159s", key, value) != 2)
+            continue;
+        if (!strcmp(key, "aws_access_key_id"))
+            out->access_key_id = base_xstrdup(value);
+        else if (!strcmp(key, "aws_secret_access_key"))
+            out->secret_access_key = base_xstrdup(value);
+    }
+    fclose(f);
+    if (out->access_key_id && out->secret_access_key)
+        return 0;
+    fprintf(stderr, "scribblectl %s: %s holds no credentials\n", verb, path);
+    return -1;
+}
+
+int session_local_client_options(const scribble_globals *g, const scribble_config *cfg,
+                                 const char *data_dir_flag, const char *verb, aws_client_options *o,
+                                 char *endpoint, size_t size)
+{
+    char data_dir[PATH_MAX];
+    session_local_data_dir(g, cfg, data_dir_flag, data_dir);
+    aws_credentials creds = {0};
+    if (local_credentials(verb, data_dir, &creds) != 0) {
+        aws_credentials_free(&creds);
+        return -1;
+    }
+    const char *bind = cfg->local.bind;
+    bool any = !strcmp(bind, "0.0.0.0") || !strcmp(bind, "::");
+    snprintf(endpoint, size, strchr(bind, ':') && !any ? "http://[%s]:%d" : "http://%s:%d",
+             any ? "127.0.0.1" : bind, cfg->local.aws_port);
+    o->endpoint_url = endpoint;
+    o->credentials = aws_credentials_provider_new_static(&creds);
+    aws_credentials_free(&creds);
+    if (!o->region || !o->region[0])
+        o->region = "us-east-1"; /* the local endpoint checks the signature in whichever region */
+    return 0;
 }

@@ -38,6 +38,14 @@ void session_print_error(const char *verb, const base_error *err);
  * [local] data_dir, relative to the config file's folder. */
 void session_local_data_dir(const scribble_globals *g, const scribble_config *cfg, const char *flag,
                             char out[PATH_MAX]);
+/* Client options for a running `scribblectl local`'s AWS endpoint: [local]
+ * bind (loopback for any address) and aws_port, and the run's credentials
+ * from its data folder (data_dir_flag: --data-dir, or NULL). Prints what is
+ * wrong as "scribblectl <verb>: ..." and returns -1; endpoint (size bytes)
+ * must outlive the options. */
+int session_local_client_options(const scribble_globals *g, const scribble_config *cfg,
+                                 const char *data_dir_flag, const char *verb, aws_client_options *o,
+                                 char *endpoint, size_t size);
 /* Adds to object an array `name` of text's lines (none for ""); returns it. */
 cJSON *session_add_lines(cJSON *object, const char *name, const char *text);
 /* Prints a verb's --output json document on stdout and frees it. */

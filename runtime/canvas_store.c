@@ -33,9 +33,13 @@
     "             string.format('%.0f', math.max(clock - now, 1)))\n"                          \
     "end\n"
 
-/* KEYS: canvas seq recent cooldown loaded reserved connections address-clock;
- * ARGV: depth, cooldown per pixel, now, address step, (idx, colour) per
- * pixel, connection id. */
+/* How long a step's placement count is kept: the hour figures reads, and a
+ * step more. */
+#define PLACED_KEEP_S "3610"
+
+/* KEYS: canvas seq recent cooldown loaded reserved connections address-clock
+ * placed-count (this step's); ARGV: depth, cooldown per pixel, now, address
+ * step, (idx, colour) per pixel, connection id. */
 static cache_script place_script = {.source = ADDRESS_CLOCK_LUA
     "if redis.call('EXISTS', KEYS[5]) == 0 then return {2} end\n"
     "redis.call('ZADD', KEYS[7], 'NX', ARGV[3], ARGV[#ARGV])\n"
@@ -76,6 +80,8 @@ static cache_script place_script = {.source = ADDRESS_CLOCK_LUA
     "end\n"
     "redis.call('BITFIELD', KEYS[1], unpack(bits))\n"
     "redis.call('ZADD', KEYS[3], unpack(recent))\n"
+    "redis.call('INCRBY', KEYS[9], count)\n"
+    "redis.call('EXPIRE', KEYS[9], " PLACED_KEEP_S ")\n"
     "return {1, first, last, string.format('%.0f', next_at)}\n"};
 
 /* KEYS: the connection's catch-up limit, the address's clock; ARGV:
@@ -171,6 +177,14 @@ static int connection_key(const canvas_store *s, const char *kind, const char *c
     char name[KEY_SIZE];
     ENSURE((size_t)snprintf(name, sizeof name, "%s:%s", kind, connection_id) < sizeof name, err,
            BASE_ERROR_INVALID, "InvalidKey", "connection id too long");
+    return key(s, name, out, err);
+}
+
+/* The count of pixels placed in one step of STORE_PLACED_STEP_MS. */
+static int placed_key(const canvas_store *s, long long step, char out[KEY_SIZE], base_error *err)
+{
+    char name[48];
+    snprintf(name, sizeof name, "placed:%lld", step);
     return key(s, name, out, err);
 }
 
@@ -277,7 +291,7 @@ int store_place(canvas_store *s, const char *connection_id, const address_limit 
 {
     ENSURE(count > 0, err, BASE_ERROR_INVALID, "NoPixels", "nothing to place");
     char canvas[KEY_SIZE], seq[KEY_SIZE], recent[KEY_SIZE], cooldown[KEY_SIZE], loaded[KEY_SIZE],
-        reserved[KEY_SIZE], connections[KEY_SIZE], clock[KEY_SIZE];
+        reserved[KEY_SIZE], connections[KEY_SIZE], clock[KEY_SIZE], placed[KEY_SIZE];
     TRY(key(s, "canvas", canvas, err));
     TRY(key(s, "seq", seq, err));
     TRY(key(s, "recent", recent, err));
@@ -286,7 +300,8 @@ int store_place(canvas_store *s, const char *connection_id, const address_limit 
     TRY(key(s, "reserved", reserved, err));
     TRY(key(s, "connections", connections, err));
     TRY(address_clock_key(s, "placing", address, clock, err));
-    const char *keys[] = {canvas, seq, recent, cooldown, loaded, reserved, connections, clock};
+    TRY(placed_key(s, now_ms / STORE_PLACED_STEP_MS, placed, err));
+    const char *keys[] = {canvas, seq, recent, cooldown, loaded, reserved, connections, clock, placed};
 
     /* depth, cooldown, now, address step, (idx, colour) per pixel, then the connection id */
     size_t arg_count = 5 + 2 * count;
@@ -304,7 +319,7 @@ int store_place(canvas_store *s, const char *connection_id, const address_limit 
         args[i] = numbers[i];
     args[arg_count - 1] = connection_id;
     cache_reply *reply = NULL;
-    int rc = run_script(s, &place_script, 8, keys, arg_count, args, false, &reply, err);
+    int rc = run_script(s, &place_script, 9, keys, arg_count, args, false, &reply, err);
     free(args);
     free(numbers);
     TRY(rc);
@@ -644,6 +659,58 @@ int store_broadcast_slots(canvas_store *s, size_t messages, long long step_ms, l
     *wait_ms = rc == 0 ? reply->integer : 0;
     cache_reply_free(reply);
     return rc == 0 ? 0 : unexpected(err, "the broadcast clock");
+}
+
+/* A whole number from a bulk reply, or 0 for nil (a key that is gone). */
+static uint64_t count_of(const cache_reply *r)
+{
+    uint64_t n = 0;
+    return r->type == CACHE_REPLY_BULK && reply_u64(r, &n) ? n : 0;
+}
+
+int store_figures(canvas_store *s, long long now_ms, store_figures_out *out, base_error *err)
+{
+    enum { STEPS = STORE_FIGURES_HOUR_STEPS };
+    char connections[KEY_SIZE], seq[KEY_SIZE];
+    char(*placed)[KEY_SIZE] = base_xcalloc(STEPS, sizeof *placed);
+    const char *mget[1 + STEPS];
+    size_t mget_lens[1 + STEPS];
+    int rc = key(s, "connections", connections, err) == 0 && key(s, "seq", seq, err) == 0 ? 0 : -1;
+    long long step = now_ms / STORE_PLACED_STEP_MS;
+    mget[0] = "MGET";
+    mget_lens[0] = 4;
+    for (int i = 0; rc == 0 && i < STEPS; i++) {
+        rc = placed_key(s, step - i, placed[i], err);
+        mget[1 + i] = placed[i];
+        mget_lens[1 + i] = strlen(placed[i]);
+    }
+    const char *zcard[] = {"ZCARD", connections};
+    const char *get[] = {"GET", seq};
+    const size_t zcard_lens[] = {5, strlen(connections)}, get_lens[] = {3, strlen(seq)};
+    cache_command commands[] = {{2, zcard, zcard_lens}, {2, get, get_lens}, {1 + STEPS, mget, mget_lens}};
+    cache_reply *replies[3] = {0};
+    if (rc == 0)
+        rc = cache_pipeline(s->cache, commands, 3, true, replies, err);
+    free(placed);
+    TRY(rc);
+    rc = -1;
+    *out = (store_figures_out){0};
+    const cache_reply *steps = replies[2];
+    if (replies[0]->type == CACHE_REPLY_INTEGER && replies[0]->integer >= 0 &&
+        (replies[1]->type == CACHE_REPLY_NIL || reply_u64(replies[1], &out->seq)) &&
+        steps->type == CACHE_REPLY_ARRAY && steps->count == STEPS) {
+        out->connections = (uint64_t)replies[0]->integer;
+        for (int i = 0; i < STEPS; i++) {
+            uint64_t n = count_of(&steps->elements[i]);
+            out->placed_last_hour += n;
+            if (i < STORE_FIGURES_MINUTE_STEPS)
+                out->placed_last_minute += n;
+        }
+        rc = 0;
+    }
+    for (int i = 0; i < 3; i++)
+        cache_reply_free(replies[i]);
+    return rc == 0 ? 0 : unexpected(err, "the figures");
 }
 
 int store_connection_remove(canvas_store *s, const char *connection_id, base_error *err)

@@ -157,6 +157,22 @@ int store_catchup_allowed(canvas_store *s, const char *connection_id, const addr
  * sends each connection at most one message a step. */
 int store_broadcast_slots(canvas_store *s, size_t messages, long long step_ms, long long now_ms,
                           long long *wait_ms, base_error *err);
+/* Placements are counted in steps of this many ms (each step's count kept
+ * an hour): "the last minute" is the step under way and the 5 before it. */
+#define STORE_PLACED_STEP_MS 10000
+#define STORE_FIGURES_MINUTE_STEPS 6
+#define STORE_FIGURES_HOUR_STEPS 360
+
+/* The canvas's figures as the cache holds them, read in one round trip. */
+typedef struct store_figures_out {
+    uint64_t connections;        /* registered now */
+    uint64_t seq;                /* the last seq given out */
+    uint64_t placed_last_minute; /* pixels placed: this step and the 5 before */
+    uint64_t placed_last_hour;   /* this step and the 359 before */
+} store_figures_out;
+
+int store_figures(canvas_store *s, long long now_ms, store_figures_out *out, base_error *err);
+
 /* Forgets a connection, its cooldown and its catch-up limit. */
 int store_connection_remove(canvas_store *s, const char *connection_id, base_error *err);
 /* When the connection connected; *found false when it is not registered. */

@@ -12,6 +12,7 @@
 #include "aws/protocol.h"
 #include "runtime/app.h"
 #include "runtime/png_encode.h"
+#include "stack/description.h"
 
 static int put_object(aws_client *aws, const char *bucket, const char *key,
                       const char *content_type, const char *cache_control, const base_buf *body,
@@ -60,7 +61,7 @@ static int upload(canvas_store *store, aws_client *aws, const char *bucket, uint
     if (rc == 0)
         rc = pointer_document(g, seq, out->url, app_now_ms(), &pointer, err);
     if (rc == 0)
-        rc = put_object(aws, bucket, "snapshots/latest.json", "application/json",
+        rc = put_object(aws, bucket, STACK_SNAPSHOT_LATEST_KEY, "application/json",
                         "public, max-age=5", &pointer, err);
     if (rc == 0)
         rc = store_snapshot_set(store, seq, out->url, err);

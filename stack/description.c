@@ -96,6 +96,16 @@ queue_batching described_queue_batching(const described_queue *q, bool fifo, int
                             .max_concurrency = STACK_COALESCED_CONCURRENCY};
 }
 
+const described_invoked described_invoked_handlers[] = {
+    {"figures", "scribblectl status"},
+};
+const size_t described_invoked_count = COUNT(described_invoked_handlers);
+
+const described_invoked *described_invoked_find(const char *handler)
+{
+    return FIND(described_invoked_handlers, handler, handler);
+}
+
 const described_queue *described_queue_find(const char *name)
 {
     return FIND(described_queues, name, name);

@@ -117,6 +117,10 @@ extern const char *const stack_env_names[STACK_ENV_COUNT];
 /* Long enough for every role above with any handler, queue or table name. */
 #define ROLE_SIZE 64
 
+/* Where the snapshot handler says which snapshot is the latest, in the site
+ * bucket (docs/protocol.md, "Snapshots"); scribblectl status reads it. */
+#define STACK_SNAPSHOT_LATEST_KEY "snapshots/latest.json"
+
 /* Where `scribblectl local` keeps each handler's log (what `scribblectl logs
  * --local` reads): the folder under its data folder, and the file in it. */
 #define LOCAL_LOG_DIR "logs"
@@ -127,7 +131,8 @@ extern const char *const stack_env_names[STACK_ENV_COUNT];
 /* The handlers, by name: Lambda's Handler setting and `scribblectl local`'s
  * function. The runtime's table (runtime/handlers.c) is made from this list,
  * handler_<name> for each, so a handler described without code does not link. */
-#define STACK_HANDLERS(X) X(connect) X(disconnect) X(send) X(broadcast) X(catchup) X(snapshot) X(save)
+#define STACK_HANDLERS(X)                                                                    \
+    X(connect) X(disconnect) X(send) X(broadcast) X(catchup) X(snapshot) X(save) X(figures)
 
 typedef struct described_handler {
     const char *name;
@@ -174,6 +179,13 @@ typedef struct described_schedule {
     const char *handler;
 } described_schedule;
 
+/* A handler nothing in the stack triggers: scribblectl invokes it (Lambda
+ * Invoke, or the local AWS endpoint's) and reads its answer. */
+typedef struct described_invoked {
+    const char *handler;
+    const char *by; /* the command that invokes it */
+} described_invoked;
+
 /* -- the tables ---------------------------------------------------------------------------- */
 
 typedef struct described_key {
@@ -196,6 +208,8 @@ extern const described_queue described_queues[];
 extern const size_t described_queue_count;
 extern const described_schedule described_schedules[];
 extern const size_t described_schedule_count;
+extern const described_invoked described_invoked_handlers[];
+extern const size_t described_invoked_count;
 extern const described_table described_tables[];
 extern const size_t described_table_count;
 
@@ -209,6 +223,8 @@ const described_route *described_route_find(const char *route_key);
 /* The queue's, schedule's or table's row by its name, or NULL. */
 const described_queue *described_queue_find(const char *name);
 const described_schedule *described_schedule_find(const char *name);
+/* The invoked handler's row by its handler's name, or NULL. */
+const described_invoked *described_invoked_find(const char *handler);
 const described_table *described_table_find(const char *name);
 
 #endif

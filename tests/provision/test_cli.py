@@ -13,7 +13,7 @@ import pytest
 
 SCRIBBLECTL = os.environ["SCRIBBLECTL"]
 SOURCE = os.environ["SCRIBBLE_SOURCE_DIR"]
-HANDLERS = ("connect", "disconnect", "send", "broadcast", "catchup", "snapshot", "save")
+HANDLERS = ("connect", "disconnect", "send", "broadcast", "catchup", "snapshot", "save", "figures")
 
 
 def run(*args, cwd=None):
@@ -179,7 +179,8 @@ def test_bash_completion(tmp_path):
     assert bash_complete(script, "-c", "x.ini", "sta") == ["status"]
     assert bash_complete(script, "status", "--output", "") == ["json", "text"]
     globals_ = ["--config", "--debug", "--endpoint-url", "--profile", "--region", "--version", "-c"]
-    assert bash_complete(script, "status", "-") == sorted(["--help", "--output", *globals_])
+    assert bash_complete(script, "status", "-") == sorted(
+        ["--data-dir", "--help", "--interval", "--local", "--output", "--watch", *globals_])
     assert bash_complete(script, "down", "-") == sorted(["--help", "--output", "--yes", "-y", *globals_])
     assert bash_complete(script, "down", "--region", "") == []
     (tmp_path / "wall.ini").write_text("")

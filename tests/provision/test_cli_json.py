@@ -11,7 +11,7 @@ import jsonschema
 SCRIBBLECTL = os.environ["SCRIBBLECTL"]
 SOURCE = os.environ["SCRIBBLE_SOURCE_DIR"]
 STACK = "js"
-HANDLERS = ("connect", "disconnect", "send", "broadcast", "catchup", "snapshot", "save")
+HANDLERS = ("connect", "disconnect", "send", "broadcast", "catchup", "snapshot", "save", "figures")
 
 
 def run_json(local_aws, tmp_path, verb, *args, expect=0):

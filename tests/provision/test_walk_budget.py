@@ -82,7 +82,7 @@ def test_a_call_that_always_fails_ends_its_resource_within_its_budget(tmp_path):
         # The branches that do not need the cache went on.
         logs = aws.client("logs", config=PATIENT)
         groups = logs.describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{STACK}-")["logGroups"]
-        assert len(groups) == 7 and {g.get("retentionInDays") for g in groups} == {30}, groups
+        assert len(groups) == 8 and {g.get("retentionInDays") for g in groups} == {30}, groups
         cache = aws.client("elasticache", config=PATIENT).describe_serverless_caches(
             ServerlessCacheName=f"{STACK}-cache")["ServerlessCaches"][0]
         assert cache["CacheUsageLimits"]["DataStorage"]["Maximum"] == 1

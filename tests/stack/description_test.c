@@ -51,6 +51,9 @@ static void check_triggers(void)
         check_named_handler("queue", described_queues[i].name, described_queues[i].handler);
     for (size_t i = 0; i < described_schedule_count; i++)
         check_named_handler("schedule", described_schedules[i].name, described_schedules[i].handler);
+    for (size_t i = 0; i < described_invoked_count; i++)
+        check_named_handler("invoked handler", described_invoked_handlers[i].by,
+                            described_invoked_handlers[i].handler);
     for (size_t h = 0; h < described_handler_count; h++) {
         const char *name = described_handlers[h].name;
         int triggers = described_handler_answers_route(name);
@@ -58,8 +61,10 @@ static void check_triggers(void)
             triggers += strcmp(described_queues[i].handler, name) == 0;
         for (size_t i = 0; i < described_schedule_count; i++)
             triggers += strcmp(described_schedules[i].handler, name) == 0;
+        triggers += described_invoked_find(name) != NULL;
         if (!triggers)
-            fprintf(stderr, "handler %s has no route, queue or schedule\n", name);
+            fprintf(stderr, "handler %s has no route, queue or schedule, and nothing invokes it\n",
+                    name);
         CHECK(triggers > 0);
     }
     /* A route answers clients; a queue's or a schedule's handler is a worker. */
