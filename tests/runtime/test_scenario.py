@@ -35,7 +35,7 @@ STACK = "scn"
 BASE = 0
 SEQ_MARK_BLOCK = 100_000
 BUCKET = "scn-site"
-HANDLERS = ("connect", "disconnect", "send", "broadcast", "catchup", "snapshot", "save")
+HANDLERS = ("connect", "disconnect", "send", "broadcast", "catchup", "snapshot", "save", "figures")
 
 
 class Stack:

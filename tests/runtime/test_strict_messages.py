@@ -128,3 +128,9 @@ def test_malformed_messages_get_their_documented_codes_and_nothing_is_lost(make_
     stack.update(client, other)
     assert stack.seq() == seq + 4 + 20, "placements were lost"
     assert_same_canvas(stack, client, other)
+
+    # The figures handler (what scribblectl status shows) counts the pixels placed, not the
+    # refused messages, and both connections.
+    figures = stack.functions["figures"].invoke({})
+    assert figures.ok and figures.payload == {
+        "connections": 2, "seq": seq + 24, "placedLastMinute": 25, "placedLastHour": 25}, figures
