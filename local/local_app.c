@@ -6,6 +6,8 @@
  * among local_settings' variables, the resources' names), with every AWS
  * endpoint pointed at the local one, credentials made for this run (the
  * only ones the local AWS endpoint accepts), and the cache's address.
+ * The local AWS endpoint's Invoke reaches each function by the name `up`
+ * gives it.
  * The store lives in <data_dir>/local.db; each handler's output goes to
  * <data_dir>/logs/<handler>.log; the run's credentials are in
  * <data_dir>/credentials for boto3 and the AWS CLI. The data directory and
@@ -28,6 +30,7 @@
 #include "local/local_aws.h"
 #include "local/local_cache.h"
 #include "local/local_gateway.h"
+#include "local/local_lambda.h"
 #include "local/local_private.h"
 #include "local/local_site.h"
 #include "local/local_store.h"
@@ -54,6 +57,8 @@ struct local_app {
     local_queue **queues;        /* described_queues[i]'s */
     local_table_schema *tables;  /* described_tables[i]'s */
     local_function **functions;  /* described_handlers[i]'s */
+    local_lambda_function *invocable; /* described_handlers[i]'s: what Invoke reaches */
+    local_lambda lambda;         /* the local AWS endpoint's Invoke */
     const char *buckets[1];
     local_gateway *gateway;
     local_triggers *triggers;
@@ -264,13 +269,28 @@ static void wire_triggers(local_app *a)
                                     a->options.schedule_interval);
 }
 
+/* Invoke's functions, each by the name `up` gives it (the settings'). */
+static void wire_lambda(local_app *a)
+{
+    const local_settings *settings = a->options.settings;
+    a->invocable = base_xcalloc(described_handler_count, sizeof *a->invocable);
+    for (size_t i = 0; i < described_handler_count; i++)
+        a->invocable[i] = (local_lambda_function){.name = settings->function_names[i],
+                                                  .function = a->functions[i]};
+    a->lambda = (local_lambda){.region = region_of(settings), .account = ACCOUNT,
+                               .functions = a->invocable,
+                               .function_count = described_handler_count};
+}
+
 static void wire(local_app *a)
 {
     wire_triggers(a);
+    wire_lambda(a);
     a->aws = (local_aws){.store = a->store, .tables = a->tables, .table_count = described_table_count,
                          .buckets = a->buckets, .bucket_count = 1, .queues = a->queues,
                          .queue_count = described_queue_count, .gateway = a->gateway,
                          .triggers = a->triggers,
+                         .lambda = &a->lambda,
                          .report = a->options.report,
                          .key = {.access_key_id = a->access_key_id,
                                  .secret_access_key = a->secret_access_key}};
@@ -404,6 +424,7 @@ int local_app_stop(local_app *a, base_error *err)
         local_function_free(a->functions[i]);
     for (size_t i = 0; a->queues && i < described_queue_count; i++)
         local_queue_free(a->queues[i]);
+    free(a->invocable);
     free(a->functions);
     free(a->queues);
     free(a->tables);

@@ -6,7 +6,11 @@
  * (docs/local.md, "Who may call the local AWS endpoint"): DynamoDB and SQS
  * in AWS JSON with a coral __type (SQS adds its query-protocol code in
  * x-amzn-query-error, which botocore reads for a query-compatible service),
- * the management API with x-amzn-ErrorType, S3 in its XML error.
+ * the management API and Lambda (rest-json) with x-amzn-ErrorType, S3 in
+ * its XML error.
+ *
+ * A Lambda Invoke may be held until its function answers (local_lambda.h);
+ * every other request is answered at once.
  */
 #include "local/local_aws.h"
 #include "local/local_clock.h"
@@ -24,16 +28,16 @@
 #define JSON_TYPE "application/x-amz-json-1.0"
 #define CORAL_PREFIX "com.amazon.coral.service#"
 
-typedef enum service { SQS, DYNAMODB, CONNECTIONS, S3, UNKNOWN } service;
+typedef enum service { SQS, DYNAMODB, CONNECTIONS, LAMBDA, S3, UNKNOWN } service;
 
 /* Each service's signing name, as the credential scope must say it (NULL: any). */
-static const char *const signing_names[] = {"sqs", "dynamodb", "execute-api", "s3", NULL};
+static const char *const signing_names[] = {"sqs", "dynamodb", "execute-api", "lambda", "s3", NULL};
 
 /* How each refusal is answered, by service, in the order of local_signature_result. */
 static const struct refusal {
-    const char *json_type;  /* DynamoDB, SQS and the management API */
+    const char *json_type;  /* DynamoDB, SQS, the management API and Lambda */
     const char *query_code; /* SQS's x-amzn-query-error */
-    int json_status, sqs_status, gateway_status;
+    int json_status, sqs_status, rest_json_status; /* rest-json: the management API and Lambda */
     const char *s3_code;
     int s3_status;
 } refusals[] = {
@@ -62,23 +66,26 @@ static service route(const local_request *req)
         return DYNAMODB;
     if (starts_with(req->path, CONNECTIONS_PATH))
         return CONNECTIONS;
+    if (starts_with(req->path, LOCAL_LAMBDA_PATH))
+        return LAMBDA;
     return req->target[0] ? UNKNOWN : S3;
 }
 
 static void refuse_json(local_reply *reply, service svc, const struct refusal *r, const char *message)
 {
+    bool rest_json = svc == CONNECTIONS || svc == LAMBDA;
     char type[128];
-    snprintf(type, sizeof type, "%s%s", svc == CONNECTIONS ? "" : CORAL_PREFIX, r->json_type);
+    snprintf(type, sizeof type, "%s%s", CORAL_PREFIX, r->json_type);
     cJSON *doc = cJSON_CreateObject();
-    if (svc != CONNECTIONS)
+    if (!rest_json)
         cJSON_AddStringToObject(doc, "__type", type);
     cJSON_AddStringToObject(doc, "message", message);
     char *text = cJSON_PrintUnformatted(doc);
-    int status = svc == SQS ? r->sqs_status : svc == CONNECTIONS ? r->gateway_status : r->json_status;
-    local_reply_set(reply, status, svc == CONNECTIONS ? "application/json" : JSON_TYPE, text);
+    int status = svc == SQS ? r->sqs_status : rest_json ? r->rest_json_status : r->json_status;
+    local_reply_set(reply, status, rest_json ? "application/json" : JSON_TYPE, text);
     if (svc == SQS)
         base_buf_printf(&reply->headers, "x-amzn-query-error: %s;Sender\r\n", r->query_code);
-    if (svc == CONNECTIONS)
+    if (rest_json)
         base_buf_printf(&reply->headers, "x-amzn-ErrorType: %s\r\n", r->json_type);
     cJSON_free(text);
     cJSON_Delete(doc);
@@ -102,7 +109,8 @@ static bool authenticated(const local_aws *aws, local_session *s, service svc)
     return false;
 }
 
-static void serve(local_aws *aws, local_session *s, service svc, base_error *err)
+/* Answers the request into s->reply; false when it is held instead (a Lambda Invoke). */
+static bool serve(local_aws *aws, struct lws *wsi, local_session *s, service svc, base_error *err)
 {
     const local_request *req = &s->req;
     const char *body = req->body.data ? req->body.data : "";
@@ -120,30 +128,45 @@ static void serve(local_aws *aws, local_session *s, service svc, base_error *err
     case CONNECTIONS:
         local_gateway_manage(aws->gateway, req, &s->reply);
         break;
+    case LAMBDA:
+        return local_lambda_handle(aws->lambda, wsi, s);
     case UNKNOWN:
         local_reply_set(&s->reply, 400, JSON_TYPE,
                         "{\"__type\":\"UnknownOperationException\",\"message\":\"this local endpoint "
-                        "serves SQS, DynamoDB, S3 and @connections only\"}");
+                        "serves SQS, DynamoDB, S3, @connections and Lambda's Invoke only\"}");
         break;
     case S3:
         local_s3_handle(aws->store, aws->buckets, aws->bucket_count, req->method, req->path,
                         req->content_type, body, req->body.len, &s->reply, err);
         break;
     }
+    return true;
 }
 
 static void aws_request(void *owner, struct lws *wsi, local_session *s)
 {
     local_aws *aws = owner;
+    /* libwebsockets hands on a POST without a body twice (as the request,
+     * then as its body's end): it is served, and answered, once. */
+    if (s->waiting || s->reply_ready)
+        return;
     base_error err = {0};
     service svc = route(&s->req);
-    if (authenticated(aws, s, svc))
-        serve(aws, s, svc, &err);
+    bool answered = !authenticated(aws, s, svc) || serve(aws, wsi, s, svc, &err);
     if (err.code[0] && aws->report)
         aws->report("aws", err.message);
-    local_session_reply(wsi, s);
+    if (answered)
+        local_session_reply(wsi, s);
+}
+
+/* Only a Lambda Invoke is ever held. */
+static void aws_abandoned(void *owner, local_session *s)
+{
+    (void)owner;
+    local_lambda_abandoned(s);
 }
 
 const local_endpoint_ops local_aws_ops = {
     .request = aws_request,
+    .abandoned = aws_abandoned,
 };

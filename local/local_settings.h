@@ -64,6 +64,7 @@ typedef struct local_settings {
     const char *bucket;              /* the site bucket */
     const char *const *queue_names;  /* by described queue */
     const char *const *table_names;  /* by described table */
+    const char *const *function_names; /* by described handler: what Invoke reaches */
 
     const int *handler_timeouts;     /* seconds, by described handler */
     /* The variables the handlers read from scribble.ini (their numbers);

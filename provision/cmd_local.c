@@ -103,6 +103,7 @@ typedef struct local_bridge {
     char static_dir[PATH_MAX];
     const char **queue_names;      /* by described queue */
     const char **table_names;      /* by described table */
+    const char **function_names;   /* by described handler */
     int *handler_timeouts;         /* by described handler */
     local_variable *environment;   /* the handlers' numbers */
     char (*numbers)[NUMBER_SIZE];  /* their values */
@@ -141,10 +142,20 @@ static const char *table_name(local_bridge *b, const described_table *table)
     return stack_find(b->plan, role)->name;
 }
 
+static const char *function_name(local_bridge *b, const described_handler *handler)
+{
+    char role[ROLE_SIZE];
+    snprintf(role, sizeof role, ROLE_FUNCTION_FORMAT, handler->name);
+    return stack_find(b->plan, role)->name;
+}
+
 static void name_resources(local_bridge *b)
 {
     b->queue_names = base_xcalloc(described_queue_count, sizeof *b->queue_names);
     b->table_names = base_xcalloc(described_table_count, sizeof *b->table_names);
+    b->function_names = base_xcalloc(described_handler_count, sizeof *b->function_names);
+    for (size_t i = 0; i < described_handler_count; i++)
+        b->function_names[i] = function_name(b, &described_handlers[i]);
     for (size_t i = 0; i < described_queue_count; i++)
         b->queue_names[i] = queue_name(b, &described_queues[i]);
     for (size_t i = 0; i < described_table_count; i++)
@@ -152,6 +163,7 @@ static void name_resources(local_bridge *b)
     b->settings.bucket = stack_find(b->plan, ROLE_SITE_BUCKET)->name;
     b->settings.queue_names = b->queue_names;
     b->settings.table_names = b->table_names;
+    b->settings.function_names = b->function_names;
 }
 
 static void count_number(void *ctx, const char *variable, int value)
@@ -213,6 +225,7 @@ static void bridge_free(local_bridge *b)
     stack_free(b->plan);
     free(b->queue_names);
     free(b->table_names);
+    free(b->function_names);
     free(b->handler_timeouts);
     free(b->environment);
     free(b->numbers);

@@ -2,7 +2,7 @@
 how it stops, and what it does with the processes it starts.
 
 Every test that runs it checks, through /proc, that nothing it started (the
-redis-server, the seven handlers, anything in their process groups, anything
+redis-server, every handler, anything in their process groups, anything
 working in the test's directory or carrying the test's stack name) outlives
 it. Each waits on conditions with deadlines, never on sleeps.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -47,14 +48,23 @@ def placed_pixels(placed):
     return [[placed["first"], 3, 4, 1], [placed["last"], 5, 6, 1]]
 
 
+def described_handlers() -> list[str]:
+    """The handlers of stack/description.h's STACK_HANDLERS."""
+    text = (SOURCE_DIR / "stack" / "description.h").read_text()
+    listed = re.search(r"#define STACK_HANDLERS\(X\)((?:.*\\\n)*.*)", text).group(1)
+    return re.findall(r"X\((\w+)\)", listed)
+
+
 def started_children(app):
-    """Its eight children (redis-server, seven handlers) once all of them have exec'd."""
+    """Its children (redis-server and one per handler) once all of them have exec'd."""
+    want = 1 + len(described_handlers())
+
     def settled():
         children = app.children()
-        if len(children) == 8 and all(p.command != "scribblectl" for p in children):
+        if len(children) == want and all(p.command != "scribblectl" for p in children):
             return children
         return None
-    return wait_for(settled, 15, lambda: f"not 8 started children: "
+    return wait_for(settled, 15, lambda: f"not {want} started children: "
                                          f"{[str(p) for p in app.children()]}\n{app.output_tail()}")
 
 
@@ -189,7 +199,7 @@ def test_clean_stop(tmp_path, stop_signal):
 
         children = started_children(app)
         commands = sorted(p.command for p in children)
-        assert commands == ["redis-server"] + ["scribble-handle"] * 7, commands
+        assert commands == ["redis-server"] + ["scribble-handle"] * len(described_handlers()), commands
         for p in children:
             assert p.pgid == p.pid, f"{p} is in process group {p.pgid}, not its own"
     except BaseException:

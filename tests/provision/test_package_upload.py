@@ -3,7 +3,7 @@
 The local AWS runs the real AWS profile (tests/README.md): latency, AWS's
 request rates, slow states, and an uplink of 10 Mbit/s shared by every
 connection. With the shipped scribble.ini, the first `up` completes and sends
-at most 8 MB in all (the package once, to the artifacts bucket; the seven
+at most 8 MB in all (the package once, to the artifacts bucket; the eight
 functions are created from it); a second `up` sends no package, rebuilds
 none (the package cache's entry is untouched) and changes nothing. A package
 too large for one part, whose upload is cut by killing `up`, is continued by
