@@ -28,6 +28,7 @@
 #include <cjson/cJSON.h>
 
 #include "aws/client.h"
+#include "aws/http.h"
 #include "base/cursor.h"
 #include "local/local_json.h"
 
@@ -189,39 +190,19 @@ static size_t find_header(const base_buf *head, const char *name, base_cursor *v
     return count;
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* A part of the target, %-decoded into out (NUL-terminated); false when it
  * does not fit, holds a bad escape or decodes to a NUL. */
 static bool decode(base_cursor in, char *out, size_t size)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < in.len; i++) {
-        int c = (unsigned char)in.ptr[i];
-        if (c == '%') {
-            if (in.len - i < 3)
-                return false;
-            int high = hex_digit(in.ptr[i + 1]), low = hex_digit(in.ptr[i + 2]);
-            if (high < 0 || low < 0)
-                return false;
-            c = high * 16 + low;
-            i += 2;
-        }
-        if (c == 0 || n + 1 >= size)
-            return false;
-        out[n++] = (char)c;
+    base_buf decoded = {0};
+    bool ok = aws_uri_decode_strict(&decoded, in.ptr, in.len) && decoded.len < size;
+    if (ok) {
+        if (decoded.len)
+            memcpy(out, decoded.data, decoded.len);
+        out[decoded.len] = '\0';
     }
-    out[n] = '\0';
-    return true;
+    base_buf_free(&decoded);
+    return ok;
 }
 
 /* The raw value of the query's first parameter `name` (empty when absent). */

@@ -63,12 +63,15 @@ static cJSON *read_cache(aws_client *client, stack *plan)
     cJSON *event = cJSON_CreateObject();
     cJSON *answer = NULL;
     base_error err = {0};
-    int rc = aws_rest_json_call(client, &aws_service_lambda, "POST", path, NULL, event, &answer, &err);
+    int rc =
+        aws_rest_json_call(client, &aws_service_lambda, "POST", path, NULL, event, &answer, &err);
     cJSON_Delete(event);
     if (rc != 0)
         return unreadable_error(&err);
-    const char *failed = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(answer, "errorType"));
-    static const char *const fields[] = {"connections", "seq", "placedLastMinute", "placedLastHour"};
+    const char *failed =
+        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(answer, "errorType"));
+    static const char *const fields[] = {"connections", "seq", "placedLastMinute",
+                                         "placedLastHour"};
     cJSON *out = cJSON_CreateObject();
     for (size_t i = 0; !failed && i < sizeof fields / sizeof fields[0]; i++) {
         const cJSON *n = cJSON_GetObjectItemCaseSensitive(answer, fields[i]);
@@ -79,7 +82,8 @@ static cJSON *read_cache(aws_client *client, stack *plan)
     }
     if (failed) {
         char why[512];
-        const char *message = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(answer, "errorMessage"));
+        const char *message =
+            cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(answer, "errorMessage"));
         snprintf(why, sizeof why, "the function %s failed: %s%s%s", function, failed,
                  message ? ": " : "", message ? message : "");
         cJSON_Delete(out);
@@ -153,7 +157,8 @@ static cJSON *read_queue(aws_client *client, const char *name)
     static const char *const wanted[][2] = {{"ApproximateNumberOfMessages", "messages"},
                                             {"ApproximateNumberOfMessagesNotVisible", "inFlight"}};
     for (size_t i = 0; rc == 0 && i < 2; i++) {
-        const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(values, wanted[i][0]));
+        const char *v =
+            cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(values, wanted[i][0]));
         char *end = NULL;
         double n = v ? strtod(v, &end) : -1;
         if (!v || end == v || *end || n < 0) {
@@ -173,7 +178,8 @@ static cJSON *read_queues(aws_client *client, stack *plan, bool local)
 {
     cJSON *list = cJSON_CreateArray();
     for (size_t i = 0; i < described_queue_count; i++) {
-        cJSON_AddItemToArray(list, read_queue(client, queue_name(plan, described_queues[i].name, false)));
+        cJSON_AddItemToArray(list,
+                             read_queue(client, queue_name(plan, described_queues[i].name, false)));
         const char *dead = queue_name(plan, described_queues[i].name, true);
         cJSON *entry = local ? unreadable("scribblectl local has no dead-letter queues")
                              : read_queue(client, dead);
@@ -236,7 +242,7 @@ static cJSON *read_functions(aws_client *client, stack *plan, bool local, long l
     if (local)
         return unreadable("CloudWatch metrics exist only in AWS; scribblectl logs --local shows "
                           "each invocation");
-    double (*sums)[METRIC_COUNT] = base_xcalloc(described_handler_count, sizeof *sums);
+    double(*sums)[METRIC_COUNT] = base_xcalloc(described_handler_count, sizeof *sums);
     cJSON *input = cJSON_CreateObject();
     cJSON_AddItemToObject(input, "MetricDataQueries", metric_queries(plan));
     cJSON_AddNumberToObject(input, "StartTime", (double)(now_ms / 1000 - METRICS_SECONDS));
@@ -246,12 +252,14 @@ static cJSON *read_functions(aws_client *client, stack *plan, bool local, long l
     bool ok = true;
     for (;;) {
         cJSON *page = NULL;
-        if (aws_json_call(client, &aws_service_cloudwatch, "GetMetricData", input, &page, &err) != 0) {
+        if (aws_json_call(client, &aws_service_cloudwatch, "GetMetricData", input, &page, &err) !=
+            0) {
             out = unreadable_error(&err);
             break;
         }
         ok = add_results(cJSON_GetObjectItemCaseSensitive(page, "MetricDataResults"), sums);
-        const char *next = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(page, "NextToken"));
+        const char *next =
+            cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(page, "NextToken"));
         bool more = ok && next && next[0];
         if (more) {
             cJSON_DeleteItemFromObjectCaseSensitive(input, "NextToken");
@@ -352,7 +360,8 @@ static void print_functions(FILE *out, const cJSON *functions)
     cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(functions, "handlers"))
         fprintf(out, "    %-32s %11.0f %7.0f %9.0f\n",
                 cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(row, "handler")),
-                number_at(row, "invocations"), number_at(row, "errors"), number_at(row, "throttles"));
+                number_at(row, "invocations"), number_at(row, "errors"),
+                number_at(row, "throttles"));
 }
 
 void canvas_figures_print(FILE *out, const cJSON *canvas)

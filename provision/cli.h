@@ -64,6 +64,14 @@ typedef struct cli_option {
         .help = "text (the default) or json: one JSON document on stdout (docs/cli.md)"            \
     }
 
+/* --data-dir, which the verbs that read a running `scribblectl local` take
+ * with --local (the verb refuses it without). */
+#define CLI_LOCAL_DATA_DIR_OPTION                                                                  \
+    {                                                                                              \
+        .name = "--data-dir", .value = OPTION_FILE, .placeholder = "DIR",                          \
+        .help = "with --local: its data folder (default [local] data_dir)"                         \
+    }
+
 /* Options a table may hold: the parser refuses a larger one, so a verb with
  * more fails its --help test (provision.cli) before anyone runs it. */
 #define CLI_MAX_OPTIONS 16

@@ -45,10 +45,7 @@ static const cli_option status_options[] = {
     [STATUS_LOCAL] = {.name = "--local",
                       .value = OPTION_FLAG,
                       .help = "the canvas of a running scribblectl local instead of AWS's"},
-    [STATUS_DATA_DIR] = {.name = "--data-dir",
-                         .value = OPTION_FILE,
-                         .placeholder = "DIR",
-                         .help = "with --local: its data folder (default [local] data_dir)"},
+    [STATUS_DATA_DIR] = CLI_LOCAL_DATA_DIR_OPTION,
 };
 
 /* What one report reads the canvas with. */

@@ -61,10 +61,7 @@ static const cli_option timelapse_options_table[] = {
     [TL_LOCAL] = {.name = "--local",
                   .value = OPTION_FLAG,
                   .help = "read a running scribblectl local's history instead of AWS's"},
-    [TL_DATA_DIR] = {.name = "--data-dir",
-                     .value = OPTION_FILE,
-                     .placeholder = "DIR",
-                     .help = "with --local: its data folder (default [local] data_dir)"},
+    [TL_DATA_DIR] = CLI_LOCAL_DATA_DIR_OPTION,
 };
 
 #define DEFAULT_FPS 10

@@ -24,10 +24,7 @@ void stop_signal_catch(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
-bool stop_signal_requested(void)
-{
-    return stop_requested != 0;
-}
+bool stop_signal_requested(void) { return stop_requested != 0; }
 
 void stop_signal_wait_ms(long ms)
 {
