@@ -146,10 +146,6 @@ static bool serve(local_aws *aws, struct lws *wsi, local_session *s, service svc
 static void aws_request(void *owner, struct lws *wsi, local_session *s)
 {
     local_aws *aws = owner;
-    /* libwebsockets hands on a POST without a body twice (as the request,
-     * then as its body's end): it is served, and answered, once. */
-    if (s->waiting || s->reply_ready)
-        return;
     base_error err = {0};
     service svc = route(&s->req);
     bool answered = !authenticated(aws, s, svc) || serve(aws, wsi, s, svc, &err);

@@ -165,8 +165,13 @@ void local_session_reply(struct lws *wsi, local_session *s)
     lws_callback_on_writable(wsi);
 }
 
+/* Hands the whole request to its endpoint, once: libwebsockets reports a
+ * request without a body twice (as the request, then as its body's end). */
 static void dispatch(struct lws *wsi, local_session *s)
 {
+    if (s->req.dispatched)
+        return;
+    s->req.dispatched = true;
     local_endpoint *ep = endpoint_of(wsi);
     if (s->req.too_large) {
         local_reply_set(&s->reply, 413, "text/plain", "request body too large\n");

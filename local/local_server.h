@@ -37,6 +37,7 @@ typedef struct local_request {
     base_buf head; /* the head as it came (request line and headers), when the endpoint keeps it */
     bool expect_body;
     bool too_large;
+    bool dispatched; /* handed to the endpoint (each request is, once) */
 } local_request;
 
 typedef struct local_connection local_connection;

@@ -47,6 +47,7 @@ PRINTERS = {
     "provision/session.c": "a verb's errors and warnings",
     "provision/walk_verb.c": "plan, up and status's summary",
     "provision/walk_report.c": "the table and the progress lines",
+    "provision/canvas_figures.c": "status's canvas, as text",
 }
 PRINTING_SYMBOLS = {
     "stdout", "stderr", "printf", "fprintf", "vprintf", "vfprintf", "dprintf", "vdprintf",

@@ -86,7 +86,8 @@ def check_compute(local_aws):
     functions = local_aws.client("lambda").list_functions()["Functions"]
     assert sorted(f["FunctionName"] for f in functions) == sorted(
         "%s-%s-function" % (STACK, h)
-        for h in ("connect", "disconnect", "send", "broadcast", "catchup", "snapshot", "save"))
+        for h in ("connect", "disconnect", "send", "broadcast", "catchup", "snapshot", "save",
+                  "figures"))
     mappings = local_aws.client("lambda").list_event_source_mappings()["EventSourceMappings"]
     assert len(mappings) == 2
     assert len(local_aws.client("apigatewayv2").get_apis()["Items"]) == 1

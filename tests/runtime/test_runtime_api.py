@@ -147,7 +147,8 @@ def test_unknown_handler_is_an_init_error(handler):
     document = init_error.json()
     assert document["errorType"] == "Runtime.UnknownHandler", document
     assert f'no handler named "{handler or ""}"' in document["errorMessage"], document
-    for name in ("connect", "disconnect", "send", "broadcast", "catchup", "snapshot", "save"):
+    for name in ("connect", "disconnect", "send", "broadcast", "catchup", "snapshot", "save",
+                 "figures"):
         assert name in document["errorMessage"], document
     assert init_error.headers.get("Lambda-Runtime-Function-Error-Type") == "Runtime.UnknownHandler"
     assert not [r for r in received if r.method == "GET"], f"asked for work with no handler: {received}"
@@ -155,7 +156,7 @@ def test_unknown_handler_is_an_init_error(handler):
 
 
 def test_every_handler_in_the_table_starts():
-    names = ["connect", "disconnect", "send", "broadcast", "catchup", "snapshot", "save"]
+    names = ["connect", "disconnect", "send", "broadcast", "catchup", "snapshot", "save", "figures"]
     for name in names:
         with RuntimeApiServer([invocation()]) as api:
             process = start(api.address, name)
