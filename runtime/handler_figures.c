@@ -15,8 +15,8 @@
 #include "runtime/app.h"
 #include "runtime/handler.h"
 
-int handler_figures(const handler_ctx *ctx, const char *event_json, size_t len,
-                    base_buf *response, base_error *err)
+int handler_figures(const handler_ctx *ctx, const char *event_json, size_t len, base_buf *response,
+                    base_error *err)
 {
     (void)event_json;
     (void)len;
