@@ -97,15 +97,31 @@ static int watch(const cli_args *a, const canvas_source *src, bool json)
     return EXIT_STATUS_OK;
 }
 
-/* The canvas of a running `scribblectl local`. */
+/* The canvas of a running `scribblectl local`, once or watched. */
+static int report_local(const cli_args *a, const canvas_source *src, bool json)
+{
+    if (a->given[STATUS_WATCH])
+        return watch(a, src, json);
+    cJSON *canvas = canvas_figures_read(src->client, src->plan, true, log_now_ms());
+    if (json) {
+        print_canvas_json(src, canvas, false);
+    } else {
+        printf("stack %s in %s\n\n", stack_config(src->plan)->stack.name, src->where);
+        canvas_figures_print(stdout, canvas);
+        cJSON_Delete(canvas);
+    }
+    return EXIT_STATUS_OK;
+}
+
+/* A running `scribblectl local`'s canvas. */
 static int run_local(const cli_args *a, const scribble_globals *g, bool json)
 {
     scribble_config cfg;
     if (session_load_config(g, &cfg) != 0)
         return EXIT_STATUS_USAGE;
     aws_client_options options = session_client_options(g, &cfg);
-    char endpoint[300];
-    canvas_source src = {.local = true, .where = endpoint};
+    char endpoint[300], where[340];
+    canvas_source src = {.local = true, .where = where};
     base_error err = {0};
     int rc = EXIT_STATUS_FAILED;
     if (stack_build(&cfg, &src.plan, &err) != 0) {
@@ -116,18 +132,9 @@ static int run_local(const cli_args *a, const scribble_globals *g, bool json)
         rc = EXIT_STATUS_FAILED;
     } else if (aws_client_new_default(&options, &src.client, &err) != 0) {
         session_print_error("status", &err);
-    } else if (a->given[STATUS_WATCH]) {
-        rc = watch(a, &src, json);
     } else {
-        cJSON *canvas = canvas_figures_read(src.client, src.plan, true, log_now_ms());
-        if (json) {
-            print_canvas_json(&src, canvas, false);
-        } else {
-            printf("stack %s in scribblectl local at %s\n\n", cfg.stack.name, endpoint);
-            canvas_figures_print(stdout, canvas);
-            cJSON_Delete(canvas);
-        }
-        rc = EXIT_STATUS_OK;
+        snprintf(where, sizeof where, "scribblectl local at %s", endpoint);
+        rc = report_local(a, &src, json);
     }
     aws_client_free(src.client);
     stack_free(src.plan);
