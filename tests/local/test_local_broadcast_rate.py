@@ -87,7 +87,7 @@ class Watcher:
         return self.got
 
 
-@pytest.mark.parametrize("queue_type, rate", [("standard", 2), ("fifo", 5)])
+@pytest.mark.parametrize("queue_type, rate", [("standard", 2), ("fifo", 3)])
 def test_each_connection_gets_at_most_the_rate(tmp_path, queue_type, rate):
     config = make_config(tmp_path, settings={"queues": {"type": queue_type},
                                              "limits": {"broadcast_rate": rate}})
@@ -96,8 +96,9 @@ def test_each_connection_gets_at_most_the_rate(tmp_path, queue_type, rate):
         watching = Watcher(watcher)
         assert watching.caught_up.wait(20), "the watching connection was never caught up"
         seqs, took = place_fast(placer)
-        # Many more placements a second than the rate.
-        assert len(seqs) / took >= 4 * rate, (len(seqs), took)
+        # More placements a second than the rate, on however busy a machine (under the
+        # sanitizers on two busy cores, 13 a second).
+        assert len(seqs) / took >= 2 * rate, (len(seqs), took)
         got = watching.wait(set(seqs), timeout=30 + len(seqs) / rate)
 
     received = [s for _, seqs_of in got for s in seqs_of]
