@@ -325,8 +325,6 @@ static const scribble_config_section sections[] = {
 #define SECTION_COUNT (sizeof sections / sizeof sections[0])
 
 #define AT(sec, k) .section = #sec, .key = #k, .offset = offsetof(scribble_config, sec.k)
-#define TEXT_OF_(x) #x
-#define TEXT_OF(x) TEXT_OF_(x) /* a described number, in a setting's words */
 #define STRING(def, maxlen, check, text)                                                       \
     .type = SCRIBBLE_SETTING_STRING, .default_value = def, .max = maxlen, .valid = check,     \
     .allowed = text
@@ -337,9 +335,10 @@ static const scribble_config_section sections[] = {
 #define WHEN(k, v) .when_key = k, .when_value = v
 
 /* AWS's advice for a queue feeding a Lambda function: a visibility timeout of
- * six times the function's timeout (plus its batching window, 0 here), so a
- * batch retried after throttling or a failure is not delivered again while
- * an earlier try still handles it. queues.visibility_timeout = 0 means this. */
+ * at least six times the function's timeout, so a batch retried after
+ * throttling or a failure is not delivered again while an earlier try still
+ * handles it (the pixel queue's batching window, a second, is well inside
+ * that margin). queues.visibility_timeout = 0 means this. */
 #define VISIBILITY_FACTOR 6
 #define TEXT_OF_(x) #x
 #define TEXT_OF(x) TEXT_OF_(x)
