@@ -42,6 +42,7 @@ extern const aws_service aws_service_scheduler;
 extern const aws_service aws_service_cloudfront;
 extern const aws_service aws_service_s3;
 extern const aws_service aws_service_cloudwatch;
+extern const aws_service aws_service_route53;
 extern const aws_service aws_service_tagging; /* Resource Groups Tagging API */
 extern const aws_service aws_service_logs;    /* CloudWatch Logs */
 

@@ -67,6 +67,11 @@ const aws_service aws_service_logs = {
     .env_suffix = "CLOUDWATCH_LOGS", .protocol = AWS_PROTOCOL_JSON, .json_version = "1.1",
     .target_prefix = "Logs_20140328"};
 
+const aws_service aws_service_route53 = {
+    .service_id = "Route 53", .endpoint_prefix = "route53", .signing_name = "route53",
+    .env_suffix = "ROUTE_53", .protocol = AWS_PROTOCOL_REST_XML, .api_version = "2013-04-01",
+    .global_host = "route53.amazonaws.com"};
+
 /* CloudWatch speaks smithy-rpc-v2-cbor, AWS JSON 1.0 and query; JSON here. */
 const aws_service aws_service_cloudwatch = {
     .service_id = "CloudWatch", .endpoint_prefix = "monitoring", .signing_name = "monitoring",
@@ -82,6 +87,7 @@ static const aws_service *const all_services[] = {
     &aws_service_sqs, &aws_service_dynamodb, &aws_service_lambda, &aws_service_apigatewayv2,
     &aws_service_apigatewaymanagementapi, &aws_service_scheduler, &aws_service_cloudfront,
     &aws_service_s3, &aws_service_tagging, &aws_service_logs, &aws_service_cloudwatch,
+    &aws_service_route53,
 };
 
 const aws_service *aws_service_find(const char *name)

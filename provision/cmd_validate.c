@@ -22,6 +22,14 @@ static void print_ok(const char *path, const scribble_config *cfg)
            cfg->canvas.height, cfg->canvas.depth);
 }
 
+/* The names the canvas is reached by, when it has its own. */
+static void print_domain(const scribble_config *cfg)
+{
+    if (cfg->domain.name[0])
+        printf("domain: the page at https://%s/, the WebSocket at wss://%s/, in the Route 53 zone "
+               "%s\n", cfg->domain.name, cfg->domain.websocket_name, cfg->domain.zone);
+}
+
 /* What clients may do and what the stack may spend, in words (docs/protocol.md). */
 static void print_limits(const scribble_config *cfg)
 {
@@ -84,6 +92,14 @@ static void print_json(const char *path, const scribble_config *cfg, int rc, con
         add_int(limits, "broadcast_rate", cfg->limits.broadcast_rate);
         add_int(limits, "route_concurrency", cfg->limits.route_concurrency);
         add_int(limits, "worker_concurrency", cfg->limits.worker_concurrency);
+        if (cfg->domain.name[0]) {
+            cJSON *domain = cJSON_AddObjectToObject(doc, "domain");
+            cJSON_AddStringToObject(domain, "name", cfg->domain.name);
+            cJSON_AddStringToObject(domain, "websocket_name", cfg->domain.websocket_name);
+            cJSON_AddStringToObject(domain, "zone", cfg->domain.zone);
+        } else {
+            cJSON_AddNullToObject(doc, "domain");
+        }
     }
     session_add_lines(doc, "errors", base_buf_str(errors));
     session_print_json(doc);
@@ -104,6 +120,7 @@ static int run_validate(const cli_args *a, const scribble_globals *g)
         print_json(path, &cfg, rc, &errors);
     } else if (rc == 0) {
         print_ok(path, &cfg);
+        print_domain(&cfg);
         print_limits(&cfg);
     } else {
         fputs(base_buf_str(&errors), stderr);

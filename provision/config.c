@@ -238,6 +238,30 @@ static bool valid_origin(const char *v, size_t n)
     return !(*after_host == ':' && !strcmp(after_host + 1, https ? "443" : "80"));
 }
 
+/* A DNS name as ACM and Route 53 take it: at least two labels of letters,
+ * digits and hyphens (not first or last), each at most 63, 253 in all, no
+ * trailing dot; lower case, as both store it. */
+static bool valid_dns_name(const char *v)
+{
+    size_t n = strlen(v), labels = 0;
+    if (n == 0 || n > 253)
+        return false;
+    for (const char *p = v; *p; labels++) {
+        size_t len = strcspn(p, ".");
+        if (len == 0 || len > 63 || p[0] == '-' || p[len - 1] == '-')
+            return false;
+        for (size_t i = 0; i < len; i++)
+            if (!is_lower(p[i]) && !is_digit(p[i]) && p[i] != '-')
+                return false;
+        p += len;
+        if (*p == '.' && !*++p)
+            return false;
+    }
+    return labels >= 2;
+}
+
+static bool valid_dns_name_or_empty(const char *v) { return !*v || valid_dns_name(v); }
+
 /* Origins separated by spaces, or none. */
 static bool valid_origins(const char *v)
 {
@@ -319,6 +343,9 @@ static const scribble_config_section sections[] = {
                "address, reserved Lambda concurrency (docs/protocol.md: what a client sees).", false,
      NULL},
     {"local", "scribblectl local: the whole app on this machine, without an AWS account.", false, NULL},
+    {"domain", "The canvas under names people can type, in a Route 53 hosted zone of this account "
+               "(docs/provisioning.md: a domain of your own); empty: CloudFront's and API Gateway's names.",
+     false, NULL},
     {"tags", "Extra tags on every taggable resource, key = value (scribble:stack is always added).", true,
      "team = canvas"},
 };
@@ -333,6 +360,9 @@ static const scribble_config_section sections[] = {
 #define ENUM(def, list) .type = SCRIBBLE_SETTING_ENUM, .default_value = def, .names = list
 #define BOOL(def) .type = SCRIBBLE_SETTING_BOOL, .default_value = def
 #define WHEN(k, v) .when_key = k, .when_value = v
+#define DNS_NAME_TEXT                                                                               \
+    "a DNS name such as canvas.example.com: two labels or more of lower-case letters, digits "     \
+    "and hyphens, no trailing dot"
 
 /* AWS's advice for a queue feeding a Lambda function: a visibility timeout of
  * at least six times the function's timeout, so a batch retried after
@@ -508,6 +538,15 @@ static const scribble_setting settings[] = {
      .doc = "Seconds between local runs of snapshot and save."},
     {AT(local, data_dir), STRING(".scribble-local", 4096, valid_path, "a path"),
      .doc = "Where local tables and bucket are kept, relative to scribble.ini's folder."},
+
+    {AT(domain, name), STRING("", 253, valid_dns_name_or_empty, DNS_NAME_TEXT),
+     .doc = "The page's name, such as canvas.example.com; empty: the distribution's own "
+            "(*.cloudfront.net), with no certificate or DNS record."},
+    {AT(domain, websocket_name), STRING("", 253, valid_dns_name_or_empty, DNS_NAME_TEXT),
+     .doc = "The WebSocket's name; empty: ws. and the page's name. Only with domain.name."},
+    {AT(domain, zone), STRING("", 253, valid_dns_name_or_empty, DNS_NAME_TEXT),
+     .doc = "The Route 53 public hosted zone both names are in, by its name; empty: the page's "
+            "name without its first label (the name itself when it has two). Only with domain.name."},
 };
 #define SETTING_COUNT (sizeof settings / sizeof settings[0])
 
@@ -551,6 +590,43 @@ static bool local_ports_differ(const scribble_config *c)
     return c->local.port == 0 || c->local.port != c->local.aws_port;
 }
 
+/* Before derive_values: "" is the default. */
+static bool domain_named(const scribble_config *c)
+{
+    return c->domain.name[0] || (!c->domain.websocket_name[0] && !c->domain.zone[0]);
+}
+
+/* name is zone, or ends in "." zone. */
+static bool within_zone(const char *name, const char *zone)
+{
+    size_t n = strlen(name), z = strlen(zone);
+    return n == z ? strcmp(name, zone) == 0 : n > z && name[n - z - 1] == '.' && !strcmp(name + n - z, zone);
+}
+
+/* The zone as derive_domain makes it when not set: the name without its
+ * first label, unless that leaves one label. */
+static const char *zone_of(const scribble_config *c)
+{
+    if (c->domain.zone[0])
+        return c->domain.zone;
+    const char *parent = strchr(c->domain.name, '.');
+    return parent && strchr(parent + 1, '.') ? parent + 1 : c->domain.name;
+}
+
+static bool names_within_zone(const scribble_config *c)
+{
+    if (!c->domain.name[0])
+        return true;
+    const char *zone = zone_of(c);
+    return within_zone(c->domain.name, zone) &&
+           (!c->domain.websocket_name[0] || within_zone(c->domain.websocket_name, zone));
+}
+
+static bool names_differ(const scribble_config *c)
+{
+    return !c->domain.websocket_name[0] || strcmp(c->domain.websocket_name, c->domain.name) != 0;
+}
+
 static const cross_rule rules[] = {
     {{"queues.visibility_timeout", "functions.worker_timeout"}, visibility_covers_worker,
      "queues.visibility_timeout 0 (" VISIBILITY_FACTOR_TEXT " x functions.worker_timeout) or at least "
@@ -569,6 +645,14 @@ static const cross_rule rules[] = {
      "replication group"},
     {{"local.port", "local.aws_port"}, local_ports_differ,
      "local.port and local.aws_port different unless 0"},
+    {{"domain.name", "domain.websocket_name", "domain.zone"}, domain_named,
+     "domain.websocket_name and domain.zone only with domain.name"},
+    {{"domain.name", "domain.websocket_name", "domain.zone"}, names_within_zone,
+     "domain.name and domain.websocket_name in domain.zone (by default domain.name without its "
+     "first label): the zone's name itself, or ending in a dot and the zone's name (Route 53 "
+     "answers only for names in the zone)"},
+    {{"domain.name", "domain.websocket_name"}, names_differ,
+     "domain.websocket_name other than domain.name (the page and the WebSocket need a name each)"},
 };
 #define RULE_COUNT (sizeof rules / sizeof rules[0])
 
@@ -847,6 +931,25 @@ static void derive_name(char **name, const char *stack, const char *role)
     *name = base_buf_detach(&b);
 }
 
+/* The WebSocket's name, ws.<name>, and the zone (zone_of). */
+static void derive_domain(scribble_config *cfg)
+{
+    const char *name = cfg->domain.name;
+    if (!name[0])
+        return;
+    if (!cfg->domain.websocket_name[0]) {
+        base_buf b = {0};
+        base_buf_printf(&b, "ws.%s", name);
+        free(cfg->domain.websocket_name);
+        cfg->domain.websocket_name = base_buf_detach(&b);
+    }
+    if (!cfg->domain.zone[0]) {
+        char *zone = base_xstrdup(zone_of(cfg));
+        free(cfg->domain.zone);
+        cfg->domain.zone = zone;
+    }
+}
+
 /* Values that default to something computed from other settings. */
 static void derive_values(scribble_config *cfg)
 {
@@ -854,6 +957,7 @@ static void derive_values(scribble_config *cfg)
         cfg->queues.visibility_timeout = VISIBILITY_FACTOR * cfg->functions.worker_timeout;
     derive_name(&cfg->tables.pixels, cfg->stack.name, "pixels");
     derive_name(&cfg->tables.history, cfg->stack.name, "history");
+    derive_domain(cfg);
 }
 
 void scribble_config_defaults(scribble_config *cfg)

@@ -144,6 +144,11 @@ typedef struct scribble_config {
         char *data_dir;
     } local;
     struct {
+        char *name;           /* "": no domain of the stack's own */
+        char *websocket_name; /* after loading, ws.<name> when not set (with a name) */
+        char *zone;           /* after loading, the name's parent when not set (with a name) */
+    } domain;
+    struct {
         scribble_tag *items;
         size_t count;
     } tags;

@@ -8,6 +8,7 @@
 #include <libxml/tree.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "provision/function_limits.h"
 
@@ -136,6 +137,76 @@ static int check_s3(aws_client *c, base_error *err)
     return rest_xml_check(c, &aws_service_s3, "/", "max-buckets", err);
 }
 
+/* Whether a hosted zone of the answer is the public one named `want` (with
+ * Route 53's trailing dot); its id into id. */
+static bool find_public_zone(xmlNodePtr root, const char *want, bool *private_only, char *id,
+                             size_t size)
+{
+    for (xmlNodePtr zones = root ? root->children : NULL; zones; zones = zones->next) {
+        if (zones->type != XML_ELEMENT_NODE || xmlStrcmp(zones->name, BAD_CAST "HostedZones"))
+            continue;
+        for (xmlNodePtr z = zones->children; z; z = z->next) {
+            if (z->type != XML_ELEMENT_NODE)
+                continue;
+            char *name = aws_xml_find_text(z, "Name"), *zone_id = aws_xml_find_text(z, "Id");
+            char *private = aws_xml_find_text(z, "PrivateZone");
+            bool named = name && strlen(name) == strlen(want) + 1 &&
+                         strncmp(name, want, strlen(want)) == 0 && name[strlen(want)] == '.';
+            bool is_private = private && strcmp(private, "true") == 0;
+            if (named && !is_private)
+                snprintf(id, size, "%s", zone_id ? zone_id : "");
+            *private_only = *private_only || (named && is_private);
+            bool found = named && !is_private;
+            free(name);
+            free(zone_id);
+            free(private);
+            if (found)
+                return true;
+        }
+    }
+    return false;
+}
+
+/* The hosted zone [domain] names: public, in this account, holding both
+ * names (the config checks they are within its name). Without a domain,
+ * one call that asks for nothing. */
+static int report_route53(aws_client *c, const scribble_config *cfg, char *detail, size_t size,
+                          base_error *err)
+{
+    const char *zone = cfg->domain.zone;
+    aws_params query = {0};
+    aws_params_add(&query, "dnsname", zone[0] ? zone : "example.com");
+    aws_params_add(&query, "maxitems", zone[0] ? "10" : "1");
+    xmlDocPtr doc = NULL;
+    int rc = aws_rest_xml_call(c, &aws_service_route53, "GET", "/2013-04-01/hostedzonesbyname",
+                               &query, NULL, NULL, 0, NULL, &doc, err);
+    aws_params_free(&query);
+    if (rc != 0 || !zone[0]) {
+        xmlFreeDoc(doc);
+        if (rc == 0)
+            snprintf(detail, size, "no [domain]: the stack uses CloudFront's and API Gateway's names");
+        return rc;
+    }
+    bool private_only = false;
+    char id[128] = "";
+    bool found = find_public_zone(xmlDocGetRootElement(doc), zone, &private_only, id, sizeof id);
+    xmlFreeDoc(doc);
+    if (!found)
+        return base_error_set(
+            err, BASE_ERROR_CONFIG, "NoHostedZone",
+            private_only
+                ? "%s is a private hosted zone here: names in it do not resolve on the internet; "
+                  "domain.zone needs a public hosted zone"
+                : "this account has no public hosted zone %s: create it in Route 53 (and delegate the "
+                  "domain to its name servers at the registrar), or set domain.zone to the zone "
+                  "that holds %s",
+            zone, cfg->domain.name);
+    snprintf(detail, size, "public hosted zone %s (%s) holds %s and %s", zone,
+             strncmp(id, "/hostedzone/", 12) == 0 ? id + 12 : id, cfg->domain.name,
+             cfg->domain.websocket_name);
+    return 0;
+}
+
 const doctor_check doctor_checks[] = {
     {&aws_service_ec2, "DescribeVpcs", check_ec2, NULL},
     {&aws_service_iam, "ListRoles", check_iam, NULL},
@@ -149,6 +220,7 @@ const doctor_check doctor_checks[] = {
     {&aws_service_s3, "ListBuckets", check_s3, NULL},
     {&aws_service_logs, "DescribeLogGroups", check_logs, NULL},
     {&aws_service_tagging, "GetResources", check_tagging, NULL},
+    {&aws_service_route53, "ListHostedZonesByName", NULL, report_route53},
 };
 const size_t doctor_check_count = sizeof doctor_checks / sizeof doctor_checks[0];
 

@@ -76,13 +76,36 @@ static void print_json(const stack_session *ss, const walk_outcome *outcomes, wa
     session_print_json(doc);
 }
 
+/* A [domain] is checked (validate, doctor) but not built yet: refused
+ * before any AWS call, so nothing is made halfway. */
+static int refuse_domain(const scribble_globals *g, const char *verb)
+{
+    scribble_config cfg;
+    if (session_load_config(g, &cfg) != 0)
+        return EXIT_STATUS_USAGE;
+    int rc = EXIT_STATUS_OK;
+    if (cfg.domain.name[0]) {
+        fprintf(stderr,
+                "scribblectl %s: domain.name = %s: this version checks a domain (validate, doctor) "
+                "but does not build one yet; leave [domain] empty to deploy under CloudFront's and "
+                "API Gateway's own names\n",
+                verb, cfg.domain.name);
+        rc = EXIT_STATUS_USAGE;
+    }
+    scribble_config_free(&cfg);
+    return rc;
+}
+
 int walk_verb_up_or_plan(const scribble_globals *g, walk_mode mode, bool json)
 {
-    stack_session ss;
-    int rc = session_open_stack(g, &ss);
+    const char *verb = mode == WALK_PLAN ? "plan" : "up";
+    int rc = refuse_domain(g, verb);
     if (rc != 0)
         return rc;
-    const char *verb = mode == WALK_PLAN ? "plan" : "up";
+    stack_session ss;
+    rc = session_open_stack(g, &ss);
+    if (rc != 0)
+        return rc;
     fprintf(stderr, "%s: stack %s in %s (account %s)\n", verb, stack_name(ss.stack),
             stack_region(ss.stack), stack_account(ss.stack));
     base_error err = {0};

@@ -389,7 +389,7 @@ static void test_structure_errors(void)
 {
     EXPECT_ERRORS("[caches]\nmode = serverless\n",
                   "1: [caches]: unknown section; allowed: [stack], [aws], [network], [cache], [queues], "
-                  "[tables], [functions], [schedules], [site], [canvas], [limits], [local], [tags]\n");
+                  "[tables], [functions], [schedules], [site], [canvas], [limits], [local], [domain], [tags]\n");
     EXPECT_ERRORS("[cache]\nnodes = 3\n",
                   "2: cache.nodes: unknown key; allowed in [cache]: mode, engine, engine_version, node_type, "
                   "replicas, port, max_storage_gb\n");

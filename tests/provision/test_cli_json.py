@@ -35,7 +35,7 @@ def test_doctor_json(local_aws, tmp_path):
     first = doc["checks"][0]
     assert first["check"] == "STS GetCallerIdentity" and first["ok"]
     assert f"OK account {local_aws.account_id}" in first["result"]
-    assert len(doc["checks"]) == 13 and all(c["endpoint"] == local_aws.endpoint for c in doc["checks"])
+    assert len(doc["checks"]) == 14 and all(c["endpoint"] == local_aws.endpoint for c in doc["checks"])
     assert all(isinstance(c["latency_ms"], int) for c in doc["checks"])
 
 

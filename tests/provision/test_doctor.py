@@ -9,7 +9,7 @@ import time
 
 SCRIBBLECTL = os.environ["SCRIBBLECTL"]
 SERVICES = ["EC2", "IAM", "ElastiCache", "SQS", "DynamoDB", "Lambda", "ApiGatewayV2", "Scheduler",
-            "CloudFront", "S3", "CloudWatch", "Resource"]
+            "CloudFront", "S3", "CloudWatch", "Resource", "Route"]
 
 
 def doctor(env, tmp_path, *args):
@@ -32,9 +32,10 @@ def test_every_service_ok_against_local_aws(local_aws, tmp_path):
         assert service in table, "no row for " + service
         assert local_aws.endpoint in table[service]
         assert re.search(r"\d+ ms\s+OK( .*)?$", table[service]), table[service]
-    assert "all 13 services OK" in result.stdout
+    assert "all 14 services OK" in result.stdout
+    assert "no [domain]" in table["Route"], table["Route"]
     calls = {(r.service, r.operation) for r in local_aws.requests}
-    assert ("sts", "GetCallerIdentity") in calls and len(calls) >= 13
+    assert ("sts", "GetCallerIdentity") in calls and len(calls) >= 14
     assert not any(r.mutating for r in local_aws.requests), "doctor made a mutating call"
 
 
@@ -51,7 +52,7 @@ def test_fails_fast_where_nothing_listens(local_aws, tmp_path):
     assert "FAILED ConnectError" in result.stdout
     assert "Couldn't connect to server" in result.stdout or "Connection refused" in result.stdout
     assert dead in result.stdout
-    assert re.search(r"doctor: 13 checks failed: STS, EC2, IAM", result.stderr), result.stderr
+    assert re.search(r"doctor: 14 checks failed: STS, EC2, IAM", result.stderr), result.stderr
 
 
 def test_endpoint_url_flag_overrides_environment(local_aws, tmp_path):
@@ -80,3 +81,29 @@ def test_debug_never_prints_the_secret(local_aws, tmp_path):
     assert "debug: >> POST " + local_aws.endpoint in result.stderr
     assert "doctor-secret-never-shown" not in result.stdout + result.stderr
     assert "Signature=<redacted>" in result.stderr
+
+
+def test_the_domain_zone(local_aws, tmp_path):
+    """[domain]'s hosted zone: missing, private only, then public and holding both names."""
+    (tmp_path / "scribble.ini").write_text("[domain]\nname = canvas.example.com\n")
+    route53 = local_aws.client("route53")
+
+    missing = doctor(local_aws.env(), tmp_path)
+    assert missing.returncode == 1, missing.stdout + missing.stderr
+    row = rows(missing.stdout)["Route"]
+    assert "FAILED NoHostedZone: this account has no public hosted zone example.com" in row, row
+    assert "Route 53" in missing.stderr, missing.stderr
+
+    vpc = local_aws.client("ec2").create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    route53.create_hosted_zone(Name="example.com", CallerReference="private",
+                               VPC={"VPCRegion": local_aws.region, "VPCId": vpc},
+                               HostedZoneConfig={"PrivateZone": True})
+    private = doctor(local_aws.env(), tmp_path)
+    assert "example.com is a private hosted zone here" in rows(private.stdout)["Route"], private.stdout
+
+    zone = route53.create_hosted_zone(Name="example.com", CallerReference="public")["HostedZone"]
+    found = doctor(local_aws.env(), tmp_path)
+    assert found.returncode == 0, found.stdout + found.stderr
+    zone_id = zone["Id"].rsplit("/", 1)[-1]
+    assert (f"OK public hosted zone example.com ({zone_id}) holds canvas.example.com and "
+            "ws.canvas.example.com") in rows(found.stdout)["Route"], found.stdout

@@ -1,6 +1,7 @@
 """scribblectl validate: the shipped scribble.ini is clean; every class of bad
 input is reported as file:line: key: given; allowed, all of them at once, on
 stderr with exit status 2; and validate makes no network call at all."""
+import json
 import os
 import select
 import shutil
@@ -12,7 +13,7 @@ import pytest
 SCRIBBLECTL = os.environ["SCRIBBLECTL"]
 SOURCE = os.environ["SCRIBBLE_SOURCE_DIR"]
 SECTIONS = ("[stack], [aws], [network], [cache], [queues], [tables], [functions], [schedules], [site], "
-            "[canvas], [limits], [local], [tags]")
+            "[canvas], [limits], [local], [domain], [tags]")
 STACK_NAME_RULE = ("1 to 24 lowercase letters, digits and single hyphens, starting with a letter, "
                    "not ending with a hyphen")
 
@@ -241,3 +242,74 @@ def test_opens_no_socket(tmp_path):
     assert result.returncode == 0, result.stderr
     calls = [line for line in trace.read_text().splitlines() if "socket(" in line or "connect(" in line]
     assert calls == [], "validate made network calls:\n" + "\n".join(calls)
+
+
+DNS_NAME = ("a DNS name such as canvas.example.com: two labels or more of lower-case letters, digits "
+            "and hyphens, no trailing dot, or empty")
+
+
+@pytest.mark.parametrize("ini, want", [
+    ("name = canvas.example.com\n", ("canvas.example.com", "ws.canvas.example.com", "example.com")),
+    ("name = example.com\n", ("example.com", "ws.example.com", "example.com")),
+    ("name = a.b.example.co.uk\nwebsocket_name = live.example.co.uk\nzone = example.co.uk\n",
+     ("a.b.example.co.uk", "live.example.co.uk", "example.co.uk")),
+])
+def test_a_domain_and_its_defaults(tmp_path, ini, want):
+    (tmp_path / "d.ini").write_text("[domain]\n" + ini)
+    text = scribblectl(tmp_path, "validate", "d.ini")
+    assert text.returncode == 0, text.stderr
+    name, websocket, zone = want
+    assert text.stdout.splitlines()[1] == (
+        f"domain: the page at https://{name}/, the WebSocket at wss://{websocket}/, in the Route 53 "
+        f"zone {zone}"), text.stdout
+    doc = json.loads(scribblectl(tmp_path, "validate", "d.ini", "--output", "json").stdout)
+    assert doc["domain"] == {"name": name, "websocket_name": websocket, "zone": zone}, doc
+
+
+def test_no_domain_is_null_and_unsaid(tmp_path):
+    (tmp_path / "d.ini").write_text("")
+    assert "domain" not in scribblectl(tmp_path, "validate", "d.ini").stdout
+    assert json.loads(scribblectl(tmp_path, "validate", "d.ini", "--output", "json").stdout)[
+        "domain"] is None
+
+
+@pytest.mark.parametrize("ini, error", [
+    ("name = Canvas.example.com\n", f'd.ini:2: domain.name: got "Canvas.example.com"; allowed: {DNS_NAME}'),
+    ("name = canvas.example.com.\n", f'd.ini:2: domain.name: got "canvas.example.com."; allowed: {DNS_NAME}'),
+    ("name = localhost\n", f'd.ini:2: domain.name: got "localhost"; allowed: {DNS_NAME}'),
+    ("name = -x.example.com\n", f'd.ini:2: domain.name: got "-x.example.com"; allowed: {DNS_NAME}'),
+    ("zone = example.com\n", "d.ini:2: domain.zone: got domain.name = , domain.websocket_name = , "
+     "domain.zone = example.com; allowed: domain.websocket_name and domain.zone only with domain.name"),
+    ("name = canvas.example.com\nwebsocket_name = ws.other.org\n",
+     "d.ini:3: domain.websocket_name: got domain.name = canvas.example.com, domain.websocket_name = "
+     "ws.other.org, domain.zone = ; allowed: domain.name and domain.websocket_name in domain.zone "
+     "(by default domain.name without its first label): the zone's name itself, or ending in a dot "
+     "and the zone's name (Route 53 answers only for names in the zone)"),
+    ("name = canvas.example.com\nzone = notexample.com\n",
+     "d.ini:3: domain.zone: got domain.name = canvas.example.com, domain.websocket_name = , "
+     "domain.zone = notexample.com; allowed: domain.name and domain.websocket_name in domain.zone "
+     "(by default domain.name without its first label): the zone's name itself, or ending in a dot "
+     "and the zone's name (Route 53 answers only for names in the zone)"),
+    ("name = example.com\nwebsocket_name = example.com\n",
+     "d.ini:3: domain.websocket_name: got domain.name = example.com, domain.websocket_name = "
+     "example.com; allowed: domain.websocket_name other than domain.name (the page and the "
+     "WebSocket need a name each)"),
+])
+def test_a_domain_refused(tmp_path, ini, error):
+    (tmp_path / "d.ini").write_text("[domain]\n" + ini)
+    result = scribblectl(tmp_path, "validate", "d.ini")
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", error + "\n")
+
+
+def test_up_and_plan_refuse_a_domain_before_any_call(tmp_path):
+    (tmp_path / "scribble.ini").write_text("[domain]\nname = canvas.example.com\n")
+    # Nothing listens at the endpoint: a call would fail otherwise.
+    env = environment(AWS_ENDPOINT_URL="http://127.0.0.1:9", AWS_REGION="eu-west-1",
+                      AWS_ACCESS_KEY_ID="AKIDEXAMPLE", AWS_SECRET_ACCESS_KEY="secret")
+    for verb in ("plan", "up"):
+        result = scribblectl(tmp_path, verb, env=env)
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert result.stderr == (
+            f"scribblectl {verb}: domain.name = canvas.example.com: this version checks a domain "
+            "(validate, doctor) but does not build one yet; leave [domain] empty to deploy under "
+            "CloudFront's and API Gateway's own names\n"), result.stderr
