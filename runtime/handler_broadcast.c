@@ -143,7 +143,9 @@ static int post_paced(const handler_ctx *ctx, canvas_store *store, fanout *f,
 {
     if (connections->count == 0)
         return 0;
-    long long step_ms = 1000 / ctx->app->settings.broadcast_rate;
+    /* Rounded up: 3 a second is 334 ms apart, so no second holds a fourth. */
+    int rate = ctx->app->settings.broadcast_rate;
+    long long step_ms = (1000 + rate - 1) / rate;
     long long reserved_at = app_now_ms(), wait_ms = 0;
     TRY(store_broadcast_slots(store, messages->count, step_ms, reserved_at, &wait_ms, err));
     handler_count(ctx, "waitMs", (double)wait_ms);
