@@ -48,29 +48,35 @@ def call(app, service: str, **client_kwargs):
         return client.scan(TableName=f"{stack}-pixels", Limit=1)
     if service == "s3":
         return client.put_object(Bucket=f"{stack}-site-bucket", Key="pytest/auth.txt", Body=b"x")
+    if service == "lambda":  # the canvas is not loaded: save skips, changing nothing
+        return client.invoke(FunctionName=f"{stack}-save-function", Payload=b"{}")
     return client.get_connection(ConnectionId="AAAAAAAAAAAAAAA=")
 
 
-SERVICES = ["sqs", "dynamodb", "s3", "apigatewaymanagementapi"]
+SERVICES = ["sqs", "dynamodb", "s3", "apigatewaymanagementapi", "lambda"]
 
 # What each service answers, as botocore reads it: (code, HTTP status).
 REFUSALS = {
     "unsigned": {"sqs": ("MissingAuthenticationToken", 403),
                  "dynamodb": ("MissingAuthenticationTokenException", 400),
                  "s3": ("AccessDenied", 403),
-                 "apigatewaymanagementapi": ("MissingAuthenticationTokenException", 403)},
+                 "apigatewaymanagementapi": ("MissingAuthenticationTokenException", 403),
+                 "lambda": ("MissingAuthenticationTokenException", 403)},
     "unknown key": {"sqs": ("InvalidClientTokenId", 403),
                     "dynamodb": ("UnrecognizedClientException", 400),
                     "s3": ("InvalidAccessKeyId", 403),
-                    "apigatewaymanagementapi": ("UnrecognizedClientException", 403)},
+                    "apigatewaymanagementapi": ("UnrecognizedClientException", 403),
+                    "lambda": ("UnrecognizedClientException", 403)},
     "wrong secret": {"sqs": ("SignatureDoesNotMatch", 403),
                      "dynamodb": ("InvalidSignatureException", 400),
                      "s3": ("SignatureDoesNotMatch", 403),
-                     "apigatewaymanagementapi": ("InvalidSignatureException", 403)},
+                     "apigatewaymanagementapi": ("InvalidSignatureException", 403),
+                     "lambda": ("InvalidSignatureException", 403)},
     "stale date": {"sqs": ("SignatureDoesNotMatch", 403),
                    "dynamodb": ("InvalidSignatureException", 400),
                    "s3": ("RequestTimeTooSkewed", 403),
-                   "apigatewaymanagementapi": ("InvalidSignatureException", 403)},
+                   "apigatewaymanagementapi": ("InvalidSignatureException", 403),
+                   "lambda": ("InvalidSignatureException", 403)},
 }
 
 
