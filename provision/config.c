@@ -1517,7 +1517,8 @@ static const char *const reference_preamble[] =
      "",
      "`scribblectl` reads `scribble.ini` from the current folder, or the file given with "
      "`--config FILE`. `scribblectl validate [FILE]` checks a file without touching anything: "
-     "it prints `FILE: OK (...)` and what the cooldown and `[limits]` let clients do, and exits 0, "
+     "it prints `FILE: OK (...)`, the `[domain]` names with their defaults, and what the cooldown "
+     "and `[limits]` let clients do, and exits 0, "
      "or prints every problem on stderr and exits 2.",
      "",
      "This page, the shipped `scribble.ini` and the loader are all generated from one table, "
