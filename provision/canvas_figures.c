@@ -40,7 +40,7 @@ static const char *function_name(stack *plan, const char *handler)
 {
     char role[ROLE_SIZE];
     snprintf(role, sizeof role, ROLE_FUNCTION_FORMAT, handler);
-    return stack_find(plan, role)->name;
+    return stack_resource_name(plan, role);
 }
 
 static const char *queue_name(stack *plan, const char *queue, bool dead_letter)
@@ -50,7 +50,7 @@ static const char *queue_name(stack *plan, const char *queue, bool dead_letter)
         snprintf(role, sizeof role, ROLE_DEAD_LETTER_QUEUE_FORMAT, queue);
     else
         snprintf(role, sizeof role, ROLE_QUEUE_FORMAT, queue);
-    return stack_find(plan, role)->name;
+    return stack_resource_name(plan, role);
 }
 
 /* -- the cache, through the figures handler ------------------------------------------------ */
@@ -98,7 +98,7 @@ static cJSON *read_cache(aws_client *client, stack *plan)
 static cJSON *read_snapshot(aws_client *client, stack *plan, long long now_ms)
 {
     char path[512];
-    snprintf(path, sizeof path, "/%s/%s", stack_find(plan, ROLE_SITE_BUCKET)->name,
+    snprintf(path, sizeof path, "/%s/%s", stack_resource_name(plan, ROLE_SITE_BUCKET),
              STACK_SNAPSHOT_LATEST_KEY);
     aws_http_response resp = {0};
     base_error err = {0};

@@ -54,6 +54,7 @@ typedef struct cli_option {
     long min, max;           /* OPTION_NUMBER */
     const char *help;
     bool required; /* the command refuses to run without it */
+    const char *only_with; /* another option of the table it needs ("--local"), or NULL */
 } cli_option;
 
 /* The --output option every verb that reports takes. */
@@ -69,7 +70,7 @@ typedef struct cli_option {
 #define CLI_LOCAL_DATA_DIR_OPTION                                                                  \
     {                                                                                              \
         .name = "--data-dir", .value = OPTION_FILE, .placeholder = "DIR",                          \
-        .help = "with --local: its data folder (default [local] data_dir)"                         \
+        .help = "with --local: its data folder (default [local] data_dir)", .only_with = "--local" \
     }
 
 /* Options a table may hold: the parser refuses a larger one, so a verb with

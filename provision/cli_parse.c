@@ -173,11 +173,24 @@ int cli_parse(const cli_table *table, int argc, char **argv, int first, bool sto
     return 0;
 }
 
-int cli_check_operands(const cli_verb *v, const cli_args *a, base_error *err)
+/* Whether the table's option `name` was given. */
+static bool given_named(const cli_verb *v, const cli_args *a, const char *name)
 {
     for (size_t i = 0; i < v->option_count; i++)
-        ENSURE(!v->options[i].required || a->given[i], err, BASE_ERROR_CONFIG, "", "needs %s %s",
-               v->options[i].name, v->options[i].placeholder);
+        if (strcmp(v->options[i].name, name) == 0)
+            return a->given[i];
+    return false;
+}
+
+int cli_check_operands(const cli_verb *v, const cli_args *a, base_error *err)
+{
+    for (size_t i = 0; i < v->option_count; i++) {
+        const cli_option *o = &v->options[i];
+        ENSURE(!o->required || a->given[i], err, BASE_ERROR_CONFIG, "", "needs %s %s", o->name,
+               o->placeholder);
+        ENSURE(!o->only_with || !a->given[i] || given_named(v, a, o->only_with), err,
+               BASE_ERROR_CONFIG, "", "%s: allowed only with %s", o->name, o->only_with);
+    }
     if (a->operand_count > v->max_operands)
         return base_error_set(err, BASE_ERROR_CONFIG, "", "%s: takes %s",
                               a->operands[v->max_operands],

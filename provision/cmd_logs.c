@@ -73,10 +73,7 @@ static void print_json_line(const log_event *e)
         cJSON_AddItemToObject(line, "fields", fields);
     else
         cJSON_Delete(fields);
-    char *text = cJSON_PrintUnformatted(line);
-    printf("%s\n", text);
-    free(text);
-    cJSON_Delete(line);
+    session_print_json_line(line);
 }
 
 enum { LOGS_SINCE, LOGS_FOLLOW, LOGS_FILTER, LOGS_LOCAL, LOGS_DATA_DIR, LOGS_OUTPUT };
@@ -238,10 +235,6 @@ static int run_logs(const cli_args *a, const scribble_globals *g)
                 "scribblectl logs: --since %s: allowed: a duration (90s, 15m, 2h, 3d) or a "
                 "UTC time (2026-12-04T10:00:00Z)\n",
                 since);
-        return EXIT_STATUS_USAGE;
-    }
-    if (a->given[LOGS_DATA_DIR] && !a->given[LOGS_LOCAL]) {
-        fprintf(stderr, "scribblectl logs: --data-dir: allowed only with --local\n");
         return EXIT_STATUS_USAGE;
     }
     logs_run run = {

@@ -41,7 +41,8 @@ static const cli_option status_options[] = {
                          .placeholder = "SECONDS",
                          .min = 2,
                          .max = 3600,
-                         .help = "with --watch: seconds between reads (default 10)"},
+                         .help = "with --watch: seconds between reads (default 10)",
+                         .only_with = "--watch"},
     [STATUS_LOCAL] = {.name = "--local",
                       .value = OPTION_FLAG,
                       .help = "the canvas of a running scribblectl local instead of AWS's"},
@@ -63,52 +64,40 @@ static void print_canvas_json(const canvas_source *src, cJSON *canvas, bool one_
     if (src->local)
         cJSON_AddBoolToObject(doc, "local", true);
     cJSON_AddItemToObject(doc, "canvas", canvas);
-    if (!one_line) {
+    if (one_line)
+        session_print_json_line(doc);
+    else
         session_print_json(doc);
-        return;
-    }
-    char *text = cJSON_PrintUnformatted(doc);
-    printf("%s\n", text);
-    fflush(stdout);
-    cJSON_free(text);
-    cJSON_Delete(doc);
 }
 
-/* Reads and shows the canvas every interval until SIGINT or SIGTERM. */
+/* Reads the canvas and shows it alone: a JSON document (one line when
+ * watching), or text after the stack's heading (the screen cleared first
+ * when redrawing a terminal). */
+static void show_canvas(const canvas_source *src, bool json, bool watching, bool redraw)
+{
+    cJSON *canvas = canvas_figures_read(src->client, src->plan, src->local, log_now_ms());
+    if (json) {
+        print_canvas_json(src, canvas, watching);
+        return;
+    }
+    printf("%sstack %s in %s\n\n", redraw ? CLEAR_SCREEN : "", stack_config(src->plan)->stack.name,
+           src->where);
+    canvas_figures_print(stdout, canvas);
+    cJSON_Delete(canvas);
+}
+
+/* Shows the canvas every interval until SIGINT or SIGTERM. */
 static int watch(const cli_args *a, const canvas_source *src, bool json)
 {
     long interval = a->given[STATUS_INTERVAL] ? a->number[STATUS_INTERVAL] : DEFAULT_INTERVAL_S;
     bool tty = isatty(STDOUT_FILENO);
     stop_signal_catch();
     while (!stop_signal_requested()) {
-        cJSON *canvas = canvas_figures_read(src->client, src->plan, src->local, log_now_ms());
-        if (json) {
-            print_canvas_json(src, canvas, true);
-        } else {
-            printf("%sstack %s in %s\n\n", tty ? CLEAR_SCREEN : "",
-                   stack_config(src->plan)->stack.name, src->where);
-            canvas_figures_print(stdout, canvas);
+        show_canvas(src, json, true, tty);
+        if (!json)
             printf(tty ? "\nread every %ld s; Ctrl-C stops\n" : "\n", interval);
-            fflush(stdout);
-            cJSON_Delete(canvas);
-        }
+        fflush(stdout);
         stop_signal_wait_ms(interval * 1000);
-    }
-    return EXIT_STATUS_OK;
-}
-
-/* The canvas of a running `scribblectl local`, once or watched. */
-static int report_local(const cli_args *a, const canvas_source *src, bool json)
-{
-    if (a->given[STATUS_WATCH])
-        return watch(a, src, json);
-    cJSON *canvas = canvas_figures_read(src->client, src->plan, true, log_now_ms());
-    if (json) {
-        print_canvas_json(src, canvas, false);
-    } else {
-        printf("stack %s in %s\n\n", stack_config(src->plan)->stack.name, src->where);
-        canvas_figures_print(stdout, canvas);
-        cJSON_Delete(canvas);
     }
     return EXIT_STATUS_OK;
 }
@@ -134,7 +123,12 @@ static int run_local(const cli_args *a, const scribble_globals *g, bool json)
         session_print_error("status", &err);
     } else {
         snprintf(where, sizeof where, "scribblectl local at %s", endpoint);
-        rc = report_local(a, &src, json);
+        if (a->given[STATUS_WATCH]) {
+            rc = watch(a, &src, json);
+        } else {
+            show_canvas(&src, json, false, false);
+            rc = EXIT_STATUS_OK;
+        }
     }
     aws_client_free(src.client);
     stack_free(src.plan);
@@ -183,14 +177,6 @@ static int report(stack_session *ss, const canvas_source *src, bool json)
 static int run_status(const cli_args *a, const scribble_globals *g)
 {
     bool json = cli_wants_json(a, STATUS_OUTPUT);
-    if (a->given[STATUS_INTERVAL] && !a->given[STATUS_WATCH]) {
-        fprintf(stderr, "scribblectl status: --interval: allowed only with --watch\n");
-        return EXIT_STATUS_USAGE;
-    }
-    if (a->given[STATUS_DATA_DIR] && !a->given[STATUS_LOCAL]) {
-        fprintf(stderr, "scribblectl status: --data-dir: allowed only with --local\n");
-        return EXIT_STATUS_USAGE;
-    }
     if (a->given[STATUS_LOCAL])
         return run_local(a, g, json);
     stack_session ss;

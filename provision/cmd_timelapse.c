@@ -183,10 +183,6 @@ static int run_timelapse(const cli_args *a, const scribble_globals *g)
     range_bound from, to;
     if (parse_bound(a, TL_FROM, &from) != 0 || parse_bound(a, TL_TO, &to) != 0)
         return EXIT_STATUS_USAGE;
-    if (a->given[TL_DATA_DIR] && !a->given[TL_LOCAL]) {
-        fprintf(stderr, "scribblectl timelapse: --data-dir: allowed only with --local\n");
-        return EXIT_STATUS_USAGE;
-    }
     scribble_config cfg;
     if (session_load_config(g, &cfg) != 0)
         return EXIT_STATUS_USAGE;

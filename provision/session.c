@@ -89,6 +89,14 @@ void session_print_json(cJSON *doc)
     cJSON_Delete(doc);
 }
 
+void session_print_json_line(cJSON *doc)
+{
+    char *text = cJSON_PrintUnformatted(doc);
+    printf("%s\n", text);
+    free(text);
+    cJSON_Delete(doc);
+}
+
 int session_open_stack(const scribble_globals *g, stack_session *ss)
 {
     memset(ss, 0, sizeof *ss);

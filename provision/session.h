@@ -50,6 +50,8 @@ int session_local_client_options(const scribble_globals *g, const scribble_confi
 cJSON *session_add_lines(cJSON *object, const char *name, const char *text);
 /* Prints a verb's --output json document on stdout and frees it. */
 void session_print_json(cJSON *doc);
+/* The same on one line: a line of JSON Lines (logs, status --watch); not flushed. */
+void session_print_json_line(cJSON *doc);
 
 /* --debug lines go to stderr, already redacted. */
 void session_debug_log(void *ctx, const char *line);
