@@ -34,8 +34,10 @@
     "end\n"
 
 /* How long a step's placement count is kept: the hour figures reads, and a
- * step more. */
+ * step more (a number in the script's text, so checked against both here). */
 #define PLACED_KEEP_S "3610"
+_Static_assert(3610 == (STORE_FIGURES_HOUR_STEPS + 1) * STORE_PLACED_STEP_MS / 1000,
+               "PLACED_KEEP_S is the hour of steps figures reads, and one more");
 
 /* KEYS: canvas seq recent cooldown loaded reserved connections address-clock
  * placed-count (this step's); ARGV: depth, cooldown per pixel, now, address
