@@ -484,12 +484,16 @@ class LocalApp:
             time.sleep(WATCH_INTERVAL)
 
     def record(self) -> list[Proc]:
-        """Its live descendants now, added to those recorded."""
+        """Its live descendants now, added to those recorded.
+
+        A process seen again replaces its earlier record: one recorded between
+        its fork and its exec still bore its parent's command.
+        """
         assert self.process is not None
         found = descendants(self.process.pid) if self.process.poll() is None else []
         with self._lock:
             for p in found:
-                self._seen.setdefault(p.key, p)
+                self._seen[p.key] = p
         return found
 
     # -- what it says --------------------------------------------------------------------
