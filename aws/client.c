@@ -129,7 +129,7 @@ int aws_client_max_attempts(const aws_client *c) { return c->max_attempts; }
 
 const char *aws_client_signing_region(const aws_client *c, const aws_service *svc)
 {
-    return svc->global_host ? "us-east-1" : c->region;
+    return svc->global_host ? "us-east-1" : svc->region ? svc->region : c->region;
 }
 
 int aws_client_credentials(aws_client *c, aws_credentials *out, base_error *err)
@@ -188,10 +188,11 @@ int aws_client_endpoint(aws_client *c, const aws_service *svc, char **url,
         return 0;
     }
     base_buf b = {0};
+    const char *region = svc->region ? svc->region : c->region;
     if (svc->global_host)
         base_buf_printf(&b, "https://%s", svc->global_host);
     else
-        base_buf_printf(&b, "https://%s.%s.%s", svc->endpoint_prefix, c->region, dns_suffix(c->region));
+        base_buf_printf(&b, "https://%s.%s.%s", svc->endpoint_prefix, region, dns_suffix(region));
     *url = base_buf_detach(&b);
     return 0;
 }

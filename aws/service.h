@@ -26,6 +26,7 @@ typedef struct aws_service {
     const char *json_version;    /* json: "1.0" or "1.1" */
     const char *target_prefix;   /* json: X-Amz-Target prefix, e.g. "DynamoDB_20120810" */
     const char *global_host;     /* global services (IAM, CloudFront): fixed host, signed in us-east-1 */
+    const char *region;          /* reached in this region whatever the client's; NULL: the client's */
     bool s3_signing;             /* no path normalisation or double encoding; x-amz-content-sha256 */
 } aws_service;
 
@@ -45,6 +46,9 @@ extern const aws_service aws_service_cloudwatch;
 extern const aws_service aws_service_route53;
 extern const aws_service aws_service_tagging; /* Resource Groups Tagging API */
 extern const aws_service aws_service_logs;    /* CloudWatch Logs */
+extern const aws_service aws_service_acm;     /* Certificate Manager, in the client's region */
+/* Certificate Manager in us-east-1, where CloudFront takes its certificates. */
+extern const aws_service aws_service_acm_us_east_1;
 
 /* By serviceId or AWS_ENDPOINT_URL_ suffix, case-insensitive ("sqs", "ApiGatewayV2"); NULL if unknown. */
 const aws_service *aws_service_find(const char *name);

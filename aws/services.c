@@ -72,6 +72,15 @@ const aws_service aws_service_route53 = {
     .env_suffix = "ROUTE_53", .protocol = AWS_PROTOCOL_REST_XML, .api_version = "2013-04-01",
     .global_host = "route53.amazonaws.com"};
 
+const aws_service aws_service_acm = {
+    .service_id = "ACM", .endpoint_prefix = "acm", .signing_name = "acm", .env_suffix = "ACM",
+    .protocol = AWS_PROTOCOL_JSON, .json_version = "1.1", .target_prefix = "CertificateManager"};
+
+const aws_service aws_service_acm_us_east_1 = {
+    .service_id = "ACM", .endpoint_prefix = "acm", .signing_name = "acm", .env_suffix = "ACM",
+    .protocol = AWS_PROTOCOL_JSON, .json_version = "1.1", .target_prefix = "CertificateManager",
+    .region = "us-east-1"};
+
 /* CloudWatch speaks smithy-rpc-v2-cbor, AWS JSON 1.0 and query; JSON here. */
 const aws_service aws_service_cloudwatch = {
     .service_id = "CloudWatch", .endpoint_prefix = "monitoring", .signing_name = "monitoring",
@@ -87,7 +96,7 @@ static const aws_service *const all_services[] = {
     &aws_service_sqs, &aws_service_dynamodb, &aws_service_lambda, &aws_service_apigatewayv2,
     &aws_service_apigatewaymanagementapi, &aws_service_scheduler, &aws_service_cloudfront,
     &aws_service_s3, &aws_service_tagging, &aws_service_logs, &aws_service_cloudwatch,
-    &aws_service_route53,
+    &aws_service_route53, &aws_service_acm,
 };
 
 const aws_service *aws_service_find(const char *name)

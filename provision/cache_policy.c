@@ -34,7 +34,7 @@ static xmlDocPtr policy_config(op_ctx *ctx, const resource *r)
     xmlDocSetRootElement(doc, root);
     xmlSetNs(root, xmlNewNs(root, BAD_CAST CLOUDFRONT_NAMESPACE, NULL));
     char comment[160];
-    snprintf(comment, sizeof comment, "%s Scribble site", stack_name(ctx->stack));
+    cloudfront_site_comment(ctx->stack, comment);
     cloudfront_add_text(root, "Comment", comment);
     cloudfront_add_text(root, "Name", r->name);
     add_number(root, "DefaultTTL", ctx->cfg->site.default_ttl);

@@ -5,6 +5,7 @@
 #include "provision/cloudfront_common.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "aws/paginate.h"
@@ -134,4 +135,34 @@ int cloudfront_find(op_ctx *ctx, const char *path, const aws_params *query, cons
     cloudfront_search search = {summary, field, value, found, arg, false};
     return aws_rest_xml_paginate(ctx->client, &aws_service_cloudfront, path, query, "Marker",
                                  "NextMarker", search_page, &search, err);
+}
+
+void cloudfront_site_comment(const stack *s, char out[160])
+{
+    snprintf(out, 160, "%s Scribble site", stack_name(s));
+}
+
+typedef struct domain_out {
+    char *out;
+    size_t size;
+} domain_out;
+
+static void take_domain(void *arg, xmlNodePtr summary)
+{
+    static const char *const domain_path[] = {"DomainName", NULL};
+    domain_out *d = arg;
+    char *domain = cloudfront_text_at(summary, domain_path);
+    snprintf(d->out, d->size, "%s", domain ? domain : "");
+    free(domain);
+}
+
+int cloudfront_site_domain(op_ctx *ctx, char *out, size_t size, base_error *err)
+{
+    char comment[160];
+    cloudfront_site_comment(ctx->stack, comment);
+    static const char *const comment_path[] = {"Comment", NULL};
+    out[0] = '\0';
+    domain_out d = {out, size};
+    return cloudfront_find(ctx, CLOUDFRONT_DISTRIBUTION_PATH, NULL, "DistributionSummary",
+                           comment_path, comment, take_domain, &d, err);
 }

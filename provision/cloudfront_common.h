@@ -13,6 +13,14 @@
 #define CLOUDFRONT_NAMESPACE "http://cloudfront.amazonaws.com/doc/2020-05-31/"
 #define ETAG_SIZE 128
 #define PATH_SIZE 640 /* a route and an id (r->id is 512) */
+#define CLOUDFRONT_DISTRIBUTION_PATH "/2020-05-31/distribution"
+
+/* "<stack> Scribble site": the comment that names the site's CloudFront
+ * resources (the distribution is found by it). */
+void cloudfront_site_comment(const stack *s, char out[160]);
+/* The site distribution's domain name (d123.cloudfront.net) into out; ""
+ * when the stack has none. */
+int cloudfront_site_domain(op_ctx *ctx, char *out, size_t size, base_error *err);
 
 /* A CloudFront call; body (freed here) and if_match optional; etag, when
  * given, receives the answer's ETag header. */

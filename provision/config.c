@@ -343,8 +343,9 @@ static const scribble_config_section sections[] = {
                "address, reserved Lambda concurrency (docs/protocol.md: what a client sees).", false,
      NULL},
     {"local", "scribblectl local: the whole app on this machine, without an AWS account.", false, NULL},
-    {"domain", "The canvas under names people can type, in a Route 53 hosted zone of this account "
-               "(docs/provisioning.md: a domain of your own); empty: CloudFront's and API Gateway's names.",
+    {"domain", "The canvas under names people can type, in a Route 53 hosted zone of this account, "
+               "with ACM certificates (docs/provisioning.md: a domain of your own); empty: "
+               "CloudFront's and API Gateway's names.",
      false, NULL},
     {"tags", "Extra tags on every taggable resource, key = value (scribble:stack is always added).", true,
      "team = canvas"},
@@ -540,10 +541,11 @@ static const scribble_setting settings[] = {
      .doc = "Where local tables and bucket are kept, relative to scribble.ini's folder."},
 
     {AT(domain, name), STRING("", 253, valid_dns_name_or_empty, DNS_NAME_TEXT),
-     .doc = "The page's name, such as canvas.example.com; empty: the distribution's own "
-            "(*.cloudfront.net), with no certificate or DNS record."},
+     .doc = "The page's name, such as canvas.example.com (https://<name>/); empty: the "
+            "distribution's own (*.cloudfront.net), with no certificate or DNS record."},
     {AT(domain, websocket_name), STRING("", 253, valid_dns_name_or_empty, DNS_NAME_TEXT),
-     .doc = "The WebSocket's name; empty: ws. and the page's name. Only with domain.name."},
+     .doc = "The WebSocket's name (wss://<websocket_name>/); empty: ws. and the page's name. "
+            "Only with domain.name."},
     {AT(domain, zone), STRING("", 253, valid_dns_name_or_empty, DNS_NAME_TEXT),
      .doc = "The Route 53 public hosted zone both names are in, by its name; empty: the page's "
             "name without its first label (the name itself when it has two). Only with domain.name."},

@@ -24,7 +24,9 @@
 #include "provision/kind_support.h"
 #include "stack/description.h"
 
-#define DISTRIBUTION_PATH "/2020-05-31/distribution"
+#define DISTRIBUTION_PATH CLOUDFRONT_DISTRIBUTION_PATH
+#define DISTRIBUTION_SSL_SUPPORT "sni-only"
+#define DISTRIBUTION_MINIMUM_PROTOCOL "TLSv1.2_2021"
 #define ORIGIN_ID "site-bucket"
 
 static const char *price_class_name(scribble_price_class price_class)
@@ -37,27 +39,28 @@ static const char *price_class_name(scribble_price_class price_class)
     return "PriceClass_All";
 }
 
-static void wanted_comment(const op_ctx *ctx, char out[160])
-{
-    snprintf(out, 160, "%s Scribble site", stack_name(ctx->stack));
-}
-
 /* What the distribution is made from: its dependencies' outputs. */
 typedef struct wanted {
     const char *origin_domain;
     const char *cache_policy_id;
     const char *oac_id;
     const char *response_headers_policy_id;
+    const char *alias;           /* [domain] name; NULL: CloudFront's own name */
+    const char *certificate_arn; /* the site certificate's, with an alias */
 } wanted;
 
 static wanted wanted_of(const op_ctx *ctx)
 {
+    const char *alias = ctx->cfg->domain.name[0] ? ctx->cfg->domain.name : NULL;
     return (wanted){
         .origin_domain = stack_output(ctx->stack, ROLE_SITE_BUCKET, "bucket_regional_domain"),
         .cache_policy_id = stack_output(ctx->stack, ROLE_CACHE_POLICY, "cache_policy_id"),
         .oac_id = stack_output(ctx->stack, ROLE_ORIGIN_ACCESS_CONTROL, "oac_id"),
         .response_headers_policy_id = stack_output(ctx->stack, ROLE_RESPONSE_HEADERS_POLICY,
                                                    "response_headers_policy_id"),
+        .alias = alias,
+        .certificate_arn = alias ? stack_output(ctx->stack, ROLE_SITE_CERTIFICATE, "certificate_arn")
+                                 : NULL,
     };
 }
 
@@ -67,6 +70,8 @@ static int require_wanted(const resource *r, const wanted *w, base_error *err)
            BASE_ERROR_INVALID, "DependencyMissing", "%s needs the site bucket, the cache policy, the "
            "origin access control and the response headers policy, and one of them does not exist",
            r->name);
+    ENSURE(!w->alias || w->certificate_arn, err, BASE_ERROR_INVALID, "DependencyMissing",
+           "%s needs the site certificate for %s, and it does not exist", r->name, w->alias);
     return 0;
 }
 
@@ -84,11 +89,35 @@ static void add_methods(xmlNodePtr parent, const char *name)
     cloudfront_add_text(items, "Method", "HEAD");
 }
 
+/* The alternate name: the [domain] name, or none. */
+static void add_aliases(xmlNodePtr config, const wanted *w)
+{
+    xmlNodePtr aliases = xmlNewChild(config, NULL, BAD_CAST "Aliases", NULL);
+    cloudfront_add_text(aliases, "Quantity", w->alias ? "1" : "0");
+    if (w->alias)
+        cloudfront_add_text(xmlNewChild(aliases, NULL, BAD_CAST "Items", NULL), "CNAME", w->alias);
+}
+
+/* With a domain: its ACM certificate, SNI only, TLS 1.2 at least (2021
+ * ciphers); without: CloudFront's own certificate. */
+static void add_viewer_certificate(xmlNodePtr config, const wanted *w)
+{
+    xmlNodePtr viewer = xmlNewChild(config, NULL, BAD_CAST "ViewerCertificate", NULL);
+    if (!w->alias) {
+        cloudfront_add_text(viewer, "CloudFrontDefaultCertificate", "true");
+        return;
+    }
+    cloudfront_add_text(viewer, "ACMCertificateArn", w->certificate_arn);
+    cloudfront_add_text(viewer, "SSLSupportMethod", DISTRIBUTION_SSL_SUPPORT);
+    cloudfront_add_text(viewer, "MinimumProtocolVersion", DISTRIBUTION_MINIMUM_PROTOCOL);
+}
+
 /* Fills a DistributionConfig element, children in the model's order. */
 static void build_config(const op_ctx *ctx, const wanted *w, const char *reference, xmlNodePtr config)
 {
     const scribble_config *cfg = ctx->cfg;
     cloudfront_add_text(config, "CallerReference", reference);
+    add_aliases(config, w);
     cloudfront_add_text(config, "DefaultRootObject", cfg->site.default_root_object);
     xmlNodePtr origins = xmlNewChild(config, NULL, BAD_CAST "Origins", NULL);
     cloudfront_add_text(origins, "Quantity", "1");
@@ -108,10 +137,14 @@ static void build_config(const op_ctx *ctx, const wanted *w, const char *referen
     cloudfront_add_text(behavior, "CachePolicyId", w->cache_policy_id);
     cloudfront_add_text(behavior, "ResponseHeadersPolicyId", w->response_headers_policy_id);
     char comment[160];
-    wanted_comment(ctx, comment);
+    cloudfront_site_comment(ctx->stack, comment);
     cloudfront_add_text(config, "Comment", comment);
     cloudfront_add_text(config, "PriceClass", price_class_name(cfg->site.price_class));
     cloudfront_add_text(config, "Enabled", "true");
+    add_viewer_certificate(config, w);
+    /* IPv6 with a domain, whose AAAA record needs it; as CloudFront defaults without. */
+    if (w->alias)
+        cloudfront_add_text(config, "IsIPV6Enabled", "true");
 }
 
 static xmlNodePtr new_document(const char *root_name, xmlDocPtr *doc)
@@ -141,6 +174,28 @@ static void drift_setting(resource *r, xmlNodePtr config, const char *const *pat
     if (!live || strcmp(live, want) != 0)
         resource_add_drift(r, path[last], live, want);
     free(live);
+}
+
+/* The alias, certificate and TLS policy against the [domain] (or its absence). */
+static void drift_domain(resource *r, xmlNodePtr config, const wanted *w)
+{
+    static const char *const quantity[] = {"Aliases", "Quantity", NULL},
+                             *const alias[] = {"Aliases", "Items", "CNAME", NULL},
+                             *const acm[] = {"ViewerCertificate", "ACMCertificateArn", NULL},
+                             *const sni[] = {"ViewerCertificate", "SSLSupportMethod", NULL},
+                             *const minimum[] = {"ViewerCertificate", "MinimumProtocolVersion", NULL},
+                             *const ipv6[] = {"IsIPV6Enabled", NULL},
+                             *const own[] = {"ViewerCertificate", "CloudFrontDefaultCertificate", NULL};
+    drift_setting(r, config, quantity, w->alias ? "1" : "0");
+    if (!w->alias) {
+        drift_setting(r, config, own, "true");
+        return;
+    }
+    drift_setting(r, config, alias, w->alias);
+    drift_setting(r, config, acm, w->certificate_arn);
+    drift_setting(r, config, sni, DISTRIBUTION_SSL_SUPPORT);
+    drift_setting(r, config, minimum, DISTRIBUTION_MINIMUM_PROTOCOL);
+    drift_setting(r, config, ipv6, "true");
 }
 
 /* Fills r from a Distribution element; compares its config with the wanted one. */
@@ -187,6 +242,7 @@ static void fill(const op_ctx *ctx, resource *r, xmlNodePtr distribution)
     drift_setting(r, config, compress, "true");
     drift_setting(r, config, cache_policy, w.cache_policy_id);
     drift_setting(r, config, headers_policy, w.response_headers_policy_id);
+    drift_domain(r, config, &w);
 }
 
 static void distribution_path(const resource *r, const char *suffix, char out[PATH_SIZE])
@@ -213,11 +269,11 @@ static void take_id(void *arg, xmlNodePtr summary)
 static int find_by_comment(op_ctx *ctx, char **id, base_error *err)
 {
     char comment[160];
-    wanted_comment(ctx, comment);
+    cloudfront_site_comment(ctx->stack, comment);
     static const char *const comment_path[] = {"Comment", NULL};
     *id = NULL;
-    return cloudfront_find(ctx, DISTRIBUTION_PATH, NULL, "DistributionSummary", comment_path,
-                           comment, take_id, id, err);
+    return cloudfront_find(ctx, CLOUDFRONT_DISTRIBUTION_PATH, NULL, "DistributionSummary",
+                           comment_path, comment, take_id, id, err);
 }
 
 static int distribution_read(op_ctx *ctx, resource *r, base_error *err)
@@ -239,6 +295,17 @@ static int distribution_read(op_ctx *ctx, resource *r, base_error *err)
     return 0;
 }
 
+/* CloudFront lets one distribution, in all of AWS, hold a name. */
+static int explain_alias_taken(int rc, const wanted *w, base_error *err)
+{
+    if (rc != 0 && w->alias && error_is(err, "CNAMEAlreadyExists"))
+        snprintf(err->message, sizeof err->message,
+                 "%s is already an alternate domain name of another CloudFront distribution (one "
+                 "distribution in all of AWS may have it): remove it there, or choose another "
+                 "domain.name", w->alias);
+    return rc;
+}
+
 static int distribution_create(op_ctx *ctx, resource *r, base_error *err)
 {
     wanted w = wanted_of(ctx);
@@ -255,6 +322,7 @@ static int distribution_create(op_ctx *ctx, resource *r, base_error *err)
     xmlDocPtr doc = NULL;
     int rc = cloudfront_call(ctx, "POST", DISTRIBUTION_PATH, &query, NULL, body, &doc, NULL, err);
     aws_params_free(&query);
+    rc = explain_alias_taken(rc, &w, err);
     if (rc != 0 && error_is(err, "DistributionAlreadyExists")) {
         /* An earlier, interrupted up made it: adopt it. */
         base_error refused = *err;
@@ -290,8 +358,8 @@ static int distribution_update(op_ctx *ctx, resource *r, base_error *err)
     build_config(ctx, &w, reference ? reference : "", new_document("DistributionConfig", &body));
     free(reference);
     xmlDocPtr doc = NULL;
-    TRY(cloudfront_retry_on_conflict(
-        cloudfront_call(ctx, "PUT", path, NULL, etag, body, &doc, NULL, err), err));
+    TRY(explain_alias_taken(cloudfront_retry_on_conflict(
+        cloudfront_call(ctx, "PUT", path, NULL, etag, body, &doc, NULL, err), err), &w, err));
     fill(ctx, r, xmlDocGetRootElement(doc));
     base_buf_free(&r->drift); /* what was wanted was just sent */
     xmlFreeDoc(doc);

@@ -4,6 +4,7 @@
  * Each check is cheap, read-only, and asks for at most one item.
  */
 #include "provision/doctor.h"
+#include "provision/route53.h"
 
 #include <libxml/tree.h>
 #include <stdio.h>
@@ -137,36 +138,6 @@ static int check_s3(aws_client *c, base_error *err)
     return rest_xml_check(c, &aws_service_s3, "/", "max-buckets", err);
 }
 
-/* Whether a hosted zone of the answer is the public one named `want` (with
- * Route 53's trailing dot); its id into id. */
-static bool find_public_zone(xmlNodePtr root, const char *want, bool *private_only, char *id,
-                             size_t size)
-{
-    for (xmlNodePtr zones = root ? root->children : NULL; zones; zones = zones->next) {
-        if (zones->type != XML_ELEMENT_NODE || xmlStrcmp(zones->name, BAD_CAST "HostedZones"))
-            continue;
-        for (xmlNodePtr z = zones->children; z; z = z->next) {
-            if (z->type != XML_ELEMENT_NODE)
-                continue;
-            char *name = aws_xml_find_text(z, "Name"), *zone_id = aws_xml_find_text(z, "Id");
-            char *private = aws_xml_find_text(z, "PrivateZone");
-            bool named = name && strlen(name) == strlen(want) + 1 &&
-                         strncmp(name, want, strlen(want)) == 0 && name[strlen(want)] == '.';
-            bool is_private = private && strcmp(private, "true") == 0;
-            if (named && !is_private)
-                snprintf(id, size, "%s", zone_id ? zone_id : "");
-            *private_only = *private_only || (named && is_private);
-            bool found = named && !is_private;
-            free(name);
-            free(zone_id);
-            free(private);
-            if (found)
-                return true;
-        }
-    }
-    return false;
-}
-
 /* The hosted zone [domain] names: public, in this account, holding both
  * names (the config checks they are within its name). Without a domain,
  * one call that asks for nothing. */
@@ -174,24 +145,20 @@ static int report_route53(aws_client *c, const scribble_config *cfg, char *detai
                           base_error *err)
 {
     const char *zone = cfg->domain.zone;
-    aws_params query = {0};
-    aws_params_add(&query, "dnsname", zone[0] ? zone : "example.com");
-    aws_params_add(&query, "maxitems", zone[0] ? "10" : "1");
-    xmlDocPtr doc = NULL;
-    int rc = aws_rest_xml_call(c, &aws_service_route53, "GET", "/2013-04-01/hostedzonesbyname",
-                               &query, NULL, NULL, 0, NULL, &doc, err);
-    aws_params_free(&query);
-    if (rc != 0 || !zone[0]) {
-        xmlFreeDoc(doc);
+    if (!zone[0]) {
+        aws_params query = {0};
+        aws_params_add(&query, "maxitems", "1");
+        int rc = aws_rest_xml_call(c, &aws_service_route53, "GET", "/2013-04-01/hostedzonesbyname",
+                                   &query, NULL, NULL, 0, NULL, NULL, err);
+        aws_params_free(&query);
         if (rc == 0)
             snprintf(detail, size, "no [domain]: the stack uses CloudFront's and API Gateway's names");
         return rc;
     }
     bool private_only = false;
-    char id[128] = "";
-    bool found = find_public_zone(xmlDocGetRootElement(doc), zone, &private_only, id, sizeof id);
-    xmlFreeDoc(doc);
-    if (!found)
+    char id[ROUTE53_ID_SIZE];
+    TRY(route53_public_zone(c, zone, id, &private_only, err));
+    if (!id[0])
         return base_error_set(
             err, BASE_ERROR_CONFIG, "NoHostedZone",
             private_only
@@ -201,9 +168,19 @@ static int report_route53(aws_client *c, const scribble_config *cfg, char *detai
                   "domain to its name servers at the registrar), or set domain.zone to the zone "
                   "that holds %s",
             zone, cfg->domain.name);
-    snprintf(detail, size, "public hosted zone %s (%s) holds %s and %s", zone,
-             strncmp(id, "/hostedzone/", 12) == 0 ? id + 12 : id, cfg->domain.name,
+    snprintf(detail, size, "public hosted zone %s (%s) holds %s and %s", zone, id, cfg->domain.name,
              cfg->domain.websocket_name);
+    return 0;
+}
+
+/* CloudFront takes certificates from us-east-1 alone, whatever the stack's
+ * region (an organization may deny regions it does not use). */
+static int report_acm(aws_client *c, const scribble_config *cfg, char *detail, size_t size,
+                      base_error *err)
+{
+    TRY(json_check(c, &aws_service_acm_us_east_1, "ListCertificates", "MaxItems", err));
+    snprintf(detail, size, "us-east-1, where CloudFront's certificates are%s",
+             cfg->domain.name[0] ? "" : " (used with a [domain])");
     return 0;
 }
 
@@ -221,6 +198,7 @@ const doctor_check doctor_checks[] = {
     {&aws_service_logs, "DescribeLogGroups", check_logs, NULL},
     {&aws_service_tagging, "GetResources", check_tagging, NULL},
     {&aws_service_route53, "ListHostedZonesByName", NULL, report_route53},
+    {&aws_service_acm_us_east_1, "ListCertificates", NULL, report_acm},
 };
 const size_t doctor_check_count = sizeof doctor_checks / sizeof doctor_checks[0];
 

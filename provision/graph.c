@@ -267,9 +267,10 @@ static int wait_for(node_run *n, bool removing)
             walk_format_duration(allowance_s(n), allowed, sizeof allowed);
             walk_format_duration(waited, took, sizeof took);
             return base_error_set(err, BASE_ERROR_SERVICE, "Timeout",
-                                 "still %s after waiting %s (%s: %s allowed to %s)",
+                                 "still %s after waiting %s (%s: %s allowed to %s)%s%s",
                                  r->state[0] ? r->state : removing ? "there" : "not ready", took,
-                                 n->ops->kind, allowed, removing ? "go" : "become ready");
+                                 n->ops->kind, allowed, removing ? "go" : "become ready",
+                                 r->waiting_hint[0] ? ": " : "", r->waiting_hint);
         }
         aws_sleep_ms(n->wait_ms);
         n->wait_ms = grown(n, n->wait_ms);
@@ -311,7 +312,10 @@ static int up_try(node_run *n, walk_action *action)
 {
     resource *r = n->r;
     TRY(read_live(n));
-    if (!r->exists) {
+    if (!r->exists && n->ops->sweep) {
+        *action = ACTION_UNCHANGED; /* nothing left over */
+        return 0;
+    } else if (!r->exists) {
         TRY(create(n));
         *action = ACTION_CREATE;
     } else if (r->drift.len) {
@@ -361,7 +365,9 @@ static int read_try(node_run *n, walk_action *action)
     resource *r = n->r;
     TRY(read_live(n));
     bool plan = n->w->options->mode == WALK_PLAN;
-    if (!r->exists)
+    if (!r->exists && n->ops->sweep)
+        *action = ACTION_UNCHANGED; /* nothing left over */
+    else if (!r->exists)
         *action = plan ? ACTION_CREATE : ACTION_ABSENT;
     else if (!r->drift.len)
         *action = ACTION_UNCHANGED;

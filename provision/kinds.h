@@ -39,5 +39,11 @@ extern const resource_ops response_headers_policy_ops;
 extern const resource_ops distribution_ops;
 extern const resource_ops bucket_policy_ops;
 extern const resource_ops site_content_ops;
+extern const resource_ops certificate_ops;
+extern const resource_ops certificate_validation_ops;
+extern const resource_ops websocket_domain_ops;
+extern const resource_ops websocket_mapping_ops;
+extern const resource_ops domain_records_ops;
+extern const resource_ops previous_domain_ops;
 
 #endif

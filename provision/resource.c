@@ -38,7 +38,7 @@ void resource_add_drift(resource *r, const char *setting, const char *live, cons
 void resource_reset_live(resource *r)
 {
     r->exists = false;
-    r->id[0] = r->arn[0] = r->state[0] = '\0';
+    r->id[0] = r->arn[0] = r->state[0] = r->waiting_hint[0] = '\0';
     base_buf_free(&r->drift);
     for (int i = 0; i < RESOURCE_MAX_OUTPUTS; i++) {
         free(r->output_values[i]);

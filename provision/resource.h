@@ -57,6 +57,10 @@ typedef struct resource_ops {
     /* One look: *done when ready (after create/update) or gone (removing).
      * NULL: create and remove are complete when they return. */
     int (*poll)(op_ctx *ctx, resource *r, bool removing, bool *done, base_error *err);
+    /* A sweep of what an earlier config left (previous_domain.c): it
+     * "exists" only while something is left over, which update removes;
+     * absent is as configured, so it is never created. */
+    bool sweep;
     /* The kind's patience (graph.h): the first pause between polls, and
      * between tries after a refusal the kind marks retryable (growing 1.5
      * times each time, up to 30 s); 0: 2000. */
@@ -84,6 +88,9 @@ struct resource {
     char arn[512];
     char state[64];
     base_buf drift;
+    /* What to check when a wait for it outlasts its allowance; set by poll
+     * ("" : nothing more than the state to say). */
+    char waiting_hint[512];
     char output_keys[RESOURCE_MAX_OUTPUTS][32];
     char *output_values[RESOURCE_MAX_OUTPUTS];
 };

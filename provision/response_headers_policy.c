@@ -19,6 +19,7 @@
 #include "provision/cloudfront_common.h"
 #include "provision/kind_support.h"
 #include "provision/security_headers.h"
+#include "provision/static_site.h"
 #include "stack/description.h"
 
 #define POLICY_PATH "/2020-05-31/response-headers-policy"
@@ -27,7 +28,10 @@
  * (NULL, no error) while the API does not exist (status, plan, down). */
 static int wanted_csp(const op_ctx *ctx, base_buf *csp, bool *known, base_error *err)
 {
-    const char *endpoint = stack_output(ctx->stack, ROLE_WEBSOCKET_API, "api_endpoint");
+    char websocket[STATIC_SITE_URL_SIZE], host[STATIC_SITE_URL_SIZE];
+    const char *endpoint = static_site_domain_names(ctx->cfg, websocket, host)
+                               ? websocket
+                               : stack_output(ctx->stack, ROLE_WEBSOCKET_API, "api_endpoint");
     *known = endpoint != NULL;
     return endpoint ? security_headers_csp(endpoint, csp, err) : 0;
 }
@@ -48,7 +52,7 @@ static xmlDocPtr policy_config(op_ctx *ctx, const resource *r, const char *csp)
     xmlDocSetRootElement(doc, root);
     xmlSetNs(root, xmlNewNs(root, BAD_CAST CLOUDFRONT_NAMESPACE, NULL));
     char comment[160], age[32];
-    snprintf(comment, sizeof comment, "%s Scribble site", stack_name(ctx->stack));
+    cloudfront_site_comment(ctx->stack, comment);
     cloudfront_add_text(root, "Comment", comment);
     cloudfront_add_text(root, "Name", r->name);
     xmlNodePtr security = xmlNewChild(root, NULL, BAD_CAST "SecurityHeadersConfig", NULL);

@@ -134,16 +134,32 @@ static int collect(const char *dir, const char *prefix, site *s, base_error *err
     return rc;
 }
 
-static const char *distribution_domain(const op_ctx *ctx)
+/* The page's host: the [domain] name, or the distribution's. */
+static const char *page_host(const op_ctx *ctx, char buf[STATIC_SITE_URL_SIZE])
 {
+    char websocket[STATIC_SITE_URL_SIZE];
+    if (static_site_domain_names(ctx->cfg, websocket, buf))
+        return buf;
     return stack_output(ctx->stack, ROLE_DISTRIBUTION, "domain_name");
+}
+
+/* The WebSocket's URL people and the page use: the [domain]'s, or the stage's. */
+static const char *public_websocket_url(const op_ctx *ctx, char buf[STATIC_SITE_URL_SIZE + 1])
+{
+    char host[STATIC_SITE_URL_SIZE];
+    if (static_site_domain_names(ctx->cfg, buf, host)) {
+        strcat(buf, "/");
+        return buf;
+    }
+    return stack_output(ctx->stack, ROLE_WEBSOCKET_ROUTES, "websocket_url");
 }
 
 /* config.json: what the page reads to find its endpoints and canvas. */
 static void add_config(const op_ctx *ctx, site *s)
 {
-    const char *websocket = stack_output(ctx->stack, ROLE_WEBSOCKET_ROUTES, "websocket_url");
-    const char *domain = distribution_domain(ctx);
+    char websocket_buf[STATIC_SITE_URL_SIZE + 1], host_buf[STATIC_SITE_URL_SIZE];
+    const char *websocket = public_websocket_url(ctx, websocket_buf);
+    const char *domain = page_host(ctx, host_buf);
     char snapshot[512] = "";
     if (domain && domain[0])
         snprintf(snapshot, sizeof snapshot, "https://%s/snapshots/latest.json", domain);
@@ -238,7 +254,11 @@ static int compare_bucket(op_ctx *ctx, site *s, bool *bucket_found, base_error *
 
 static void fill(const op_ctx *ctx, resource *r, const site *s)
 {
-    const char *domain = distribution_domain(ctx);
+    char websocket_buf[STATIC_SITE_URL_SIZE + 1], host_buf[STATIC_SITE_URL_SIZE];
+    const char *domain = page_host(ctx, host_buf);
+    const char *websocket = public_websocket_url(ctx, websocket_buf);
+    if (websocket && websocket[0])
+        resource_set_output(r, "websocket_url", websocket);
     r->exists = true;
     snprintf(r->id, sizeof r->id, "%s", stack_resource_name(ctx->stack, ROLE_SITE_BUCKET));
     snprintf(r->state, sizeof r->state, "%zu file%s", s->count, s->count == 1 ? "" : "s");

@@ -279,6 +279,44 @@ static void plan_site(stack *s)
     depends(content, ROLE_WEBSOCKET_ROUTES);
 }
 
+/* [domain]: the certificates (one in us-east-1, for CloudFront; another in
+ * the stack's region for API Gateway, unless that is us-east-1 too), their
+ * validation, the WebSocket API's domain name and mapping, and the records;
+ * the page's config.json follows the names. The sweep of an earlier
+ * domain is in every stack, after everything that uses the names. */
+static void plan_domain(stack *s)
+{
+    const scribble_config *cfg = s->cfg;
+    resource *sweep = add(s, &previous_domain_ops, ROLE_PREVIOUS_DOMAIN);
+    depends(sweep, ROLE_DISTRIBUTION);
+    depends(sweep, ROLE_SITE_CONTENT);
+    depends(sweep, ROLE_WEBSOCKET_ROUTES);
+    if (!cfg->domain.name[0])
+        return;
+    add(s, &certificate_ops, ROLE_SITE_CERTIFICATE);
+    bool one_region = strcmp(s->region, "us-east-1") == 0;
+    if (!one_region)
+        add(s, &certificate_ops, ROLE_WEBSOCKET_CERTIFICATE);
+    resource *validation = add(s, &certificate_validation_ops, ROLE_CERTIFICATE_VALIDATION);
+    depends(validation, ROLE_SITE_CERTIFICATE);
+    if (!one_region)
+        depends(validation, ROLE_WEBSOCKET_CERTIFICATE);
+    depends(stack_find(s, ROLE_DISTRIBUTION), ROLE_CERTIFICATE_VALIDATION);
+    resource *domain = add(s, &websocket_domain_ops, ROLE_WEBSOCKET_DOMAIN);
+    depends(domain, ROLE_CERTIFICATE_VALIDATION);
+    resource *mapping = add(s, &websocket_mapping_ops, ROLE_WEBSOCKET_MAPPING);
+    depends(mapping, ROLE_WEBSOCKET_DOMAIN);
+    depends(mapping, ROLE_WEBSOCKET_API);
+    depends(mapping, ROLE_WEBSOCKET_ROUTES);
+    resource *records = add(s, &domain_records_ops, ROLE_DOMAIN_RECORDS);
+    depends(records, ROLE_DISTRIBUTION);
+    depends(records, ROLE_WEBSOCKET_DOMAIN);
+    depends(records, ROLE_WEBSOCKET_MAPPING);
+    depends(stack_find(s, ROLE_SITE_CONTENT), ROLE_DOMAIN_RECORDS);
+    depends(sweep, ROLE_DOMAIN_RECORDS);
+    depends(sweep, ROLE_WEBSOCKET_MAPPING);
+}
+
 int stack_build(const scribble_config *cfg, stack **out, base_error *err)
 {
     (void)err;
@@ -391,6 +429,7 @@ int stack_resolve(stack *s, aws_client *client, base_error *err)
     snprintf(s->partition, sizeof s->partition, "%s", partition_of(s->region));
     TRY(resolve_account(s, client, err));
     TRY(resolve_zones(s, client, err));
+    plan_domain(s);
     return name_buckets(s, err);
 }
 

@@ -14,7 +14,9 @@
 /* Builds the plan; fails (with every reason in err) on a config the
  * provisioner cannot serve yet. */
 int stack_build(const scribble_config *cfg, stack **out, base_error *err);
-/* Account, region, partition, availability zones; names that need the account. */
+/* Account, region, partition, availability zones; names that need the
+ * account; and the [domain]'s rows, which depend on the region (one
+ * certificate serves both names in us-east-1). */
 int stack_resolve(stack *s, aws_client *client, base_error *err);
 void stack_free(stack *s);
 

@@ -70,3 +70,15 @@ void static_site_config(const scribble_config *cfg, const char *websocket_url,
     base_buf_append_char(out, '\n');
     cJSON_free(text);
 }
+
+bool static_site_domain_names(const scribble_config *cfg,
+                              char websocket_origin[STATIC_SITE_URL_SIZE],
+                              char page_host[STATIC_SITE_URL_SIZE])
+{
+    websocket_origin[0] = page_host[0] = '\0';
+    if (!cfg->domain.name[0])
+        return false;
+    snprintf(websocket_origin, STATIC_SITE_URL_SIZE, "wss://%s", cfg->domain.websocket_name);
+    snprintf(page_host, STATIC_SITE_URL_SIZE, "%s", cfg->domain.name);
+    return true;
+}

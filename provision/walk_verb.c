@@ -44,7 +44,7 @@ static void print_text(const stack_session *ss, const walk_outcome *outcomes, wa
         printf("up: %d created, %d updated, %d unchanged%s\n", n->created, n->updated, n->unchanged,
                n->drifted ? ", some differ and cannot change in place (see above)" : "");
     const char *page = stack_output(ss->stack, ROLE_SITE_CONTENT, "page_url");
-    const char *websocket = stack_output(ss->stack, ROLE_WEBSOCKET_ROUTES, "websocket_url");
+    const char *websocket = stack_output(ss->stack, ROLE_SITE_CONTENT, "websocket_url");
     if (mode == WALK_UP && !n->failed) {
         printf("page:      %s\n", page ? page : "(not yet available)");
         printf("websocket: %s\n", websocket ? websocket : "(not yet available)");
@@ -71,39 +71,16 @@ static void print_json(const stack_session *ss, const walk_outcome *outcomes, wa
     cJSON_AddNumberToObject(summary, "failed", n->failed);
     if (mode == WALK_UP) {
         add_url(doc, "page_url", stack_output(ss->stack, ROLE_SITE_CONTENT, "page_url"));
-        add_url(doc, "websocket_url", stack_output(ss->stack, ROLE_WEBSOCKET_ROUTES, "websocket_url"));
+        add_url(doc, "websocket_url", stack_output(ss->stack, ROLE_SITE_CONTENT, "websocket_url"));
     }
     session_print_json(doc);
-}
-
-/* A [domain] is checked (validate, doctor) but not built yet: refused
- * before any AWS call, so nothing is made halfway. */
-static int refuse_domain(const scribble_globals *g, const char *verb)
-{
-    scribble_config cfg;
-    if (session_load_config(g, &cfg) != 0)
-        return EXIT_STATUS_USAGE;
-    int rc = EXIT_STATUS_OK;
-    if (cfg.domain.name[0]) {
-        fprintf(stderr,
-                "scribblectl %s: domain.name = %s: this version checks a domain (validate, doctor) "
-                "but does not build one yet; leave [domain] empty to deploy under CloudFront's and "
-                "API Gateway's own names\n",
-                verb, cfg.domain.name);
-        rc = EXIT_STATUS_USAGE;
-    }
-    scribble_config_free(&cfg);
-    return rc;
 }
 
 int walk_verb_up_or_plan(const scribble_globals *g, walk_mode mode, bool json)
 {
     const char *verb = mode == WALK_PLAN ? "plan" : "up";
-    int rc = refuse_domain(g, verb);
-    if (rc != 0)
-        return rc;
     stack_session ss;
-    rc = session_open_stack(g, &ss);
+    int rc = session_open_stack(g, &ss);
     if (rc != 0)
         return rc;
     fprintf(stderr, "%s: stack %s in %s (account %s)\n", verb, stack_name(ss.stack),

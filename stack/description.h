@@ -97,6 +97,15 @@ extern const char *const stack_env_names[STACK_ENV_COUNT];
 #define ROLE_DISTRIBUTION "distribution"
 #define ROLE_SITE_BUCKET_POLICY "site-bucket-policy"
 #define ROLE_SITE_CONTENT "site-content"
+/* [domain] (provision/stack.c plans these only with a domain.name, but the
+ * last one always: it removes what an earlier domain left). */
+#define ROLE_SITE_CERTIFICATE "site-certificate"           /* ACM in us-east-1, for CloudFront */
+#define ROLE_WEBSOCKET_CERTIFICATE "websocket-certificate" /* ACM in the stack's region */
+#define ROLE_CERTIFICATE_VALIDATION "certificate-validation"
+#define ROLE_WEBSOCKET_DOMAIN "websocket-domain"
+#define ROLE_WEBSOCKET_MAPPING "websocket-mapping"
+#define ROLE_DOMAIN_RECORDS "domain-records"
+#define ROLE_PREVIOUS_DOMAIN "previous-domain"
 
 #define ROLE_PUBLIC_SUBNET_FORMAT "subnet-public-%d"   /* zone 1, 2, ... */
 #define ROLE_PRIVATE_SUBNET_FORMAT "subnet-private-%d" /* zone 1, 2, ... */

@@ -35,8 +35,10 @@ from typing import Any
 
 from . import (
     moto_costs,
+    moto_ext_acm,
     moto_ext_apigatewaymanagementapi,
     moto_ext_apigatewayv2,
+    moto_ext_apigatewayv2_domains,
     moto_ext_cloudfront,
     moto_ext_elasticache,
     moto_ext_lambda,
@@ -139,9 +141,11 @@ def _install_moto_extensions() -> None:
     from moto.core.config import default_user_config
 
     moto_costs.install()
+    moto_ext_acm.install()
     moto_ext_elasticache.install()
     moto_ext_cloudfront.install()
     moto_ext_apigatewayv2.install()
+    moto_ext_apigatewayv2_domains.install()
     moto_ext_apigatewaymanagementapi.install()
     moto_ext_sqs.install()
     moto_ext_lambda.install()
@@ -170,11 +174,17 @@ class LocalAws:
     """moto on http://127.0.0.1:PORT with fresh state; use as a context manager.
 
     With a profile, it behaves like real AWS as the profile says (see real_aws.py).
+    acm_validation_wait_s: seconds after its request before an ACM certificate
+    this account requests is ISSUED (None: moto's process-wide
+    MOTO_ACM_VALIDATION_WAIT, 60 s by default); set_acm_validation_wait
+    changes it later.
     """
 
-    def __init__(self, region: str = "us-east-1", profile: RealAwsProfile | None = None):
+    def __init__(self, region: str = "us-east-1", profile: RealAwsProfile | None = None,
+                 acm_validation_wait_s: float | None = None):
         self.region = region
         self.profile = profile
+        self.acm_validation_wait_s = acm_validation_wait_s
         self.account_id = ""
         self.endpoint = ""
         self.requests = RequestLog()
@@ -200,6 +210,7 @@ class LocalAws:
             with _lock:
                 _install_moto_extensions()
                 self.account_id = f"{100000000000 + next(_account_numbers):012d}"
+                moto_ext_acm.set_validation_wait(self.account_id, self.acm_validation_wait_s)
                 self._server = make_server("127.0.0.1", 0, _dispatcher(), threaded=True,
                                            request_handler=MotoRequestHandler)
                 self._server.app = recording(
@@ -238,6 +249,7 @@ class LocalAws:
                 _live -= 1
         if self.account_id:
             real_aws.deactivate(self.account_id)
+            moto_ext_acm.set_validation_wait(self.account_id, None)
 
     def _profiled(self, wsgi_server: Any) -> Any:
         """moto's application, behind the profile's middleware when there is a profile."""
@@ -325,6 +337,15 @@ class LocalAws:
                                  f"is not JSON ({error}): {data[:500]!r}") from None
         return decoded
 
+    def set_acm_validation_wait(self, seconds: float | None) -> None:
+        """Seconds after its request before an ACM certificate of this account is ISSUED
+        (None: moto's process-wide wait). Certificates already past the wait in force are
+        ISSUED first; one still pending and older than the new wait is ISSUED when next
+        read (by any call naming or listing it); ISSUED stays ISSUED."""
+        assert self.account_id, "use LocalAws as a context manager"
+        self.acm_validation_wait_s = seconds
+        moto_ext_acm.set_validation_wait(self.account_id, seconds)
+
     def set_lambda_concurrency_limit(self, limit: int) -> None:
         """The account's concurrent Lambda executions in this region (AWS's default: 1,000)."""
         from moto.awslambda.utils import get_backend
@@ -398,6 +419,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="with --real-aws: the share of calls that get a fault")
     parser.add_argument("--uplink-mbit", type=float,
                         help="with --real-aws: the uplink's bandwidth in Mbit/s")
+    parser.add_argument("--acm-validation-wait", type=float, metavar="SECONDS",
+                        help="seconds before a requested ACM certificate is ISSUED "
+                             "(default: moto's MOTO_ACM_VALIDATION_WAIT, 60)")
     args = parser.parse_args(argv)
     profile = None
     if args.real_aws:
@@ -410,10 +434,13 @@ def main(argv: list[str] | None = None) -> int:
     isolate_process_environment()
     stop_signals = {signal.SIGINT, signal.SIGTERM}
     signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
-    with LocalAws(region=args.region, profile=profile) as aws:
+    with LocalAws(region=args.region, profile=profile,
+                  acm_validation_wait_s=args.acm_validation_wait) as aws:
         print(f"local AWS at {aws.endpoint} (account {aws.account_id}, region {aws.region})")
         if profile is not None:
             print(f"behaving like real AWS: {profile}")
+        if args.acm_validation_wait is not None:
+            print(f"requested ACM certificates are ISSUED {args.acm_validation_wait:g} s after their request")
         print("# in another shell:")
         print("unset $(env | grep -o '^AWS_[A-Z_]*')")
         for line in _shell_exports(aws.env()):

@@ -1,4 +1,4 @@
-"""CloudFront cache policies and response headers policies for moto, added in-process.
+"""CloudFront cache policies, response headers policies and alias checks for moto, added in-process.
 
 moto 5.2.5 serves distributions and origin access controls but no cache
 policies, which the static site's distribution uses. install() adds
@@ -28,6 +28,20 @@ moto 5.2.5 drops an origin's OriginAccessControlId and S3OriginConfig when
 it stores a distribution, so no client could see an origin access control
 attached (and every read would call it drift). install() wraps moto's
 Origin so it keeps both, as AWS does.
+
+Alternate domain names: moto 5.2.5 keeps a distribution's Aliases,
+ViewerCertificate (ACMCertificateArn, SSLSupportMethod, MinimumProtocolVersion,
+CloudFrontDefaultCertificate) and IsIPV6Enabled as given, but checks
+neither the certificate nor the names. install() wraps CreateDistribution
+and UpdateDistribution (moto's CloudFrontBackend) so that, as in AWS, a
+ViewerCertificate.ACMCertificateArn must name an ISSUED ACM certificate of
+the same account in us-east-1, whose DomainName or a SubjectAlternativeName
+covers every alias (wildcards as ACM matches them), and aliases need such a
+certificate (or an IAMCertificateId, not checked): otherwise
+InvalidViewerCertificate (400) with CloudFront's wording. An alias another
+distribution has, in any account, gives CNAMEAlreadyExists (409). While a
+distribution (in any state, until deleted) names a certificate, ACM refuses
+to delete it and lists the distribution's ARN in InUseBy (moto_ext_acm).
 """
 
 from __future__ import annotations
@@ -44,6 +58,8 @@ from moto.cloudfront.models import CloudFrontBackend
 from moto.cloudfront.responses import CloudFrontResponse
 from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult, EmptyResult
+
+from . import moto_ext_acm
 
 API = "/2020-05-31"
 LOCATION = "https://cloudfront.amazonaws.com" + API + "/cache-policy/"
@@ -328,6 +344,8 @@ def install() -> None:
                                "remove this extension")
         setattr(CloudFrontResponse, action.__name__, action)
     _keep_origin_access(cloudfront_models.Origin)
+    moto_ext_acm.install()
+    _install_viewer_certificates()
     cloudfront_urls.url_paths.update(URL_PATHS)
     _installed = True
 
@@ -525,3 +543,103 @@ def delete_response_headers_policy(self: CloudFrontResponse) -> ActionResult:
 ACTIONS += (create_response_headers_policy, get_response_headers_policy,
             get_response_headers_policy_config, list_response_headers_policies,
             update_response_headers_policy, delete_response_headers_policy)
+
+
+# -- alternate domain names (Aliases) and their certificates ---------------------------
+# CloudFront takes ACM certificates from this region only.
+CERTIFICATE_REGION = "us-east-1"
+CNAMES_REQUIREMENTS = ("For more details, see: https://docs.aws.amazon.com/AmazonCloudFront/latest/"
+                       "DeveloperGuide/CNAMEs.html#alternate-domain-names-requirements")
+ALIASES_NEED_CERTIFICATE = (
+    "To add an alternate domain name (CNAME) to a CloudFront distribution, you must attach a "
+    "trusted certificate that validates your authorization to use the domain name. "
+    + CNAMES_REQUIREMENTS)
+CERTIFICATE_NOT_VALID = ("The specified SSL certificate doesn't exist, isn't in us-east-1 region, "
+                         "isn't valid, or doesn't include a valid certificate chain.")
+CERTIFICATE_DOES_NOT_COVER = (
+    "The certificate that is attached to your distribution doesn't cover the alternate domain "
+    "name (CNAME) that you're trying to add. " + CNAMES_REQUIREMENTS)
+
+
+class InvalidViewerCertificate(ServiceException):
+    code = "InvalidViewerCertificate"
+
+
+class CNAMEAlreadyExists(ServiceException):
+    code = "CNAMEAlreadyExists"
+    message = "One or more of the CNAMEs you provided are already associated with a different resource."
+
+
+def _aliases(aliases: Any) -> set[str]:
+    """The alternate domain names of a distribution config's Aliases, lower case."""
+    return {str(alias).lower() for alias in ((aliases or {}).get("Items") or [])}
+
+
+def _every_distribution() -> list[Any]:
+    """Every account's distributions: alternate domain names are unique across AWS."""
+    distributions = []
+    for account in list(cloudfront_models.cloudfront_backends.values()):
+        backend = account.get("aws")
+        if backend is not None:
+            distributions += list(backend.distributions.values())
+    return distributions
+
+
+def _check_aliases(backend: CloudFrontBackend, config: dict[str, Any], updated: Any = None) -> None:
+    """Refuse, as CloudFront does, alternate domain names the viewer certificate does not
+    serve, and any that another distribution (other than `updated`) already has."""
+    aliases = _aliases(config.get("Aliases"))
+    viewer = config.get("ViewerCertificate") or {}
+    arn = viewer.get("ACMCertificateArn")
+    if arn:
+        certificate = None
+        if moto_ext_acm.parse_arn(arn) == (CERTIFICATE_REGION, backend.account_id):
+            certificate = moto_ext_acm.find_certificate(backend.account_id, CERTIFICATE_REGION, arn)
+        if certificate is None or certificate.status != "ISSUED":
+            raise InvalidViewerCertificate(CERTIFICATE_NOT_VALID)
+        if not all(moto_ext_acm.covers(certificate, alias) for alias in aliases):
+            raise InvalidViewerCertificate(CERTIFICATE_DOES_NOT_COVER)
+    elif aliases and not viewer.get("IAMCertificateId"):
+        raise InvalidViewerCertificate(ALIASES_NEED_CERTIFICATE)
+    for other in _every_distribution():
+        if other is not updated and aliases & _aliases(getattr(other.distribution_config, "Aliases", None)):
+            raise CNAMEAlreadyExists()
+
+
+def _checking_create(moto_create: Any) -> Any:
+    def create_distribution_with_tags(self: CloudFrontBackend, distribution_config: dict[str, Any],
+                                      tags: list[dict[str, str]]) -> Any:
+        _check_aliases(self, distribution_config)
+        return moto_create(self, distribution_config, tags)
+
+    return create_distribution_with_tags
+
+
+def _checking_update(moto_update: Any) -> Any:
+    def update_distribution(self: CloudFrontBackend, dist_config: dict[str, Any], _id: str,
+                            if_match: Any) -> Any:
+        # moto's own refusals (unknown id, no If-Match, no config) come first, as before
+        if _id in self.distributions and if_match and dist_config:
+            _check_aliases(self, dist_config, updated=self.distributions[_id])
+        return moto_update(self, dist_config=dist_config, _id=_id, if_match=if_match)
+
+    return update_distribution
+
+
+def certificate_users(account_id: str, region: str, arn: str) -> list[str]:
+    """The ARNs of the account's distributions, in any state until deleted, whose viewer
+    certificate is the ACM certificate (moto_ext_acm asks)."""
+    account = cloudfront_models.cloudfront_backends.get(account_id)
+    backend = account.get("aws") if account is not None else None
+    if backend is None:
+        return []
+    return [d.arn for d in list(backend.distributions.values())
+            if getattr(d.distribution_config.ViewerCertificate, "acm_certificate_arn", "") == arn]
+
+
+def _install_viewer_certificates() -> None:
+    CloudFrontBackend.create_distribution_with_tags = _checking_create(  # type: ignore[method-assign]
+        CloudFrontBackend.create_distribution_with_tags)
+    CloudFrontBackend.update_distribution = _checking_update(  # type: ignore[method-assign]
+        CloudFrontBackend.update_distribution)
+    moto_ext_acm.add_certificate_users(certificate_users)

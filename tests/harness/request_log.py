@@ -11,6 +11,14 @@ real AWS profile did to it, if anything. It must not change what moto
 receives: a body it reads is handed on byte for byte (paced through the
 profile's uplink when there is one), and whatever the application left
 unread is read before the answer, so every byte sent is counted.
+
+Opt-in, a test can also keep whole requests of chosen services
+(`RequestLog.capture`): method, request target as sent, headers and body
+bytes, for checks of the wire form such as model_check.py (moto accepts
+requests AWS would refuse). Off by default: no body is kept unless a capture
+is active, and then only for its services (package uploads are megabytes).
+Keeping is a copy of the bytes as the application reads them; what moto
+receives does not change.
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote, unquote
 
 from .pacing import CHUNK, Link
 
@@ -68,6 +76,93 @@ class RecordedRequest:
         what = f"{self.service or '?'}:{self.operation or '?'}"
         injected = f" ({self.injected})" if self.injected else ""
         return f"{self.method} {self.path} {what} -> {self.status}{injected}"
+
+
+# Headers a capture leaves out: credentials and signatures, and what the
+# harness itself adds (environ_defaults) rather than the client.
+UNCAPTURED_HEADERS = frozenset({"authorization", "x-amz-security-token", "x-moto-account-id"})
+
+
+@dataclass(frozen=True)
+class CapturedRequest:
+    """One request as it arrived, kept while a RequestLog.capture named its service."""
+
+    method: str
+    uri: str               # the request target as sent: raw (still %-escaped) path, "?" and query
+    service: str | None    # as in RecordedRequest
+    operation: str | None
+    headers: dict[str, str] = field(default_factory=dict)  # "Content-Type", "X-Amz-Target", ...
+    body: bytes = b""
+    status: int = 0        # HTTP status answered (0: reset), as in RecordedRequest
+    injected: str | None = None
+
+    @property
+    def raw_path(self) -> str:
+        return self.uri.split("?", 1)[0]
+
+    @property
+    def path(self) -> str:
+        """The path, %-decoded (as RecordedRequest.path)."""
+        return unquote(self.raw_path)
+
+    @property
+    def query(self) -> str:
+        """The raw query string, without "?"."""
+        return self.uri.split("?", 1)[1] if "?" in self.uri else ""
+
+    def header(self, name: str) -> str | None:
+        """A header's value, whatever the case of name; None when absent."""
+        wanted = name.lower()
+        for key, value in self.headers.items():
+            if key.lower() == wanted:
+                return value
+        return None
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.uri} {self.service or '?'}:{self.operation or '?'} -> {self.status}"
+
+
+class Capture:
+    """The requests kept for `services` from RequestLog.capture() until stop().
+
+    A context manager (leaving the block stops it); the requests stay
+    readable after it stops, in the order their answers started.
+    """
+
+    def __init__(self, log: RequestLog, services: frozenset[str]):
+        self.services = services
+        self._log = log
+        self._lock = threading.Lock()
+        self._requests: list[CapturedRequest] = []
+
+    def __enter__(self) -> Capture:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """Keep nothing more (requests already kept stay). Stopping twice is harmless."""
+        self._log._stop_capture(self)
+
+    def add(self, request: CapturedRequest) -> None:
+        with self._lock:
+            self._requests.append(request)
+
+    def all(self) -> list[CapturedRequest]:
+        with self._lock:
+            return list(self._requests)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._requests.clear()
+
+    def __iter__(self) -> Iterator[CapturedRequest]:
+        return iter(self.all())
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._requests)
 
 
 @dataclass(frozen=True)
@@ -128,12 +223,18 @@ class RequestBody(io.RawIOBase):
     """A request body as the application reads it: never past its Content-Length,
     counted, and paced through a Link when one is given."""
 
-    def __init__(self, stream: Any, length: int | None, link: Link | None = None):
+    def __init__(self, stream: Any, length: int | None, link: Link | None = None,
+                 keep: bool = False):
         super().__init__()
         self._stream = stream
         self._remaining = length  # None: read until the stream ends (chunked)
         self._link = link
         self.received = 0
+        # A copy of every byte read, for a capture; None (the default) keeps nothing.
+        self.kept: bytearray | None = bytearray() if keep else None
+
+    def stop_keeping(self) -> None:
+        self.kept = None
 
     def readable(self) -> bool:
         return True
@@ -149,6 +250,8 @@ class RequestBody(io.RawIOBase):
             if not data:
                 self._remaining = 0  # the client went away
         self.received += len(data)
+        if self.kept is not None:
+            self.kept += data
         if self._link is not None:
             self._link.transfer(len(data))
         return data
@@ -184,6 +287,8 @@ class RequestBody(io.RawIOBase):
         if self._remaining is not None:
             self._remaining = self._remaining - len(line) if line else 0
         self.received += len(line)
+        if self.kept is not None:
+            self.kept += line
         if self._link is not None:
             self._link.transfer(len(line))
         return bytes(line)
@@ -200,6 +305,40 @@ class RequestLog:
     def __init__(self) -> None:
         self._lock = threading.Condition()
         self._records: list[RecordedRequest] = []
+        self._captures: tuple[Capture, ...] = ()  # replaced whole, so read without the lock
+
+    def capture(self, services: Iterable[str]) -> Capture:
+        """Start keeping whole requests (CapturedRequest: method, target, headers,
+        body) of the given botocore services ("acm", "route53", ...) as they arrive:
+
+            with local_aws.requests.capture({"acm", "route53"}) as captured:
+                ...
+            assert model_check.problems(captured) == []
+
+        Captures are independent of each other and of clear(); each keeps the
+        requests that both arrive and are answered while it is active (a request
+        is complete when its call returns: its body is read before the answer).
+        """
+        wanted = frozenset([] if isinstance(services, str) else services)
+        if not wanted or not all(isinstance(s, str) for s in wanted):
+            raise ValueError(f"capture needs botocore service names, not {services!r}")
+        started = Capture(self, wanted)
+        with self._lock:
+            self._captures = self._captures + (started,)
+        return started
+
+    def _stop_capture(self, capture: Capture) -> None:
+        with self._lock:
+            self._captures = tuple(c for c in self._captures if c is not capture)
+
+    def capturing(self, service: str | None = None) -> bool:
+        """Whether a capture is active (for service, when one is given)."""
+        return any(service is None or service in c.services for c in self._captures)
+
+    def add_captured(self, request: CapturedRequest) -> None:
+        for capture in self._captures:
+            if request.service in capture.services:
+                capture.add(request)
 
     def add(self, record: RecordedRequest) -> None:
         with self._lock:
@@ -342,6 +481,33 @@ def header_bytes(environ: dict[str, Any]) -> int:
     return count
 
 
+def sent_headers(environ: dict[str, Any]) -> dict[str, str]:
+    """The request's headers as "Content-Type"-style names, from the environ the
+    server built, less UNCAPTURED_HEADERS."""
+    headers = {}
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            name = key[len("HTTP_"):]
+        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
+            name = key
+        else:
+            continue
+        name = "-".join(part.capitalize() for part in name.split("_"))
+        if name.lower() not in UNCAPTURED_HEADERS:
+            headers[name] = str(value)
+    return headers
+
+
+def request_target(environ: dict[str, Any]) -> str:
+    """The request target as sent (raw path and query string)."""
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if raw:
+        return str(raw)
+    query = environ.get("QUERY_STRING", "")
+    path = quote(environ.get("PATH_INFO", ""), safe="/~!$&'()*+,;=:@")
+    return f"{path}?{query}" if query else path
+
+
 def _content_length(environ: dict[str, Any]) -> int | None:
     """The body's length; None when the server ends the stream itself (chunked)."""
     if environ.get("wsgi.input_terminated"):
@@ -362,21 +528,29 @@ def recording(app: Callable[..., Iterable[bytes]], log: RequestLog,
     (LocalAws uses it to give every request its instance's moto account). Request
     bodies are read through uplink when one is given. The app finds the inferred
     (service, operation) in environ[REQUEST_KEY] and may leave an Injection in
-    environ[INJECTION_KEY] before it starts its answer.
+    environ[INJECTION_KEY] before it starts its answer. While log.capture() is
+    active for a request's service, the request is also kept whole
+    (log.add_captured).
     """
     defaults = dict(environ_defaults or {})
 
     def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         sent_header_bytes = header_bytes(environ)  # before the defaults, which were not sent
+        # Whether to keep the request whole is known only once its service is
+        # inferred, which may read a form body: keep from the start, drop after.
+        capturing = log.capturing()
+        captured_headers = sent_headers(environ) if capturing else None
         for key, value in defaults.items():
             environ.setdefault(key, value)
         path = environ.get("PATH_INFO", "")
         if path.startswith(UNRECORDED_PATH_PREFIXES):
             return app(environ, start_response)
-        body = RequestBody(environ["wsgi.input"], _content_length(environ), uplink)
+        body = RequestBody(environ["wsgi.input"], _content_length(environ), uplink, keep=capturing)
         environ["wsgi.input"] = environ[BODY_KEY] = body
         method = environ.get("REQUEST_METHOD", "")
         service, operation = infer(environ)
+        if capturing and not log.capturing(service):
+            body.stop_keeping()
         environ[REQUEST_KEY] = (service, operation)
         mutating = is_mutating(method, operation)
         recorded = False
@@ -388,6 +562,10 @@ def recording(app: Callable[..., Iterable[bytes]], log: RequestLog,
                 body.drain()
                 injection = environ.get(INJECTION_KEY)
                 received = sent_header_bytes + body.received
+                if body.kept is not None and captured_headers is not None:
+                    log.add_captured(CapturedRequest(
+                        method, request_target(environ), service, operation, captured_headers,
+                        bytes(body.kept), status, injection.kind if injection else None))
                 log.add(RecordedRequest(method, path, service, operation, mutating, status,
                                         received, injection.kind if injection else None))
                 if stats is not None:

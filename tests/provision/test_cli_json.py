@@ -35,7 +35,7 @@ def test_doctor_json(local_aws, tmp_path):
     first = doc["checks"][0]
     assert first["check"] == "STS GetCallerIdentity" and first["ok"]
     assert f"OK account {local_aws.account_id}" in first["result"]
-    assert len(doc["checks"]) == 14 and all(c["endpoint"] == local_aws.endpoint for c in doc["checks"])
+    assert len(doc["checks"]) == 15 and all(c["endpoint"] == local_aws.endpoint for c in doc["checks"])
     assert all(isinstance(c["latency_ms"], int) for c in doc["checks"])
 
 
@@ -43,15 +43,18 @@ def test_every_walk_verb_json_through_a_stack_lifecycle(local_aws, tmp_path):
     (tmp_path / "scribble.ini").write_text(f"[stack]\nname = {STACK}\n")
     plan, _ = run_json(local_aws, tmp_path, "plan")
     count = len(plan["resources"])
+    made = count - 1  # previous-domain, the sweep of an earlier [domain], has nothing to do
     assert plan["stack"] == STACK and plan["account"] == local_aws.account_id
-    assert plan["summary"] == {"create": count, "update": 0, "cannot_change_in_place": 0,
-                               "unchanged": 0, "failed": 0}
-    assert {r["action"] for r in plan["resources"]} == {"create"}
+    assert plan["summary"] == {"create": made, "update": 0, "cannot_change_in_place": 0,
+                               "unchanged": 1, "failed": 0}
+    assert {r["action"] for r in plan["resources"] if r["role"] != "previous-domain"} == {"create"}
+    assert by_role(plan)["previous-domain"]["exists"] is False
     assert not any(r.mutating for r in local_aws.requests), "plan made a mutating call"
 
     up, progress = run_json(local_aws, tmp_path, "up")
     assert f"up: stack {STACK}" in progress
-    assert up["summary"]["create"] == count and {r["action"] for r in up["resources"]} == {"created"}
+    assert up["summary"]["create"] == made
+    assert {r["action"] for r in up["resources"] if r["role"] != "previous-domain"} == {"created"}
     assert up["page_url"].startswith("https://") and up["websocket_url"].startswith("wss://")
     vpc = by_role(up)["vpc"]
     [live] = local_aws.client("ec2").describe_vpcs(VpcIds=[vpc["id"]])["Vpcs"]
@@ -80,4 +83,4 @@ def test_every_walk_verb_json_through_a_stack_lifecycle(local_aws, tmp_path):
         Filters=[{"Name": "tag:scribble:stack", "Values": [STACK]}])["Vpcs"] == []
 
     gone, _ = run_json(local_aws, tmp_path, "status", expect=3)
-    assert gone["summary"]["absent"] == count and not any(r["exists"] for r in gone["resources"])
+    assert gone["summary"]["absent"] == made and not any(r["exists"] for r in gone["resources"])

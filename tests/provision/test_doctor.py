@@ -9,7 +9,7 @@ import time
 
 SCRIBBLECTL = os.environ["SCRIBBLECTL"]
 SERVICES = ["EC2", "IAM", "ElastiCache", "SQS", "DynamoDB", "Lambda", "ApiGatewayV2", "Scheduler",
-            "CloudFront", "S3", "CloudWatch", "Resource", "Route"]
+            "CloudFront", "S3", "CloudWatch", "Resource", "Route", "ACM"]
 
 
 def doctor(env, tmp_path, *args):
@@ -32,10 +32,10 @@ def test_every_service_ok_against_local_aws(local_aws, tmp_path):
         assert service in table, "no row for " + service
         assert local_aws.endpoint in table[service]
         assert re.search(r"\d+ ms\s+OK( .*)?$", table[service]), table[service]
-    assert "all 14 services OK" in result.stdout
+    assert "all 15 services OK" in result.stdout
     assert "no [domain]" in table["Route"], table["Route"]
     calls = {(r.service, r.operation) for r in local_aws.requests}
-    assert ("sts", "GetCallerIdentity") in calls and len(calls) >= 14
+    assert ("sts", "GetCallerIdentity") in calls and len(calls) >= 15
     assert not any(r.mutating for r in local_aws.requests), "doctor made a mutating call"
 
 
@@ -52,7 +52,7 @@ def test_fails_fast_where_nothing_listens(local_aws, tmp_path):
     assert "FAILED ConnectError" in result.stdout
     assert "Couldn't connect to server" in result.stdout or "Connection refused" in result.stdout
     assert dead in result.stdout
-    assert re.search(r"doctor: 14 checks failed: STS, EC2, IAM", result.stderr), result.stderr
+    assert re.search(r"doctor: 15 checks failed: STS, EC2, IAM", result.stderr), result.stderr
 
 
 def test_endpoint_url_flag_overrides_environment(local_aws, tmp_path):

@@ -299,17 +299,3 @@ def test_a_domain_refused(tmp_path, ini, error):
     (tmp_path / "d.ini").write_text("[domain]\n" + ini)
     result = scribblectl(tmp_path, "validate", "d.ini")
     assert (result.returncode, result.stdout, result.stderr) == (2, "", error + "\n")
-
-
-def test_up_and_plan_refuse_a_domain_before_any_call(tmp_path):
-    (tmp_path / "scribble.ini").write_text("[domain]\nname = canvas.example.com\n")
-    # Nothing listens at the endpoint: a call would fail otherwise.
-    env = environment(AWS_ENDPOINT_URL="http://127.0.0.1:9", AWS_REGION="eu-west-1",
-                      AWS_ACCESS_KEY_ID="AKIDEXAMPLE", AWS_SECRET_ACCESS_KEY="secret")
-    for verb in ("plan", "up"):
-        result = scribblectl(tmp_path, verb, env=env)
-        assert result.returncode == 2, result.stdout + result.stderr
-        assert result.stderr == (
-            f"scribblectl {verb}: domain.name = canvas.example.com: this version checks a domain "
-            "(validate, doctor) but does not build one yet; leave [domain] empty to deploy under "
-            "CloudFront's and API Gateway's own names\n"), result.stderr

@@ -17,6 +17,8 @@ import botocore.config
 import botocore.exceptions
 import botocore.parsers
 
+from harness.local_aws import make_client
+
 SCRIBBLECTL = os.environ["SCRIBBLECTL"]
 PATIENT = botocore.config.Config(retries={"total_max_attempts": 10, "mode": "standard"},
                                  connect_timeout=5, read_timeout=60)
@@ -157,4 +159,14 @@ def leftovers(aws, stack):
     found += [f"origin access control: {o['Id']}" for o in
               patiently(cloudfront.list_origin_access_controls, "OriginAccessControlList")
               .get("Items", [])]
+    found += [f"API Gateway domain name: {d['DomainName']}" for d in
+              patiently(client("apigatewayv2").get_domain_names, "Items")
+              if d.get("Tags", {}).get("scribble:stack") == stack]
+    for region in sorted({aws.region, "us-east-1"}):  # CloudFront's certificates are in us-east-1
+        acm = make_client("acm", aws.endpoint, region, config=PATIENT)
+        for summary in patiently(acm.list_certificates, "CertificateSummaryList"):
+            arn = summary["CertificateArn"]
+            tags = patiently(acm.list_tags_for_certificate, "Tags", CertificateArn=arn)
+            if {"Key": "scribble:stack", "Value": stack} in tags:
+                found.append(f"certificate: {arn}")
     return found

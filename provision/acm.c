@@ -1,0 +1,214 @@
+/*
+ * acm.c - Certificate Manager as the domain's kinds read it (json 1.1).
+ */
+#include "provision/acm.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "aws/paginate.h"
+#include "provision/kind_support.h"
+#include "provision/resource.h"
+#include "stack/description.h"
+
+/* How long the validation CNAMEs live in resolvers' caches. */
+#define VALIDATION_TTL 300
+
+const aws_service *acm_service_of_role(const char *role)
+{
+    return strcmp(role, ROLE_SITE_CERTIFICATE) == 0 ? &aws_service_acm_us_east_1 : &aws_service_acm;
+}
+
+static bool has_name(const acm_certificate *cert, const char *name)
+{
+    for (int i = 0; i < cert->name_count; i++)
+        if (route53_same_name(cert->names[i], name))
+            return true;
+    return false;
+}
+
+bool acm_names_wanted(const acm_certificate *cert, const scribble_config *cfg)
+{
+    const char *page = cfg->domain.name, *websocket = cfg->domain.websocket_name;
+    if (!page[0] || !route53_same_name(cert->domain, page))
+        return false;
+    for (int i = 0; i < cert->name_count; i++)
+        if (!route53_same_name(cert->names[i], page) &&
+            !route53_same_name(cert->names[i], websocket))
+            return false;
+    return has_name(cert, page) && has_name(cert, websocket);
+}
+
+bool acm_status_live(const acm_certificate *cert)
+{
+    return strcmp(cert->status, "ISSUED") == 0 || strcmp(cert->status, "PENDING_VALIDATION") == 0;
+}
+
+void acm_state_text(const acm_certificate *cert, char *out, size_t size)
+{
+    if (cert->not_after > 0 && strcmp(cert->status, "ISSUED") == 0) {
+        time_t t = (time_t)cert->not_after;
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        char day[16];
+        strftime(day, sizeof day, "%Y-%m-%d", &tm);
+        snprintf(out, size, "ISSUED until %s", day);
+    } else {
+        snprintf(out, size, "%s", cert->status);
+    }
+}
+
+static void copy_string(char *out, size_t size, const cJSON *object, const char *key)
+{
+    const char *value = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(object, key));
+    snprintf(out, size, "%s", value ? value : "");
+}
+
+static void read_validation(const cJSON *option, acm_validation *v)
+{
+    memset(v, 0, sizeof *v);
+    copy_string(v->domain, sizeof v->domain, option, "DomainName");
+    copy_string(v->status, sizeof v->status, option, "ValidationStatus");
+    const cJSON *record = cJSON_GetObjectItemCaseSensitive(option, "ResourceRecord");
+    if (!cJSON_IsObject(record))
+        return;
+    copy_string(v->record.name, sizeof v->record.name, record, "Name");
+    copy_string(v->record.type, sizeof v->record.type, record, "Type");
+    copy_string(v->record.value, sizeof v->record.value, record, "Value");
+    v->record.ttl = VALIDATION_TTL;
+}
+
+int acm_describe(aws_client *c, const aws_service *svc, const char *arn, acm_certificate *out,
+                 base_error *err)
+{
+    memset(out, 0, sizeof *out);
+    cJSON *answer = NULL;
+    TRY(json_call_with(c, svc, "DescribeCertificate", "CertificateArn", arn, &answer, err));
+    const cJSON *cert = cJSON_GetObjectItemCaseSensitive(answer, "Certificate");
+    copy_string(out->arn, sizeof out->arn, cert, "CertificateArn");
+    copy_string(out->domain, sizeof out->domain, cert, "DomainName");
+    copy_string(out->status, sizeof out->status, cert, "Status");
+    copy_string(out->failure, sizeof out->failure, cert, "FailureReason");
+    const cJSON *not_after = cJSON_GetObjectItemCaseSensitive(cert, "NotAfter");
+    out->not_after = cJSON_IsNumber(not_after) ? not_after->valuedouble : 0;
+    out->in_use = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cert, "InUseBy"));
+    const cJSON *item;
+    cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(cert, "SubjectAlternativeNames")) {
+        if (cJSON_IsString(item) && out->name_count < ACM_MAX_NAMES)
+            snprintf(out->names[out->name_count++], ROUTE53_NAME_SIZE, "%s", item->valuestring);
+    }
+    if (out->domain[0] && !has_name(out, out->domain) && out->name_count < ACM_MAX_NAMES)
+        snprintf(out->names[out->name_count++], ROUTE53_NAME_SIZE, "%s", out->domain);
+    cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(cert, "DomainValidationOptions")) {
+        if (out->validation_count < ACM_MAX_NAMES)
+            read_validation(item, &out->validations[out->validation_count++]);
+    }
+    cJSON_Delete(answer);
+    return 0;
+}
+
+typedef struct stack_search {
+    aws_client *client;
+    const aws_service *svc;
+    const char *stack_name;
+    const char *domain;
+    acm_each_fn fn;
+    void *ctx;
+} stack_search;
+
+/* The certificate's scribble:role when it carries scribble:stack=<stack>; "" otherwise. */
+static int stack_role(const stack_search *s, const char *arn, char role[ROLE_SIZE], base_error *err)
+{
+    role[0] = '\0';
+    cJSON *answer = NULL;
+    int rc = json_call_with(s->client, s->svc, "ListTagsForCertificate", "CertificateArn", arn,
+                            &answer, err);
+    TRY(allow_error(rc, err, "ResourceNotFoundException")); /* deleted since the list */
+    bool ours = false;
+    const cJSON *tag;
+    cJSON_ArrayForEach(tag, cJSON_GetObjectItemCaseSensitive(answer, "Tags")) {
+        const char *key = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(tag, "Key"));
+        const char *value = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(tag, "Value"));
+        if (!key || !value)
+            continue;
+        if (strcmp(key, TAG_STACK) == 0)
+            ours = strcmp(value, s->stack_name) == 0;
+        else if (strcmp(key, TAG_ROLE) == 0)
+            snprintf(role, ROLE_SIZE, "%s", value);
+    }
+    if (!ours)
+        role[0] = '\0';
+    cJSON_Delete(answer);
+    return 0;
+}
+
+static int visit_page(void *ctx, const cJSON *page, bool *stop, base_error *err)
+{
+    (void)stop;
+    stack_search *s = ctx;
+    const cJSON *summary;
+    cJSON_ArrayForEach(summary, cJSON_GetObjectItemCaseSensitive(page, "CertificateSummaryList")) {
+        const char *arn =
+            cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(summary, "CertificateArn"));
+        const char *domain =
+            cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(summary, "DomainName"));
+        if (!arn || (s->domain && !(domain && route53_same_name(domain, s->domain))))
+            continue;
+        char role[ROLE_SIZE];
+        TRY(stack_role(s, arn, role, err));
+        if (role[0])
+            TRY(s->fn(s->ctx, arn, role, err));
+    }
+    return 0;
+}
+
+int acm_each_of_stack(aws_client *c, const aws_service *svc, const char *stack_name,
+                      const char *domain, acm_each_fn fn, void *ctx, base_error *err)
+{
+    stack_search s = {c, svc, stack_name, domain, fn, ctx};
+    cJSON *input = cJSON_CreateObject();
+    int rc = aws_json_paginate(c, svc, "ListCertificates", input, "NextToken", "NextToken",
+                               visit_page, &s, err);
+    cJSON_Delete(input);
+    return rc;
+}
+
+typedef struct wanted_search {
+    aws_client *client;
+    const aws_service *svc;
+    const char *role;
+    const scribble_config *cfg;
+    acm_certificate *best;
+    bool *found;
+} wanted_search;
+
+/* Keeps the wanted certificate of the role, an issued one before a pending one. */
+static int consider(void *ctx, const char *arn, const char *role, base_error *err)
+{
+    wanted_search *w = ctx;
+    if (strcmp(role, w->role) != 0)
+        return 0;
+    acm_certificate cert;
+    int rc = acm_describe(w->client, w->svc, arn, &cert, err);
+    TRY(allow_error(rc, err, "ResourceNotFoundException")); /* deleted since the list */
+    if (rc != 0 || !cert.arn[0] || !acm_names_wanted(&cert, w->cfg) || !acm_status_live(&cert))
+        return 0;
+    bool issued = strcmp(cert.status, "ISSUED") == 0;
+    if (!*w->found || (issued && strcmp(w->best->status, "ISSUED") != 0)) {
+        *w->best = cert;
+        *w->found = true;
+    }
+    return 0;
+}
+
+int acm_find_wanted(aws_client *c, const aws_service *svc, const char *stack_name, const char *role,
+                    const scribble_config *cfg, acm_certificate *out, bool *found, base_error *err)
+{
+    *found = false;
+    memset(out, 0, sizeof *out);
+    if (!cfg->domain.name[0])
+        return 0;
+    wanted_search w = {c, svc, role, cfg, out, found};
+    return acm_each_of_stack(c, svc, stack_name, cfg->domain.name, consider, &w, err);
+}
