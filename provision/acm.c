@@ -113,6 +113,7 @@ typedef struct stack_search {
     const aws_service *svc;
     const char *stack_name;
     const char *domain;
+    bool others; /* the certificates that are not the stack's, instead */
     acm_each_fn fn;
     void *ctx;
 } stack_search;
@@ -157,21 +158,60 @@ static int visit_page(void *ctx, const cJSON *page, bool *stop, base_error *err)
             continue;
         char role[ROLE_SIZE];
         TRY(stack_role(s, arn, role, err));
-        if (role[0])
+        if (s->others ? !role[0] : role[0] != '\0')
             TRY(s->fn(s->ctx, arn, role, err));
     }
     return 0;
 }
 
+static int each_certificate(stack_search *s, base_error *err)
+{
+    cJSON *input = cJSON_CreateObject();
+    int rc = aws_json_paginate(s->client, s->svc, "ListCertificates", input, "NextToken",
+                               "NextToken", visit_page, s, err);
+    cJSON_Delete(input);
+    return rc;
+}
+
 int acm_each_of_stack(aws_client *c, const aws_service *svc, const char *stack_name,
                       const char *domain, acm_each_fn fn, void *ctx, base_error *err)
 {
-    stack_search s = {c, svc, stack_name, domain, fn, ctx};
-    cJSON *input = cJSON_CreateObject();
-    int rc = aws_json_paginate(c, svc, "ListCertificates", input, "NextToken", "NextToken",
-                               visit_page, &s, err);
-    cJSON_Delete(input);
-    return rc;
+    stack_search s = {c, svc, stack_name, domain, false, fn, ctx};
+    return each_certificate(&s, err);
+}
+
+typedef struct name_search {
+    aws_client *client;
+    const aws_service *svc;
+    const char *name;
+    bool *needed;
+} name_search;
+
+static int covers_name(void *ctx, const char *arn, const char *role, base_error *err)
+{
+    (void)role;
+    name_search *n = ctx;
+    if (*n->needed)
+        return 0;
+    acm_certificate cert;
+    int rc = acm_describe(n->client, n->svc, arn, &cert, err);
+    TRY(allow_error(rc, err, "ResourceNotFoundException"));
+    *n->needed = rc == 0 && cert.arn[0] && has_name(&cert, n->name);
+    return 0;
+}
+
+int acm_name_needed_elsewhere(aws_client *c, const char *stack_name, const char *name, bool *needed,
+                              base_error *err)
+{
+    *needed = false;
+    const aws_service *services[] = {&aws_service_acm_us_east_1, &aws_service_acm};
+    size_t count = strcmp(aws_client_region(c), "us-east-1") == 0 ? 1 : 2;
+    for (size_t i = 0; i < count && !*needed; i++) {
+        name_search n = {c, services[i], name, needed};
+        stack_search s = {c, services[i], stack_name, NULL, true, covers_name, &n};
+        TRY(each_certificate(&s, err));
+    }
+    return 0;
 }
 
 typedef struct wanted_search {

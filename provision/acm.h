@@ -61,6 +61,12 @@ typedef int (*acm_each_fn)(void *ctx, const char *arn, const char *role, base_er
 int acm_each_of_stack(aws_client *c, const aws_service *svc, const char *stack_name,
                       const char *domain, acm_each_fn fn, void *ctx, base_error *err);
 
+/* Does a certificate that is not the stack's (in us-east-1 or the client's
+ * region) cover name? ACM gives every certificate of the account the same
+ * validation record for a name, and renews with it: such a record stays. */
+int acm_name_needed_elsewhere(aws_client *c, const char *stack_name, const char *name, bool *needed,
+                              base_error *err);
+
 /* The stack's certificate of role in svc's region that covers exactly the
  * configured names and is issued (else one pending validation): *found. */
 int acm_find_wanted(aws_client *c, const aws_service *svc, const char *stack_name, const char *role,

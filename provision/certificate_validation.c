@@ -31,16 +31,19 @@ typedef struct wanted {
     size_t cert_count; /* certificates that exist */
     size_t planned;    /* certificates the plan has */
     route53_record records[MAX_RECORDS];
+    char domains[MAX_RECORDS][ROUTE53_NAME_SIZE]; /* the name each record validates */
     size_t record_count;
 } wanted;
 
-static void add_record(wanted *w, const route53_record *record)
+static void add_record(wanted *w, const acm_validation *validation)
 {
+    const route53_record *record = &validation->record;
     if (!record->name[0] || w->record_count == MAX_RECORDS)
         return;
     for (size_t i = 0; i < w->record_count; i++)
         if (route53_same_name(w->records[i].name, record->name))
             return;
+    snprintf(w->domains[w->record_count], ROUTE53_NAME_SIZE, "%s", validation->domain);
     w->records[w->record_count++] = *record;
 }
 
@@ -63,7 +66,7 @@ static int wanted_of(op_ctx *ctx, wanted *w, base_error *err)
             continue;
         w->roles[w->cert_count++] = roles[i];
         for (int v = 0; v < cert->validation_count; v++)
-            add_record(w, &cert->validations[v].record);
+            add_record(w, &cert->validations[v]);
     }
     return 0;
 }
@@ -186,19 +189,26 @@ static int validation_poll(op_ctx *ctx, resource *r, bool removing, bool *done, 
     return 0;
 }
 
-/* Deletes the records that hold exactly what the certificates ask for. */
+/* Deletes the records that hold exactly what the certificates ask for,
+ * but for those another certificate of the account needs to renew. */
 static int validation_remove(op_ctx *ctx, resource *r, base_error *err)
 {
-    (void)r;
     wanted w;
     TRY(wanted_of(ctx, &w, err));
     route53_record live[MAX_RECORDS];
     size_t count = 0;
     for (size_t i = 0; w.zone_id[0] && i < w.record_count; i++) {
-        bool found;
+        bool found, needed;
         TRY(route53_record_get(ctx->client, w.zone_id, w.records[i].name, "CNAME", &live[count],
                                &found, err));
-        if (found && route53_same_name(live[count].value, w.records[i].value))
+        if (!found || !route53_same_name(live[count].value, w.records[i].value))
+            continue;
+        TRY(acm_name_needed_elsewhere(ctx->client, stack_name(ctx->stack), w.domains[i], &needed,
+                                      err));
+        if (needed)
+            op_say(ctx, r, "kept %s: another certificate of the account validates %s with it",
+                   w.records[i].name, w.domains[i]);
+        else
             count++;
     }
     char change[ROUTE53_ID_SIZE], comment[160];

@@ -126,6 +126,17 @@ static int collect_aliases(leftovers *l, const char *name, const char *zone, con
     return 0;
 }
 
+/* A validation record, unless another certificate of the account renews with it. */
+static int collect_validation(leftovers *l, const acm_validation *v, base_error *err)
+{
+    if (!v->record.name[0] || is_current_name(l->ctx->cfg, v->domain))
+        return 0;
+    bool needed;
+    TRY(acm_name_needed_elsewhere(l->ctx->client, stack_name(l->ctx->stack), v->domain, &needed,
+                                  err));
+    return needed ? 0 : collect_record(l, v->domain, &v->record, err);
+}
+
 static int collect_records(leftovers *l, base_error *err)
 {
     char site[ROUTE53_NAME_SIZE] = "";
@@ -142,9 +153,7 @@ static int collect_records(leftovers *l, base_error *err)
         for (int n = 0; n < cert->name_count; n++)
             TRY(collect_aliases(l, cert->names[n], ROUTE53_CLOUDFRONT_ZONE, site, err));
         for (int v = 0; v < cert->validation_count; v++)
-            if (cert->validations[v].record.name[0])
-                TRY(collect_record(l, cert->validations[v].domain, &cert->validations[v].record,
-                                   err));
+            TRY(collect_validation(l, &cert->validations[v], err));
     }
     return 0;
 }
