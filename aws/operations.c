@@ -42,6 +42,12 @@ static const aws_operation unsafe_to_repeat[] = {
     {&aws_service_apigatewayv2, "CreateRoute", "POST", "/v2/apis/{apiId}/routes"},
     {&aws_service_apigatewayv2, "CreateStage", "POST", "/v2/apis/{apiId}/stages"},
     {&aws_service_apigatewayv2, "CreateDeployment", "POST", "/v2/apis/{apiId}/deployments"},
+    /* Refused when repeated: the first one exists (ConflictException). */
+    {&aws_service_apigatewayv2, "CreateDomainName", "POST", "/v2/domainnames"},
+    {&aws_service_apigatewayv2, "CreateApiMapping", "POST",
+     "/v2/domainnames/{domainName}/apimappings"},
+    /* A DELETE batch repeated after it applied is refused whole (InvalidChangeBatch). */
+    {&aws_service_route53, "ChangeResourceRecordSets", "POST", "/2013-04-01/hostedzone/{Id}/rrset"},
 };
 
 /* The number of '/'-separated segments of a path. */

@@ -49,6 +49,15 @@ static void test_rest_paths(void)
     CHECK_STR_EQ(name_of(aws_operation_find(lambda, NULL, "POST",
                                             "/2015-03-31/functions/scribble-send/policy")),
                  "AddPermission");
+    CHECK_STR_EQ(name_of(aws_operation_find(api, NULL, "POST", "/v2/domainnames")),
+                 "CreateDomainName");
+    CHECK_STR_EQ(name_of(aws_operation_find(api, NULL, "POST",
+                                            "/v2/domainnames/ws.canvas.example.com/apimappings")),
+                 "CreateApiMapping");
+    CHECK_STR_EQ(name_of(aws_operation_find(&aws_service_route53, NULL, "POST",
+                                            "/2013-04-01/hostedzone/Z123/rrset/")),
+                 "ChangeResourceRecordSets");
+    CHECK(!aws_operation_find(&aws_service_route53, NULL, "GET", "/2013-04-01/hostedzone/Z123/rrset"));
     /* Other methods, deeper paths and empty segments are other calls. */
     CHECK(!aws_operation_find(api, NULL, "GET", "/v2/apis"));
     CHECK(!aws_operation_find(api, NULL, "PATCH", "/v2/apis/a1b2c3/routes"));
