@@ -59,23 +59,17 @@ void acm_state_text(const acm_certificate *cert, char *out, size_t size)
     }
 }
 
-static void copy_string(char *out, size_t size, const cJSON *object, const char *key)
-{
-    const char *value = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(object, key));
-    snprintf(out, size, "%s", value ? value : "");
-}
-
 static void read_validation(const cJSON *option, acm_validation *v)
 {
     memset(v, 0, sizeof *v);
-    copy_string(v->domain, sizeof v->domain, option, "DomainName");
-    copy_string(v->status, sizeof v->status, option, "ValidationStatus");
+    json_copy_string_at(v->domain, sizeof v->domain, option, "DomainName");
+    json_copy_string_at(v->status, sizeof v->status, option, "ValidationStatus");
     const cJSON *record = cJSON_GetObjectItemCaseSensitive(option, "ResourceRecord");
     if (!cJSON_IsObject(record))
         return;
-    copy_string(v->record.name, sizeof v->record.name, record, "Name");
-    copy_string(v->record.type, sizeof v->record.type, record, "Type");
-    copy_string(v->record.value, sizeof v->record.value, record, "Value");
+    json_copy_string_at(v->record.name, sizeof v->record.name, record, "Name");
+    json_copy_string_at(v->record.type, sizeof v->record.type, record, "Type");
+    json_copy_string_at(v->record.value, sizeof v->record.value, record, "Value");
     v->record.ttl = VALIDATION_TTL;
 }
 
@@ -86,10 +80,10 @@ int acm_describe(aws_client *c, const aws_service *svc, const char *arn, acm_cer
     cJSON *answer = NULL;
     TRY(json_call_with(c, svc, "DescribeCertificate", "CertificateArn", arn, &answer, err));
     const cJSON *cert = cJSON_GetObjectItemCaseSensitive(answer, "Certificate");
-    copy_string(out->arn, sizeof out->arn, cert, "CertificateArn");
-    copy_string(out->domain, sizeof out->domain, cert, "DomainName");
-    copy_string(out->status, sizeof out->status, cert, "Status");
-    copy_string(out->failure, sizeof out->failure, cert, "FailureReason");
+    json_copy_string_at(out->arn, sizeof out->arn, cert, "CertificateArn");
+    json_copy_string_at(out->domain, sizeof out->domain, cert, "DomainName");
+    json_copy_string_at(out->status, sizeof out->status, cert, "Status");
+    json_copy_string_at(out->failure, sizeof out->failure, cert, "FailureReason");
     const cJSON *not_after = cJSON_GetObjectItemCaseSensitive(cert, "NotAfter");
     out->not_after = cJSON_IsNumber(not_after) ? not_after->valuedouble : 0;
     out->in_use = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cert, "InUseBy"));
@@ -129,8 +123,8 @@ static int stack_role(const stack_search *s, const char *arn, char role[ROLE_SIZ
     bool ours = false;
     const cJSON *tag;
     cJSON_ArrayForEach(tag, cJSON_GetObjectItemCaseSensitive(answer, "Tags")) {
-        const char *key = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(tag, "Key"));
-        const char *value = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(tag, "Value"));
+        const char *key = json_string_at(tag, "Key");
+        const char *value = json_string_at(tag, "Value");
         if (!key || !value)
             continue;
         if (strcmp(key, TAG_STACK) == 0)
@@ -150,10 +144,8 @@ static int visit_page(void *ctx, const cJSON *page, bool *stop, base_error *err)
     stack_search *s = ctx;
     const cJSON *summary;
     cJSON_ArrayForEach(summary, cJSON_GetObjectItemCaseSensitive(page, "CertificateSummaryList")) {
-        const char *arn =
-            cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(summary, "CertificateArn"));
-        const char *domain =
-            cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(summary, "DomainName"));
+        const char *arn = json_string_at(summary, "CertificateArn");
+        const char *domain = json_string_at(summary, "DomainName");
         if (!arn || (s->domain && !(domain && route53_same_name(domain, s->domain))))
             continue;
         char role[ROLE_SIZE];

@@ -10,26 +10,22 @@
 #include "provision/kind_support.h"
 #include "provision/resource.h"
 
-static void copy_string(char *out, size_t size, const cJSON *object, const char *key)
-{
-    const char *value = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(object, key));
-    snprintf(out, size, "%s", value ? value : "");
-}
-
 static void read_domain(const cJSON *item, api_domain *out)
 {
     memset(out, 0, sizeof *out);
-    copy_string(out->name, sizeof out->name, item, "domainName");
+    json_copy_string_at(out->name, sizeof out->name, item, "domainName");
     const cJSON *configs = cJSON_GetObjectItemCaseSensitive(item, "domainNameConfigurations");
     const cJSON *config = cJSON_GetArrayItem(configs, 0);
-    copy_string(out->certificate_arn, sizeof out->certificate_arn, config, "certificateArn");
-    copy_string(out->target, sizeof out->target, config, "apiGatewayDomainName");
-    copy_string(out->target_zone, sizeof out->target_zone, config, "hostedZoneId");
-    copy_string(out->status, sizeof out->status, config, "domainNameStatus");
-    copy_string(out->security_policy, sizeof out->security_policy, config, "securityPolicy");
-    copy_string(out->ip_address_type, sizeof out->ip_address_type, config, "ipAddressType");
-    copy_string(out->stack, sizeof out->stack, cJSON_GetObjectItemCaseSensitive(item, "tags"),
-                TAG_STACK);
+    json_copy_string_at(out->certificate_arn, sizeof out->certificate_arn, config,
+                        "certificateArn");
+    json_copy_string_at(out->target, sizeof out->target, config, "apiGatewayDomainName");
+    json_copy_string_at(out->target_zone, sizeof out->target_zone, config, "hostedZoneId");
+    json_copy_string_at(out->status, sizeof out->status, config, "domainNameStatus");
+    json_copy_string_at(out->security_policy, sizeof out->security_policy, config,
+                        "securityPolicy");
+    json_copy_string_at(out->ip_address_type, sizeof out->ip_address_type, config, "ipAddressType");
+    json_copy_string_at(out->stack, sizeof out->stack,
+                        cJSON_GetObjectItemCaseSensitive(item, "tags"), TAG_STACK);
 }
 
 int api_domain_get(aws_client *c, const char *name, api_domain *out, bool *found, base_error *err)

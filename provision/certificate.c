@@ -65,8 +65,7 @@ static int certificate_create(op_ctx *ctx, resource *r, base_error *err)
     int rc = aws_json_call(ctx->client, svc, "RequestCertificate", input, &answer, err);
     cJSON_Delete(input);
     TRY(rc);
-    const char *arn =
-        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(answer, "CertificateArn"));
+    const char *arn = json_string_at(answer, "CertificateArn");
     snprintf(r->id, sizeof r->id, "%s", arn ? arn : "");
     cJSON_Delete(answer);
     ENSURE(r->id[0], err, BASE_ERROR_PARSE, "MalformedResponse",

@@ -300,3 +300,14 @@ long json_long_at(const cJSON *object, const char *key)
     const cJSON *n = cJSON_GetObjectItemCaseSensitive(object, key);
     return cJSON_IsNumber(n) ? (long)n->valuedouble : -1;
 }
+
+const char *json_string_at(const cJSON *object, const char *key)
+{
+    return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(object, key));
+}
+
+void json_copy_string_at(char *out, size_t size, const cJSON *object, const char *key)
+{
+    const char *value = json_string_at(object, key);
+    snprintf(out, size, "%s", value ? value : "");
+}

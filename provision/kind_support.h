@@ -82,6 +82,11 @@ int allow_error(int rc, base_error *err, const char *code);
 int json_call_with(aws_client *client, const aws_service *svc, const char *operation,
                    const char *field, const char *value, cJSON **out, base_error *err);
 
+/* The string at object[key] in an AWS answer; NULL when absent or not a string. */
+const char *json_string_at(const cJSON *object, const char *key);
+/* That string copied into out; "" when absent. */
+void json_copy_string_at(char *out, size_t size, const cJSON *object, const char *key);
+
 /* The whole number at object[key] in an AWS answer; -1 when absent or not a number. */
 long json_long_at(const cJSON *object, const char *key);
 

@@ -233,8 +233,7 @@ static int delete_domain(op_ctx *ctx, const api_domain *d, base_error *err)
     const cJSON *item;
     int rc = 0;
     cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(answer, "items")) {
-        const char *id =
-            cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(item, "apiMappingId"));
+        const char *id = json_string_at(item, "apiMappingId");
         char mapping[640];
         snprintf(mapping, sizeof mapping, "%s/%s", path, id ? id : "");
         rc = api_domains_delete(ctx->client, mapping, err);

@@ -59,11 +59,6 @@ static cJSON *definition(const op_ctx *ctx, const schedule_plan *p)
     return in;
 }
 
-static const char *json_string(const cJSON *object, const char *key)
-{
-    return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(object, key));
-}
-
 static void drift_string(resource *r, const char *setting, const char *live, const char *wanted)
 {
     if (!live || !wanted || strcmp(live, wanted) != 0)
@@ -72,15 +67,15 @@ static void drift_string(resource *r, const char *setting, const char *live, con
 
 static void compare(op_ctx *ctx, resource *r, const schedule_plan *p, const cJSON *live)
 {
-    drift_string(r, "schedule expression", json_string(live, "ScheduleExpression"), p->expression);
+    drift_string(r, "schedule expression", json_string_at(live, "ScheduleExpression"), p->expression);
     drift_string(r, "flexible time window",
-                 json_string(cJSON_GetObjectItemCaseSensitive(live, "FlexibleTimeWindow"), "Mode"),
+                 json_string_at(cJSON_GetObjectItemCaseSensitive(live, "FlexibleTimeWindow"), "Mode"),
                  "OFF");
-    drift_string(r, "state", json_string(live, "State"), "ENABLED");
+    drift_string(r, "state", json_string_at(live, "State"), "ENABLED");
     const cJSON *target = cJSON_GetObjectItemCaseSensitive(live, "Target");
-    drift_string(r, "target", json_string(target, "Arn"), p->function_arn);
+    drift_string(r, "target", json_string_at(target, "Arn"), p->function_arn);
     if (p->role_arn) /* without the role (status before up), there is nothing to compare */
-        drift_string(r, "target role", json_string(target, "RoleArn"), p->role_arn);
+        drift_string(r, "target role", json_string_at(target, "RoleArn"), p->role_arn);
     const cJSON *retry = cJSON_GetObjectItemCaseSensitive(target, "RetryPolicy");
     drift_int(r, "retry attempts", json_long_at(retry, "MaximumRetryAttempts"),
               ctx->cfg->schedules.retry_attempts);
@@ -103,11 +98,11 @@ static int schedule_read(op_ctx *ctx, resource *r, base_error *err)
     int rc = aws_rest_json_call(ctx->client, &aws_service_scheduler, "GET", path, NULL, NULL, &out, err);
     if (rc != 0)
         return allow_error(rc, err, "ResourceNotFoundException");
-    const char *arn = json_string(out, "Arn");
+    const char *arn = json_string_at(out, "Arn");
     r->exists = true;
     snprintf(r->id, sizeof r->id, "%s", r->name);
     snprintf(r->arn, sizeof r->arn, "%s", arn ? arn : "");
-    const char *state = json_string(out, "State");
+    const char *state = json_string_at(out, "State");
     snprintf(r->state, sizeof r->state, "%s", state ? state : "");
     for (char *c = r->state; *c; c++)
         *c = (char)tolower((unsigned char)*c);

@@ -22,16 +22,11 @@
 #define WEBSOCKET_STAGE "live"
 #define ROUTE_SELECTION_EXPRESSION "$request.body.action"
 
-static const char *json_string(const cJSON *object, const char *key)
-{
-    return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(object, key));
-}
-
 static bool is_ours(op_ctx *ctx, const resource *r, const cJSON *api)
 {
-    const char *name = json_string(api, "name");
-    const char *owner = json_string(cJSON_GetObjectItemCaseSensitive(api, "tags"), TAG_STACK);
-    const char *protocol = json_string(api, "protocolType");
+    const char *name = json_string_at(api, "name");
+    const char *owner = json_string_at(cJSON_GetObjectItemCaseSensitive(api, "tags"), TAG_STACK);
+    const char *protocol = json_string_at(api, "protocolType");
     return name && strcmp(name, r->name) == 0 && owner && strcmp(owner, stack_name(ctx->stack)) == 0 &&
            protocol && strcmp(protocol, "WEBSOCKET") == 0;
 }
@@ -40,7 +35,7 @@ static bool is_ours(op_ctx *ctx, const resource *r, const cJSON *api)
 static void publish(op_ctx *ctx, resource *r, const cJSON *api)
 {
     const stack *s = ctx->stack;
-    const char *api_id = json_string(api, "apiId");
+    const char *api_id = json_string_at(api, "apiId");
     snprintf(r->id, sizeof r->id, "%s", api_id);
     arn_format(s, ARN_REGIONAL, "execute-api", api_id, r->arn);
     const char *dns_suffix = strcmp(stack_partition(s), "aws-cn") == 0 ? "amazonaws.com.cn"
@@ -57,7 +52,7 @@ static void publish(op_ctx *ctx, resource *r, const cJSON *api)
     resource_set_output(r, "execution_arn", r->arn);
     resource_set_output(r, "stage", WEBSOCKET_STAGE);
 
-    const char *expression = json_string(api, "routeSelectionExpression");
+    const char *expression = json_string_at(api, "routeSelectionExpression");
     if (!expression || strcmp(expression, ROUTE_SELECTION_EXPRESSION) != 0)
         resource_add_drift(r, "route selection expression", expression, ROUTE_SELECTION_EXPRESSION);
 }
@@ -78,13 +73,13 @@ static int api_read(op_ctx *ctx, resource *r, base_error *err)
         TRY(rc);
         const cJSON *api;
         cJSON_ArrayForEach(api, cJSON_GetObjectItemCaseSensitive(out, "items")) {
-            if (is_ours(ctx, r, api) && json_string(api, "apiId")) {
+            if (is_ours(ctx, r, api) && json_string_at(api, "apiId")) {
                 publish(ctx, r, api);
                 cJSON_Delete(out);
                 return 0;
             }
         }
-        const char *next = json_string(out, "nextToken");
+        const char *next = json_string_at(out, "nextToken");
         if (next && next[0])
             token = base_xstrdup(next);
         cJSON_Delete(out);
@@ -105,7 +100,7 @@ static int api_create(op_ctx *ctx, resource *r, base_error *err)
     int rc = aws_rest_json_call(ctx->client, &aws_service_apigatewayv2, "POST", "/v2/apis", NULL,
                                 in, &out, err);
     cJSON_Delete(in);
-    if (rc == 0 && !json_string(out, "apiId"))
+    if (rc == 0 && !json_string_at(out, "apiId"))
         rc = base_error_set(err, BASE_ERROR_PARSE, "MalformedResponse",
                            "API Gateway CreateApi %s gave no apiId", r->name);
     if (rc == 0) {

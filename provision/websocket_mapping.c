@@ -14,15 +14,16 @@
 #include "provision/kind_support.h"
 #include "stack/description.h"
 
+/* The string at object[key], "" when absent. */
+static const char *text_at(const cJSON *object, const char *key)
+{
+    const char *value = json_string_at(object, key);
+    return value ? value : "";
+}
+
 static void mappings_path(const op_ctx *ctx, char *out, size_t size)
 {
     snprintf(out, size, API_DOMAINS_PATH "/%s/apimappings", ctx->cfg->domain.websocket_name);
-}
-
-static const char *json_text(const cJSON *object, const char *key)
-{
-    const char *value = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(object, key));
-    return value ? value : "";
 }
 
 static int websocket_mapping_read(op_ctx *ctx, resource *r, base_error *err)
@@ -40,18 +41,18 @@ static int websocket_mapping_read(op_ctx *ctx, resource *r, base_error *err)
                     err, "NotFoundException"));
     const cJSON *item;
     cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(answer, "items")) {
-        if (json_text(item, "apiMappingKey")[0])
+        if (text_at(item, "apiMappingKey")[0])
             continue;
         r->exists = true;
-        snprintf(r->id, sizeof r->id, "%s", json_text(item, "apiMappingId"));
-        snprintf(r->state, sizeof r->state, "%.24s/%.24s", json_text(item, "apiId"),
-                 json_text(item, "stage"));
+        snprintf(r->id, sizeof r->id, "%s", text_at(item, "apiMappingId"));
+        snprintf(r->state, sizeof r->state, "%.24s/%.24s", text_at(item, "apiId"),
+                 text_at(item, "stage"));
         const char *api = stack_output(ctx->stack, ROLE_WEBSOCKET_API, "api_id");
         const char *stage = stack_output(ctx->stack, ROLE_WEBSOCKET_ROUTES, "stage");
-        if (api && strcmp(json_text(item, "apiId"), api) != 0)
-            resource_add_drift(r, "API", json_text(item, "apiId"), api);
-        if (stage && strcmp(json_text(item, "stage"), stage) != 0)
-            resource_add_drift(r, "stage", json_text(item, "stage"), stage);
+        if (api && strcmp(text_at(item, "apiId"), api) != 0)
+            resource_add_drift(r, "API", text_at(item, "apiId"), api);
+        if (stage && strcmp(text_at(item, "stage"), stage) != 0)
+            resource_add_drift(r, "stage", text_at(item, "stage"), stage);
         break;
     }
     cJSON_Delete(answer);
@@ -74,7 +75,7 @@ static int websocket_mapping_create(op_ctx *ctx, resource *r, base_error *err)
                                 &answer, err);
     cJSON_Delete(body);
     TRY(rc);
-    snprintf(r->id, sizeof r->id, "%s", json_text(answer, "apiMappingId"));
+    snprintf(r->id, sizeof r->id, "%s", text_at(answer, "apiMappingId"));
     cJSON_Delete(answer);
     r->exists = true;
     snprintf(r->state, sizeof r->state, "%.24s/%.24s", api, stage);

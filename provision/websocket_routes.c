@@ -72,11 +72,6 @@ static void live_free(live_api *l)
     memset(l, 0, sizeof *l);
 }
 
-static const char *json_string(const cJSON *object, const char *key)
-{
-    return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(object, key));
-}
-
 static bool same(const char *a, const char *b)
 {
     return a && b && strcmp(a, b) == 0;
@@ -123,7 +118,7 @@ static int get_all(op_ctx *ctx, const char *path, cJSON **items, base_error *err
         while (page && (item = cJSON_DetachItemFromArray(page, 0)))
             cJSON_AddItemToArray(*items, item);
         cJSON_Delete(page);
-        const char *next = json_string(out, "nextToken");
+        const char *next = json_string_at(out, "nextToken");
         if (next && next[0])
             token = base_xstrdup(next);
         cJSON_Delete(out);
@@ -150,7 +145,7 @@ static int read_live(op_ctx *ctx, const char *api_id, const char *stage_name, li
             goto fail;
         base_error_clear(err);
     }
-    const char *deployment_id = json_string(l->stage, "deploymentId");
+    const char *deployment_id = json_string_at(l->stage, "deploymentId");
     if (deployment_id && deployment_id[0]) {
         snprintf(path, sizeof path, "/v2/apis/%s/deployments/%s", api_id, deployment_id);
         if (apigw_call(ctx, "GET", path, NULL, NULL, &l->deployment, err) != 0) {
@@ -169,7 +164,7 @@ static cJSON *find_by(const cJSON *items, const char *key, const char *value)
 {
     cJSON *item;
     cJSON_ArrayForEach(item, items) {
-        if (same(json_string(item, key), value))
+        if (same(json_string_at(item, key), value))
             return item;
     }
     return NULL;
@@ -178,7 +173,7 @@ static cJSON *find_by(const cJSON *items, const char *key, const char *value)
 /* The integration a route targets, or NULL. */
 static cJSON *integration_of(const live_api *l, const cJSON *route)
 {
-    const char *target = json_string(route, "target");
+    const char *target = json_string_at(route, "target");
     if (!target || strncmp(target, TARGET_PREFIX, strlen(TARGET_PREFIX)) != 0)
         return NULL;
     return find_by(l->integrations, "integrationId", target + strlen(TARGET_PREFIX));
@@ -198,9 +193,9 @@ static void integration_uri(const stack *s, const char *function_role, char out[
 
 static bool integration_ok(const cJSON *integration, const char *uri)
 {
-    return integration && same(json_string(integration, "integrationType"), "AWS_PROXY") &&
-           same(json_string(integration, "integrationUri"), uri) &&
-           same(json_string(integration, "integrationMethod"), "POST");
+    return integration && same(json_string_at(integration, "integrationType"), "AWS_PROXY") &&
+           same(json_string_at(integration, "integrationUri"), uri) &&
+           same(json_string_at(integration, "integrationMethod"), "POST");
 }
 
 static void source_arn(const char *execution_arn, const char *route_key, char out[ARN_SIZE])
@@ -218,8 +213,8 @@ static void fingerprint(const live_api *l, char out[64])
         const cJSON *route = find_by(l->routes, "routeKey", route_key);
         const cJSON *integration = integration_of(l, route);
         const char *parts[] = {
-            route_key, json_string(route, "routeId"), json_string(route, "target"),
-            json_string(integration, "integrationType"), json_string(integration, "integrationUri"),
+            route_key, json_string_at(route, "routeId"), json_string_at(route, "target"),
+            json_string_at(integration, "integrationType"), json_string_at(integration, "integrationUri"),
         };
         for (size_t p = 0; p < sizeof parts / sizeof parts[0]; p++) {
             for (const char *c = parts[p] ? parts[p] : ""; *c; c++) {
@@ -245,7 +240,7 @@ static int get_policy(op_ctx *ctx, const char *function_role, cJSON **policy, ba
     int rc = aws_rest_json_call(ctx->client, &aws_service_lambda, "GET", path, NULL, NULL, &out, err);
     if (rc != 0)
         return allow_error(rc, err, "ResourceNotFoundException");
-    const char *text = json_string(out, "Policy");
+    const char *text = json_string_at(out, "Policy");
     *policy = text ? cJSON_Parse(text) : NULL;
     cJSON_Delete(out);
     return 0;
@@ -263,14 +258,14 @@ static permission_state permission_of(const cJSON *policy, const route_plan *pla
         return PERMISSION_MISSING;
     const cJSON *principal = cJSON_GetObjectItemCaseSensitive(statement, "Principal");
     const char *service = cJSON_IsString(principal) ? principal->valuestring
-                                                    : json_string(principal, "Service");
+                                                    : json_string_at(principal, "Service");
     const cJSON *condition = cJSON_GetObjectItemCaseSensitive(statement, "Condition");
-    const char *source = json_string(cJSON_GetObjectItemCaseSensitive(condition, "ArnLike"),
+    const char *source = json_string_at(cJSON_GetObjectItemCaseSensitive(condition, "ArnLike"),
                                      "AWS:SourceArn");
     snprintf(live_source, size, "%s", source ? source : "");
-    bool ok = same(json_string(statement, "Effect"), "Allow") &&
+    bool ok = same(json_string_at(statement, "Effect"), "Allow") &&
               same(service, "apigateway.amazonaws.com") &&
-              same(json_string(statement, "Action"), "lambda:InvokeFunction") &&
+              same(json_string_at(statement, "Action"), "lambda:InvokeFunction") &&
               same(source, wanted_source);
     return ok ? PERMISSION_OK : PERMISSION_DIFFERS;
 }
@@ -314,9 +309,9 @@ static void compare_routes(op_ctx *ctx, resource *r, const live_api *l, bool *an
         *any = true;
         const cJSON *integration = integration_of(l, route);
         if (!integration)
-            resource_add_drift(r, setting, json_string(route, "target"), uri);
+            resource_add_drift(r, setting, json_string_at(route, "target"), uri);
         else if (!integration_ok(integration, uri))
-            resource_add_drift(r, setting, json_string(integration, "integrationUri"), uri);
+            resource_add_drift(r, setting, json_string_at(integration, "integrationUri"), uri);
     }
 }
 
@@ -371,7 +366,7 @@ static void compare_stage(const op_ctx *ctx, resource *r, const live_api *l, boo
     }
     *any = true;
     compare_throttling(ctx, r, l);
-    const char *description = json_string(l->deployment, "description");
+    const char *description = json_string_at(l->deployment, "description");
     if (!l->deployment) {
         resource_add_drift(r, setting, "not deployed", "deployed");
         snprintf(r->state, sizeof r->state, "not deployed");
@@ -387,7 +382,7 @@ static void compare_unused(resource *r, const live_api *l)
 {
     const cJSON *integration;
     cJSON_ArrayForEach(integration, l->integrations) {
-        const char *id = json_string(integration, "integrationId");
+        const char *id = json_string_at(integration, "integrationId");
         char target[128];
         snprintf(target, sizeof target, TARGET_PREFIX "%s", id ? id : "");
         if (!find_by(l->routes, "target", target))
@@ -444,7 +439,7 @@ static int converge_integration(op_ctx *ctx, const live_api *l, const route_plan
     const cJSON *route = find_by(l->routes, "routeKey", plan->route_key);
     const cJSON *integration = integration_of(l, route);
     if (integration_ok(integration, uri)) {
-        snprintf(id_out, 128, "%s", json_string(integration, "integrationId"));
+        snprintf(id_out, 128, "%s", json_string_at(integration, "integrationId"));
         return 0;
     }
     cJSON *in = cJSON_CreateObject();
@@ -455,14 +450,14 @@ static int converge_integration(op_ctx *ctx, const live_api *l, const route_plan
     int rc;
     if (integration) {
         snprintf(path, sizeof path, "/v2/apis/%s/integrations/%s", l->api_id,
-                 json_string(integration, "integrationId"));
+                 json_string_at(integration, "integrationId"));
         rc = apigw_call(ctx, "PATCH", path, NULL, in, &out, err);
     } else {
         snprintf(path, sizeof path, "/v2/apis/%s/integrations", l->api_id);
         rc = apigw_call(ctx, "POST", path, NULL, in, &out, err);
     }
     cJSON_Delete(in);
-    const char *id = json_string(out, "integrationId");
+    const char *id = json_string_at(out, "integrationId");
     if (rc == 0 && !id)
         rc = base_error_set(err, BASE_ERROR_PARSE, "MalformedResponse",
                            "API Gateway gave no integrationId for route %s", plan->route_key);
@@ -479,13 +474,13 @@ static int converge_route(op_ctx *ctx, const live_api *l, const route_plan *plan
     char target[160], path[512];
     snprintf(target, sizeof target, TARGET_PREFIX "%s", integration_id);
     const cJSON *route = find_by(l->routes, "routeKey", plan->route_key);
-    if (route && same(json_string(route, "target"), target))
+    if (route && same(json_string_at(route, "target"), target))
         return 0;
     cJSON *in = cJSON_CreateObject();
     cJSON_AddStringToObject(in, "target", target);
     int rc;
     if (route) {
-        snprintf(path, sizeof path, "/v2/apis/%s/routes/%s", l->api_id, json_string(route, "routeId"));
+        snprintf(path, sizeof path, "/v2/apis/%s/routes/%s", l->api_id, json_string_at(route, "routeId"));
         rc = apigw_call(ctx, "PATCH", path, NULL, in, NULL, err);
     } else {
         cJSON_AddStringToObject(in, "routeKey", plan->route_key);
@@ -549,7 +544,7 @@ static int delete_unused(op_ctx *ctx, const live_api *l, base_error *err)
 {
     const cJSON *integration;
     cJSON_ArrayForEach(integration, l->integrations) {
-        const char *id = json_string(integration, "integrationId");
+        const char *id = json_string_at(integration, "integrationId");
         char target[160], path[512];
         snprintf(target, sizeof target, TARGET_PREFIX "%s", id ? id : "");
         if (!id || find_by(l->routes, "target", target))
@@ -586,7 +581,7 @@ static int converge_stage(op_ctx *ctx, const live_api *l, bool routes_changed, b
         TRY(rc);
     }
     fingerprint(l, wanted);
-    if (!routes_changed && l->stage && same(json_string(l->deployment, "description"), wanted))
+    if (!routes_changed && l->stage && same(json_string_at(l->deployment, "description"), wanted))
         return 0;
     cJSON *in = cJSON_CreateObject();
     cJSON_AddStringToObject(in, "description", wanted);
@@ -594,7 +589,7 @@ static int converge_stage(op_ctx *ctx, const live_api *l, bool routes_changed, b
     snprintf(path, sizeof path, "/v2/apis/%s/deployments", l->api_id);
     int rc = apigw_call(ctx, "POST", path, NULL, in, &out, err);
     cJSON_Delete(in);
-    const char *deployment_id = json_string(out, "deploymentId");
+    const char *deployment_id = json_string_at(out, "deploymentId");
     if (rc == 0 && !deployment_id)
         rc = base_error_set(err, BASE_ERROR_PARSE, "MalformedResponse",
                            "API Gateway CreateDeployment gave no deploymentId");
