@@ -92,16 +92,16 @@ static int validation_read(op_ctx *ctx, resource *r, base_error *err)
     TRY(wanted_of(ctx, &w, err));
     if (!w.zone_id[0])
         return 0; /* create says why */
+    route53_record live[MAX_RECORDS];
+    bool found[MAX_RECORDS];
+    TRY(route53_lookup(ctx->client, w.zone_id, w.records, w.record_count, live, found, err));
     size_t present = 0;
     for (size_t i = 0; i < w.record_count; i++) {
-        route53_record live;
-        bool found;
-        TRY(route53_record_get(ctx->client, w.zone_id, w.records[i].name, "CNAME", &live, &found,
-                               err));
-        if (found && route53_same_name(live.value, w.records[i].value))
+        if (found[i] && route53_record_same(&live[i], &w.records[i]))
             present++;
         else
-            resource_add_drift(r, w.records[i].name, found ? live.value : NULL, w.records[i].value);
+            resource_add_drift(r, w.records[i].name, found[i] ? live[i].value : NULL,
+                               w.records[i].value);
     }
     if (!present)
         return 0;
@@ -137,9 +137,9 @@ static int validation_write(op_ctx *ctx, resource *r, base_error *err)
         err->retryable = true;
         return -1;
     }
-    char change[ROUTE53_ID_SIZE], comment[160];
+    char comment[160];
     snprintf(comment, sizeof comment, "%s: ACM validation", stack_name(ctx->stack));
-    TRY(route53_change(ctx->client, w.zone_id, "UPSERT", w.records, w.record_count, comment, change,
+    TRY(route53_change(ctx->client, w.zone_id, "UPSERT", w.records, w.record_count, comment, NULL,
                        err));
     r->exists = true;
     snprintf(r->id, sizeof r->id, "%s:%s", w.zone_id, ctx->cfg->domain.name);
@@ -195,13 +195,15 @@ static int validation_remove(op_ctx *ctx, resource *r, base_error *err)
 {
     wanted w;
     TRY(wanted_of(ctx, &w, err));
+    if (!w.zone_id[0])
+        return 0;
     route53_record live[MAX_RECORDS];
+    bool found[MAX_RECORDS];
+    TRY(route53_lookup(ctx->client, w.zone_id, w.records, w.record_count, live, found, err));
     size_t count = 0;
-    for (size_t i = 0; w.zone_id[0] && i < w.record_count; i++) {
-        bool found, needed;
-        TRY(route53_record_get(ctx->client, w.zone_id, w.records[i].name, "CNAME", &live[count],
-                               &found, err));
-        if (!found || !route53_same_name(live[count].value, w.records[i].value))
+    for (size_t i = 0; i < w.record_count; i++) {
+        bool needed = false;
+        if (!found[i] || !route53_record_same(&live[i], &w.records[i]))
             continue;
         TRY(acm_name_needed_elsewhere(ctx->client, stack_name(ctx->stack), w.domains[i], &needed,
                                       err));
@@ -209,11 +211,11 @@ static int validation_remove(op_ctx *ctx, resource *r, base_error *err)
             op_say(ctx, r, "kept %s: another certificate of the account validates %s with it",
                    w.records[i].name, w.domains[i]);
         else
-            count++;
+            live[count++] = live[i];
     }
-    char change[ROUTE53_ID_SIZE], comment[160];
+    char comment[160];
     snprintf(comment, sizeof comment, "%s: ACM validation removed", stack_name(ctx->stack));
-    return route53_change(ctx->client, w.zone_id, "DELETE", live, count, comment, change, err);
+    return route53_change(ctx->client, w.zone_id, "DELETE", live, count, comment, NULL, err);
 }
 
 const resource_ops certificate_validation_ops = {

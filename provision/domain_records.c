@@ -92,21 +92,20 @@ static int domain_records_read(op_ctx *ctx, resource *r, base_error *err)
     TRY(wanted_of(ctx, &w, err));
     if (!w.zone_id[0])
         return 0;
+    route53_record live[RECORD_COUNT];
+    bool found[RECORD_COUNT];
+    TRY(route53_lookup(ctx->client, w.zone_id, w.records, w.count, live, found, err));
     size_t present = 0;
     for (size_t i = 0; i < w.count; i++) {
-        route53_record live;
-        bool found;
-        TRY(route53_record_get(ctx->client, w.zone_id, w.records[i].name, w.records[i].type, &live,
-                               &found, err));
-        if (found && route53_record_same(&live, &w.records[i])) {
+        if (found[i] && route53_record_same(&live[i], &w.records[i])) {
             present++;
             continue;
         }
         char setting[ROUTE53_NAME_SIZE + 8], is[ROUTE53_NAME_SIZE + 8], want[ROUTE53_NAME_SIZE + 8];
         snprintf(setting, sizeof setting, "%s %s", w.records[i].type, w.records[i].name);
-        describe_alias(&live, is, sizeof is);
+        describe_alias(&live[i], is, sizeof is);
         describe_alias(&w.records[i], want, sizeof want);
-        resource_add_drift(r, setting, found ? is : NULL, want);
+        resource_add_drift(r, setting, found[i] ? is : NULL, want);
     }
     if (!present)
         return 0;
@@ -120,14 +119,13 @@ static int domain_records_read(op_ctx *ctx, resource *r, base_error *err)
 /* Refuses to touch a record the stack did not make. */
 static int check_foreign(op_ctx *ctx, const wanted *w, base_error *err)
 {
+    route53_record live[RECORD_COUNT];
+    bool found[RECORD_COUNT];
+    TRY(route53_lookup(ctx->client, w->zone_id, w->records, w->count, live, found, err));
     for (size_t i = 0; i < w->count; i++) {
-        route53_record live;
-        bool found;
-        TRY(route53_record_get(ctx->client, w->zone_id, w->records[i].name, w->records[i].type,
-                               &live, &found, err));
         char is[ROUTE53_NAME_SIZE + 8];
-        describe_alias(&live, is, sizeof is);
-        ENSURE(!found || replaceable(&live, &w->records[i]), err, BASE_ERROR_CONFIG,
+        describe_alias(&live[i], is, sizeof is);
+        ENSURE(!found[i] || replaceable(&live[i], &w->records[i]), err, BASE_ERROR_CONFIG,
                "RecordNotOurs",
                "hosted zone %s already has a %s record for %s (%s) that this stack did not make: "
                "delete it, or choose another name in [domain]",
@@ -177,19 +175,19 @@ static int domain_records_remove(op_ctx *ctx, resource *r, base_error *err)
     (void)r;
     wanted w;
     TRY(wanted_of(ctx, &w, err));
+    if (!w.zone_id[0])
+        return 0;
     route53_record live[RECORD_COUNT];
+    bool found[RECORD_COUNT];
+    TRY(route53_lookup(ctx->client, w.zone_id, w.records, w.count, live, found, err));
     size_t count = 0;
-    for (size_t i = 0; w.zone_id[0] && i < w.count; i++) {
-        bool found;
-        TRY(route53_record_get(ctx->client, w.zone_id, w.records[i].name, w.records[i].type,
-                               &live[count], &found, err));
-        if (found && route53_record_same(&live[count], &w.records[i]))
-            count++;
-    }
-    char change[ROUTE53_ID_SIZE], comment[160];
+    for (size_t i = 0; i < w.count; i++)
+        if (found[i] && route53_record_same(&live[i], &w.records[i]))
+            live[count++] = live[i];
+    char comment[160];
     snprintf(comment, sizeof comment, "%s: the page and the WebSocket removed",
              stack_name(ctx->stack));
-    return route53_change(ctx->client, w.zone_id, "DELETE", live, count, comment, change, err);
+    return route53_change(ctx->client, w.zone_id, "DELETE", live, count, comment, NULL, err);
 }
 
 const resource_ops domain_records_ops = {

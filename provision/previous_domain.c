@@ -214,10 +214,10 @@ static int previous_domain_read(op_ctx *ctx, resource *r, base_error *err)
 static int delete_records(op_ctx *ctx, const leftovers *l, base_error *err)
 {
     for (size_t i = 0; i < l->record_count; i++) {
-        char change[ROUTE53_ID_SIZE], comment[160];
+        char comment[160];
         snprintf(comment, sizeof comment, "%s: an earlier domain removed", stack_name(ctx->stack));
         TRY(route53_change(ctx->client, l->records[i].zone_id, "DELETE", &l->records[i].record, 1,
-                           comment, change, err));
+                           comment, NULL, err));
     }
     return 0;
 }

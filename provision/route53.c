@@ -186,6 +186,14 @@ int route53_record_get(aws_client *c, const char *zone_id, const char *name, con
     return 0;
 }
 
+int route53_lookup(aws_client *c, const char *zone_id, const route53_record *want, size_t count,
+                   route53_record *live, bool *found, base_error *err)
+{
+    for (size_t i = 0; i < count; i++)
+        TRY(route53_record_get(c, zone_id, want[i].name, want[i].type, &live[i], &found[i], err));
+    return 0;
+}
+
 bool route53_record_same(const route53_record *a, const route53_record *b)
 {
     if (!route53_same_name(a->name, b->name) || strcmp(a->type, b->type) != 0)
@@ -193,7 +201,7 @@ bool route53_record_same(const route53_record *a, const route53_record *b)
     if (a->alias_zone[0] || b->alias_zone[0])
         return strcmp(a->alias_zone, b->alias_zone) == 0 &&
                route53_same_name(a->alias_dns, b->alias_dns);
-    return route53_same_name(a->value, b->value) && a->ttl == b->ttl;
+    return route53_same_name(a->value, b->value);
 }
 
 static void add_text(xmlNodePtr parent, const char *name, const char *value)
@@ -227,6 +235,9 @@ int route53_change(aws_client *c, const char *zone_id, const char *action,
                    const route53_record *records, size_t count, const char *comment,
                    char change_id[ROUTE53_ID_SIZE], base_error *err)
 {
+    char ignored[ROUTE53_ID_SIZE];
+    if (!change_id)
+        change_id = ignored;
     change_id[0] = '\0';
     if (!count)
         return 0;

@@ -44,13 +44,18 @@ typedef struct route53_record {
 /* The record set of name and type (no set identifier); *found false when there is none. */
 int route53_record_get(aws_client *c, const char *zone_id, const char *name, const char *type,
                        route53_record *out, bool *found, base_error *err);
-/* Same name, type and target (alias) or value (plain)? */
+/* What the zone holds at each wanted record's name and type: live[i], and
+ * found[i] whether it holds any. */
+int route53_lookup(aws_client *c, const char *zone_id, const route53_record *want, size_t count,
+                   route53_record *live, bool *found, base_error *err);
+/* Same name, type and target (alias) or value (plain; the TTL aside)? */
 bool route53_record_same(const route53_record *a, const route53_record *b);
 /* Two names equal but for case and a trailing dot? */
 bool route53_same_name(const char *a, const char *b);
 
 /* One change batch: action ("UPSERT", "DELETE") applied to each record;
- * the change's id (for route53_change_synced) into change_id. */
+ * the change's id (for route53_change_synced) into change_id, when given.
+ * No record: no call. */
 int route53_change(aws_client *c, const char *zone_id, const char *action,
                    const route53_record *records, size_t count, const char *comment,
                    char change_id[ROUTE53_ID_SIZE], base_error *err);
