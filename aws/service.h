@@ -45,6 +45,8 @@ extern const aws_service aws_service_s3;
 extern const aws_service aws_service_cloudwatch;
 extern const aws_service aws_service_route53;
 extern const aws_service aws_service_tagging; /* Resource Groups Tagging API */
+/* The Tagging API in us-east-1, where the stack's CloudFront certificates are. */
+extern const aws_service aws_service_tagging_us_east_1;
 extern const aws_service aws_service_logs;    /* CloudWatch Logs */
 extern const aws_service aws_service_acm;     /* Certificate Manager, in the client's region */
 /* Certificate Manager in us-east-1, where CloudFront takes its certificates. */

@@ -62,6 +62,12 @@ const aws_service aws_service_tagging = {
     .protocol = AWS_PROTOCOL_JSON, .json_version = "1.1",
     .target_prefix = "ResourceGroupsTaggingAPI_20170126"};
 
+const aws_service aws_service_tagging_us_east_1 = {
+    .service_id = "Resource Groups Tagging API", .endpoint_prefix = "tagging",
+    .signing_name = "tagging", .env_suffix = "RESOURCE_GROUPS_TAGGING_API",
+    .protocol = AWS_PROTOCOL_JSON, .json_version = "1.1",
+    .target_prefix = "ResourceGroupsTaggingAPI_20170126", .region = "us-east-1"};
+
 const aws_service aws_service_logs = {
     .service_id = "CloudWatch Logs", .endpoint_prefix = "logs", .signing_name = "logs",
     .env_suffix = "CLOUDWATCH_LOGS", .protocol = AWS_PROTOCOL_JSON, .json_version = "1.1",

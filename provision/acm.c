@@ -9,6 +9,7 @@
 
 #include "aws/paginate.h"
 #include "provision/kind_support.h"
+#include "provision/leftovers.h"
 #include "provision/resource.h"
 #include "stack/description.h"
 
@@ -102,74 +103,108 @@ int acm_describe(aws_client *c, const aws_service *svc, const char *arn, acm_cer
     return 0;
 }
 
-typedef struct stack_search {
-    aws_client *client;
-    const aws_service *svc;
-    const char *stack_name;
-    const char *domain;
-    bool others; /* the certificates that are not the stack's, instead */
-    acm_each_fn fn;
-    void *ctx;
-} stack_search;
-
-/* The certificate's scribble:role when it carries scribble:stack=<stack>; "" otherwise. */
-static int stack_role(const stack_search *s, const char *arn, char role[ROLE_SIZE], base_error *err)
+/* The role in tags ([{"Key", "Value"}]) when they carry scribble:stack=<stack>; "" otherwise. */
+static void role_in_tags(const cJSON *tags, const char *stack_name, char role[ROLE_SIZE])
 {
-    role[0] = '\0';
-    cJSON *answer = NULL;
-    int rc = json_call_with(s->client, s->svc, "ListTagsForCertificate", "CertificateArn", arn,
-                            &answer, err);
-    TRY(allow_error(rc, err, "ResourceNotFoundException")); /* deleted since the list */
     bool ours = false;
+    role[0] = '\0';
     const cJSON *tag;
-    cJSON_ArrayForEach(tag, cJSON_GetObjectItemCaseSensitive(answer, "Tags")) {
+    cJSON_ArrayForEach(tag, tags) {
         const char *key = json_string_at(tag, "Key");
         const char *value = json_string_at(tag, "Value");
         if (!key || !value)
             continue;
         if (strcmp(key, TAG_STACK) == 0)
-            ours = strcmp(value, s->stack_name) == 0;
+            ours = strcmp(value, stack_name) == 0;
         else if (strcmp(key, TAG_ROLE) == 0)
             snprintf(role, ROLE_SIZE, "%s", value);
     }
     if (!ours)
         role[0] = '\0';
-    cJSON_Delete(answer);
-    return 0;
 }
 
-static int visit_page(void *ctx, const cJSON *page, bool *stop, base_error *err)
+typedef struct tagged_search {
+    const char *stack_name;
+    acm_each_fn fn;
+    void *ctx;
+} tagged_search;
+
+static int visit_tagged(void *ctx, const char *arn, const cJSON *tags, base_error *err)
+{
+    tagged_search *t = ctx;
+    char role[ROLE_SIZE];
+    role_in_tags(tags, t->stack_name, role);
+    return role[0] ? t->fn(t->ctx, arn, role, err) : 0;
+}
+
+int acm_each_of_stack(aws_client *c, const aws_service *svc, const char *stack_name, acm_each_fn fn,
+                      void *ctx, base_error *err)
+{
+    const aws_service *tagging =
+        svc->region ? &aws_service_tagging_us_east_1 : &aws_service_tagging;
+    tagged_search t = {stack_name, fn, ctx};
+    return tagged_resources_each(c, tagging, stack_name, "acm:certificate", visit_tagged, &t, err);
+}
+
+/* Certificates found by name in ListCertificates: those of the stack, or the others. */
+typedef struct named_search {
+    aws_client *client;
+    const aws_service *svc;
+    const char *stack_name;
+    const char *name;
+    bool others;
+    acm_each_fn fn;
+    void *ctx;
+} named_search;
+
+/* Might the listed certificate cover name? Its DomainName, its first
+ * names (SubjectAlternativeNameSummaries), or more names than listed. */
+static bool may_cover(const cJSON *summary, const char *name)
+{
+    const char *domain = json_string_at(summary, "DomainName");
+    if (domain && route53_same_name(domain, name))
+        return true;
+    const cJSON *item;
+    cJSON_ArrayForEach(
+        item, cJSON_GetObjectItemCaseSensitive(summary, "SubjectAlternativeNameSummaries")) {
+        if (cJSON_IsString(item) && route53_same_name(item->valuestring, name))
+            return true;
+    }
+    return cJSON_IsTrue(
+        cJSON_GetObjectItemCaseSensitive(summary, "HasAdditionalSubjectAlternativeNames"));
+}
+
+static int visit_named(void *ctx, const cJSON *page, bool *stop, base_error *err)
 {
     (void)stop;
-    stack_search *s = ctx;
+    named_search *s = ctx;
     const cJSON *summary;
     cJSON_ArrayForEach(summary, cJSON_GetObjectItemCaseSensitive(page, "CertificateSummaryList")) {
         const char *arn = json_string_at(summary, "CertificateArn");
-        const char *domain = json_string_at(summary, "DomainName");
-        if (!arn || (s->domain && !(domain && route53_same_name(domain, s->domain))))
+        if (!arn || !may_cover(summary, s->name))
             continue;
-        char role[ROLE_SIZE];
-        TRY(stack_role(s, arn, role, err));
-        if (s->others ? !role[0] : role[0] != '\0')
+        cJSON *answer = NULL;
+        int rc = json_call_with(s->client, s->svc, "ListTagsForCertificate", "CertificateArn", arn,
+                                &answer, err);
+        char role[ROLE_SIZE] = "";
+        if (rc == 0)
+            role_in_tags(cJSON_GetObjectItemCaseSensitive(answer, "Tags"), s->stack_name, role);
+        cJSON_Delete(answer);
+        if (allow_error(rc, err, "ResourceNotFoundException") != 0) /* deleted since the list */
+            return -1;
+        if (rc == 0 && (s->others ? !role[0] : role[0] != '\0'))
             TRY(s->fn(s->ctx, arn, role, err));
     }
     return 0;
 }
 
-static int each_certificate(stack_search *s, base_error *err)
+static int each_named(named_search *s, base_error *err)
 {
     cJSON *input = cJSON_CreateObject();
     int rc = aws_json_paginate(s->client, s->svc, "ListCertificates", input, "NextToken",
-                               "NextToken", visit_page, s, err);
+                               "NextToken", visit_named, s, err);
     cJSON_Delete(input);
     return rc;
-}
-
-int acm_each_of_stack(aws_client *c, const aws_service *svc, const char *stack_name,
-                      const char *domain, acm_each_fn fn, void *ctx, base_error *err)
-{
-    stack_search s = {c, svc, stack_name, domain, false, fn, ctx};
-    return each_certificate(&s, err);
 }
 
 typedef struct name_search {
@@ -200,8 +235,8 @@ int acm_name_needed_elsewhere(aws_client *c, const char *stack_name, const char 
     size_t count = strcmp(aws_client_region(c), "us-east-1") == 0 ? 1 : 2;
     for (size_t i = 0; i < count && !*needed; i++) {
         name_search n = {c, services[i], name, needed};
-        stack_search s = {c, services[i], stack_name, NULL, true, covers_name, &n};
-        TRY(each_certificate(&s, err));
+        named_search s = {c, services[i], stack_name, name, true, covers_name, &n};
+        TRY(each_named(&s, err));
     }
     return 0;
 }
@@ -242,5 +277,6 @@ int acm_find_wanted(aws_client *c, const aws_service *svc, const char *stack_nam
     if (!cfg->domain.name[0])
         return 0;
     wanted_search w = {c, svc, role, cfg, out, found};
-    return acm_each_of_stack(c, svc, stack_name, cfg->domain.name, consider, &w, err);
+    named_search s = {c, svc, stack_name, cfg->domain.name, false, consider, &w};
+    return each_named(&s, err);
 }

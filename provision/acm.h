@@ -55,11 +55,13 @@ int acm_describe(aws_client *c, const aws_service *svc, const char *arn, acm_cer
                  base_error *err);
 
 /* Calls fn for each certificate in svc's region that carries
- * scribble:stack=<stack>, with its scribble:role tag; only those whose
- * domain name is domain, unless domain is NULL. fn returns -1 (err) to stop. */
+ * scribble:stack=<stack>, with its scribble:role tag, as the Resource Groups
+ * Tagging API lists them (one call, however many certificates the account
+ * has; a certificate just requested may be listed a little later). fn
+ * returns -1 (err) to stop. */
 typedef int (*acm_each_fn)(void *ctx, const char *arn, const char *role, base_error *err);
-int acm_each_of_stack(aws_client *c, const aws_service *svc, const char *stack_name,
-                      const char *domain, acm_each_fn fn, void *ctx, base_error *err);
+int acm_each_of_stack(aws_client *c, const aws_service *svc, const char *stack_name, acm_each_fn fn,
+                      void *ctx, base_error *err);
 
 /* Does a certificate that is not the stack's (in us-east-1 or the client's
  * region) cover name? ACM gives every certificate of the account the same
@@ -68,7 +70,9 @@ int acm_name_needed_elsewhere(aws_client *c, const char *stack_name, const char 
                               base_error *err);
 
 /* The stack's certificate of role in svc's region that covers exactly the
- * configured names and is issued (else one pending validation): *found. */
+ * configured names and is issued (else one pending validation): *found.
+ * Found in ListCertificates by the page's name, so a certificate is found
+ * as soon as ACM lists it. */
 int acm_find_wanted(aws_client *c, const aws_service *svc, const char *stack_name, const char *role,
                     const scribble_config *cfg, acm_certificate *out, bool *found, base_error *err);
 

@@ -166,7 +166,7 @@ static int collect(op_ctx *ctx, leftovers *l, base_error *err)
     size_t service_count = strcmp(stack_region(ctx->stack), "us-east-1") == 0 ? 1 : 2;
     for (size_t s = 0; s < service_count; s++) {
         l->scanning = services[s];
-        TRY(acm_each_of_stack(ctx->client, services[s], stack_name(ctx->stack), NULL,
+        TRY(acm_each_of_stack(ctx->client, services[s], stack_name(ctx->stack),
                               collect_certificate, l, err));
     }
     TRY(api_domain_each_of_stack(ctx->client, stack_name(ctx->stack), collect_domain, l, err));
