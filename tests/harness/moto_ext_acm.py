@@ -19,6 +19,10 @@ request, one setting for the whole process; set_validation_wait gives an
 account a wait of its own (LocalAws's acm_validation_wait_s), read at each
 look at the certificate as moto's is.
 
+ListCertificates' summaries gain the certificate's names
+(SubjectAlternativeNameSummaries, at most 100, and
+HasAdditionalSubjectAlternativeNames), which AWS lists and moto leaves out.
+
 It must not change anything else moto implements: a certificate nobody uses
 deletes as before, and moto's own InUseBy entries stay.
 """
@@ -30,6 +34,8 @@ from typing import Any, Callable
 
 from moto.acm.exceptions import AWSError
 from moto.acm.models import AWSCertificateManagerBackend, CertBundle, acm_backends
+from moto.acm.responses import AWSCertificateManagerResponse as ACMResponse
+from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
 
 # A function listing the ARNs of the resources that use a certificate:
@@ -167,6 +173,25 @@ def _wrap_delete(moto_delete: Callable[[AWSCertificateManagerBackend, str], None
 _installed = False
 
 
+# ListCertificates lists at most this many of a certificate's names (AWS's API reference).
+LISTED_NAMES = 100
+
+
+def _wrap_list(moto_list: Callable[[ACMResponse], ActionResult]
+               ) -> Callable[[ACMResponse], ActionResult]:
+    """ListCertificates' summaries with their names, as AWS lists them
+    (SubjectAlternativeNameSummaries, HasAdditionalSubjectAlternativeNames)."""
+    def list_certificates(self: ACMResponse) -> ActionResult:
+        answer = moto_list(self)
+        for summary in answer.result["CertificateSummaryList"]:  # type: ignore[index]
+            names = self.acm_backend.get_certificate(summary["CertificateArn"]).sans
+            summary["SubjectAlternativeNameSummaries"] = names[:LISTED_NAMES]
+            summary["HasAdditionalSubjectAlternativeNames"] = len(names) > LISTED_NAMES
+        return answer
+
+    return list_certificates
+
+
 def install() -> None:
     """Wrap moto's ACM certificate and backend; idempotent, before any server starts."""
     global _installed
@@ -176,4 +201,6 @@ def install() -> None:
     CertBundle.describe = _wrap_describe(CertBundle.describe)  # type: ignore[method-assign]
     AWSCertificateManagerBackend.delete_certificate = _wrap_delete(  # type: ignore[method-assign]
         AWSCertificateManagerBackend.delete_certificate)
+    ACMResponse.list_certificates = _wrap_list(  # type: ignore[method-assign]
+        ACMResponse.list_certificates)
     _installed = True

@@ -159,11 +159,12 @@ CHECKED_SERVICES = {"acm", "route53", "apigatewayv2", "cloudfront"}
 def test_domain_up_rename_remove_and_down(tmp_path):
     with LocalAws(region="eu-west-1", acm_validation_wait_s=0) as aws:
         zone = make_zone(aws)
-        # Someone's own certificate for the page's name: ACM validates it, and
-        # renews it, with the same record as the stack's certificates.
+        # Someone's own certificate that also covers the page's name: ACM
+        # validates it, and renews it, with the same record as the stack's.
         acm = make_client("acm", aws.endpoint, "us-east-1")
-        theirs = acm.request_certificate(DomainName="canvas.example.com",
-                                         ValidationMethod="DNS")["CertificateArn"]
+        theirs = acm.request_certificate(
+            DomainName="www.example.com", ValidationMethod="DNS",
+            SubjectAlternativeNames=["www.example.com", "canvas.example.com"])["CertificateArn"]
         shared = (f"{VALIDATION_PREFIX}.canvas.example.com", "CNAME")
         captured = aws.requests.capture(CHECKED_SERVICES)
         configure(tmp_path, "canvas.example.com")
