@@ -115,22 +115,14 @@ static int validation_read(op_ctx *ctx, resource *r, base_error *err)
     return 0;
 }
 
-static int no_zone(const op_ctx *ctx, base_error *err)
-{
-    return base_error_set(err, BASE_ERROR_CONFIG, "NoHostedZone",
-                          "this account has no public hosted zone %s for %s: create it in Route 53 "
-                          "and delegate the domain to its name servers at the registrar, or set "
-                          "domain.zone (scribblectl doctor checks it)",
-                          ctx->cfg->domain.zone, ctx->cfg->domain.name);
-}
-
 /* Writes every record the certificates ask for (UPSERT: already right stays right). */
 static int validation_write(op_ctx *ctx, resource *r, base_error *err)
 {
     wanted w;
     TRY(wanted_of(ctx, &w, err));
     if (!w.zone_id[0])
-        return no_zone(ctx, err);
+        return route53_require_public_zone(ctx->client, ctx->cfg->domain.zone,
+                                           ctx->cfg->domain.name, w.zone_id, err);
     if (w.cert_count < w.planned || !w.record_count) {
         base_error_set(err, BASE_ERROR_SERVICE, "ValidationRecordsNotReady",
                        "ACM has not made the validation records of %s yet", ctx->cfg->domain.name);

@@ -155,19 +155,8 @@ static int report_route53(aws_client *c, const scribble_config *cfg, char *detai
             snprintf(detail, size, "no [domain]: the stack uses CloudFront's and API Gateway's names");
         return rc;
     }
-    bool private_only = false;
     char id[ROUTE53_ID_SIZE];
-    TRY(route53_public_zone(c, zone, id, &private_only, err));
-    if (!id[0])
-        return base_error_set(
-            err, BASE_ERROR_CONFIG, "NoHostedZone",
-            private_only
-                ? "%s is a private hosted zone here: names in it do not resolve on the internet; "
-                  "domain.zone needs a public hosted zone"
-                : "this account has no public hosted zone %s: create it in Route 53 (and delegate the "
-                  "domain to its name servers at the registrar), or set domain.zone to the zone "
-                  "that holds %s",
-            zone, cfg->domain.name);
+    TRY(route53_require_public_zone(c, zone, cfg->domain.name, id, err));
     snprintf(detail, size, "public hosted zone %s (%s) holds %s and %s", zone, id, cfg->domain.name,
              cfg->domain.websocket_name);
     return 0;

@@ -138,8 +138,9 @@ static int domain_records_write(op_ctx *ctx, resource *r, base_error *err)
 {
     wanted w;
     TRY(wanted_of(ctx, &w, err));
-    ENSURE(w.zone_id[0], err, BASE_ERROR_CONFIG, "NoHostedZone",
-           "this account has no public hosted zone %s", ctx->cfg->domain.zone);
+    if (!w.zone_id[0])
+        return route53_require_public_zone(ctx->client, ctx->cfg->domain.zone,
+                                           ctx->cfg->domain.name, w.zone_id, err);
     ENSURE(w.count == RECORD_COUNT, err, BASE_ERROR_INVALID, "DependencyMissing",
            "%s needs the CloudFront distribution and the API Gateway domain name, and one of "
            "them does not exist",

@@ -85,6 +85,25 @@ int route53_public_zone(aws_client *c, const char *zone_name, char id[ROUTE53_ID
     return 0;
 }
 
+int route53_require_public_zone(aws_client *c, const char *zone_name, const char *name,
+                                char id[ROUTE53_ID_SIZE], base_error *err)
+{
+    bool private_only = false;
+    TRY(route53_public_zone(c, zone_name, id, &private_only, err));
+    if (id[0])
+        return 0;
+    if (private_only)
+        return base_error_set(err, BASE_ERROR_CONFIG, "NoHostedZone",
+                              "%s is a private hosted zone here: names in it do not resolve on the "
+                              "internet; domain.zone needs a public hosted zone",
+                              zone_name);
+    return base_error_set(err, BASE_ERROR_CONFIG, "NoHostedZone",
+                          "this account has no public hosted zone %s: create it in Route 53 (and "
+                          "delegate the domain to its name servers at the registrar), or set "
+                          "domain.zone to the zone that holds %s",
+                          zone_name, name);
+}
+
 int route53_zone_of(aws_client *c, const char *name, char id[ROUTE53_ID_SIZE],
                     char zone[ROUTE53_NAME_SIZE], base_error *err)
 {

@@ -23,6 +23,10 @@
  * private one of that name. */
 int route53_public_zone(aws_client *c, const char *zone_name, char id[ROUTE53_ID_SIZE],
                         bool *private_only, base_error *err);
+/* The same, required: no public hosted zone zone_name (or only a private
+ * one) is a config error that says what to do for name. */
+int route53_require_public_zone(aws_client *c, const char *zone_name, const char *name,
+                                char id[ROUTE53_ID_SIZE], base_error *err);
 /* The closest public hosted zone that holds name (name itself, then each
  * parent): id and zone name, or "" in both when there is none. */
 int route53_zone_of(aws_client *c, const char *name, char id[ROUTE53_ID_SIZE],

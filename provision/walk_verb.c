@@ -9,16 +9,22 @@
 #include <stdlib.h>
 
 #include "provision/function_limits.h"
+#include "provision/route53.h"
 #include "provision/session.h"
 #include "provision/walk_report.h"
 #include "stack/description.h"
 
-/* What AWS would refuse about the account as a whole, before any change. */
+/* What AWS would refuse about the account as a whole, before any change:
+ * the functions' concurrency, and the [domain] zone. */
 static int check_account(const stack_session *ss, base_error *err)
 {
     aws_client *client;
     TRY(aws_client_new_default(&ss->options, &client, err));
     int rc = function_limits_check(client, ss->stack, err);
+    const scribble_config *cfg = &ss->cfg;
+    char zone_id[ROUTE53_ID_SIZE];
+    if (rc == 0 && cfg->domain.name[0])
+        rc = route53_require_public_zone(client, cfg->domain.zone, cfg->domain.name, zone_id, err);
     aws_client_free(client);
     return rc;
 }

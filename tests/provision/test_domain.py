@@ -268,3 +268,16 @@ def test_validation_that_never_completes_ends_within_its_wait(tmp_path):
         # what needs the certificates was not attempted
         assert stack_domain_names(aws) == []
         assert aws.client("cloudfront").list_distributions()["DistributionList"].get("Quantity") == 0
+
+
+def test_a_zone_the_account_lacks_stops_plan_and_up_before_any_change(tmp_path):
+    with LocalAws(region="eu-west-1", acm_validation_wait_s=0) as aws:
+        configure(tmp_path, "canvas.example.com")
+        for verb in ("plan", "up"):
+            result = run(aws, tmp_path, verb, check=False)
+            assert result.returncode == 2, explain(result)
+            assert ("this account has no public hosted zone example.com: create it in Route 53 "
+                    "(and delegate the domain to its name servers at the registrar), or set "
+                    "domain.zone to the zone that holds canvas.example.com") in result.stderr, (
+                explain(result))
+        assert aws.requests.mutating() == [], [str(r) for r in aws.requests.mutating()]
