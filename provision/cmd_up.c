@@ -29,7 +29,10 @@ const cli_verb verb_up = {
         "dependency order, running independent branches at once and waiting for what must be\n"
         "ready; progress lines go to stderr. A second up changes nothing and says so; an up\n"
         "interrupted at any point converges when run again. Prints the page's and the\n"
-        "WebSocket's URLs.",
+        "WebSocket's URLs. With a [domain], it also requests the certificates, waits for\n"
+        "their validation (at most 30 minutes) and puts the names in DNS; after a change\n"
+        "of [domain] it moves the stack to the new names (or back to AWS's own) and removes\n"
+        "the old names' records and certificates.",
     .options = up_options,
     .option_count = CLI_COUNT(up_options),
 };
