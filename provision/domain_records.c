@@ -29,14 +29,8 @@ typedef struct wanted {
 static void add_alias(wanted *w, const char *name, const char *type, const char *zone,
                       const char *dns)
 {
-    if (!dns || !dns[0] || !zone || !zone[0])
-        return;
-    route53_record *r = &w->records[w->count++];
-    memset(r, 0, sizeof *r);
-    snprintf(r->name, sizeof r->name, "%s", name);
-    snprintf(r->type, sizeof r->type, "%s", type);
-    snprintf(r->alias_zone, sizeof r->alias_zone, "%s", zone);
-    snprintf(r->alias_dns, sizeof r->alias_dns, "%s", dns);
+    if (dns && dns[0] && zone && zone[0])
+        route53_alias(&w->records[w->count++], name, type, zone, dns);
 }
 
 /* The targets: from the plan's outputs, or looked up when those resources

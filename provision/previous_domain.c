@@ -87,30 +87,20 @@ static int collect_record(leftovers *l, const char *name, const route53_record *
     if (is_current_name(l->ctx->cfg, name) ||
         l->record_count == sizeof l->records / sizeof l->records[0])
         return 0;
+    for (size_t i = 0; i < l->record_count; i++)
+        if (route53_record_same(&l->records[i].record, want))
+            return 0;
     left_zone_record *left = &l->records[l->record_count];
     char zone[ROUTE53_NAME_SIZE];
     TRY(route53_zone_of(l->ctx->client, name, left->zone_id, zone, err));
     if (!left->zone_id[0])
         return 0;
-    for (size_t i = 0; i < l->record_count; i++)
-        if (route53_record_same(&l->records[i].record, want))
-            return 0;
     bool found;
     TRY(route53_record_get(l->ctx->client, left->zone_id, want->name, want->type, &left->record,
                            &found, err));
     if (found && route53_record_same(&left->record, want))
         l->record_count++;
     return 0;
-}
-
-static void alias(route53_record *r, const char *name, const char *type, const char *zone,
-                  const char *dns)
-{
-    memset(r, 0, sizeof *r);
-    snprintf(r->name, sizeof r->name, "%s", name);
-    snprintf(r->type, sizeof r->type, "%s", type);
-    snprintf(r->alias_zone, sizeof r->alias_zone, "%s", zone);
-    snprintf(r->alias_dns, sizeof r->alias_dns, "%s", dns);
 }
 
 /* Both alias records of name to (zone, dns), when they are there. */
@@ -120,7 +110,7 @@ static int collect_aliases(leftovers *l, const char *name, const char *zone, con
     static const char *const types[] = {"A", "AAAA"};
     for (size_t t = 0; dns && dns[0] && t < 2; t++) {
         route53_record want;
-        alias(&want, name, types[t], zone, dns);
+        route53_alias(&want, name, types[t], zone, dns);
         TRY(collect_record(l, name, &want, err));
     }
     return 0;
@@ -166,8 +156,8 @@ static int collect(op_ctx *ctx, leftovers *l, base_error *err)
     size_t service_count = strcmp(stack_region(ctx->stack), "us-east-1") == 0 ? 1 : 2;
     for (size_t s = 0; s < service_count; s++) {
         l->scanning = services[s];
-        TRY(acm_each_of_stack(ctx->client, services[s], stack_name(ctx->stack),
-                              collect_certificate, l, err));
+        TRY(acm_each_of_stack(ctx->client, services[s], stack_name(ctx->stack), collect_certificate,
+                              l, err));
     }
     TRY(api_domain_each_of_stack(ctx->client, stack_name(ctx->stack), collect_domain, l, err));
     return collect_records(l, err);

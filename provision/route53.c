@@ -150,6 +150,16 @@ int route53_name_servers(aws_client *c, const char *zone_id, char *out, size_t s
     return 0;
 }
 
+void route53_alias(route53_record *out, const char *name, const char *type, const char *zone,
+                   const char *dns)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->name, sizeof out->name, "%s", name);
+    snprintf(out->type, sizeof out->type, "%s", type);
+    snprintf(out->alias_zone, sizeof out->alias_zone, "%s", zone);
+    snprintf(out->alias_dns, sizeof out->alias_dns, "%s", dns);
+}
+
 static void read_record(xmlNodePtr set, route53_record *out)
 {
     memset(out, 0, sizeof *out);

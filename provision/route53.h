@@ -45,6 +45,10 @@ typedef struct route53_record {
     char alias_dns[ROUTE53_NAME_SIZE];
 } route53_record;
 
+/* An alias record of name and type to dns in hosted zone zone. */
+void route53_alias(route53_record *out, const char *name, const char *type, const char *zone,
+                   const char *dns);
+
 /* The record set of name and type (no set identifier); *found false when there is none. */
 int route53_record_get(aws_client *c, const char *zone_id, const char *name, const char *type,
                        route53_record *out, bool *found, base_error *err);
