@@ -5,6 +5,7 @@
  */
 #include "provision/doctor.h"
 #include "provision/route53.h"
+#include "provision/zone_delegation.h"
 
 #include <libxml/tree.h>
 #include <stdio.h>
@@ -155,10 +156,11 @@ static int report_route53(aws_client *c, const scribble_config *cfg, char *detai
             snprintf(detail, size, "no [domain]: the stack uses CloudFront's and API Gateway's names");
         return rc;
     }
-    char id[ROUTE53_ID_SIZE];
+    char id[ROUTE53_ID_SIZE], delegation[1024];
     TRY(route53_require_public_zone(c, zone, cfg->domain.name, id, err));
-    snprintf(detail, size, "public hosted zone %s (%s) holds %s and %s", zone, id, cfg->domain.name,
-             cfg->domain.websocket_name);
+    TRY(zone_delegation_check(c, zone, id, delegation, sizeof delegation, err));
+    snprintf(detail, size, "public hosted zone %s (%s) holds %s and %s; %s", zone, id,
+             cfg->domain.name, cfg->domain.websocket_name, delegation);
     return 0;
 }
 

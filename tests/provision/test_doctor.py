@@ -5,7 +5,13 @@ import os
 import re
 import socket
 import subprocess
+import threading
 import time
+
+import dns.message
+import dns.rcode
+import dns.rdatatype
+import dns.rrset
 
 SCRIBBLECTL = os.environ["SCRIBBLECTL"]
 SERVICES = ["EC2", "IAM", "ElastiCache", "SQS", "DynamoDB", "Lambda", "ApiGatewayV2", "Scheduler",
@@ -83,6 +89,52 @@ def test_debug_never_prints_the_secret(local_aws, tmp_path):
     assert "Signature=<redacted>" in result.stderr
 
 
+class DnsStub:
+    """A DNS server on a UDP port the OS gives, for doctor's delegation check
+    (SCRIBBLE_DNS_SERVER): answers each question from `answers` (name -> the
+    NS records, or None for NXDOMAIN; REFUSED for any other name) and keeps
+    the questions. Stopped on exit; its port then answers nothing."""
+
+    def __init__(self):
+        self.answers = {}
+        self.questions = []
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._socket.bind(("127.0.0.1", 0))
+        self._socket.settimeout(0.2)  # how soon the loop sees the stop
+        self.address = "127.0.0.1:%d" % self._socket.getsockname()[1]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_):
+        self._stop.set()
+        self._thread.join()
+        self._socket.close()
+
+    def _serve(self):
+        while not self._stop.is_set():
+            try:
+                wire, peer = self._socket.recvfrom(4096)
+            except socket.timeout:
+                continue
+            query = dns.message.from_wire(wire)
+            question = query.question[0]
+            name = question.name.to_text(omit_final_dot=True)
+            self.questions.append((name, dns.rdatatype.to_text(question.rdtype)))
+            response = dns.message.make_response(query)
+            if name not in self.answers:
+                response.set_rcode(dns.rcode.REFUSED)
+            elif self.answers[name] is None:
+                response.set_rcode(dns.rcode.NXDOMAIN)
+            else:
+                response.answer.append(dns.rrset.from_text_list(
+                    question.name, 300, "IN", "NS", [s + "." for s in self.answers[name]]))
+            self._socket.sendto(response.to_wire(), peer)
+
+
 def test_the_domain_zone(local_aws, tmp_path):
     """[domain]'s hosted zone: missing, private only, then public and holding both names."""
     (tmp_path / "scribble.ini").write_text("[domain]\nname = canvas.example.com\n")
@@ -101,9 +153,38 @@ def test_the_domain_zone(local_aws, tmp_path):
     private = doctor(local_aws.env(), tmp_path)
     assert "example.com is a private hosted zone here" in rows(private.stdout)["Route"], private.stdout
 
-    zone = route53.create_hosted_zone(Name="example.com", CallerReference="public")["HostedZone"]
-    found = doctor(local_aws.env(), tmp_path)
-    assert found.returncode == 0, found.stdout + found.stderr
-    zone_id = zone["Id"].rsplit("/", 1)[-1]
-    assert (f"OK public hosted zone example.com ({zone_id}) holds canvas.example.com and "
-            "ws.canvas.example.com") in rows(found.stdout)["Route"], found.stdout
+    created = route53.create_hosted_zone(Name="example.com", CallerReference="public")
+    zone_id = created["HostedZone"]["Id"].rsplit("/", 1)[-1]
+    servers = created["DelegationSet"]["NameServers"]
+    with DnsStub() as dns:
+        env = local_aws.env(SCRIBBLE_DNS_SERVER=dns.address)
+        dns.answers["example.com"] = list(reversed(servers))
+        found = doctor(env, tmp_path)
+        assert found.returncode == 0, found.stdout + found.stderr
+        row = rows(found.stdout)["Route"]
+        assert (f"OK public hosted zone example.com ({zone_id}) holds canvas.example.com and "
+                "ws.canvas.example.com; delegated to its name servers (") in row, found.stdout
+        named = re.search(r"delegated to its name servers \((.*)\)", row).group(1)
+        assert sorted(named.split(", ")) == sorted(servers), row
+
+        # The registrar still names other servers: ACM would never validate.
+        dns.answers["example.com"] = ["ns1.elsewhere.example.net", "ns2.elsewhere.example.net"]
+        elsewhere = doctor(env, tmp_path)
+        assert elsewhere.returncode == 1, elsewhere.stdout + elsewhere.stderr
+        row = rows(elsewhere.stdout)["Route"]
+        assert "FAILED NotDelegated: public DNS names ns" in row, elsewhere.stdout
+        assert ("ns1.elsewhere.example.net" in row and "ns2.elsewhere.example.net" in row
+                and f"as example.com's name servers, not the hosted zone's ({', '.join(servers)})"
+                in row), row
+
+        dns.answers["example.com"] = None  # NXDOMAIN
+        unregistered = doctor(env, tmp_path)
+        assert "FAILED NotDelegated: example.com is not in public DNS" in rows(
+            unregistered.stdout)["Route"], unregistered.stdout
+        assert dns.questions and all(q == ("example.com", "NS") for q in dns.questions), dns.questions
+
+    # Nobody answers DNS (the stub is gone): the zone is reported, unchecked.
+    silent = doctor(env, tmp_path)
+    assert silent.returncode == 0, silent.stdout + silent.stderr
+    assert "its delegation was not checked: public DNS did not answer" in rows(
+        silent.stdout)["Route"], silent.stdout
