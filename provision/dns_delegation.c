@@ -11,21 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
+
+#include "provision/route53.h"
 
 /* Two tries of two seconds: doctor must not hang on a network without DNS. */
 #define DNS_TIMEOUT_S 2
 #define DNS_TRIES 2
-
-static bool same_name(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la && a[la - 1] == '.')
-        la--;
-    if (lb && b[lb - 1] == '.')
-        lb--;
-    return la == lb && strncasecmp(a, b, la) == 0;
-}
 
 bool dns_read_name_servers(const unsigned char *message, size_t len, const char *zone,
                            dns_name_servers *out)
@@ -40,7 +31,7 @@ bool dns_read_name_servers(const unsigned char *message, size_t len, const char 
         if (ns_parserr(&msg, ns_s_an, i, &rr) != 0)
             return false;
         if (ns_rr_type(rr) != ns_t_ns || ns_rr_class(rr) != ns_c_in ||
-            !same_name(ns_rr_name(rr), zone))
+            !route53_same_name(ns_rr_name(rr), zone))
             continue;
         char *name = out->names[out->count];
         if (ns_name_uncompress(ns_msg_base(msg), ns_msg_end(msg), ns_rr_rdata(rr), name,
