@@ -29,6 +29,8 @@ from moto.apigatewayv2.responses import ApiGatewayV2Response
 from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult, EmptyResult
 
+from .moto_actions import add_actions
+
 URL_PATHS = {
     "{0}/v2/apis/(?P<api_id>[^/]+)/deployments$": ApiGatewayV2Response.dispatch,
     "{0}/v2/apis/(?P<api_id>[^/]+)/deployments/(?P<deployment_id>[^/]+)$":
@@ -159,11 +161,7 @@ def install() -> None:
     global _installed
     if _installed:
         return
-    for action in ACTIONS:
-        if hasattr(ApiGatewayV2Response, action.__name__):
-            raise RuntimeError(f"moto already implements ApiGatewayV2 {action.__name__}: "
-                               "remove this extension")
-        setattr(ApiGatewayV2Response, action.__name__, action)
+    add_actions(ApiGatewayV2Response, "ApiGatewayV2", ACTIONS)
     Stage.to_json = _stage_to_json_with_deployment  # type: ignore[method-assign]
     apigatewayv2_urls.url_paths.update(URL_PATHS)
     _installed = True

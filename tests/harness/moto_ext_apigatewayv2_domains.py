@@ -49,6 +49,7 @@ from moto.apigatewayv2.models import ApiGatewayV2Backend, DomainName, apigateway
 from moto.apigatewayv2.responses import ApiGatewayV2Response
 
 from . import moto_ext_acm
+from .moto_actions import add_actions
 
 # Route 53 hosted zone ids of API Gateway's regional endpoints (execute-api), from
 # AWS's general reference, "Amazon API Gateway endpoints and quotas".
@@ -217,11 +218,7 @@ def install() -> None:
     global _installed
     if _installed:
         return
-    for action in ACTIONS:
-        if hasattr(ApiGatewayV2Response, action.__name__):
-            raise RuntimeError(f"moto already implements ApiGatewayV2 {action.__name__}: "
-                               "remove it from this extension")
-        setattr(ApiGatewayV2Response, action.__name__, action)
+    add_actions(ApiGatewayV2Response, "ApiGatewayV2", ACTIONS)
     ApiGatewayV2Backend.create_domain_name = _wrap_create_domain_name(  # type: ignore[method-assign]
         ApiGatewayV2Backend.create_domain_name)
     ApiGatewayV2Backend.delete_domain_name = _wrap_delete_domain_name(  # type: ignore[method-assign]

@@ -60,6 +60,7 @@ from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult, EmptyResult
 
 from . import moto_ext_acm
+from .moto_actions import add_actions
 
 API = "/2020-05-31"
 LOCATION = "https://cloudfront.amazonaws.com" + API + "/cache-policy/"
@@ -338,11 +339,7 @@ def install() -> None:
     global _installed
     if _installed:
         return
-    for action in ACTIONS:
-        if hasattr(CloudFrontResponse, action.__name__):
-            raise RuntimeError(f"moto already implements CloudFront {action.__name__}: "
-                               "remove this extension")
-        setattr(CloudFrontResponse, action.__name__, action)
+    add_actions(CloudFrontResponse, "CloudFront", ACTIONS)
     _keep_origin_access(cloudfront_models.Origin)
     moto_ext_acm.install()
     _install_viewer_certificates()

@@ -38,6 +38,7 @@ from moto.elasticache.models import CacheSubnetGroup, ElastiCacheBackend
 from moto.elasticache.responses import ElastiCacheResponse
 from moto.utilities.utils import get_partition
 
+from .moto_actions import add_actions
 from .real_aws import RealAwsProfile, active
 
 ENGINES = {
@@ -346,11 +347,7 @@ def install() -> None:
     global _installed
     if _installed:
         return
-    for action in ACTIONS:
-        if hasattr(ElastiCacheResponse, action.__name__):
-            raise RuntimeError(f"moto already implements ElastiCache {action.__name__}: "
-                               "remove this extension")
-        setattr(ElastiCacheResponse, action.__name__, action)
+    add_actions(ElastiCacheResponse, "ElastiCache", ACTIONS)
     ElastiCacheBackend.__init__ = _backend_init(ElastiCacheBackend.__init__)
     ElastiCacheBackend.iter_tagged_resources = _iter_tagged_resources(
         ElastiCacheBackend.iter_tagged_resources)

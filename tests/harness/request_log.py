@@ -470,28 +470,26 @@ def header_bytes(environ: dict[str, Any]) -> int:
     target = environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ.get("PATH_INFO", "")
     line = f"{environ.get('REQUEST_METHOD', '')} {target} {environ.get('SERVER_PROTOCOL', '')}\r\n"
     count = len(line.encode("latin-1", "replace")) + 2  # the empty line that ends the headers
-    for key, value in environ.items():
-        if key.startswith("HTTP_"):
-            name = key[len("HTTP_"):]
-        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
-            name = key
-        else:
-            continue
+    for name, value in environ_headers(environ):
         count += len(name) + 2 + len(str(value).encode("latin-1", "replace")) + 2
     return count
+
+
+def environ_headers(environ: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+    """The request's headers in the environ the server built, each as
+    (HTTP_NAME_FORM without "HTTP_", value)."""
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            yield key[len("HTTP_"):], value
+        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
+            yield key, value
 
 
 def sent_headers(environ: dict[str, Any]) -> dict[str, str]:
     """The request's headers as "Content-Type"-style names, from the environ the
     server built, less UNCAPTURED_HEADERS."""
     headers = {}
-    for key, value in environ.items():
-        if key.startswith("HTTP_"):
-            name = key[len("HTTP_"):]
-        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
-            name = key
-        else:
-            continue
+    for name, value in environ_headers(environ):
         name = "-".join(part.capitalize() for part in name.split("_"))
         if name.lower() not in UNCAPTURED_HEADERS:
             headers[name] = str(value)
